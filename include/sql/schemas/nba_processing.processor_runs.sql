@@ -1,0 +1,24 @@
+-- Phase 2 (raw processors) run log: one row per attempt or skip.
+CREATE TABLE IF NOT EXISTS nba_processing.processor_runs (
+  run_id STRING NOT NULL,
+  processor_name STRING NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  completed_at TIMESTAMP,
+  status STRING NOT NULL,  -- success / failed / skipped
+  error_message STRING,
+  rows_processed INT64,
+  rows_inserted INT64,
+  rows_updated INT64,
+  rows_failed INT64,
+  load_time_seconds FLOAT64,
+  transform_time_seconds FLOAT64,
+  save_time_seconds FLOAT64,
+  total_runtime_seconds FLOAT64,
+  opts JSON,
+  file_path STRING,
+  skip_reason STRING,  -- migration 0001
+  processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
+)
+PARTITION BY DATE(started_at)
+CLUSTER BY processor_name, status
+OPTIONS (description = 'Phase 2 raw processor runs');

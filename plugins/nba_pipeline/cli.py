@@ -1,0 +1,78 @@
+"""``nba-pipeline``: the warehouse's schema and state from a terminal.
+
+    nba-pipeline info             backend, warehouse location, Airflow home
+    nba-pipeline migrate          apply pending migrations (idempotent)
+    nba-pipeline verify-schema    compare the live warehouse with the declared schemas; exit 1 on drift
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from nba_pipeline.settings import get_settings
+
+
+def _info(_: argparse.Namespace) -> int:
+    from nba_pipeline.warehouse import get_warehouse
+
+    settings = get_settings()
+    warehouse = get_warehouse(settings)
+    print(f"backend:      {settings.warehouse_backend}")
+    print(f"warehouse:    {warehouse.location()}")
+    print(f"payloads:     {settings.payload_root}")
+    print(f"airflow home: {os.environ.get('AIRFLOW_HOME', '~/airflow (Airflow default)')}")
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        report = apply_migrations(warehouse)
+    for migration_id in report.applied:
+        print(f"applied  {migration_id}  ({report.durations[migration_id] * 1000:.0f} ms)")
+    print(f"{len(report.applied)} applied, {len(report.already_applied)} already applied")
+    return 0
+
+
+def _verify(_: argparse.Namespace) -> int:
+    from nba_pipeline.schema.verify import verify_schema
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        reports = verify_schema(warehouse)
+    drifted = 0
+    for report in reports:
+        status = "OK   " if not report.drifts else "DRIFT"
+        print(f"{status} {report.table} ({report.columns} columns)")
+        for drift in report.drifts:
+            print(f"      - {drift}")
+        drifted += bool(report.drifts)
+    print(f"{len(reports) - drifted} of {len(reports)} tables match their declared schema")
+    return 1 if drifted else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("info", help="backend, warehouse location, Airflow home").set_defaults(handler=_info)
+    commands.add_parser("migrate", help="apply pending schema migrations").set_defaults(handler=_migrate)
+    commands.add_parser("verify-schema", help="report schema drift; exit 1 on drift").set_defaults(handler=_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except Exception as err:  # one readable line for people; the traceback helps nobody here
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

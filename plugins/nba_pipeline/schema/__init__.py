@@ -1,0 +1,1 @@
+"""Declared schemas, migrations with a ledger, and drift verification."""

@@ -1,0 +1,75 @@
+"""Configuration, read once from the environment, with defaults that make the local run work.
+
+Everything else in the package asks this module; nothing else reads environment variables.
+The backend is chosen here (``NBA_WAREHOUSE_BACKEND``), never by ``if`` in DAGs or processors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent.parent
+SQL_ROOT = PROJECT_ROOT / "include" / "sql"
+SCHEMAS_DIR = SQL_ROOT / "schemas"
+MIGRATIONS_DIR = SQL_ROOT / "migrations"
+
+#: The datasets of the warehouse. DuckDB maps each to a schema of the same name.
+DATASETS: tuple[str, ...] = (
+    "nba_raw",
+    "nba_processing",
+    "nba_analytics",
+    "nba_precompute",
+    "nba_predictions",
+    "nba_orchestration",
+)
+
+LOCAL_TIMEZONE = "America/New_York"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment.
+
+    :param warehouse_backend: ``duckdb`` (embedded, default) or ``bigquery``.
+    :param duckdb_path: the DuckDB file of the embedded warehouse.
+    :param duckdb_lock_wait_seconds: how long a task waits for another process's write lock on the file.
+    :param bigquery_conn_id: the Airflow connection that holds the Google credentials, project and location.
+    :param bigquery_location: overrides the connection's location when set.
+    :param payload_root: where raw payloads are stored (a local path or a ``gs://`` URL).
+    :param breaker_fail_open: if the breaker store cannot be read, run the processor (True) or skip it.
+    :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
+    """
+
+    warehouse_backend: str
+    duckdb_path: Path
+    duckdb_lock_wait_seconds: float
+    bigquery_conn_id: str
+    bigquery_location: str | None
+    payload_root: str
+    breaker_fail_open: bool
+    state_write_pool: str
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings (cached: the environment is read once)."""
+    env = os.environ
+    data_dir = Path(env.get("NBA_DATA_DIR", PROJECT_ROOT / ".local"))
+    return Settings(
+        warehouse_backend=env.get("NBA_WAREHOUSE_BACKEND", "duckdb").strip().lower(),
+        duckdb_path=Path(env.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")),
+        duckdb_lock_wait_seconds=float(env.get("NBA_DUCKDB_LOCK_WAIT_SECONDS", "120")),
+        bigquery_conn_id=env.get("NBA_BIGQUERY_CONN_ID", "google_cloud_default"),
+        bigquery_location=env.get("NBA_BIGQUERY_LOCATION") or None,
+        payload_root=env.get("NBA_PAYLOAD_ROOT", str(data_dir / "payloads")),
+        breaker_fail_open=_flag(env.get("NBA_BREAKER_FAIL_OPEN", "true")),
+        state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),
+    )

@@ -1,0 +1,227 @@
+"""The one warehouse interface: query, execute, insert a batch, read a table's schema.
+
+Two backends implement it (embedded DuckDB, BigQuery). SQL is always GoogleSQL with ``@name``
+parameters; values never enter the SQL text. Every call is counted (round trips, and mutating
+statements per table) under the activity set with :func:`activity`, so the cost of the guards,
+the run log and the processors' own work can be measured apart.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from nba_pipeline.settings import DATASETS
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse call failed; the message names the statement or table involved."""
+
+
+class UnknownDatasetError(WarehouseError):
+    """A table was named in a dataset the project does not declare."""
+
+
+@dataclass(frozen=True, order=True)
+class TableRef:
+    """A ``dataset.table`` name checked against the allow-list of datasets."""
+
+    dataset: str
+    table: str
+
+    @classmethod
+    def parse(cls, name: str) -> TableRef:
+        parts = name.split(".")
+        if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+            raise WarehouseError(f"table name {name!r} is not of the form dataset.table")
+        if parts[0] not in DATASETS:
+            raise UnknownDatasetError(
+                f"table {name!r} is in unknown dataset {parts[0]!r}; known datasets: {', '.join(DATASETS)}"
+            )
+        return cls(parts[0], parts[1])
+
+    def __str__(self) -> str:
+        return f"{self.dataset}.{self.table}"
+
+
+@dataclass(frozen=True)
+class ColumnSchema:
+    """One column as GoogleSQL sees it: ``type`` like ``INT64`` or ``ARRAY<STRING>``.
+
+    ``mode`` is REQUIRED, NULLABLE or REPEATED (arrays are always REPEATED).
+    """
+
+    name: str
+    type: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A parameter with an explicit GoogleSQL type, for values whose type cannot be inferred
+    (``None``, empty arrays, JSON)."""
+
+    value: Any
+    type: str
+
+
+def infer_param_type(value: Any) -> str:
+    """GoogleSQL type of a Python parameter value."""
+    if isinstance(value, QueryParam):
+        return value.type
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, Decimal):
+        return "NUMERIC"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, (list, tuple)):
+        element = next((v for v in value if v is not None), None)
+        if element is None:
+            return "ARRAY<STRING>"
+        if isinstance(element, Mapping):
+            fields = ", ".join(f"{k} {infer_param_type(v)}" for k, v in element.items())
+            return f"ARRAY<STRUCT<{fields}>>"
+        return f"ARRAY<{infer_param_type(element)}>"
+    return "STRING"
+
+
+# --------------------------------------------------------------------------- accounting
+
+_activity: contextvars.ContextVar[str] = contextvars.ContextVar("warehouse_activity", default="processor")
+
+
+@contextmanager
+def activity(name: str) -> Iterator[None]:
+    """Attribute the warehouse calls made inside the block to ``name`` (guards, run_log, processor…)."""
+    token = _activity.set(name)
+    try:
+        yield
+    finally:
+        _activity.reset(token)
+
+
+@dataclass
+class WarehouseStats:
+    """Round trips per activity and mutating statements per (activity, table), for the whole process."""
+
+    round_trips: Counter[str] = field(default_factory=Counter)
+    mutations: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, mutated_table: str | None) -> None:
+        name = _activity.get()
+        with self._lock:
+            self.round_trips[name] += 1
+            if mutated_table:
+                self.mutations[(name, mutated_table)] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.round_trips.clear()
+            self.mutations.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "round_trips": dict(self.round_trips),
+                "mutations": {f"{a}:{t}": n for (a, t), n in sorted(self.mutations.items())},
+            }
+
+
+STATS = WarehouseStats()
+
+_MUTATING = re.compile(
+    r"^\s*(?:INSERT\s+(?:INTO\s+)?|UPDATE\s+|DELETE\s+(?:FROM\s+)?|MERGE\s+(?:INTO\s+)?|"
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|SCHEMA)\s+(?:IF\s+NOT\s+EXISTS\s+)?|"
+    r"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?|TRUNCATE\s+TABLE\s+)"
+    r"`?([A-Za-z0-9_.\-]+)`?",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def mutated_table(sql: str) -> str | None:
+    """The table a statement writes to, or None for a read (comments stripped)."""
+    body = re.sub(r"--[^\n]*", "", sql)
+    match = _MUTATING.match(body)
+    return match.group(1) if match else None
+
+
+# --------------------------------------------------------------------------- interface
+
+
+class Warehouse(ABC):
+    """Where data lives. One instance per task attempt; close it (or use ``with``) when done."""
+
+    backend_name: ClassVar[str]
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one GoogleSQL statement with ``@name`` parameters and return its rows as dicts."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """Run one statement; return the number of rows it changed (0 for DDL)."""
+
+    @abstractmethod
+    def run_script(self, statements: Sequence[str]) -> None:
+        """Run several statements in order, in one transaction where the backend allows DDL in one."""
+
+    @abstractmethod
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Append a batch of rows to ``dataset.table`` in one round trip; return the count."""
+
+    @abstractmethod
+    def table_schema(self, table: str) -> list[ColumnSchema] | None:
+        """The live columns of ``dataset.table`` in order, or None if it does not exist."""
+
+    @abstractmethod
+    def location(self) -> str:
+        """Where the warehouse is, for people: a file path or ``project (location)``."""
+
+    def close(self) -> None:
+        """Release connections (the DuckDB file lock, in particular)."""
+
+    # shared helpers -------------------------------------------------------
+
+    def list_tables(self, dataset: str) -> list[str]:
+        """Tables of a dataset, sorted."""
+        if dataset not in DATASETS:
+            raise UnknownDatasetError(f"unknown dataset {dataset!r}; known datasets: {', '.join(DATASETS)}")
+        return sorted(self._list_tables(dataset))
+
+    @abstractmethod
+    def _list_tables(self, dataset: str) -> list[str]: ...
+
+    def ensure_datasets(self) -> None:
+        """Create every declared dataset that is missing."""
+        for dataset in DATASETS:
+            self._ensure_dataset(dataset)
+
+    @abstractmethod
+    def _ensure_dataset(self, dataset: str) -> None: ...
