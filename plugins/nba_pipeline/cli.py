@@ -48,7 +48,8 @@ def _verify(_: argparse.Namespace) -> int:
     drifted = 0
     for report in reports:
         status = "OK   " if not report.drifts else "DRIFT"
-        print(f"{status} {report.table} ({report.columns} columns)")
+        marker = ", skip_reason present" if "skip_reason" in report.live_columns else ""
+        print(f"{status} {report.table} ({report.columns} columns{marker})")
         for drift in report.drifts:
             print(f"      - {drift}")
         drifted += bool(report.drifts)

@@ -40,6 +40,7 @@ class TableReport:
     table: str
     columns: int
     drifts: tuple[Drift, ...]
+    live_columns: tuple[str, ...] = ()
 
 
 def compare_table(warehouse: Warehouse, declared: TableSchema) -> TableReport:
@@ -61,7 +62,7 @@ def compare_table(warehouse: Warehouse, declared: TableSchema) -> TableReport:
     for column in live:
         if column.name not in declared_names:
             drifts.append(Drift(name, DriftKind.EXTRA_COLUMN, column.name, None, column.type))
-    return TableReport(name, len(live), tuple(drifts))
+    return TableReport(name, len(live), tuple(drifts), tuple(live_by_name))
 
 
 def verify_schema(warehouse: Warehouse, tables: dict[str, TableSchema] | None = None) -> list[TableReport]:

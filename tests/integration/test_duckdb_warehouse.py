@@ -1,0 +1,138 @@
+"""The embedded backend: parameters, batches, schemas, errors, and the file lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+
+import pytest
+
+from nba_pipeline.warehouse import STATS, QueryParam, UnknownDatasetError, WarehouseError, activity
+from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+def table(warehouse):
+    warehouse.ensure_datasets()
+    warehouse.execute(
+        "CREATE TABLE nba_raw.sample (id STRING NOT NULL, n INT64, at TIMESTAMP, tags ARRAY<STRING>, "
+        "events ARRAY<STRUCT<at TIMESTAMP, note STRING>>, body JSON)"
+    )
+    return "nba_raw.sample"
+
+
+def test_values_travel_as_parameters_never_as_text(warehouse, table):
+    hostile = "x'); DROP TABLE nba_raw.sample; --"
+    warehouse.insert_rows(table, [{"id": hostile, "n": 1}])
+    rows = warehouse.query("SELECT id, n FROM nba_raw.sample WHERE id = @id", {"id": hostile})
+    assert rows == [{"id": hostile, "n": 1}]
+
+
+def test_insert_batch_and_read_back_types(warehouse, table):
+    at = dt.datetime(2025, 1, 15, 23, 30, tzinfo=UTC)
+    count = warehouse.insert_rows(
+        table,
+        [
+            {"id": "a", "n": 1, "at": at, "tags": ["x", "y"], "events": [{"at": at, "note": "n"}], "body": '{"k": 1}'},
+            {"id": "b", "n": None},
+        ],
+    )
+    assert count == 2
+    rows = warehouse.query("SELECT * FROM nba_raw.sample ORDER BY id")
+    assert rows[0]["at"] == at and rows[0]["tags"] == ["x", "y"] and rows[0]["events"][0]["note"] == "n"
+    assert rows[1]["n"] is None and rows[1]["tags"] is None
+
+
+def test_execute_returns_changed_rows_and_merge_is_a_compare_and_set(warehouse, table):
+    warehouse.insert_rows(table, [{"id": "a", "n": 1}])
+    cas = (
+        "MERGE nba_raw.sample T USING (SELECT @id AS id) S ON T.id = S.id "
+        "WHEN MATCHED AND T.n = @expected THEN UPDATE SET n = T.n + 1"
+    )
+    assert warehouse.execute(cas, {"id": "a", "expected": 1}) == 1
+    assert warehouse.execute(cas, {"id": "a", "expected": 1}) == 0
+    assert warehouse.query("SELECT n FROM nba_raw.sample")[0]["n"] == 2
+
+
+def test_array_parameter_with_in_unnest(warehouse, table):
+    warehouse.insert_rows(table, [{"id": i} for i in "abc"])
+    rows = warehouse.query("SELECT id FROM nba_raw.sample WHERE id IN UNNEST(@ids) ORDER BY id", {"ids": ["a", "c"]})
+    assert [r["id"] for r in rows] == ["a", "c"]
+    none = warehouse.query(
+        "SELECT id FROM nba_raw.sample WHERE id IN UNNEST(@ids)", {"ids": QueryParam([], "ARRAY<STRING>")}
+    )
+    assert none == []
+
+
+def test_missing_parameter_is_named(warehouse, table):
+    with pytest.raises(WarehouseError, match=r"missing query parameters \['id'\]"):
+        warehouse.query("SELECT * FROM nba_raw.sample WHERE id = @id", {})
+
+
+def test_unknown_dataset_is_refused(warehouse):
+    with pytest.raises(UnknownDatasetError, match="unknown dataset 'nba_secret'"):
+        warehouse.insert_rows("nba_secret.t", [{"a": 1}])
+    with pytest.raises(WarehouseError, match="not of the form dataset.table"):
+        warehouse.table_schema("justatable")
+
+
+def test_sql_errors_name_the_statement(warehouse):
+    with pytest.raises(WarehouseError, match="nba_raw.nothing_here"):
+        warehouse.query("SELECT * FROM nba_raw.nothing_here")
+
+
+def test_round_trips_and_mutations_are_counted_by_activity(warehouse, table):
+    STATS.reset()
+    with activity("guards"):
+        warehouse.query("SELECT COUNT(*) AS n FROM nba_raw.sample")
+        warehouse.execute("UPDATE nba_raw.sample SET n = 1 WHERE id = @id", {"id": "z"})
+    with activity("run_log"):
+        warehouse.insert_rows(table, [{"id": "a"}, {"id": "b"}])
+    snapshot = STATS.snapshot()
+    assert snapshot["round_trips"] == {"guards": 2, "run_log": 1}
+    assert snapshot["mutations"] == {"guards:nba_raw.sample": 1, "run_log:nba_raw.sample": 1}
+
+
+def _hold_lock(path: str, ready, seconds: float) -> None:
+    import duckdb
+
+    connection = duckdb.connect(path)
+    ready.set()
+    time.sleep(seconds)
+    connection.close()
+
+
+def test_a_second_process_waits_for_the_file_lock(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    DuckDBWarehouse(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, 1.5))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        started = time.monotonic()
+        waiting = DuckDBWarehouse(path, lock_wait_seconds=30)
+        assert waiting.query("SELECT 1 AS one") == [{"one": 1}]
+        assert time.monotonic() - started > 0.5, "the lock was held, so the call must have waited"
+        waiting.close()
+    finally:
+        holder.join(30)
+
+
+def test_lock_wait_is_bounded_and_explained(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    DuckDBWarehouse(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, 4))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(WarehouseError, match="waited 1s for another process's lock"):
+            DuckDBWarehouse(path, lock_wait_seconds=1).query("SELECT 1")
+    finally:
+        holder.join(30)
