@@ -30,6 +30,10 @@ class WarehouseError(RuntimeError):
     """A warehouse call failed; the message names the statement or table involved."""
 
 
+class WriteConflictError(WarehouseError):
+    """A concurrent write to the same rows won; the caller may re-read and retry."""
+
+
 class UnknownDatasetError(WarehouseError):
     """A table was named in a dataset the project does not declare."""
 

@@ -23,6 +23,7 @@ from nba_pipeline.warehouse.base import (
     TableRef,
     Warehouse,
     WarehouseError,
+    WriteConflictError,
     mutated_table,
 )
 from nba_pipeline.warehouse.translate import bigquery_type, to_duckdb
@@ -45,6 +46,9 @@ class DuckDBWarehouse(Warehouse):
         self._root: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
+        # DuckDB detects update-update conflicts but not two inserts of the same key: serialising
+        # MERGE within the process (the only writer of the file) makes insert-if-absent safe.
+        self._merge_lock = threading.Lock()
 
     # connection ------------------------------------------------------------
 
@@ -89,7 +93,8 @@ class DuckDBWarehouse(Warehouse):
 
     # statements --------------------------------------------------------------
 
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> duckdb.DuckDBPyConnection:
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> tuple[list[str] | None, list[tuple]]:
+        """Execute one statement; return its column names (None for statements without rows) and rows."""
         text, names = to_duckdb(sql)
         given = dict(params or {})
         missing = names - given.keys()
@@ -97,23 +102,27 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"missing query parameters {sorted(missing)} for: {_excerpt(sql)}")
         bound = {name: _duckdb_value(given[name]) for name in names}
         STATS.record(mutated_table(sql))
+        cursor = self._cursor()
         try:
-            return self._cursor().execute(text, bound or None)
+            if text.lstrip()[:5].upper() == "MERGE":
+                with self._merge_lock:
+                    cursor.execute(text, bound or None)
+                    return _fetch(cursor)
+            cursor.execute(text, bound or None)
+            return _fetch(cursor)
+        except (duckdb.TransactionException, duckdb.ConstraintException) as err:
+            raise WriteConflictError(f"write conflict: {err}\n  in: {_excerpt(sql)}") from err
         except duckdb.Error as err:
             raise WarehouseError(f"{type(err).__name__}: {err}\n  in: {_excerpt(sql)}") from err
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        result = self._run(sql, params)
-        if result.description is None:
+        columns, rows = self._run(sql, params)
+        if columns is None:
             return []
-        columns = [d[0] for d in result.description]
-        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        result = self._run(sql, params)
-        if result.description is None:
-            return 0
-        rows = result.fetchall()
+        _, rows = self._run(sql, params)
         # DML returns one row with the changed-row count; DDL returns nothing useful.
         if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) and mutated_table(sql):
             return int(rows[0][0])
@@ -173,6 +182,12 @@ class DuckDBWarehouse(Warehouse):
     def _ensure_dataset(self, dataset: str) -> None:
         STATS.record(None)
         self._cursor().execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
+
+
+def _fetch(cursor: duckdb.DuckDBPyConnection) -> tuple[list[str] | None, list[tuple]]:
+    if cursor.description is None:
+        return None, []
+    return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def _duckdb_value(value: Any) -> Any:

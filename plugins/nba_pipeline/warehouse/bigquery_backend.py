@@ -1,0 +1,645 @@
+"""The production warehouse: BigQuery, reached only through the Google provider's ``BigQueryHook``.
+
+Project, credentials and location come from one Airflow connection, so the same code runs on
+Cloud Composer, Astronomer or a laptop with a key file. SQL is sent as written (GoogleSQL,
+``useLegacySql`` off) with typed ``@name`` parameters; values never enter the SQL text. Every job
+carries labels naming the app, the DAG and the task, so BigQuery's job history and billing export
+can be traced back to the Airflow task that spent the bytes.
+
+Batches of rows are appended with the streaming API rather than load jobs or DML: a streaming
+insert counts against neither BigQuery's 1,500 load jobs per table per day nor its few concurrent
+mutating DML statements per table, which is what the run log needs. Rows that carry a run key get
+a deterministic insert id, so a retried batch is de-duplicated (best effort, about a minute).
+Streamed rows sit in the streaming buffer for a while and cannot be changed by UPDATE, DELETE or
+MERGE until they leave it: use :meth:`BigQueryWarehouse.insert_rows` for append-only tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
+from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
+from google.api_core.exceptions import Forbidden, GoogleAPICallError, NotFound, RetryError
+from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError, RefreshError
+from google.auth.exceptions import TransportError as AuthTransportError
+from requests.exceptions import ConnectionError as RequestsConnectionError
+
+from nba_pipeline.warehouse.base import (
+    STATS,
+    ColumnSchema,
+    QueryParam,
+    TableRef,
+    Warehouse,
+    WarehouseError,
+    WriteConflictError,
+    infer_param_type,
+    mutated_table,
+)
+from nba_pipeline.warehouse.translate import normalise_type
+
+if TYPE_CHECKING:
+    from google.cloud.bigquery import Client, SchemaField
+    from google.cloud.bigquery.job import QueryJob
+
+APP_LABEL = "nba_pipeline"
+
+#: Environment variables Airflow's task runner exports before ``execute()`` (checked on 3.3).
+DAG_ID_ENV = "AIRFLOW_CTX_DAG_ID"
+TASK_ID_ENV = "AIRFLOW_CTX_TASK_ID"
+
+_ROW_ERRORS_SHOWN = 3
+
+
+class BigQueryWarehouse(Warehouse):
+    """BigQuery backend.
+
+    The hook is built on first use, not in ``__init__``, so creating a warehouse never touches a
+    connection or the network. A missing connection, unusable credentials or an unreachable API
+    become a :class:`WarehouseError` that names the connection and what to fix; a failed
+    statement becomes a :class:`WarehouseError` that quotes it.
+
+    :param gcp_conn_id: the Airflow connection holding credentials, project and (optionally) location.
+    :param location: the BigQuery location of jobs and new datasets; overrides the connection's.
+    :param labels: extra job labels. Every job is labelled ``app=nba_pipeline``, then the
+        connection's labels, then ``airflow-dag`` and ``airflow-task`` of the running task, then
+        these (later ones win); all are sanitised to BigQuery's label rules.
+    """
+
+    backend_name = "bigquery"
+
+    def __init__(
+        self,
+        *,
+        gcp_conn_id: str,
+        location: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        self.gcp_conn_id = gcp_conn_id
+        self._location_override = location
+        self._extra_labels = dict(labels or {})
+        self._hook: BigQueryHook | None = None
+        self._client: Client | None = None
+        self._project: str | None = None
+        self._location: str | None = None
+        self._connection_labels: dict[str, str] = {}
+        self._init_lock = threading.Lock()
+
+    # connection ------------------------------------------------------------
+
+    def _get_hook(self) -> BigQueryHook:
+        with self._init_lock:
+            if self._hook is None:
+                kwargs: dict[str, Any] = {"gcp_conn_id": self.gcp_conn_id, "use_legacy_sql": False}
+                if self._location_override:
+                    kwargs["location"] = self._location_override
+                with self._translate_errors("opening the connection"):
+                    hook = BigQueryHook(**kwargs)
+                    project = hook.project_id
+                if not project:
+                    raise WarehouseError(
+                        f"Airflow connection {self.gcp_conn_id!r} names no Google Cloud project and its "
+                        "credentials carry none: set the connection's project (extra 'project')"
+                    )
+                self._project = project
+                self._location = self._location_override or hook.location
+                self._connection_labels = self._labels_of_connection(hook)
+                self._hook = hook
+            return self._hook
+
+    def _get_client(self) -> Client:
+        hook = self._get_hook()
+        with self._init_lock:
+            if self._client is None:
+                with self._translate_errors("creating the BigQuery client"):
+                    self._client = hook.get_client(project_id=self._project, location=self._location)
+            return self._client
+
+    def _labels_of_connection(self, hook: BigQueryHook) -> dict[str, str]:
+        labels = getattr(hook, "labels", None)
+        if isinstance(labels, str) and labels.strip():
+            try:
+                labels = json.loads(labels)
+            except ValueError as err:
+                raise WarehouseError(
+                    f"Airflow connection {self.gcp_conn_id!r} has labels that are not JSON: {err}"
+                ) from err
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+
+    def close(self) -> None:
+        with self._init_lock:
+            if self._client is not None:
+                self._client.close()
+            self._client = None
+            self._hook = None
+
+    def location(self) -> str:
+        self._get_hook()
+        return f"{self._project} ({self._location or 'location chosen by BigQuery'})"
+
+    @contextmanager
+    def _translate_errors(self, doing: str) -> Iterator[None]:
+        """Turn connection, credential and API failures into a WarehouseError that says what to fix."""
+        conn = self.gcp_conn_id
+        try:
+            yield
+        except AirflowNotFoundException as err:
+            raise WarehouseError(
+                f"Airflow connection {conn!r} is not defined ({err}): create a Google Cloud connection "
+                "with that id (project, key or workload identity, location), or set NBA_BIGQUERY_CONN_ID "
+                "to an existing one"
+            ) from err
+        except AirflowException as err:
+            raise WarehouseError(
+                f"Airflow connection {conn!r} is misconfigured while {doing}: {err}"
+            ) from err
+        except DefaultCredentialsError as err:
+            raise WarehouseError(
+                f"no usable Google credentials for Airflow connection {conn!r}: {err}. Give the connection "
+                "a service-account key (key_path or keyfile_dict), or run where Application Default "
+                "Credentials exist (workload identity, or `gcloud auth application-default login`)"
+            ) from err
+        except RefreshError as err:
+            raise WarehouseError(
+                f"Google refused the credentials of Airflow connection {conn!r} while {doing}: {err}. "
+                "Check that the key is valid, not revoked, and that its service account still exists"
+            ) from err
+        except (AuthTransportError, RetryError, RequestsConnectionError) as err:
+            raise WarehouseError(
+                f"cannot reach Google Cloud with Airflow connection {conn!r} while {doing}: "
+                f"{type(err).__name__}: {err}. Check network access to bigquery.googleapis.com and "
+                "oauth2.googleapis.com (proxy, firewall, private Google access)"
+            ) from err
+        except GoogleAuthError as err:
+            raise WarehouseError(
+                f"Google authentication failed for Airflow connection {conn!r} while {doing}: {err}"
+            ) from err
+        except Forbidden as err:
+            raise WarehouseError(
+                f"permission denied to the identity of Airflow connection {conn!r} in project "
+                f"{self._project!r} while {doing}: {err}. Grant it BigQuery Job User on the project and "
+                "BigQuery Data Editor on the datasets"
+            ) from err
+        except GoogleAPICallError as err:
+            if "concurrent update" in str(err).lower():  # DML lost a race on the same rows
+                raise WriteConflictError(f"write conflict: {err}\n  while {doing}") from err
+            raise WarehouseError(f"{type(err).__name__}: {err}\n  while {doing}") from err
+
+    # statements --------------------------------------------------------------
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> QueryJob:
+        names = referenced_params(sql)
+        given = dict(params or {})
+        missing = [name for name in names if name not in given]
+        if missing:
+            raise WarehouseError(f"missing query parameters {sorted(missing)} for: {_excerpt(sql)}")
+        query: dict[str, Any] = {"query": sql, "useLegacySql": False}
+        if names:
+            query["parameterMode"] = "NAMED"
+            query["queryParameters"] = [query_parameter(name, given[name]) for name in names]
+        hook = self._get_hook()
+        configuration = {"query": query, "labels": self._job_labels()}
+        STATS.record(mutated_table(sql))
+        with self._translate_errors(f"running: {_excerpt(sql)}"):
+            return hook.insert_job(
+                configuration=configuration, project_id=self._project, location=self._location
+            )
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        job = self._run(sql, params)
+        with self._translate_errors(f"reading the result of: {_excerpt(sql)}"):
+            return [dict(row.items()) for row in job.result()]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        job = self._run(sql, params)
+        return int(job.num_dml_affected_rows or 0)
+
+    def run_script(self, statements: Sequence[str]) -> None:
+        """Run the statements one by one, in order, each as its own job.
+
+        BigQuery does not allow DDL on permanent tables inside a multi-statement transaction, so
+        there is no transaction here: a failure stops the script and leaves the earlier statements
+        applied. Migration statements are written to be idempotent (``IF NOT EXISTS``), so running
+        the script again finishes the rest.
+        """
+        for statement in statements:
+            self._run(statement, None)
+
+    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Stream a batch of rows into ``dataset.table`` with one ``insertAll`` request.
+
+        Values are sent as JSON (timestamps and dates in ISO 8601, NUMERIC as strings,
+        ``QueryParam(..., "JSON")`` as JSON text, dicts as STRUCTs). A row with ``run_id``, or with
+        ``request_id`` and ``player_lookup``, gets an insert id derived from that key and its
+        content, so the same batch sent twice is de-duplicated; other rows get none. If BigQuery
+        rejects any row, nothing of the batch is written and a WarehouseError lists the first errors.
+        """
+        ref = TableRef.parse(table)
+        if not rows:
+            return 0
+        client = self._get_client()
+        table_id = f"{self._project}.{ref.dataset}.{ref.table}"
+        json_rows = [{key: _json_value(value) for key, value in row.items()} for row in rows]
+        row_ids = [_row_id(str(ref), row) for row in json_rows]
+        STATS.record(str(ref))
+        with self._translate_errors(f"inserting {len(rows)} rows into {ref}"):
+            errors = client.insert_rows_json(table_id, json_rows, row_ids=row_ids)
+        if errors:
+            raise WarehouseError(
+                f"BigQuery rejected the batch of {len(rows)} rows for {ref}: {_row_errors(errors)}"
+            )
+        return len(rows)
+
+    def table_schema(self, table: str) -> list[ColumnSchema] | None:
+        ref = TableRef.parse(table)
+        client = self._get_client()
+        STATS.record(None)
+        with self._translate_errors(f"reading the schema of {ref}"):
+            try:
+                live = client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
+            except NotFound:
+                return None
+        return [_column_schema(field) for field in live.schema]
+
+    def _list_tables(self, dataset: str) -> list[str]:
+        client = self._get_client()
+        STATS.record(None)
+        with self._translate_errors(f"listing the tables of {dataset}"):
+            try:
+                return [t.table_id for t in client.list_tables(f"{self._project}.{dataset}")]
+            except NotFound:
+                return []
+
+    def _ensure_dataset(self, dataset: str) -> None:
+        hook = self._get_hook()
+        STATS.record(None)
+        with self._translate_errors(f"creating dataset {dataset}"):
+            hook.create_empty_dataset(
+                dataset_id=dataset, project_id=self._project, location=self._location, exists_ok=True
+            )
+
+    # labels ------------------------------------------------------------------
+
+    def _job_labels(self) -> dict[str, str]:
+        labels = {"app": APP_LABEL, **self._connection_labels}
+        dag_id, task_id = running_task()
+        if dag_id:
+            labels["airflow-dag"] = dag_id
+        if task_id:
+            labels["airflow-task"] = task_id
+        labels.update(self._extra_labels)
+        return sanitise_labels(labels)
+
+
+# --------------------------------------------------------------------------- labels
+
+_LABEL_INVALID = re.compile(r"[^a-z0-9_-]")
+_LABEL_MAX = 63
+
+
+def running_task() -> tuple[str | None, str | None]:
+    """DAG id and task id of the Airflow task running in this process, or None outside a task.
+
+    Airflow's task runner exports ``AIRFLOW_CTX_DAG_ID`` and ``AIRFLOW_CTX_TASK_ID`` before it calls
+    ``execute()`` (these are per-task runtime context, not configuration); the current task context
+    is the fallback.
+    """
+    dag_id = os.environ.get(DAG_ID_ENV) or None
+    task_id = os.environ.get(TASK_ID_ENV) or None
+    if dag_id and task_id:
+        return dag_id, task_id
+    try:
+        from airflow.sdk import get_current_context
+
+        task_instance = get_current_context()["ti"]
+    except (ImportError, RuntimeError, KeyError):  # not inside a task
+        return dag_id, task_id
+    return task_instance.dag_id, task_instance.task_id
+
+
+def sanitise_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """Labels made valid for BigQuery: lowercase ``[a-z0-9_-]``, at most 63 characters, keys
+    starting with a letter. Dots become hyphens (``group.task`` → ``group-task``); a value that
+    had to be shortened keeps a short hash of the original so two long ids stay apart."""
+    clean: dict[str, str] = {}
+    for key, value in labels.items():
+        k = _label_text(str(key))
+        if not k:
+            continue
+        if not k[0].isalpha():
+            k = _label_text(f"l{k}")
+        clean[k] = _label_text("" if value is None else str(value))
+    return clean
+
+
+def _label_text(text: str) -> str:
+    clean = _LABEL_INVALID.sub("_", text.lower().replace(".", "-"))
+    if len(clean) > _LABEL_MAX:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        clean = f"{clean[: _LABEL_MAX - 9]}-{digest}"
+    return clean
+
+
+# --------------------------------------------------------------------------- query parameters
+
+# String literals, quoted identifiers and comments: '@' inside them is not a parameter.
+_NOT_CODE = re.compile(
+    r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`|--[^\n]*|#[^\n]*|/\*.*?\*/",
+    re.DOTALL,
+)
+_PARAM_REF = re.compile(r"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")
+
+_SCALAR_ALIASES = {
+    "INTEGER": "INT64",
+    "INT": "INT64",
+    "SMALLINT": "INT64",
+    "BIGINT": "INT64",
+    "TINYINT": "INT64",
+    "BYTEINT": "INT64",
+    "FLOAT": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "DECIMAL": "NUMERIC",
+    "BIGDECIMAL": "BIGNUMERIC",
+}
+_SCALARS = frozenset(
+    {
+        "BOOL",
+        "INT64",
+        "FLOAT64",
+        "NUMERIC",
+        "BIGNUMERIC",
+        "STRING",
+        "BYTES",
+        "DATE",
+        "DATETIME",
+        "TIME",
+        "TIMESTAMP",
+        "JSON",
+        "GEOGRAPHY",
+        "INTERVAL",
+    }
+)
+
+
+@lru_cache(maxsize=4096)
+def referenced_params(sql: str) -> tuple[str, ...]:
+    """The ``@name`` parameters a statement uses, in order of first use (``@@system`` variables and
+    ``@`` inside literals, quoted identifiers or comments excluded)."""
+    code = _NOT_CODE.sub(" ", sql)
+    return tuple(dict.fromkeys(_PARAM_REF.findall(code)))
+
+
+def query_parameter(name: str, value: Any) -> dict[str, Any]:
+    """One named parameter in the REST form of ``QueryParameter``, typed by :func:`infer_param_type`."""
+    type_ = infer_param_type(value)
+    parameter_type = parse_parameter_type(type_)
+    return {
+        "name": name,
+        "parameterType": parameter_type,
+        "parameterValue": _parameter_value(parameter_type, value, f"@{name} ({type_})"),
+    }
+
+
+def parse_parameter_type(type_: str) -> dict[str, Any]:
+    """A GoogleSQL type (``INT64``, ``ARRAY<STRUCT<a DATE, b STRING>>``) as a REST ``QueryParameterType``."""
+    text = type_.strip()
+    upper = text.upper()
+    if upper.startswith("ARRAY<") and text.endswith(">"):
+        return {"type": "ARRAY", "arrayType": parse_parameter_type(text[6:-1])}
+    if upper.startswith("STRUCT<") and text.endswith(">"):
+        fields = []
+        for part in _split_top_level(text[7:-1]):
+            pieces = part.strip().split(None, 1)
+            if len(pieces) != 2:
+                raise WarehouseError(f"STRUCT field {part.strip()!r} of {type_!r} needs a name and a type")
+            fields.append({"name": pieces[0].strip("`"), "type": parse_parameter_type(pieces[1])})
+        if not fields:
+            raise WarehouseError(f"query parameter type {type_!r} has no fields")
+        return {"type": "STRUCT", "structTypes": fields}
+    base = re.sub(r"\(.*\)$", "", upper).strip()  # STRING(10), NUMERIC(10, 2)
+    base = _SCALAR_ALIASES.get(base, base)
+    if base not in _SCALARS:
+        raise WarehouseError(f"unsupported query parameter type {type_!r}")
+    return {"type": base}
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if text[start:].strip():
+        parts.append(text[start:])
+    return parts
+
+
+def _parameter_value(parameter_type: Mapping[str, Any], value: Any, where: str) -> dict[str, Any]:
+    """A Python value in the REST form of ``QueryParameterValue`` for ``parameter_type``."""
+    if isinstance(value, QueryParam):
+        value = value.value
+    kind = parameter_type["type"]
+    if kind == "ARRAY":
+        if value is None:
+            return {}
+        if not isinstance(value, (list, tuple)):
+            raise WarehouseError(f"query parameter {where} needs a list, got {type(value).__name__}")
+        element_type = parameter_type["arrayType"]
+        return {"arrayValues": [_parameter_value(element_type, v, where) for v in value]}
+    if kind == "STRUCT":
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise WarehouseError(f"query parameter {where} needs a dict, got {type(value).__name__}")
+        field_types = {f["name"]: f["type"] for f in parameter_type["structTypes"]}
+        unknown = sorted(set(value) - field_types.keys())
+        if unknown:
+            raise WarehouseError(f"query parameter {where} has keys {unknown} that its STRUCT type lacks")
+        return {
+            "structValues": {
+                name: _parameter_value(t, value.get(name), where) for name, t in field_types.items()
+            }
+        }
+    return {"value": None if value is None else _scalar_text(kind, value, where)}
+
+
+def _scalar_text(kind: str, value: Any, where: str) -> str:
+    if isinstance(value, str) and kind != "JSON":
+        return value  # already GoogleSQL literal text
+    if kind == "BOOL" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "INT64" and isinstance(value, int):
+        return str(int(value))
+    if kind == "FLOAT64" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _float_text(float(value))
+    if kind in ("NUMERIC", "BIGNUMERIC") and isinstance(value, (Decimal, int, float)):
+        return format(Decimal(str(value)) if isinstance(value, float) else Decimal(value), "f")
+    if kind == "TIMESTAMP" and isinstance(value, dt.date):
+        return _utc(value).isoformat()
+    if kind == "DATETIME" and isinstance(value, dt.datetime):
+        naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+        return naive.isoformat()
+    if kind == "DATE" and isinstance(value, dt.date):
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    if kind == "TIME" and isinstance(value, dt.time):
+        return value.isoformat()
+    if kind == "JSON":
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    if kind == "BYTES" and isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if kind in ("STRING", "GEOGRAPHY", "INTERVAL"):
+        return str(value)
+    raise WarehouseError(f"query parameter {where} cannot take a {type(value).__name__} value {value!r}")
+
+
+def _utc(value: dt.date) -> dt.datetime:
+    """A date or datetime as an aware UTC datetime (naive datetimes are taken as UTC)."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- streaming rows
+
+
+def _json_value(value: Any) -> Any:
+    """A row value as the streaming API takes it in JSON."""
+    if isinstance(value, QueryParam):
+        if value.type.upper() == "JSON" and value.value is not None and not isinstance(value.value, str):
+            return json.dumps(value.value, sort_keys=True, default=str)
+        return _json_value(value.value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _float_text(value)
+    if isinstance(value, dt.datetime):
+        return _utc(value).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
+def _row_id(table: str, row: Mapping[str, Any]) -> str | None:
+    """A deterministic insert id for rows with a run key, else None.
+
+    The id hashes the table, the key and the row's content: the same row sent again is dropped
+    by BigQuery's de-duplication, while two different rows for one run are both kept.
+    """
+    if row.get("run_id") is not None:
+        key: list[Any] = ["run_id", row["run_id"]]
+    elif row.get("request_id") is not None and row.get("player_lookup") is not None:
+        key = ["request_id", row["request_id"], "player_lookup", row["player_lookup"]]
+    else:
+        return None
+    canonical = json.dumps([table, key, row], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _row_errors(errors: Sequence[Mapping[str, Any]]) -> str:
+    """The first rejected rows and why (rows only 'stopped' because another row failed come last)."""
+
+    def reasons(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return list(entry.get("errors") or [])
+
+    def only_stopped(entry: Mapping[str, Any]) -> bool:
+        return all(e.get("reason") == "stopped" for e in reasons(entry))
+
+    ordered = sorted(errors, key=only_stopped)
+    shown = []
+    for entry in ordered[:_ROW_ERRORS_SHOWN]:
+        details = "; ".join(_row_error_text(e) for e in reasons(entry))
+        shown.append(f"row {entry.get('index', '?')}: {details or 'no detail'}")
+    more = len(errors) - len(shown)
+    return "; ".join(shown) + (f" (and {more} more rows with errors)" if more > 0 else "")
+
+
+def _row_error_text(error: Mapping[str, Any]) -> str:
+    where = f" at {error['location']}" if error.get("location") else ""
+    return f"{error.get('reason', '?')}{where}: {error.get('message', '')}"
+
+
+# --------------------------------------------------------------------------- schema
+
+_FIELD_TYPES = {
+    "STRING": "STRING",
+    "INTEGER": "INT64",
+    "INT64": "INT64",
+    "FLOAT": "FLOAT64",
+    "FLOAT64": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "BOOL": "BOOL",
+    "TIMESTAMP": "TIMESTAMP",
+    "DATE": "DATE",
+    "DATETIME": "DATETIME",
+    "TIME": "TIME",
+    "JSON": "JSON",
+    "NUMERIC": "NUMERIC",
+    "BIGNUMERIC": "BIGNUMERIC",
+    "BYTES": "BYTES",
+    "GEOGRAPHY": "GEOGRAPHY",
+    "INTERVAL": "INTERVAL",
+}
+_SIMPLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _column_schema(field: SchemaField) -> ColumnSchema:
+    mode = (field.mode or "NULLABLE").upper()
+    return ColumnSchema(field.name, normalise_type(_field_type(field)), mode)
+
+
+def _field_type(field: SchemaField) -> str:
+    """The GoogleSQL type of a SchemaField, ``ARRAY<…>`` when it is REPEATED."""
+    kind = (field.field_type or "").upper()
+    if kind in ("RECORD", "STRUCT"):
+        inner = ", ".join(f"{_quoted(sub.name)} {_field_type(sub)}" for sub in field.fields)
+        type_ = f"STRUCT<{inner}>"
+    elif kind == "RANGE" and field.range_element_type is not None:
+        type_ = f"RANGE<{field.range_element_type.element_type}>"
+    else:
+        type_ = _FIELD_TYPES.get(kind, kind)
+        if type_ in ("NUMERIC", "BIGNUMERIC") and field.precision is not None:
+            type_ += f"({field.precision}, {field.scale or 0})"
+        elif type_ in ("STRING", "BYTES") and field.max_length is not None:
+            type_ += f"({field.max_length})"
+    return f"ARRAY<{type_}>" if (field.mode or "").upper() == "REPEATED" else type_
+
+
+def _quoted(name: str) -> str:
+    return name if _SIMPLE_NAME.match(name) else f"`{name}`"
+
+
+def _excerpt(sql: str, limit: int = 160) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
