@@ -67,10 +67,9 @@ def migrated_warehouse(warehouse):
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """A migrated SQLite metadata DB for the session (what ``dag.test()`` needs)."""
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        check=True,
-        capture_output=True,
-        env=os.environ.copy(),
-    )
+    for command in (
+        ["db", "migrate"],
+        ["pools", "set", "nba_state_writes", "4", "bounds concurrent breaker and run-log writes"],
+    ):
+        subprocess.run([sys.executable, "-m", "airflow", *command], check=True, capture_output=True, env=os.environ.copy())
     return Path(os.environ["AIRFLOW_HOME"])

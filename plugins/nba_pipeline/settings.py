@@ -42,6 +42,8 @@ class Settings:
     :param payload_root: where raw payloads are stored (a local path or a ``gs://`` URL).
     :param breaker_fail_open: if the breaker store cannot be read, run the processor (True) or skip it.
     :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
+    :param dependency_poke_seconds: how often a dependency sensor re-checks its upstreams.
+    :param dependency_timeout_seconds: how long it waits before skipping with a reason.
     """
 
     warehouse_backend: str
@@ -52,6 +54,8 @@ class Settings:
     payload_root: str
     breaker_fail_open: bool
     state_write_pool: str
+    dependency_poke_seconds: float
+    dependency_timeout_seconds: float
 
 
 def _flag(value: str) -> bool:
@@ -72,4 +76,6 @@ def get_settings() -> Settings:
         payload_root=env.get("NBA_PAYLOAD_ROOT", str(data_dir / "payloads")),
         breaker_fail_open=_flag(env.get("NBA_BREAKER_FAIL_OPEN", "true")),
         state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),
+        dependency_poke_seconds=float(env.get("NBA_DEPENDENCY_POKE_SECONDS", "300")),
+        dependency_timeout_seconds=float(env.get("NBA_DEPENDENCY_TIMEOUT_SECONDS", "3600")),
     )

@@ -1,0 +1,128 @@
+"""Build a guarded pipeline from the registry, inside a ``with DAG(...)`` block.
+
+Layout: ``read_breakers`` (every breaker in one query) and ``calendar_check`` at the top; one task
+group per phase; inside it one group per processor with its guards and its run task; a
+``record_runs`` task per phase that writes the phase's run rows in one batch. Edges follow the data:
+a processor waits for the processors whose tables it reads, and for nothing else, so a skip or a
+failure reaches only the processors that really depend on it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from airflow.sdk import BaseOperator, TaskGroup
+
+from nba_pipeline.guards.calendar import CalendarSpec
+from nba_pipeline.guards.operators import (
+    CALENDAR_TASK_ID,
+    CalendarCheckOperator,
+    CircuitBreakerGateOperator,
+    DependencyCompletenessSensor,
+    ReadBreakersOperator,
+    RecordPhaseRunsOperator,
+    RunProcessorOperator,
+    SmartSkipCheckOperator,
+)
+from nba_pipeline.guards.run_log import run_table
+from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.settings import get_settings
+
+READ_BREAKERS_TASK_ID = "read_breakers"
+
+
+@dataclass
+class ProcessorTasks:
+    first: BaseOperator
+    run: BaseOperator
+    tasks: list[BaseOperator] = field(default_factory=list)
+
+
+@dataclass
+class Pipeline:
+    calendar_check: BaseOperator
+    processors: dict[str, ProcessorTasks]
+    phase_groups: dict[Phase, TaskGroup]
+    record_runs: dict[Phase, BaseOperator]
+
+
+def producers_of(processors: Sequence[ProcessorSpec]) -> dict[str, list[ProcessorSpec]]:
+    """table (or payload) name → the processors that write it."""
+    producers: dict[str, list[ProcessorSpec]] = defaultdict(list)
+    for spec in processors:
+        for table in spec.writes:
+            producers[table].append(spec)
+    return producers
+
+
+def build_pipeline(processors: Sequence[ProcessorSpec], calendar: CalendarSpec) -> Pipeline:
+    """Create the tasks and edges for ``processors`` in the current DAG context."""
+    names = [p.name for p in processors]
+    if len(set(names)) != len(names):
+        raise ValueError(f"processor names repeat: {sorted(n for n in names if names.count(n) > 1)}")
+    producers = producers_of(processors)
+    known_sources = sorted({s for p in processors for s in p.sources})
+    settings = get_settings()
+
+    guarded = [p for p in processors if p.breaker is not None]
+    read_breakers = ReadBreakersOperator(task_id=READ_BREAKERS_TASK_ID, processors=guarded) if guarded else None
+    calendar_check = CalendarCheckOperator(task_id=CALENDAR_TASK_ID, calendar=calendar)
+
+    built: dict[str, ProcessorTasks] = {}
+    groups: dict[Phase, TaskGroup] = {}
+    record_runs: dict[Phase, BaseOperator] = {}
+    for phase in sorted({p.phase for p in processors}):
+        members = [p for p in processors if p.phase == phase]
+        with TaskGroup(group_id=phase.group_id, tooltip=f"Phase {phase.value}: {phase.name.lower()}") as group:
+            for spec in members:
+                with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name):
+                    chain: list[BaseOperator] = []
+                    if spec.calendar_guarded or spec.sources:
+                        chain.append(
+                            SmartSkipCheckOperator(task_id="smart_skip", processor=spec, known_sources=known_sources)
+                        )
+                    if spec.breaker is not None and read_breakers is not None:
+                        chain.append(
+                            CircuitBreakerGateOperator(
+                                task_id="breaker_gate",
+                                processor=spec,
+                                snapshot_task_id=READ_BREAKERS_TASK_ID,
+                            )
+                        )
+                        read_breakers >> chain[-1]
+                    sensor_id = None
+                    if spec.dependencies:
+                        chain.append(DependencyCompletenessSensor(task_id="dependencies", processor=spec))
+                        sensor_id = chain[-1].task_id
+                    run = RunProcessorOperator(task_id="run", processor=spec, dependency_task_id=sensor_id)
+                    chain.append(run)
+                    for upstream, downstream in zip(chain, chain[1:], strict=False):
+                        upstream >> downstream
+                    built[spec.name] = ProcessorTasks(first=chain[0], run=run, tasks=chain)
+            if run_table(phase.value) is not None:
+                record = RecordPhaseRunsOperator(
+                    task_id="record_runs",
+                    processors=members,
+                    snapshot_task_id=READ_BREAKERS_TASK_ID if read_breakers is not None else None,
+                    pool=settings.state_write_pool,
+                )
+                for spec in members:  # only run tasks: a guard's skip must not reach record_runs
+                    built[spec.name].run >> record
+                record_runs[phase] = record
+        groups[phase] = group
+
+    for spec in processors:
+        first = built[spec.name].first
+        if spec.calendar_guarded:
+            calendar_check >> first
+        for table in spec.reads:
+            for producer in producers.get(table, ()):
+                if producer.name != spec.name:
+                    built[producer.name].run >> first
+    for producer in producers.get(calendar.table, ()):
+        if producer.calendar_guarded:
+            raise ValueError(f"{producer.name} writes the calendar {calendar.table}, so it cannot be calendar-guarded")
+        built[producer.name].run >> calendar_check
+    return Pipeline(calendar_check, built, groups, record_runs)

@@ -1,0 +1,185 @@
+"""Dependency completeness: is each upstream table filled for the date window, and how fresh is it?
+
+For each declared dependency the check counts rows in the window and compares them with an expected
+count that the registry derives from the schedule (never a fixed minimum: the original's fixed
+200-row floor failed on opening night and in the Finals). All dependencies of a processor are
+measured in one round trip. The three figures are exactly:
+
+- ``dependency_check_passed``: every critical dependency has at least its expected rows;
+- ``data_completeness_pct``: mean over dependencies of ``min(100, 100 · rows / expected)``
+  (100 when nothing is expected);
+- ``upstream_data_age_hours``: the largest age, among dependencies with rows, of the newest load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from nba_pipeline.warehouse.base import TableRef, Warehouse
+
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class TableWindow:
+    """Rows of ``table`` whose ``date_column`` falls in the window; ``loaded_at_column`` dates each load."""
+
+    table: str
+    date_column: str
+    loaded_at_column: str
+
+    def __post_init__(self) -> None:
+        TableRef.parse(self.table)
+        for column in (self.date_column, self.loaded_at_column):
+            if not _COLUMN.match(column):
+                raise ValueError(f"{self.table}: {column!r} is not a column name")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One upstream requirement.
+
+    :param name: label in reports (usually the upstream's processor name).
+    :param sources: tables that can satisfy it; the best-filled one counts (e.g. gamebook, or
+        box scores from a second source for the games the first lacks).
+    :param expected_sql: GoogleSQL returning one row with an ``expected`` column for ``@start`` and
+        ``@end``; None means one row is enough.
+    :param critical: a critical dependency below its expected count blocks the processor.
+    :param lookback_days: the window is ``[date - lookback_days, date]``.
+    :param warn_after_hours: a critical dependency older than this is stale (waits, then skips).
+    :param fail_after_hours: a critical dependency older than this fails the processor outside backfill.
+    """
+
+    name: str
+    sources: tuple[TableWindow, ...]
+    expected_sql: str | None = None
+    critical: bool = True
+    lookback_days: int = 0
+    warn_after_hours: float | None = None
+    fail_after_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class DependencyStatus:
+    name: str
+    critical: bool
+    rows: int
+    expected: int
+    completeness_pct: float
+    age_hours: float | None
+    best_source: str | None
+    stale: bool  # older than warn_after_hours
+    critically_stale: bool  # older than fail_after_hours
+
+    @property
+    def complete(self) -> bool:
+        return self.rows >= self.expected
+
+
+@dataclass(frozen=True)
+class DependencyReport:
+    statuses: tuple[DependencyStatus, ...]
+    dependency_check_passed: bool
+    data_completeness_pct: float
+    upstream_data_age_hours: float | None
+
+    def incomplete(self) -> list[DependencyStatus]:
+        return [s for s in self.statuses if s.critical and not s.complete]
+
+    def stale(self) -> list[DependencyStatus]:
+        return [s for s in self.statuses if s.critical and s.stale]
+
+    def critically_stale(self) -> list[DependencyStatus]:
+        return [s for s in self.statuses if s.critical and s.critically_stale]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dependency_check_passed": self.dependency_check_passed,
+            "data_completeness_pct": self.data_completeness_pct,
+            "upstream_data_age_hours": self.upstream_data_age_hours,
+            "statuses": [asdict(s) for s in self.statuses],
+        }
+
+    def describe(self) -> str:
+        parts = [
+            f"{s.name}{'*' if s.critical else ''} {s.rows}/{s.expected}"
+            + (f" age {s.age_hours:.1f}h" if s.age_hours is not None else "")
+            for s in self.statuses
+        ]
+        return ", ".join(parts) or "no dependencies"
+
+
+def measure_sql(dependencies: Sequence[Dependency]) -> str:
+    """One GoogleSQL statement measuring every dependency (rows, newest load, expected count)."""
+    selects = []
+    for i, dependency in enumerate(dependencies):
+        expected = dependency.expected_sql.strip().rstrip(";") if dependency.expected_sql else "SELECT 1 AS expected"
+        for j, source in enumerate(dependency.sources):
+            selects.append(
+                f"SELECT {i} AS dependency_index, {j} AS source_index, m.row_count, m.newest_load, e.expected "
+                f"FROM (SELECT COUNT(*) AS row_count, MAX({source.loaded_at_column}) AS newest_load "
+                f"FROM {source.table} WHERE {source.date_column} BETWEEN @start_{i} AND @end) AS m "
+                f"CROSS JOIN ({expected}) AS e"
+            )
+    return "\nUNION ALL\n".join(selects)
+
+
+def evaluate(
+    warehouse: Warehouse,
+    dependencies: Sequence[Dependency],
+    window_end: dt.date,
+    now: dt.datetime,
+) -> DependencyReport:
+    """Measure every dependency in one round trip and compute the three figures."""
+    if not dependencies:
+        return DependencyReport((), True, 100.0, None)
+    params: dict[str, Any] = {"end": window_end}
+    for i, dependency in enumerate(dependencies):
+        params[f"start_{i}"] = window_end - dt.timedelta(days=dependency.lookback_days)
+    rows = warehouse.query(measure_sql(dependencies), params)
+    return summarise(dependencies, rows, now)
+
+
+def summarise(dependencies: Sequence[Dependency], rows: Sequence[dict[str, Any]], now: dt.datetime) -> DependencyReport:
+    """The report for measured rows (split out so the arithmetic is testable on its own)."""
+    by_dependency: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_dependency.setdefault(int(row["dependency_index"]), []).append(row)
+    statuses = []
+    for i, dependency in enumerate(dependencies):
+        measured = by_dependency.get(i, [])
+        best = max(measured, key=lambda r: (int(r["row_count"]), -int(r["source_index"])), default=None)
+        count = int(best["row_count"]) if best else 0
+        expected = max(0, int(best["expected"] or 0)) if best else 0
+        pct = 100.0 if expected == 0 else min(100.0, 100.0 * count / expected)
+        age = None
+        if best and best["newest_load"] is not None:
+            age = max(0.0, (now - best["newest_load"]).total_seconds() / 3600.0)
+        stale = age is not None and dependency.warn_after_hours is not None and age > dependency.warn_after_hours
+        critical_stale = (
+            age is not None and dependency.fail_after_hours is not None and age > dependency.fail_after_hours
+        )
+        statuses.append(
+            DependencyStatus(
+                name=dependency.name,
+                critical=dependency.critical,
+                rows=count,
+                expected=expected,
+                completeness_pct=round(pct, 4),
+                age_hours=None if age is None else round(age, 4),
+                best_source=dependency.sources[int(best["source_index"])].table if best else None,
+                stale=stale,
+                critically_stale=critical_stale,
+            )
+        )
+    ages = [s.age_hours for s in statuses if s.age_hours is not None]
+    return DependencyReport(
+        statuses=tuple(statuses),
+        dependency_check_passed=all(s.complete for s in statuses if s.critical),
+        data_completeness_pct=round(sum(s.completeness_pct for s in statuses) / len(statuses), 4),
+        upstream_data_age_hours=max(ages) if ages else None,
+    )

@@ -1,0 +1,1 @@
+"""The declarative processor registry: what runs, what it reads and writes, how it is guarded."""

@@ -1,0 +1,87 @@
+"""Types of the registry. DAGs are built from these; guards are configured from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nba_pipeline.guards.breaker import BreakerSettings
+from nba_pipeline.guards.dependencies import Dependency
+
+
+class Phase(enum.IntEnum):
+    SCRAPERS = 1
+    RAW = 2
+    ANALYTICS = 3
+    PRECOMPUTE = 4
+    PREDICTIONS = 5
+
+    @property
+    def group_id(self) -> str:
+        return f"phase_{self.value}_{self.name.lower()}"
+
+
+@dataclass(frozen=True)
+class ProcessorSpec:
+    """One processor, declared once.
+
+    :param name: stable id; also the breaker key and ``processor_name`` in the run tables.
+    :param phase: which phase (task group) it belongs to.
+    :param run: ``"module:function"`` taking a :class:`ProcessorContext`, returning a :class:`ProcessorResult`.
+    :param reads: tables it reads (each must have a producer in the registry).
+    :param writes: tables it writes.
+    :param sources: source names whose arrival concerns it; a run triggered only for other sources
+        skips it with ``irrelevant_source``. Empty: every run concerns it.
+    :param dependencies: the completeness checks its sensor makes before it runs.
+    :param breaker: breaker settings; None for unguarded work (scrapers rely on Airflow retries).
+    :param calendar_guarded: skipped on days without games / offseason / historical dates.
+    :param retries: Airflow retries of the run task.
+    """
+
+    name: str
+    phase: Phase
+    run: str
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    breaker: BreakerSettings | None = field(default_factory=BreakerSettings)
+    calendar_guarded: bool = True
+    retries: int = 2
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessorContext:
+    """What a processor gets: where to read and write, which day, and how it was triggered."""
+
+    warehouse: Any  # nba_pipeline.warehouse.Warehouse (Any keeps this module free of heavy imports)
+    processor: ProcessorSpec
+    game_date: dt.date
+    backfill: bool
+    run_id: str
+    dag_run_id: str
+    try_number: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProcessorResult:
+    """What a processor did, for its run row. Counts default to zero; None means 'not measured'."""
+
+    rows_processed: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_failed: int = 0
+    rows_skipped: int = 0
+    load_seconds: float | None = None
+    transform_seconds: float | None = None
+    save_seconds: float | None = None
+    file_path: str | None = None
+    source_files: int | None = None
+    date_range: tuple[dt.date, dt.date] | None = None
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)

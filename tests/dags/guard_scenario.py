@@ -1,0 +1,67 @@
+"""A small guarded pipeline of toy processors, built by the same builder as the real DAGs.
+
+Phase 2: alpha, flaky. Phase 3: beta (needs alpha), gamma (needs flaky). Phase 4: delta (needs beta).
+The calendar is ``nba_raw.toy_events``. Retries are immediate so multi-attempt scenarios run fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import DAG, Param
+
+from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.guards.breaker import BreakerSettings
+from nba_pipeline.guards.calendar import CalendarSpec
+from nba_pipeline.guards.dependencies import Dependency, TableWindow
+from nba_pipeline.registry.model import Phase, ProcessorSpec
+
+EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start_0 AND @end"
+BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
+
+
+def _needs(table: str, per_event: int) -> Dependency:
+    return Dependency(
+        name=table,
+        sources=(TableWindow(table, "event_date", "loaded_at"),),
+        expected_sql=EVENTS_ON_DATE.format(k=per_event),
+        warn_after_hours=24,
+        fail_after_hours=48,
+    )
+
+
+PROCESSORS = [
+    ProcessorSpec("alpha", Phase.RAW, "tests.dags.toy_processors:alpha", writes=("nba_raw.toy_alpha",),
+                  sources=("alpha_feed",), breaker=BREAKER, retries=0),
+    ProcessorSpec("flaky", Phase.RAW, "tests.dags.toy_processors:flaky", writes=("nba_raw.toy_flaky",),
+                  sources=("flaky_feed",), breaker=BREAKER, retries=4),
+    ProcessorSpec("beta", Phase.ANALYTICS, "tests.dags.toy_processors:beta", reads=("nba_raw.toy_alpha",),
+                  writes=("nba_analytics.toy_beta",), dependencies=(_needs("nba_raw.toy_alpha", 2),),
+                  breaker=BREAKER, retries=0),
+    ProcessorSpec("gamma", Phase.ANALYTICS, "tests.dags.toy_processors:gamma", reads=("nba_raw.toy_flaky",),
+                  writes=("nba_analytics.toy_gamma",), dependencies=(_needs("nba_raw.toy_flaky", 1),),
+                  breaker=BREAKER, retries=0),
+    ProcessorSpec("delta", Phase.PRECOMPUTE, "tests.dags.toy_processors:delta", reads=("nba_analytics.toy_beta",),
+                  writes=("nba_precompute.toy_delta",), dependencies=(_needs("nba_analytics.toy_beta", 2),),
+                  breaker=BREAKER, retries=0),
+]
+
+with DAG(
+    dag_id="guard_scenario",
+    doc_md=__doc__,
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["nba", "test"],
+    default_args=default_args(retry_delay=dt.timedelta(seconds=0), retry_exponential_backoff=0),
+    params={
+        "game_date": Param(None, type=["null", "string"], format="date"),
+        "backfill": Param(False, type="boolean"),
+        "force_processors": Param([], type="array", items={"type": "string"}),
+        "ignore_breakers": Param([], type="array", items={"type": "string"}),
+        "sources": Param([], type="array", items={"type": "string"}),
+    },
+):
+    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"))
