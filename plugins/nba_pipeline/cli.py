@@ -3,6 +3,7 @@
     nba-pipeline info             backend, warehouse location, Airflow home
     nba-pipeline migrate          apply pending migrations (idempotent)
     nba-pipeline verify-schema    compare the live warehouse with the declared schemas; exit 1 on drift
+    nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]
 """
 
 from __future__ import annotations
@@ -57,12 +58,28 @@ def _verify(_: argparse.Namespace) -> int:
     return 1 if drifted else 0
 
 
+def _breakers(args: argparse.Namespace) -> int:
+    from nba_pipeline.guards.admin import BreakerAction, apply_action, describe
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        breakers = apply_action(warehouse, BreakerAction(args.action), args.name, reason=args.reason)
+    for breaker in breakers:
+        print(describe(breaker))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="backend, warehouse location, Airflow home").set_defaults(handler=_info)
     commands.add_parser("migrate", help="apply pending schema migrations").set_defaults(handler=_migrate)
     commands.add_parser("verify-schema", help="report schema drift; exit 1 on drift").set_defaults(handler=_verify)
+    breakers = commands.add_parser("breakers", help="list, reset or open circuit breakers")
+    breakers.add_argument("action", choices=["list", "reset", "open"])
+    breakers.add_argument("name", nargs="?", help="breaker (processor or prediction system)")
+    breakers.add_argument("--reason", default="opened from the command line")
+    breakers.set_defaults(handler=_breakers)
     return parser
 
 

@@ -1,0 +1,36 @@
+"""Circuit breaker administration.
+
+Trigger with Params: `action` (list, reset, open, configure) and `breaker` (a processor or a
+prediction system). `reset` closes a breaker and clears its failure count; `open` forces it open
+(it admits a trial after its timeout); `configure` changes threshold, timeout or trial count.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import DAG, Param
+
+from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.guards.admin import BreakerAction
+from nba_pipeline.operators.breaker_admin import ManageBreakerOperator
+from nba_pipeline.registry.catalog import breaker_settings
+
+with DAG(
+    dag_id="nba_breaker_admin",
+    description="List, reset, open or re-configure circuit breakers",
+    doc_md=__doc__,
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["nba", "admin", "circuit-breaker"],
+    default_args=default_args(retries=0),
+    params={
+        "action": Param("list", enum=[a.value for a in BreakerAction], description="what to do"),
+        "breaker": Param(None, type=["null", "string"], enum=[None, *breaker_settings()], description="which breaker"),
+        "reason": Param(None, type=["null", "string"], maxLength=500),
+        "threshold": Param(None, type=["null", "integer"], minimum=1),
+        "timeout_seconds": Param(None, type=["null", "integer"], minimum=0),
+        "half_open_max_calls": Param(None, type=["null", "integer"], minimum=1),
+    },
+):
+    ManageBreakerOperator(task_id="manage_breaker")

@@ -1,0 +1,37 @@
+"""Breaker administration from the Airflow UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+
+class ManageBreakerOperator(BaseOperator):
+    """List, reset (close), force open or re-configure a circuit breaker, as the DAG run's Params say.
+
+    The Params' JSON schema restricts names to the registry's keys; this re-checks them, so a run
+    started through the API with a bad name fails with the list of valid ones.
+    """
+
+    ui_color = "#f4cccc"
+
+    def execute(self, context: Any) -> list[str]:
+        from nba_pipeline.guards.admin import BreakerAction, apply_action, describe
+        from nba_pipeline.warehouse import get_warehouse
+
+        params = context["params"]
+        with get_warehouse() as warehouse:
+            breakers = apply_action(
+                warehouse,
+                BreakerAction(params["action"]),
+                params.get("breaker"),
+                reason=params.get("reason") or "opened from the Airflow UI",
+                threshold=params.get("threshold"),
+                timeout_seconds=params.get("timeout_seconds"),
+                half_open_max_calls=params.get("half_open_max_calls"),
+            )
+        lines = [describe(b) for b in breakers]
+        for line in lines:
+            self.log.info(line)
+        return lines

@@ -1,0 +1,2132 @@
+"""Simulated NBA league: the seeded, deterministic local stand-in for the real data sources.
+
+No machine here reaches NBA.com, balldontlie, The Odds API, BettingPros or ESPN, so the local
+run reads this simulation instead. It invents rosters for the 30 real franchises, plays the
+2024-25 calendar (regular season, a simplified playoff bracket, then the 2025-26 opener) and
+renders payloads in the shapes of the real endpoints; ``docs/payloads.md`` documents every
+shape. Nothing in a payload says "simulated": the payloads must look like the real thing so
+that the raw processors written against them work unchanged on real data.
+
+Every random draw comes from a stream keyed by a SHA-256 of the seed and of what is drawn (a
+game id, a player, a date), never from Python's ``hash()`` or from call order, so a date's
+payload is byte-identical whatever else was generated before it, in any process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "ALL_STAR_BREAK",
+    "BOOKS",
+    "BOX_SCORE_SOURCES",
+    "DUPLICATE_ROWS",
+    "ET",
+    "GAME_POSTPONED",
+    "IMPERFECTIONS",
+    "LATE_BOXSCORES",
+    "MIXED_GAME_ID",
+    "NEXT_SEASON_OPENER",
+    "OFF_DAYS",
+    "PLAYER_MISSING_FROM_BOOK",
+    "PLAYOFFS_START",
+    "REGULAR_SEASON_END",
+    "SEASON_OPENER",
+    "SOURCES",
+    "TEAMS",
+    "TEAM_CODES",
+    "TEAM_INFO",
+    "GameLine",
+    "InjuryReportEntry",
+    "PlayerLine",
+    "PropLine",
+    "ScoringProfile",
+    "SimulatedBoxScore",
+    "SimulatedGame",
+    "SimulatedLeague",
+    "SimulatedPlayer",
+    "Sportsbook",
+    "TeamInfo",
+    "canonical_game_id",
+    "player_lookup_from_name",
+]
+
+ET = ZoneInfo("America/New_York")
+
+# --------------------------------------------------------------------------- sources
+
+SOURCES: tuple[str, ...] = (
+    "nbac_schedule",
+    "nbac_gamebook",
+    "nbac_team_boxscore",
+    "nbac_play_by_play",
+    "nbac_injury_report",
+    "bdl_boxscores",
+    "odds_api_events",
+    "odds_api_player_points_props",
+    "odds_api_game_lines",
+    "bettingpros_player_props",
+    "espn_rosters",
+)
+BOX_SCORE_SOURCES: frozenset[str] = frozenset(
+    {"nbac_gamebook", "nbac_team_boxscore", "nbac_play_by_play", "bdl_boxscores"}
+)
+
+# Imperfections a caller can ask for, to exercise the pipeline's fallbacks and dedup.
+LATE_BOXSCORES = "late_boxscores"
+PLAYER_MISSING_FROM_BOOK = "player_missing_from_book"
+GAME_POSTPONED = "game_postponed"
+DUPLICATE_ROWS = "duplicate_rows"
+MIXED_GAME_ID = "mixed_game_id"
+IMPERFECTIONS: frozenset[str] = frozenset(
+    {LATE_BOXSCORES, PLAYER_MISSING_FROM_BOOK, GAME_POSTPONED, DUPLICATE_ROWS, MIXED_GAME_ID}
+)
+
+# --------------------------------------------------------------------------- teams
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """One real franchise, with the ids and spellings each source uses for it."""
+
+    code: str
+    full_name: str  # The Odds API / injury report spelling, e.g. "Los Angeles Clippers"
+    city: str  # NBA.com teamCity, e.g. "LA"
+    nickname: str  # NBA.com teamName, e.g. "Clippers"
+    conference: str  # "East" | "West"
+    nba_team_id: int
+    espn_team_id: int
+    bdl_team_id: int
+    time_zone: str  # home arena: "E", "C", "M" or "P"; drives tip-off times
+
+
+_TEAM_ROWS = (
+    ("ATL", "Atlanta Hawks", "Atlanta", "Hawks", "East", 1610612737, 1, "E"),
+    ("BOS", "Boston Celtics", "Boston", "Celtics", "East", 1610612738, 2, "E"),
+    ("BKN", "Brooklyn Nets", "Brooklyn", "Nets", "East", 1610612751, 17, "E"),
+    ("CHA", "Charlotte Hornets", "Charlotte", "Hornets", "East", 1610612766, 30, "E"),
+    ("CHI", "Chicago Bulls", "Chicago", "Bulls", "East", 1610612741, 4, "C"),
+    ("CLE", "Cleveland Cavaliers", "Cleveland", "Cavaliers", "East", 1610612739, 5, "E"),
+    ("DAL", "Dallas Mavericks", "Dallas", "Mavericks", "West", 1610612742, 6, "C"),
+    ("DEN", "Denver Nuggets", "Denver", "Nuggets", "West", 1610612743, 7, "M"),
+    ("DET", "Detroit Pistons", "Detroit", "Pistons", "East", 1610612765, 8, "E"),
+    ("GSW", "Golden State Warriors", "Golden State", "Warriors", "West", 1610612744, 9, "P"),
+    ("HOU", "Houston Rockets", "Houston", "Rockets", "West", 1610612745, 10, "C"),
+    ("IND", "Indiana Pacers", "Indiana", "Pacers", "East", 1610612754, 11, "E"),
+    ("LAC", "Los Angeles Clippers", "LA", "Clippers", "West", 1610612746, 12, "P"),
+    ("LAL", "Los Angeles Lakers", "Los Angeles", "Lakers", "West", 1610612747, 13, "P"),
+    ("MEM", "Memphis Grizzlies", "Memphis", "Grizzlies", "West", 1610612763, 29, "C"),
+    ("MIA", "Miami Heat", "Miami", "Heat", "East", 1610612748, 14, "E"),
+    ("MIL", "Milwaukee Bucks", "Milwaukee", "Bucks", "East", 1610612749, 15, "C"),
+    ("MIN", "Minnesota Timberwolves", "Minnesota", "Timberwolves", "West", 1610612750, 16, "C"),
+    ("NOP", "New Orleans Pelicans", "New Orleans", "Pelicans", "West", 1610612740, 3, "C"),
+    ("NYK", "New York Knicks", "New York", "Knicks", "East", 1610612752, 18, "E"),
+    ("OKC", "Oklahoma City Thunder", "Oklahoma City", "Thunder", "West", 1610612760, 25, "C"),
+    ("ORL", "Orlando Magic", "Orlando", "Magic", "East", 1610612753, 19, "E"),
+    ("PHI", "Philadelphia 76ers", "Philadelphia", "76ers", "East", 1610612755, 20, "E"),
+    ("PHX", "Phoenix Suns", "Phoenix", "Suns", "West", 1610612756, 21, "M"),
+    ("POR", "Portland Trail Blazers", "Portland", "Trail Blazers", "West", 1610612757, 22, "P"),
+    ("SAC", "Sacramento Kings", "Sacramento", "Kings", "West", 1610612758, 23, "P"),
+    ("SAS", "San Antonio Spurs", "San Antonio", "Spurs", "West", 1610612759, 24, "C"),
+    ("TOR", "Toronto Raptors", "Toronto", "Raptors", "East", 1610612761, 28, "E"),
+    ("UTA", "Utah Jazz", "Utah", "Jazz", "West", 1610612762, 26, "M"),
+    ("WAS", "Washington Wizards", "Washington", "Wizards", "East", 1610612764, 27, "E"),
+)
+TEAM_INFO: dict[str, TeamInfo] = {
+    row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])  # type: ignore[misc]
+    for index, row in enumerate(_TEAM_ROWS)
+}
+TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)
+TEAMS: dict[str, str] = {code: info.full_name for code, info in TEAM_INFO.items()}
+_TEAM_BY_BDL_ID = {info.bdl_team_id: code for code, info in TEAM_INFO.items()}
+
+
+@dataclass(frozen=True)
+class Sportsbook:
+    """A book quoting lines: its Odds API key and title, its BettingPros id, when it posts."""
+
+    key: str
+    title: str
+    bettingpros_id: int
+    posting_minute: int  # opening lines at 09:MM ET, line moves at 14:MM ET on game day
+
+
+BOOKS: tuple[Sportsbook, ...] = (
+    Sportsbook("draftkings", "DraftKings", 12, 5),
+    Sportsbook("fanduel", "FanDuel", 10, 12),
+    Sportsbook("betmgm", "BetMGM", 19, 20),
+    Sportsbook("williamhill_us", "Caesars", 13, 31),
+)
+_OPENING_HOUR = 9
+_MOVE_HOUR = 14
+
+# --------------------------------------------------------------------------- calendar
+
+SEASON_OPENER = date(2024, 10, 22)
+REGULAR_SEASON_END = date(2025, 4, 13)
+ALL_STAR_BREAK = (date(2025, 2, 14), date(2025, 2, 19))
+OFF_DAYS: frozenset[date] = frozenset(
+    {
+        date(2024, 10, 28),  # a Monday
+        date(2024, 11, 5),  # election day
+        date(2024, 11, 18),  # a Monday
+        date(2024, 11, 28),  # Thanksgiving
+        date(2024, 12, 24),  # Christmas Eve
+    }
+)
+CHRISTMAS = date(2024, 12, 25)
+PLAYOFFS_START = date(2025, 4, 19)
+NEXT_SEASON_OPENER = date(2025, 10, 21)
+_OPENING_NIGHT = (("NYK", "BOS"), ("MIN", "LAL"))
+_NEXT_OPENING_NIGHT = (("HOU", "OKC"), ("GSW", "LAL"))
+_GAMES_PER_TEAM = 82
+# Relative slate size per weekday (Mon..Sun): busy Wednesdays and Fridays, light Thursdays.
+_WEEKDAY_WEIGHT = (1.0, 0.85, 1.25, 0.7, 1.2, 1.0, 0.9)
+
+
+def _dates(*texts: str) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(text) for text in texts)
+
+
+# Playoff game slots: a series uses its slots in order until one team has four wins.
+_R1_A = _dates(
+    "2025-04-19", "2025-04-21", "2025-04-24", "2025-04-26", "2025-04-29", "2025-05-01", "2025-05-03"
+)
+_R1_B = _dates(
+    "2025-04-20", "2025-04-22", "2025-04-25", "2025-04-27", "2025-04-30", "2025-05-02", "2025-05-04"
+)
+_R2_A = _dates(
+    "2025-05-06", "2025-05-08", "2025-05-10", "2025-05-12", "2025-05-14", "2025-05-16", "2025-05-18"
+)
+_R2_B = _dates(
+    "2025-05-07", "2025-05-09", "2025-05-11", "2025-05-13", "2025-05-15", "2025-05-17", "2025-05-19"
+)
+_CF_EAST = _dates(
+    "2025-05-21", "2025-05-23", "2025-05-25", "2025-05-27", "2025-05-29", "2025-05-31", "2025-06-02"
+)
+_CF_WEST = _dates(
+    "2025-05-22", "2025-05-24", "2025-05-26", "2025-05-28", "2025-05-30", "2025-06-01", "2025-06-03"
+)
+_FINALS = _dates(
+    "2025-06-05", "2025-06-08", "2025-06-11", "2025-06-13", "2025-06-16", "2025-06-19", "2025-06-22"
+)
+_HIGHER_SEED_HOME_GAMES = frozenset({1, 2, 5, 7})
+
+_TIPOFFS_BY_ZONE = {
+    "E": ((19, 0), (19, 30)),
+    "C": ((20, 0), (20, 30)),
+    "M": ((21, 0),),
+    "P": ((22, 0), (22, 30)),
+}
+_CHRISTMAS_TIPOFFS = ((12, 0), (14, 30), (17, 0), (20, 0), (22, 30))
+_PLAYOFF_WEEKEND_TIPOFFS = ((13, 0), (15, 30), (18, 0), (20, 30))
+_PLAYOFF_WEEKDAY_TIPOFFS = ((19, 0), (19, 30), (21, 30), (22, 0))
+_ZONE_ORDER = {"E": 0, "C": 1, "M": 2, "P": 3}
+_BOX_SCORE_PUBLISH_DELAY = timedelta(minutes=30)
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _stable_int(*parts: object) -> int:
+    """A 64-bit integer from SHA-256 of the parts: the same in every process and Python run."""
+    text = "\x1f".join(str(part) for part in parts)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def _daterange(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ET)
+
+
+def _utc_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _et_iso(moment: datetime) -> str:
+    return moment.astimezone(ET).isoformat()
+
+
+def _round_half(value: float) -> float:
+    return math.floor(value * 2 + 0.5) / 2
+
+
+def _american(value: int) -> int:
+    """American odds never sit in (-100, 100): -95 is quoted as +105."""
+    return value + 200 if value > -100 else value
+
+
+def _american_from_probability(probability: float) -> int:
+    probability = min(0.97, max(0.03, probability))
+    if probability >= 0.5:
+        return -round(100 * probability / (1 - probability))
+    return round(100 * (1 - probability) / probability)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Poisson draw by inversion (one uniform); a normal approximation for large means."""
+    if mean <= 0:
+        return 0
+    if mean > 40:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    target = rng.random()
+    count, term = 0, math.exp(-mean)
+    cumulative = term
+    while target > cumulative and count < 200:
+        count += 1
+        term *= mean / count
+        cumulative += term
+    return count
+
+
+def _stochastic_round(rng: random.Random, value: float) -> int:
+    whole = math.floor(value)
+    return whole + (1 if rng.random() < value - whole else 0)
+
+
+def _binomial(rng: random.Random, trials: int, probability: float) -> int:
+    return sum(1 for _ in range(trials) if rng.random() < probability)
+
+
+def _dump(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def player_lookup_from_name(name: str) -> str:
+    """The pipeline's player key: the lowercase ASCII letters of "First Last".
+
+    Also accepts the injury report's "Last, First" order ("O'Dell Jr., Wendell" → "wendellodelljr").
+    """
+    if "," in name:
+        family, given = name.split(",", 1)
+        name = f"{given} {family}"
+    decomposed = unicodedata.normalize("NFKD", name).lower()
+    return "".join(char for char in decomposed if "a" <= char <= "z")
+
+
+def canonical_game_id(game_date: date, away: str, home: str) -> str:
+    """The pipeline's game key, ``YYYYMMDD_AWAY_HOME`` on the ET game date."""
+    return f"{game_date:%Y%m%d}_{away}_{home}"
+
+
+# --------------------------------------------------------------------------- players
+
+_FIRST_NAMES = (
+    "Jalen", "Marcus", "Tyrese", "Darius", "Isaiah", "Devin", "Andre", "Malik", "Jordan", "Cameron",
+    "Trey", "Keegan", "Aaron", "Brandon", "Cole", "Dante", "Elijah", "Felix", "Gabriel", "Hakeem",
+    "Ivan", "Jamal", "Kendall", "Lamar", "Miles", "Nico", "Omar", "Quentin", "Rashad", "Silas",
+    "Terrence", "Victor", "Wendell", "Xavier", "Amari", "Bryce", "Caleb", "Desmond", "Emeka", "Javon",
+    "De'Andre", "Ja'Marcus", "Kai", "Luca", "Mateo", "Obi", "Reggie", "Stefan", "Tariq", "Zaire",
+)  # fmt: skip
+_LAST_NAMES = (
+    "Morrow", "Ashby", "Baxley", "Calloway", "Dorsett", "Eversley", "Fenwick", "Galloway", "Hartsell",
+    "Jessup", "Kimbrough", "Lockhart", "Merriweather", "Northcutt", "Oakes", "Pennington", "Quarles",
+    "Redmond", "Stroud", "Tillman", "Underwood", "Vance", "Whitfield", "Yarbrough", "Ainsworth",
+    "Blackwood", "Easley", "Fairchild", "Gaines", "Hollis", "Kearse", "Lyle", "Mabry", "Nesbitt",
+    "Ogden", "Pruitt", "Rainey", "Sutter", "Tolliver", "Yates", "Abernathy", "Boatwright", "Colquitt",
+    "Dunmore", "Ellery", "Greer", "Hightower", "O'Dell", "St. Cyr", "Reed-Holloway", "Van Buren",
+    "McAllister", "DuPree", "Okonkwo", "Sandoval", "Petrovic", "Lindqvist", "Achebe", "Moreau", "Castillo",
+)  # fmt: skip
+_SUFFIXES = ("Jr.", "II", "III")
+_POSITIONS = ("PG", "SG", "SF", "PF", "C")
+_POSITION_NAMES = {
+    "PG": "Point Guard", "SG": "Shooting Guard", "SF": "Small Forward", "PF": "Power Forward", "C": "Center",
+}  # fmt: skip
+_POSITION_GROUP = {"PG": "G", "SG": "G", "SF": "F", "PF": "F", "C": "C"}
+
+# Role ranges: (minutes, points per game, usage rate, appearance rate when healthy).
+_ROLE_RANGES = {
+    "star": ((33.5, 36.5), (25.0, 30.0), (0.28, 0.34), (1.0, 1.0)),
+    "starter": ((29.5, 35.5), (12.0, 16.0), (0.18, 0.24), (1.0, 1.0)),
+    "rotation": ((13.0, 20.0), (4.0, 8.5), (0.15, 0.21), (1.0, 1.0)),
+    "deep_bench": ((3.0, 9.0), (1.5, 4.0), (0.13, 0.19), (0.3, 0.55)),
+}
+# Share of points by zone (paint, mid-range, three, free throw) per position group.
+_ZONE_MIX = {"G": (0.30, 0.14, 0.40, 0.16), "F": (0.38, 0.15, 0.31, 0.16), "C": (0.62, 0.08, 0.12, 0.18)}
+# Per-minute rates (offensive rebounds, defensive rebounds, assists, steals, blocks, fouls).
+_OTHER_RATES = {
+    "G": (0.02, 0.11, 0.17, 0.035, 0.01, 0.07),
+    "F": (0.045, 0.16, 0.08, 0.03, 0.02, 0.075),
+    "C": (0.10, 0.24, 0.07, 0.025, 0.05, 0.09),
+}
+
+
+@dataclass(frozen=True)
+class ScoringProfile:
+    """How a simulated player plays on an average healthy night; box scores are drawn around it.
+
+    The zone shares split his points (paint, mid-range, three, free throw) and sum to 1; attempt
+    rates follow from points per minute, the shares and his percentages.
+    """
+
+    role: str  # "star" | "starter" | "rotation" | "deep_bench"
+    usage_rate: float
+    mean_minutes: float  # when he plays
+    appearance_rate: float  # share of healthy games he gets on the floor at all
+    points_per_minute: float
+    paint_share: float
+    mid_range_share: float
+    three_share: float
+    free_throw_share: float
+    paint_pct: float
+    mid_range_pct: float
+    three_pct: float
+    free_throw_pct: float
+    oreb_per_minute: float
+    dreb_per_minute: float
+    ast_per_minute: float
+    stl_per_minute: float
+    blk_per_minute: float
+    tov_per_minute: float
+    pf_per_minute: float
+
+    @property
+    def points_per_game(self) -> float:
+        return self.mean_minutes * self.points_per_minute
+
+    @property
+    def paint_attempts_per_minute(self) -> float:
+        return self.points_per_minute * self.paint_share / (2 * self.paint_pct)
+
+    @property
+    def mid_range_attempts_per_minute(self) -> float:
+        return self.points_per_minute * self.mid_range_share / (2 * self.mid_range_pct)
+
+    @property
+    def three_attempts_per_minute(self) -> float:
+        return self.points_per_minute * self.three_share / (3 * self.three_pct)
+
+    @property
+    def free_throw_attempts_per_minute(self) -> float:
+        return self.points_per_minute * self.free_throw_share / self.free_throw_pct
+
+
+@dataclass(frozen=True)
+class SimulatedPlayer:
+    """A generated player of the simulated league, with the ids each source knows him by."""
+
+    player_lookup: str
+    universal_player_id: str
+    person_id: int  # NBA.com personId
+    bdl_player_id: int
+    espn_athlete_id: str
+    first_name: str
+    last_name: str  # family name with any suffix, e.g. "O'Dell Jr."
+    team: str
+    jersey: str
+    position: str  # PG | SG | SF | PF | C
+    profile: ScoringProfile
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def report_name(self) -> str:
+        """The injury report's "Last, First" spelling."""
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def slug(self) -> str:
+        words = "".join(c if c.isalnum() or c == " " else " " if c == "-" else "" for c in self.full_name)
+        return "-".join(words.lower().split())
+
+    @property
+    def position_group(self) -> str:
+        return _POSITION_GROUP[self.position]
+
+
+# --------------------------------------------------------------------------- games and results
+
+
+@dataclass(frozen=True)
+class SimulatedGame:
+    """One scheduled game of the simulated league; every time is America/New_York."""
+
+    game_id: str  # canonical YYYYMMDD_AWAY_HOME
+    nba_game_id: str  # "0022400123" regular season, "0042400101" playoffs
+    game_date: date
+    away: str
+    home: str
+    season: str  # "2024-25"
+    season_type: str  # "Regular Season" | "Playoffs"
+    start_time: datetime
+    end_time: datetime
+    final_time: datetime  # box scores are published (final) from this moment
+    bdl_game_id: int = 0
+    bettingpros_event_id: int = 0
+    odds_event_id: str = ""
+    game_label: str = ""  # playoffs: "East First Round", ..., "NBA Finals"
+    series_game: int | None = None
+    away_seed: int | None = None
+    home_seed: int | None = None
+
+    @property
+    def game_code(self) -> str:
+        return f"{self.game_date:%Y%m%d}/{self.away}{self.home}"
+
+    @property
+    def matchup(self) -> str:
+        return f"{self.away}@{self.home}"
+
+    @property
+    def season_year(self) -> int:
+        return int(self.season[:4])
+
+
+@dataclass(frozen=True)
+class PlayerLine:
+    """One player's line in one game; counting stats are zero unless status is "active"."""
+
+    player_lookup: str
+    team: str
+    status: str  # "active" | "dnp" | "inactive"
+    dnp_reason: str | None
+    starter: bool
+    seconds: int = 0
+    points: int = 0
+    fgm: int = 0
+    fga: int = 0
+    fg3m: int = 0
+    fg3a: int = 0
+    ftm: int = 0
+    fta: int = 0
+    oreb: int = 0
+    dreb: int = 0
+    ast: int = 0
+    stl: int = 0
+    blk: int = 0
+    tov: int = 0
+    pf: int = 0
+    plus_minus: int = 0
+    paint_attempts: int = 0
+    paint_makes: int = 0
+    mid_range_attempts: int = 0
+    mid_range_makes: int = 0
+
+    @property
+    def played(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def minutes_clock(self) -> str:
+        return f"{self.seconds // 60}:{self.seconds % 60:02d}"
+
+
+_TOTAL_FIELDS = (
+    "points", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf",
+    "plus_minus", "paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimulatedBoxScore:
+    """The final box score of one game: the away roster's lines first, then the home roster's."""
+
+    game_id: str
+    away: str
+    home: str
+    lines: tuple[PlayerLine, ...]
+
+    def team_lines(self, team: str) -> tuple[PlayerLine, ...]:
+        return tuple(line for line in self.lines if line.team == team)
+
+    def team_total(self, team: str, stat: str) -> int:
+        return sum(getattr(line, stat) for line in self.lines if line.team == team)
+
+    def points(self, team: str) -> int:
+        return self.team_total(team, "points")
+
+    @property
+    def winner(self) -> str:
+        return self.home if self.points(self.home) > self.points(self.away) else self.away
+
+
+@dataclass(frozen=True)
+class InjuryReportEntry:
+    """One row of the injury report for a game date."""
+
+    game_date: date
+    team: str
+    player_lookup: str
+    status: str  # "Out" | "Doubtful" | "Questionable" | "Probable"
+    reason: str
+
+
+@dataclass(frozen=True)
+class PropLine:
+    """One book's points line for one player and game: the morning's opening and the current line."""
+
+    game_id: str
+    player_lookup: str
+    book: str  # Odds API bookmaker key
+    opening_line: float
+    current_line: float
+    over_price: int
+    under_price: int
+    in_odds_api: bool  # False: only BettingPros quotes this player
+
+
+@dataclass(frozen=True)
+class GameLine:
+    """One book's game lines: home spread and total (opening and current), moneylines."""
+
+    game_id: str
+    book: str
+    opening_home_spread: float
+    current_home_spread: float
+    opening_total: float
+    current_total: float
+    opening_home_price: int
+    opening_away_price: int
+    current_home_price: int
+    current_away_price: int
+
+
+@dataclass(frozen=True)
+class _InjurySpell:
+    start: date
+    end: date  # last day missed
+    reason: str
+    kind: str  # "day_to_day" | "moderate" | "long"
+
+
+@dataclass(frozen=True)
+class _InjuryState:
+    status: str
+    reason: str
+    plays: bool  # the outcome, known to the simulation, not to the report's reader
+
+
+_INJURY_KINDS = ("day_to_day", "moderate", "long")
+_INJURY_KIND_WEIGHTS = (0.45, 0.4, 0.15)
+_INJURY_DAYS = {"day_to_day": (1, 2), "moderate": (3, 10), "long": (14, 35)}
+_INJURY_REASONS = {
+    "day_to_day": (
+        "Injury/Illness - Illness",
+        "Injury/Illness - Right Knee; Soreness",
+        "Injury/Illness - Lower Back; Tightness",
+        "Rest",
+        "Personal Reasons",
+    ),
+    "moderate": (
+        "Injury/Illness - Left Ankle; Sprain",
+        "Injury/Illness - Right Hamstring; Strain",
+        "Injury/Illness - Left Calf; Strain",
+        "Injury/Illness - Concussion Protocol",
+    ),
+    "long": (
+        "Injury/Illness - Right Hand; Fracture",
+        "Injury/Illness - Left Knee; Meniscus Tear",
+        "Injury/Illness - Right Foot; Stress Reaction",
+    ),
+}
+_QUESTIONABLE_REASONS = (
+    "Injury/Illness - Left Ankle; Soreness",
+    "Injury/Illness - Right Wrist; Sprain",
+    "Injury/Illness - Illness",
+    "Injury/Illness - Left Hip; Contusion",
+)
+_INJURY_WINDOW = (date(2024, 10, 1), date(2025, 10, 31))
+_NOT_EXPECTED_TO_PLAY = frozenset({"Out", "Doubtful"})
+_INJURY_REPORT_SLOTS = ((-1, 17, 30), (0, 13, 30), (0, 17, 30))  # (day offset, hour, minute) ET
+_COACHS_DECISION = "DNP - Coach's Decision"
+_MAX_MINUTES = 42.0
+# Who absorbs minutes that injured teammates leave (or gives them back): stars least.
+_MINUTES_ABSORPTION = {"star": 0.4, "starter": 0.7, "rotation": 1.0, "deep_bench": 1.5}
+_ODDS_API_MIN_MINUTES = 20.0
+_BETTINGPROS_MIN_MINUTES = 12.0
+_BETTINGPROS_MARKET_ID = 156
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    games: tuple[SimulatedGame, ...]
+    by_date: dict[date, tuple[SimulatedGame, ...]]
+    by_id: dict[str, SimulatedGame]
+    dates: tuple[date, ...]
+
+
+# --------------------------------------------------------------------------- the league
+
+
+class SimulatedLeague:
+    """A seeded, deterministic simulated NBA league that emits payloads shaped like the real sources.
+
+    Rosters, injuries and the schedule are fixed by ``seed``; box scores, lines and payloads are
+    drawn from streams keyed by stable hashes, so ``payload()`` returns the same bytes for the
+    same arguments in any process and in any call order. The schedule is built once per
+    instance, on first use, and box scores are cached per game.
+
+    :param seed: fixes the whole simulated league.
+    :param players_per_team: roster size, 8 to 20 (15 gives about 450 players).
+    """
+
+    def __init__(self, seed: int = 2024, players_per_team: int = 15) -> None:
+        if not 8 <= players_per_team <= 20:
+            raise ValueError(f"players_per_team must be between 8 and 20, got {players_per_team}")
+        self.seed = seed
+        self.players_per_team = players_per_team
+        self._players = self._build_players()
+        self._by_lookup = {player.player_lookup: player for player in self._players}
+        self._rosters = {code: tuple(p for p in self._players if p.team == code) for code in TEAM_CODES}
+        self._spells = {p.player_lookup: self._build_spells(p) for p in self._players}
+        self._box_scores: dict[str, SimulatedBoxScore] = {}
+        self._schedule: _Schedule | None = None
+
+    def _rng(self, *parts: object) -> random.Random:
+        return random.Random(_stable_int(self.seed, *parts))
+
+    # ----------------------------------------------------------------- players
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return TEAM_CODES
+
+    @property
+    def players(self) -> tuple[SimulatedPlayer, ...]:
+        return self._players
+
+    def roster(self, team: str) -> tuple[SimulatedPlayer, ...]:
+        """The team's players in depth order: starters (star first), rotation, deep bench."""
+        return self._rosters[team]
+
+    def player(self, player_lookup: str) -> SimulatedPlayer:
+        return self._by_lookup[player_lookup]
+
+    def player_by_name(self, name: str) -> SimulatedPlayer | None:
+        """The player called ``name`` ("First Last" or "Last, First"), or None."""
+        return self._by_lookup.get(player_lookup_from_name(name))
+
+    def _build_players(self) -> tuple[SimulatedPlayer, ...]:
+        rng = self._rng("players")
+        total = len(TEAM_CODES) * self.players_per_team
+        person_ids = sorted(rng.sample(range(1626100, 1642900), total))
+        bdl_ids = rng.sample(range(100_000, 1_000_000), total)
+        espn_ids = rng.sample(range(3_000_000, 5_200_000), total)
+        used_lookups: set[str] = set()
+        players: list[SimulatedPlayer] = []
+        for team in TEAM_CODES:
+            team_rng = self._rng("roster", team)
+            roles = self._roles(team_rng)
+            starter_positions = list(_POSITIONS)
+            team_rng.shuffle(starter_positions)
+            jerseys = team_rng.sample(range(100), self.players_per_team)
+            drafts = []
+            for slot, role in enumerate(roles):
+                first, last = self._unique_name(team_rng, used_lookups)
+                position = starter_positions[slot] if slot < 5 else team_rng.choice(_POSITIONS)
+                drafts.append((first, last, position, role))
+            profiles = self._profiles(team_rng, [(d[3], d[2]) for d in drafts])
+            for slot, ((first, last, position, _role), profile) in enumerate(
+                zip(drafts, profiles, strict=True)
+            ):
+                index = len(players)
+                lookup = player_lookup_from_name(f"{first} {last}")
+                players.append(
+                    SimulatedPlayer(
+                        player_lookup=lookup,
+                        universal_player_id=f"{lookup}_001",
+                        person_id=person_ids[index],
+                        bdl_player_id=bdl_ids[index],
+                        espn_athlete_id=str(espn_ids[index]),
+                        first_name=first,
+                        last_name=last,
+                        team=team,
+                        jersey=str(jerseys[slot]),
+                        position=position,
+                        profile=profile,
+                    )
+                )
+        return tuple(players)
+
+    def _roles(self, rng: random.Random) -> list[str]:
+        second_star = rng.random() < 0.25
+        roles = []
+        for slot in range(self.players_per_team):
+            if slot == 0 or (slot == 1 and second_star):
+                roles.append("star")
+            elif slot < 5:
+                roles.append("starter")
+            elif slot < 9:
+                roles.append("rotation")
+            else:
+                roles.append("deep_bench")
+        return roles
+
+    @staticmethod
+    def _unique_name(rng: random.Random, used_lookups: set[str]) -> tuple[str, str]:
+        while True:
+            first = rng.choice(_FIRST_NAMES)
+            last = rng.choice(_LAST_NAMES)
+            if rng.random() < 0.04:
+                last = f"{last} {rng.choice(_SUFFIXES)}"
+            lookup = player_lookup_from_name(f"{first} {last}")
+            if lookup not in used_lookups:
+                used_lookups.add(lookup)
+                return first, last
+
+    @staticmethod
+    def _profiles(rng: random.Random, roles_and_positions: list[tuple[str, str]]) -> list[ScoringProfile]:
+        """Draw each player's profile; minutes are adjusted so a healthy team plays 240 of them."""
+        drafts = []
+        for role, _position in roles_and_positions:
+            minutes_range, ppg_range, usage_range, appearance_range = _ROLE_RANGES[role]
+            drafts.append(
+                (
+                    rng.uniform(*minutes_range),
+                    rng.uniform(*ppg_range),
+                    rng.uniform(*usage_range),
+                    rng.uniform(*appearance_range),
+                )
+            )
+        # The bench absorbs most of the gap to 240 minutes, as in _expected_minutes.
+        scaled = _redistribute(
+            [minutes * appearance for minutes, _, _, appearance in drafts],
+            [_MINUTES_ABSORPTION[role] for role, _ in roles_and_positions],
+            240.0,
+            _MAX_MINUTES,
+        )
+        profiles = []
+        for (role, position), (_, ppg, usage, appearance), minutes in zip(
+            roles_and_positions, drafts, scaled, strict=True
+        ):
+            group = _POSITION_GROUP[position]
+            mean_minutes = minutes / appearance
+            mix = [share * rng.uniform(0.8, 1.2) for share in _ZONE_MIX[group]]
+            if role == "star":
+                mix[3] *= 1.3
+            shares = [share / sum(mix) for share in mix]
+            oreb, dreb, ast, stl, blk, pf = (rate * rng.uniform(0.8, 1.2) for rate in _OTHER_RATES[group])
+            profiles.append(
+                ScoringProfile(
+                    role=role,
+                    usage_rate=round(usage, 3),
+                    mean_minutes=mean_minutes,
+                    appearance_rate=appearance,
+                    points_per_minute=ppg / mean_minutes,
+                    paint_share=shares[0],
+                    mid_range_share=shares[1],
+                    three_share=shares[2],
+                    free_throw_share=shares[3],
+                    paint_pct=rng.uniform(0.54, 0.64) + (0.04 if group == "C" else 0.0),
+                    mid_range_pct=rng.uniform(0.36, 0.46),
+                    three_pct=rng.uniform(0.28, 0.36) if group == "C" else rng.uniform(0.31, 0.40),
+                    free_throw_pct=rng.uniform(0.60, 0.78) if group == "C" else rng.uniform(0.70, 0.90),
+                    oreb_per_minute=oreb,
+                    dreb_per_minute=dreb,
+                    ast_per_minute=ast * (1.3 if role == "star" else 1.0),
+                    stl_per_minute=stl,
+                    blk_per_minute=blk,
+                    tov_per_minute=0.02 + usage * 0.15,
+                    pf_per_minute=pf,
+                )
+            )
+        return profiles
+
+    # ----------------------------------------------------------------- injuries
+
+    def _build_spells(self, player: SimulatedPlayer) -> tuple[_InjurySpell, ...]:
+        rng = self._rng("injuries", player.player_lookup)
+        spells = []
+        day = _INJURY_WINDOW[0]
+        while True:
+            start = day + timedelta(days=3 + int(rng.expovariate(1 / 70)))
+            if start > _INJURY_WINDOW[1]:
+                break
+            kind = rng.choices(_INJURY_KINDS, weights=_INJURY_KIND_WEIGHTS)[0]
+            length = rng.randint(*_INJURY_DAYS[kind])
+            end = start + timedelta(days=length - 1)
+            spells.append(_InjurySpell(start, end, rng.choice(_INJURY_REASONS[kind]), kind))
+            day = end + timedelta(days=1)
+        return tuple(spells)
+
+    def _injury(self, player: SimulatedPlayer, day: date) -> _InjuryState | None:
+        """The player's listing on ``day``'s report (None: not listed) and whether he plays."""
+        for spell in self._spells[player.player_lookup]:
+            if spell.start > day:
+                break
+            if spell.start <= day <= spell.end:
+                last_day = day == spell.end and spell.kind != "day_to_day"
+                return _InjuryState("Doubtful" if last_day else "Out", spell.reason, plays=False)
+            if day == spell.end + timedelta(days=1):
+                status = "Probable" if spell.kind == "day_to_day" else "Questionable"
+                return _InjuryState(status, spell.reason, plays=True)
+        draw = _stable_int(self.seed, "questionable", player.player_lookup, day)
+        if draw % 1000 < 15:
+            reason = _QUESTIONABLE_REASONS[(draw // 1000) % len(_QUESTIONABLE_REASONS)]
+            return _InjuryState("Questionable", reason, plays=(draw // 100_000) % 10 >= 4)
+        return None
+
+    def injury_report(self, game_date: date) -> list[InjuryReportEntry]:
+        """Listed players of the teams playing on ``game_date``, in game order, away team first."""
+        entries = []
+        for game in self.games_on(game_date):
+            for team in (game.away, game.home):
+                listed = []
+                for player in self._rosters[team]:
+                    state = self._injury(player, game_date)
+                    if state is not None:
+                        listed.append(
+                            InjuryReportEntry(
+                                game_date, team, player.player_lookup, state.status, state.reason
+                            )
+                        )
+                entries.extend(sorted(listed, key=lambda e: self._by_lookup[e.player_lookup].report_name))
+        return entries
+
+    # ----------------------------------------------------------------- schedule
+
+    def _ensure_schedule(self) -> _Schedule:
+        if self._schedule is None:
+            games = self._regular_season() + self._playoffs() + self._next_opening_night()
+            numbered = []
+            for ordinal, game in enumerate(sorted(games, key=lambda g: (g.start_time, g.nba_game_id))):
+                numbered.append(
+                    replace(
+                        game,
+                        bdl_game_id=15_000_000 + ordinal,
+                        bettingpros_event_id=30_000 + ordinal,
+                        odds_event_id=hashlib.sha256(f"{self.seed}|odds|{game.game_id}".encode()).hexdigest()[
+                            :32
+                        ],
+                    )
+                )
+            by_date: dict[date, list[SimulatedGame]] = {}
+            for game in numbered:
+                by_date.setdefault(game.game_date, []).append(game)
+            self._schedule = _Schedule(
+                games=tuple(numbered),
+                by_date={day: tuple(day_games) for day, day_games in by_date.items()},
+                by_id={game.game_id: game for game in numbered}
+                | {game.nba_game_id: game for game in numbered},
+                dates=tuple(sorted(by_date)),
+            )
+        return self._schedule
+
+    def season_dates(self) -> tuple[date, ...]:
+        """Every date with at least one game: 2024-25 regular season, playoffs, 2025-26 opener."""
+        return self._ensure_schedule().dates
+
+    def games_on(self, game_date: date) -> list[SimulatedGame]:
+        """The games of ``game_date`` (ET) in day order: by tip-off, then NBA.com game id."""
+        return list(self._ensure_schedule().by_date.get(game_date, ()))
+
+    def is_game_day(self, game_date: date) -> bool:
+        return game_date in self._ensure_schedule().by_date
+
+    def all_games(self) -> tuple[SimulatedGame, ...]:
+        return self._ensure_schedule().games
+
+    def game(self, game_id: str) -> SimulatedGame:
+        """A game by canonical id (``YYYYMMDD_AWAY_HOME``) or NBA.com id."""
+        return self._ensure_schedule().by_id[game_id]
+
+    def is_offseason(self, day: date) -> bool:
+        """True between the 2024-25 Finals and the 2025-26 opener, and before the 2024-25 opener."""
+        dates = self.season_dates()
+        last_2024_25 = max(d for d in dates if d < NEXT_SEASON_OPENER)
+        return day < SEASON_OPENER or last_2024_25 < day < NEXT_SEASON_OPENER
+
+    def _make_game(
+        self,
+        day: date,
+        away: str,
+        home: str,
+        nba_game_id: str,
+        season: str,
+        season_type: str,
+        tipoff: datetime,
+    ) -> SimulatedGame:
+        game_id = canonical_game_id(day, away, home)
+        duration = timedelta(minutes=135 + _stable_int(self.seed, "duration", game_id) % 26)
+        return SimulatedGame(
+            game_id=game_id,
+            nba_game_id=nba_game_id,
+            game_date=day,
+            away=away,
+            home=home,
+            season=season,
+            season_type=season_type,
+            start_time=tipoff,
+            end_time=tipoff + duration,
+            final_time=tipoff + duration + _BOX_SCORE_PUBLISH_DELAY,
+        )
+
+    def _tipoffs(self, day: date, matchups: Sequence[tuple[str, str]]) -> list[datetime]:
+        """Tip-off per matchup from the home arena's zone; weekend and Christmas day games."""
+        ordered = sorted(
+            range(len(matchups)), key=lambda i: (_ZONE_ORDER[TEAM_INFO[matchups[i][1]].time_zone], i)
+        )
+        times: list[datetime] = [_at(day, 19)] * len(matchups)
+        early_slot_taken = False
+        for rank, index in enumerate(ordered):
+            away, home = matchups[index]
+            if day == CHRISTMAS and rank < len(_CHRISTMAS_TIPOFFS):
+                times[index] = _at(day, *_CHRISTMAS_TIPOFFS[rank])
+                continue
+            zone = TEAM_INFO[home].time_zone
+            if day.weekday() >= 5 and len(matchups) >= 6 and zone == "E" and not early_slot_taken:
+                times[index] = _at(day, 15, 30)
+                early_slot_taken = True
+                continue
+            options = _TIPOFFS_BY_ZONE[zone]
+            pick = _stable_int(self.seed, "tipoff", canonical_game_id(day, away, home)) % len(options)
+            times[index] = _at(day, *options[pick])
+        return times
+
+    def _regular_season(self) -> list[SimulatedGame]:
+        placement = self._place_regular_season()
+        drafts = []
+        for day, matchups in placement.items():
+            for (away, home), tipoff in zip(matchups, self._tipoffs(day, matchups), strict=True):
+                drafts.append((tipoff, home, day, away))
+        games = []
+        for sequence, (tipoff, home, day, away) in enumerate(sorted(drafts), start=1):
+            games.append(
+                self._make_game(day, away, home, f"00224{sequence:05d}", "2024-25", "Regular Season", tipoff)
+            )
+        return games
+
+    def _next_opening_night(self) -> list[SimulatedGame]:
+        tipoffs = self._tipoffs(NEXT_SEASON_OPENER, _NEXT_OPENING_NIGHT)
+        return [
+            self._make_game(
+                NEXT_SEASON_OPENER, away, home, f"00225{n:05d}", "2025-26", "Regular Season", tipoff
+            )
+            for n, ((away, home), tipoff) in enumerate(
+                zip(_NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1
+            )
+        ]
+
+    @staticmethod
+    def _matchup_pool(rng: random.Random) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """1,230 (away, home) games: a home-and-home with every team, plus a second one with
+        the 12 nearest teams of a shuffled conference circle; 82 games and 41 at home each."""
+        pool: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for i, first in enumerate(TEAM_CODES):
+            for second in TEAM_CODES[i + 1 :]:
+                pool[(min(first, second), max(first, second))] = [(first, second), (second, first)]
+        for conference in ("East", "West"):
+            circle = [code for code in TEAM_CODES if TEAM_INFO[code].conference == conference]
+            rng.shuffle(circle)
+            for distance in range(1, 7):
+                for index, team in enumerate(circle):
+                    other = circle[(index + distance) % len(circle)]
+                    pair = (min(team, other), max(team, other))
+                    pool[pair] += [(team, other), (other, team)]
+        for orientations in pool.values():
+            rng.shuffle(orientations)
+        return pool
+
+    def _place_regular_season(self) -> dict[date, list[tuple[str, str]]]:
+        days = [
+            day
+            for day in _daterange(SEASON_OPENER, REGULAR_SEASON_END)
+            if day not in OFF_DAYS and not ALL_STAR_BREAK[0] <= day <= ALL_STAR_BREAK[1]
+        ]
+        for attempt in range(50):
+            placement = self._try_place(days, self._rng("schedule", attempt))
+            if placement is not None:
+                return placement
+        raise RuntimeError(f"could not build a simulated schedule for seed {self.seed}")
+
+    @staticmethod
+    def _try_place(days: list[date], rng: random.Random) -> dict[date, list[tuple[str, str]]] | None:
+        """Greedy day-by-day placement by urgency, then a repair pass for leftovers; None on failure."""
+        pool = SimulatedLeague._matchup_pool(rng)
+        team_left = {team: _GAMES_PER_TEAM for team in TEAM_CODES}
+        played: dict[str, set[int]] = {team: set() for team in TEAM_CODES}
+        pair_days: dict[tuple[str, str], list[int]] = {pair: [] for pair in pool}
+        by_day: dict[date, list[tuple[str, str]]] = {day: [] for day in days}
+
+        def can_play(team: str, ordinal: int) -> bool:
+            seen = played[team]
+            if ordinal in seen:
+                return False
+            before, after = ordinal - 1 in seen, ordinal + 1 in seen
+            return not (
+                (before and ordinal - 2 in seen) or (before and after) or (after and ordinal + 2 in seen)
+            )
+
+        def place(pair: tuple[str, str], day: date, orientation: tuple[str, str] | None = None) -> None:
+            orientations = pool[pair]
+            chosen = orientation if orientation is not None else orientations[-1]
+            orientations.remove(chosen)
+            ordinal = day.toordinal()
+            by_day[day].append(chosen)
+            for team in pair:
+                played[team].add(ordinal)
+                team_left[team] -= 1
+            pair_days[pair].append(ordinal)
+
+        weights = [_WEEKDAY_WEIGHT[day.weekday()] for day in days]
+        weight_left = sum(weights)
+        games_left = sum(len(orientations) for orientations in pool.values())
+        for index, day in enumerate(days):
+            ordinal = day.toordinal()
+            if day == SEASON_OPENER:
+                for away, home in _OPENING_NIGHT:
+                    place((min(away, home), max(away, home)), day, (away, home))
+                games_left -= len(_OPENING_NIGHT)
+                weight_left -= weights[index]
+                continue
+            target = 5 if day == CHRISTMAS else round(games_left * weights[index] / weight_left)
+            target = max(2, min(15, target))
+            days_left = len(days) - index
+            scored = []
+            for pair, orientations in pool.items():
+                if not orientations:
+                    continue
+                first, second = pair
+                met = pair_days[pair]
+                if (met and met[-1] >= ordinal - 1) or not (
+                    can_play(first, ordinal) and can_play(second, ordinal)
+                ):
+                    continue
+                urgency = (team_left[first] + team_left[second]) / days_left
+                recent = 0.3 if met and met[-1] >= ordinal - 4 else 0.0
+                tired = 0.2 * sum(1 for team in pair if ordinal - 1 in played[team])
+                scored.append((urgency + 0.1 * len(orientations) + 0.4 * rng.random() - recent - tired, pair))
+            scored.sort(reverse=True)
+            busy: set[str] = set()
+            for _score, pair in scored:
+                if len(by_day[day]) >= target:
+                    break
+                if pair[0] in busy or pair[1] in busy:
+                    continue
+                place(pair, day)
+                busy.update(pair)
+            games_left -= len(by_day[day])
+            weight_left -= weights[index]
+
+        leftovers = [pair for pair, orientations in pool.items() for _ in orientations]
+        for pair in leftovers:
+            options = []
+            for day in days:
+                ordinal = day.toordinal()
+                met = pair_days[pair]
+                if (
+                    day != SEASON_OPENER
+                    and len(by_day[day]) < 15
+                    and all(can_play(team, ordinal) for team in pair)
+                    and not any(abs(ordinal - other) <= 1 for other in met)
+                ):
+                    options.append((len(by_day[day]), rng.random(), day))
+            if not options:
+                return None
+            place(pair, min(options)[2])
+        if any(len(matchups) < 2 for matchups in by_day.values()):
+            return None
+        return by_day
+
+    def _team_rating(self, team: str) -> float:
+        """Expected points of a healthy roster plus a little seeded noise; seeds the playoffs."""
+        base = sum(p.profile.points_per_game * p.profile.appearance_rate for p in self._rosters[team])
+        return base + self._rng("rating", team).gauss(0, 2.0)
+
+    def _playoffs(self) -> list[SimulatedGame]:
+        """A 16-team bracket seeded by team rating; each game's box score decides it."""
+        ratings = {team: self._team_rating(team) for team in TEAM_CODES}
+        seed_of: dict[str, int] = {}
+        seeded: dict[str, list[str]] = {}
+        for conference in ("East", "West"):
+            ranked = sorted(
+                (t for t in TEAM_CODES if TEAM_INFO[t].conference == conference),
+                key=lambda t: (-ratings[t], t),
+            )[:8]
+            seeded[conference] = ranked
+            seed_of.update({team: rank for rank, team in enumerate(ranked, start=1)})
+        games: list[SimulatedGame] = []
+
+        def play_series(
+            a: str, b: str, round_no: int, series_no: int, slots: tuple[date, ...], label: str
+        ) -> str:
+            high, low = sorted((a, b), key=lambda t: (seed_of[t], -ratings[t], t))
+            wins = {high: 0, low: 0}
+            for number, day in enumerate(slots, start=1):
+                if max(wins.values()) == 4:
+                    break
+                home, away = (high, low) if number in _HIGHER_SEED_HOME_GAMES else (low, high)
+                game = replace(
+                    self._make_game(
+                        day,
+                        away,
+                        home,
+                        f"0042400{round_no}{series_no}{number}",
+                        "2024-25",
+                        "Playoffs",
+                        _at(day, 20),
+                    ),
+                    game_label=label,
+                    series_game=number,
+                    away_seed=seed_of[away],
+                    home_seed=seed_of[home],
+                )
+                wins[self.box_score(game).winner] += 1
+                games.append(game)
+            return high if wins[high] == 4 else low
+
+        conference_champions = []
+        for offset, conference in ((0, "East"), (4, "West")):
+            s = seeded[conference]
+            first_round = (
+                (s[0], s[7], _R1_A), (s[3], s[4], _R1_A), (s[2], s[5], _R1_B), (s[1], s[6], _R1_B),
+            )  # fmt: skip
+            winners = [
+                play_series(a, b, 1, offset + n, slots, f"{conference} First Round")
+                for n, (a, b, slots) in enumerate(first_round)
+            ]
+            semi_offset = 0 if conference == "East" else 2
+            top = play_series(winners[0], winners[1], 2, semi_offset, _R2_A, f"{conference} Conf. Semifinals")
+            bottom = play_series(
+                winners[2], winners[3], 2, semi_offset + 1, _R2_B, f"{conference} Conf. Semifinals"
+            )
+            final_slots = _CF_EAST if conference == "East" else _CF_WEST
+            conference_champions.append(
+                play_series(
+                    top,
+                    bottom,
+                    3,
+                    0 if conference == "East" else 1,
+                    final_slots,
+                    f"{conference} Conf. Finals",
+                )
+            )
+        play_series(*conference_champions, 4, 0, _FINALS, "NBA Finals")
+        return self._with_playoff_tipoffs(games)
+
+    @staticmethod
+    def _with_playoff_tipoffs(games: list[SimulatedGame]) -> list[SimulatedGame]:
+        by_day: dict[date, list[SimulatedGame]] = {}
+        for game in games:
+            by_day.setdefault(game.game_date, []).append(game)
+        timed = []
+        for day, day_games in by_day.items():
+            day_games.sort(key=lambda g: g.nba_game_id)
+            if len(day_games) == 1:
+                slots: Sequence[tuple[int, int]] = ((20, 30),)
+            else:
+                slots = _PLAYOFF_WEEKEND_TIPOFFS if day.weekday() >= 5 else _PLAYOFF_WEEKDAY_TIPOFFS
+            for game, (hour, minute) in zip(day_games, slots, strict=False):
+                shift = _at(day, hour, minute) - game.start_time
+                timed.append(
+                    replace(
+                        game,
+                        start_time=game.start_time + shift,
+                        end_time=game.end_time + shift,
+                        final_time=game.final_time + shift,
+                    )
+                )
+        return timed
+
+    # ----------------------------------------------------------------- box scores
+
+    def box_score(self, game: SimulatedGame | str) -> SimulatedBoxScore:
+        """The final box score of a game (object, canonical id or NBA.com id); cached per game."""
+        if isinstance(game, str):
+            game = self.game(game)
+        cached = self._box_scores.get(game.game_id)
+        if cached is None:
+            cached = self._simulate_box_score(game)
+            self._box_scores[game.game_id] = cached
+        return cached
+
+    def _simulate_box_score(self, game: SimulatedGame) -> SimulatedBoxScore:
+        rng = self._rng("box", game.game_id)
+        sides = {
+            game.away: self._simulate_side(rng, game.away, game.game_date, home_edge=1.0),
+            game.home: self._simulate_side(rng, game.home, game.game_date, home_edge=1.02),
+        }
+        points = {team: sum(row["points"] for row in rows) for team, rows in sides.items()}
+        if points[game.away] == points[game.home]:
+            # Decided in the last possession: a made basket in the paint for one side.
+            winner = game.home if rng.random() < 0.5 else game.away
+            closer = max(
+                (row for row in sides[winner] if row["status"] == "active"), key=lambda row: row["seconds"]
+            )
+            for stat in ("fga", "fgm", "paint_attempts", "paint_makes"):
+                closer[stat] += 1
+            closer["points"] += 2
+            points[winner] += 2
+        for team, opponent in ((game.away, game.home), (game.home, game.away)):
+            self._assign_plus_minus(rng, sides[team], points[team] - points[opponent])
+        lines = tuple(PlayerLine(**row) for team in (game.away, game.home) for row in sides[team])
+        return SimulatedBoxScore(game.game_id, game.away, game.home, lines)
+
+    def _simulate_side(
+        self, rng: random.Random, team: str, day: date, home_edge: float
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        healthy_benched: list[dict[str, Any]] = []
+        for player in self._rosters[team]:
+            state = self._injury(player, day)
+            row: dict[str, Any] = {
+                "player_lookup": player.player_lookup,
+                "team": team,
+                "starter": False,
+                "seconds": 0,
+                **dict.fromkeys(_TOTAL_FIELDS, 0),
+            }
+            if state is not None and not state.plays:
+                row.update(status="inactive", dnp_reason=state.reason)
+            elif rng.random() >= player.profile.appearance_rate:
+                row.update(status="dnp", dnp_reason=_COACHS_DECISION)
+                healthy_benched.append(row)
+            else:
+                row.update(status="active", dnp_reason=None)
+            rows.append(row)
+        for row in healthy_benched:  # a team dresses at least eight
+            if sum(1 for r in rows if r["status"] == "active") >= 8:
+                break
+            row.update(status="active", dnp_reason=None)
+        playing = [row for row in rows if row["status"] == "active"]
+        for row in playing[:5]:
+            row["starter"] = True
+        raw_seconds, weights = [], []
+        for row in playing:
+            profile = self._by_lookup[row["player_lookup"]].profile
+            if profile.role == "deep_bench":
+                factor = rng.uniform(0.3, 1.7)
+            else:
+                factor = min(1.3, max(0.7, rng.gauss(1.0, 0.08)))
+            raw_seconds.append(60 * max(1.0, profile.mean_minutes * factor))
+            weights.append(_MINUTES_ABSORPTION[profile.role])
+        seconds = _whole_seconds(_redistribute(raw_seconds, weights, 14_400.0, _MAX_MINUTES * 60))
+        for row, played_seconds in zip(playing, seconds, strict=True):
+            row["seconds"] = played_seconds
+        self._draw_shots(rng, playing, home_edge)
+        for row in playing:
+            self._draw_other_stats(rng, row, self._by_lookup[row["player_lookup"]].profile)
+        return rows
+
+    def _draw_shots(self, rng: random.Random, playing: list[dict[str, Any]], home_edge: float) -> None:
+        """Shots per player and zone, then makes.
+
+        A team's possessions are shared, so its attempt total stays near expectation (a mild
+        team form) while each player's share moves with his own form; independent draws per
+        player would make team scores swing twice as much as real ones.
+        """
+        profiles = [self._by_lookup[row["player_lookup"]].profile for row in playing]
+        expected: list[tuple[float, float, float, float]] = []
+        weights: list[list[float]] = []
+        for row, profile in zip(playing, profiles, strict=True):
+            minutes = row["seconds"] / 60
+            zone_expectation = (
+                profile.paint_attempts_per_minute * minutes,
+                profile.mid_range_attempts_per_minute * minutes,
+                profile.three_attempts_per_minute * minutes,
+                profile.free_throw_attempts_per_minute * minutes,
+            )
+            form = min(1.7, max(0.4, rng.gauss(1.0, 0.18)))
+            expected.append(zone_expectation)
+            weights.append([value * form * max(0.3, rng.gauss(1.0, 0.12)) for value in zone_expectation])
+        team_form = min(1.15, max(0.85, rng.gauss(1.0, 0.04))) * home_edge
+        field_goal_target = team_form * sum(sum(zone[:3]) for zone in expected)
+        free_throw_target = min(1.5, max(0.5, rng.gauss(1.0, 0.15))) * sum(zone[3] for zone in expected)
+        field_goal_weight = sum(sum(w[:3]) for w in weights) or 1.0
+        free_throw_weight = sum(w[3] for w in weights) or 1.0
+        for row, profile, w in zip(playing, profiles, weights, strict=True):
+            paint, mid, three = (
+                _stochastic_round(rng, value * field_goal_target / field_goal_weight) for value in w[:3]
+            )
+            free_throws = _stochastic_round(rng, w[3] * free_throw_target / free_throw_weight)
+            paint_makes = _binomial(rng, paint, profile.paint_pct)
+            mid_makes = _binomial(rng, mid, profile.mid_range_pct)
+            three_makes = _binomial(rng, three, profile.three_pct)
+            free_throw_makes = _binomial(rng, free_throws, profile.free_throw_pct)
+            row.update(
+                paint_attempts=paint,
+                paint_makes=paint_makes,
+                mid_range_attempts=mid,
+                mid_range_makes=mid_makes,
+                fg3a=three,
+                fg3m=three_makes,
+                fga=paint + mid + three,
+                fgm=paint_makes + mid_makes + three_makes,
+                fta=free_throws,
+                ftm=free_throw_makes,
+                points=2 * (paint_makes + mid_makes) + 3 * three_makes + free_throw_makes,
+            )
+
+    @staticmethod
+    def _draw_other_stats(rng: random.Random, row: dict[str, Any], profile: ScoringProfile) -> None:
+        minutes = row["seconds"] / 60
+        row.update(
+            oreb=_poisson(rng, profile.oreb_per_minute * minutes),
+            dreb=_poisson(rng, profile.dreb_per_minute * minutes),
+            ast=_poisson(rng, profile.ast_per_minute * minutes),
+            stl=_poisson(rng, profile.stl_per_minute * minutes),
+            blk=_poisson(rng, profile.blk_per_minute * minutes),
+            tov=_poisson(rng, profile.tov_per_minute * minutes),
+            pf=min(6, _poisson(rng, profile.pf_per_minute * minutes)),
+        )
+
+    @staticmethod
+    def _assign_plus_minus(rng: random.Random, rows: list[dict[str, Any]], margin: int) -> None:
+        """Plus-minus by share of the game on court, with noise; the team's sum is 5 x margin."""
+        playing = [row for row in rows if row["status"] == "active"]
+        noise = [rng.gauss(0, 4.0) for _ in playing]
+        mean_noise = sum(noise) / len(noise)
+        values = [
+            round(margin * row["seconds"] / 2880 + n - mean_noise)
+            for row, n in zip(playing, noise, strict=True)
+        ]
+        residual = 5 * margin - sum(values)
+        by_minutes = sorted(range(len(playing)), key=lambda i: (-playing[i]["seconds"], i))
+        step = 1 if residual > 0 else -1
+        for k in range(abs(residual)):
+            values[by_minutes[k % len(by_minutes)]] += step
+        for row, value in zip(playing, values, strict=True):
+            row["plus_minus"] = value
+
+    # ----------------------------------------------------------------- expectations and lines
+
+    def _expected_minutes(self, team: str, day: date) -> dict[str, float]:
+        """Expected minutes of each player expected to play (not Out or Doubtful) on ``day``."""
+        expected = []
+        for player in self._rosters[team]:
+            state = self._injury(player, day)
+            if state is None or state.status not in _NOT_EXPECTED_TO_PLAY:
+                expected.append(player)
+        minutes = _redistribute(
+            [p.profile.mean_minutes * p.profile.appearance_rate for p in expected],
+            [_MINUTES_ABSORPTION[p.profile.role] for p in expected],
+            240.0,
+            _MAX_MINUTES,
+        )
+        return {
+            p.player_lookup: value / p.profile.appearance_rate
+            for p, value in zip(expected, minutes, strict=True)
+        }
+
+    def expected_points(self, player_lookup: str, game_date: date) -> float | None:
+        """The simulation's expectation of a player's points on ``game_date``; None if he is not
+        expected to play (no game, or Out / Doubtful)."""
+        player = self._by_lookup[player_lookup]
+        if not any(player.team in (g.away, g.home) for g in self.games_on(game_date)):
+            return None
+        minutes = self._expected_minutes(player.team, game_date).get(player_lookup)
+        if minutes is None:
+            return None
+        return minutes * player.profile.points_per_minute * player.profile.appearance_rate
+
+    def prop_lines(self, game_date: date) -> list[PropLine]:
+        """Points lines of every book for players expected to play with at least 12 expected
+        minutes; the Odds API quotes those with 20+ minutes who are not Questionable."""
+        lines = []
+        for game in self.games_on(game_date):
+            for team in (game.away, game.home):
+                minutes = self._expected_minutes(team, game_date)
+                for player in self._rosters[team]:
+                    if minutes.get(player.player_lookup, 0.0) < _BETTINGPROS_MIN_MINUTES:
+                        continue
+                    state = self._injury(player, game_date)
+                    in_odds_api = minutes[player.player_lookup] >= _ODDS_API_MIN_MINUTES and (
+                        state is None or state.status == "Probable"
+                    )
+                    lines.extend(self._player_prop_lines(game, player, game_date, in_odds_api))
+        return lines
+
+    def _player_prop_lines(
+        self, game: SimulatedGame, player: SimulatedPlayer, day: date, in_odds_api: bool
+    ) -> list[PropLine]:
+        rng = self._rng("props", game.game_id, player.player_lookup)
+        expected = self.expected_points(player.player_lookup, day) or 0.0
+        opinion = expected + rng.gauss(0, 0.5)
+        base = max(0.5, math.floor(opinion - 0.5) + 0.5)
+        move = rng.choice((-1, 0, 0, 0, 1))
+        lines = []
+        for book in BOOKS:
+            offset = rng.choice((0, 1))
+            skew = rng.choice((-15, -10, -5, 0, 5, 10, 15))
+            opening = base + offset
+            lines.append(
+                PropLine(
+                    game_id=game.game_id,
+                    player_lookup=player.player_lookup,
+                    book=book.key,
+                    opening_line=opening,
+                    current_line=max(0.5, opening + move),
+                    over_price=_american(-110 - skew),
+                    under_price=_american(-110 + skew),
+                    in_odds_api=in_odds_api,
+                )
+            )
+        return lines
+
+    def game_lines(self, game_date: date) -> list[GameLine]:
+        """Spread (home), total and moneylines per game and book, opening and current."""
+        lines = []
+        for game in self.games_on(game_date):
+            team_points = {}
+            for team in (game.away, game.home):
+                team_points[team] = sum(
+                    self.expected_points(lookup, game_date) or 0.0
+                    for lookup in self._expected_minutes(team, game_date)
+                )
+            rng = self._rng("game-lines", game.game_id)
+            margin = team_points[game.home] - team_points[game.away] + 1.5 + rng.gauss(0, 1.0)
+            spread = -_round_half(margin)
+            total = _round_half(team_points[game.home] + team_points[game.away] + rng.gauss(0, 2.0))
+            spread_move = rng.choice((-1.0, -0.5, 0.0, 0.0, 0.0, 0.5, 1.0))
+            total_move = rng.choice((-2.0, -1.0, 0.0, 0.0, 1.0, 2.0))
+            for book in BOOKS:
+                opening_spread = spread + rng.choice((-0.5, 0.0, 0.0, 0.5))
+                opening_total = total + rng.choice((-1.0, -0.5, 0.0, 0.5, 1.0))
+                current_spread = opening_spread + spread_move
+                opening_prices = _moneylines(opening_spread)
+                current_prices = _moneylines(current_spread)
+                lines.append(
+                    GameLine(
+                        game_id=game.game_id,
+                        book=book.key,
+                        opening_home_spread=opening_spread,
+                        current_home_spread=current_spread,
+                        opening_total=opening_total,
+                        current_total=opening_total + total_move,
+                        opening_home_price=opening_prices[0],
+                        opening_away_price=opening_prices[1],
+                        current_home_price=current_prices[0],
+                        current_away_price=current_prices[1],
+                    )
+                )
+        return lines
+
+    # ----------------------------------------------------------------- payloads
+
+    def payload(
+        self,
+        source: str,
+        game_date: date,
+        *,
+        as_of: datetime | None = None,
+        imperfections: frozenset[str] = frozenset(),
+    ) -> bytes:
+        """The payload ``source`` would have served for ``game_date``, as UTF-8 JSON bytes.
+
+        ``as_of`` is the moment of the fetch (naive means America/New_York); None means the day
+        is settled: 06:00 ET on the next day. ``imperfections`` injects the documented faults.
+        Byte-identical for the same seed and arguments.
+
+        :param source: one of ``SOURCES``.
+        :param game_date: the ET game date the payload describes.
+        :param as_of: when the payload is fetched; decides game status, box-score and line availability.
+        :param imperfections: a subset of ``IMPERFECTIONS``.
+        :raises ValueError: on an unknown source or imperfection.
+        """
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+        unknown = set(imperfections) - IMPERFECTIONS
+        if unknown:
+            raise ValueError(
+                f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}"
+            )
+        if as_of is None:
+            moment = _at(game_date + timedelta(days=1), 6)
+        elif as_of.tzinfo is None:
+            moment = as_of.replace(tzinfo=ET)
+        else:
+            moment = as_of
+        render = getattr(self, f"_render_{source}")
+        return _dump(render(game_date, moment, frozenset(imperfections)))
+
+    # Which games reach the box-score sources of one family ("nbac" or "bdl").
+    def _box_score_games(
+        self, day: date, as_of: datetime, imperfections: frozenset[str], family: str
+    ) -> list[SimulatedGame]:
+        games = self.games_on(day)
+        missing: set[str] = set()
+        if GAME_POSTPONED in imperfections and games:
+            missing.add(games[-1].game_id)
+        if LATE_BOXSCORES in imperfections:
+            lagging_index = 0 if family == "nbac" else 1
+            missing |= {g.game_id for i, g in enumerate(games) if i % 3 == lagging_index}
+        return [g for g in games if g.game_id not in missing and as_of >= g.final_time]
+
+    def _render_nbac_schedule(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        games = self.games_on(day)
+        postponed = games[-1].game_id if GAME_POSTPONED in imperfections and games else None
+        rows = []
+        for sequence, game in enumerate(games, start=1):
+            if game.game_id == postponed:
+                status, text, fraction = 1, "PPD", 0.0
+            elif as_of < game.start_time:
+                status, text, fraction = 1, _clock_text(game.start_time), 0.0
+            elif as_of < game.end_time:
+                elapsed = (as_of - game.start_time) / (game.end_time - game.start_time)
+                status, text, fraction = 2, "Live", elapsed
+            else:
+                status, text, fraction = 3, "Final", 1.0
+            box = self.box_score(game) if status > 1 else None
+            start_et = game.start_time.astimezone(ET)
+            rows.append(
+                {
+                    "gameId": game.nba_game_id,
+                    "gameCode": game.game_code,
+                    "gameStatus": status,
+                    "gameStatusText": text,
+                    "gameSequence": sequence,
+                    "gameDateEst": f"{day:%Y-%m-%d}T00:00:00Z",
+                    "gameDateTimeEst": start_et.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "gameDateTimeUTC": _utc_z(game.start_time),
+                    "day": _WEEKDAY_NAMES[day.weekday()],
+                    "gameLabel": game.game_label,
+                    "gameSubLabel": f"Game {game.series_game}" if game.series_game else "",
+                    "postponedStatus": "P" if game.game_id == postponed else "A",
+                    "isNeutral": False,
+                    "homeTeam": _schedule_team(game.home, game.home_seed, box, fraction),
+                    "awayTeam": _schedule_team(game.away, game.away_seed, box, fraction),
+                }
+            )
+        _duplicate_first(rows, imperfections)
+        return {
+            "meta": {"version": 1, "request": "scheduleLeagueV2", "time": _et_iso(as_of)},
+            "leagueSchedule": {
+                "seasonYear": _season_label(day),
+                "leagueId": "00",
+                "gameDates": [{"gameDate": f"{day:%m/%d/%Y} 00:00:00", "games": rows}],
+            },
+        }
+
+    def _render_nbac_gamebook(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        games = []
+        for game in self._box_score_games(day, as_of, imperfections, "nbac"):
+            box = self.box_score(game)
+            players = []
+            for index, line in enumerate(box.lines):
+                player = self._by_lookup[line.player_lookup]
+                mixed = MIXED_GAME_ID in imperfections and index % 2 == 1
+                row: dict[str, Any] = {
+                    "gameId": game.game_id if mixed else game.nba_game_id,
+                    "personId": player.person_id,
+                    "name": player.full_name,
+                    "firstName": player.first_name,
+                    "familyName": player.last_name,
+                    "teamTricode": line.team,
+                    "jerseyNum": player.jersey,
+                    "position": player.position_group if line.starter else "",
+                    "starter": line.starter,
+                    "status": line.status,
+                    "dnpReason": line.dnp_reason,
+                    "minutes": line.minutes_clock if line.played else None,
+                }
+                for key, stat in _GAMEBOOK_STATS:
+                    row[key] = _stat(line, stat) if line.played else None
+                players.append(row)
+            _duplicate_first(players, imperfections)
+            games.append(
+                {
+                    "gameId": game.nba_game_id,
+                    "gameCode": game.game_code,
+                    "gameStatus": 3,
+                    "gameStatusText": "Final",
+                    "homeTeam": {"teamTricode": game.home, "score": box.points(game.home)},
+                    "awayTeam": {"teamTricode": game.away, "score": box.points(game.away)},
+                    "players": players,
+                }
+            )
+        return {"gameDate": day.isoformat(), "games": games}
+
+    def _render_nbac_team_boxscore(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        rows = []
+        for game in self._box_score_games(day, as_of, imperfections, "nbac"):
+            box = self.box_score(game)
+            for team, opponent, is_home in ((game.away, game.home, False), (game.home, game.away, True)):
+                mixed = MIXED_GAME_ID in imperfections and len(rows) % 2 == 1
+                row: dict[str, Any] = {
+                    "gameId": game.game_id if mixed else game.nba_game_id,
+                    "gameCode": game.game_code,
+                    "teamId": TEAM_INFO[team].nba_team_id,
+                    "teamTricode": team,
+                    "opponentTricode": opponent,
+                    "isHome": is_home,
+                    "minutes": "240:00",
+                }
+                for key, stat in _GAMEBOOK_STATS:
+                    row[key] = sum(_stat(line, stat) for line in box.team_lines(team))
+                row["plusMinus"] = box.points(team) - box.points(opponent)
+                rows.append(row)
+        _duplicate_first(rows, imperfections)
+        return {"gameDate": day.isoformat(), "teams": rows}
+
+    def _render_nbac_play_by_play(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        rows: list[list[Any]] = []
+        for game in self._box_score_games(day, as_of, imperfections, "nbac"):
+            for line in self.box_score(game).lines:
+                if not line.played:
+                    continue
+                player = self._by_lookup[line.player_lookup]
+                mixed = MIXED_GAME_ID in imperfections and len(rows) % 2 == 1
+                rows.append(
+                    [
+                        game.matchup if mixed else game.nba_game_id,
+                        f"{day:%Y%m%d}",
+                        game.away,
+                        game.home,
+                        player.person_id,
+                        player.full_name,
+                        TEAM_INFO[line.team].nba_team_id,
+                        line.team,
+                        line.paint_attempts,
+                        line.paint_makes,
+                        line.mid_range_attempts,
+                        line.mid_range_makes,
+                        line.fg3a,
+                        line.fg3m,
+                    ]
+                )
+        _duplicate_first(rows, imperfections)
+        return {
+            "resource": "shotzonesummary",
+            "parameters": {"GameDate": day.isoformat(), "LeagueID": "00", "Season": _season_label(day)},
+            "resultSets": [{"name": "PlayerShotZones", "headers": list(_SHOT_ZONE_HEADERS), "rowSet": rows}],
+        }
+
+    def _render_nbac_injury_report(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        published = [
+            _at(day + timedelta(days=offset), hour, minute)
+            for offset, hour, minute in _INJURY_REPORT_SLOTS
+            if _at(day + timedelta(days=offset), hour, minute) <= as_of
+        ]
+        rows = []
+        if published:
+            games_by_team = {team: g for g in self.games_on(day) for team in (g.away, g.home)}
+            for entry in self.injury_report(day):
+                game = games_by_team[entry.team]
+                start_et = game.start_time.astimezone(ET)
+                rows.append(
+                    {
+                        "gameDate": f"{day:%m/%d/%Y}",
+                        "gameTime": f"{(start_et.hour - 1) % 12 + 1:02d}:{start_et.minute:02d} "
+                        f"{'PM' if start_et.hour >= 12 else 'AM'} ET",
+                        "matchup": game.matchup,
+                        "team": TEAMS[entry.team],
+                        "playerName": self._by_lookup[entry.player_lookup].report_name,
+                        "currentStatus": entry.status,
+                        "reason": entry.reason,
+                    }
+                )
+        _duplicate_first(rows, imperfections)
+        return {
+            "gameDate": day.isoformat(),
+            "reportTime": _et_iso(max(published)) if published else None,
+            "rows": rows,
+        }
+
+    def _render_bdl_boxscores(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        data = []
+        for game in self._box_score_games(day, as_of, imperfections, "bdl"):
+            box = self.box_score(game)
+            home, away = TEAM_INFO[game.home], TEAM_INFO[game.away]
+            game_object = {
+                "id": game.bdl_game_id,
+                "date": day.isoformat(),
+                "season": game.season_year,
+                "status": "Final",
+                "postseason": game.season_type == "Playoffs",
+                "home_team_id": home.bdl_team_id,
+                "visitor_team_id": away.bdl_team_id,
+                "home_team_score": box.points(game.home),
+                "visitor_team_score": box.points(game.away),
+            }
+            for line in box.lines:
+                if not line.played:
+                    continue
+                player = self._by_lookup[line.player_lookup]
+                team = TEAM_INFO[line.team]
+                data.append(
+                    {
+                        "id": _stable_int(self.seed, "bdl-stat", game.game_id, player.player_lookup)
+                        % 900_000_000
+                        + 100_000_000,
+                        "min": str(line.seconds // 60),
+                        "pts": line.points,
+                        "fgm": line.fgm,
+                        "fga": line.fga,
+                        "fg_pct": round(line.fgm / line.fga, 3) if line.fga else 0.0,
+                        "fg3m": line.fg3m,
+                        "fg3a": line.fg3a,
+                        "fg3_pct": round(line.fg3m / line.fg3a, 3) if line.fg3a else 0.0,
+                        "ftm": line.ftm,
+                        "fta": line.fta,
+                        "ft_pct": round(line.ftm / line.fta, 3) if line.fta else 0.0,
+                        "oreb": line.oreb,
+                        "dreb": line.dreb,
+                        "reb": line.oreb + line.dreb,
+                        "ast": line.ast,
+                        "stl": line.stl,
+                        "blk": line.blk,
+                        "turnover": line.tov,
+                        "pf": line.pf,
+                        "player": {
+                            "id": player.bdl_player_id,
+                            "first_name": player.first_name,
+                            "last_name": player.last_name,
+                            "position": player.position_group,
+                            "jersey_number": player.jersey,
+                            "team_id": team.bdl_team_id,
+                        },
+                        "team": {
+                            "id": team.bdl_team_id,
+                            "abbreviation": line.team,
+                            "city": team.city,
+                            "conference": team.conference,
+                            "full_name": team.full_name,
+                            "name": team.nickname,
+                        },
+                        "game": game_object,
+                    }
+                )
+        _duplicate_first(data, imperfections)
+        return {"data": data, "meta": {"next_cursor": None, "per_page": 100}}
+
+    def _odds_event(self, game: SimulatedGame) -> dict[str, Any]:
+        return {
+            "id": game.odds_event_id,
+            "sport_key": "basketball_nba",
+            "sport_title": "NBA",
+            "commence_time": _utc_z(game.start_time),
+            "home_team": TEAMS[game.home],
+            "away_team": TEAMS[game.away],
+        }
+
+    def _render_odds_api_events(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        data = [self._odds_event(game) for game in self.games_on(day)]
+        _duplicate_first(data, imperfections)
+        return {"timestamp": _utc_z(as_of), "data": data}
+
+    def _render_odds_api_player_points_props(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        lines_by_game_book: dict[tuple[str, str], list[PropLine]] = {}
+        for line in self.prop_lines(day):
+            if line.in_odds_api:
+                lines_by_game_book.setdefault((line.game_id, line.book), []).append(line)
+        data = []
+        for game_index, game in enumerate(self.games_on(day)):
+            omitted = None
+            if PLAYER_MISSING_FROM_BOOK in imperfections and game_index == 0:
+                covered = lines_by_game_book.get((game.game_id, BOOKS[0].key), [])
+                if covered:
+                    omitted = min(self._by_lookup[line.player_lookup].full_name for line in covered)
+            bookmakers = []
+            for book in BOOKS:
+                posted = _book_post_time(day, book, as_of)
+                if posted is None:
+                    continue
+                outcomes = []
+                lines = sorted(
+                    lines_by_game_book.get((game.game_id, book.key), []),
+                    key=lambda line: self._by_lookup[line.player_lookup].full_name,
+                )
+                for line in lines:
+                    name = self._by_lookup[line.player_lookup].full_name
+                    if book is BOOKS[0] and name == omitted:
+                        continue
+                    point = line.current_line if posted.hour >= _MOVE_HOUR else line.opening_line
+                    outcomes.append(
+                        {"name": "Over", "description": name, "price": line.over_price, "point": point}
+                    )
+                    outcomes.append(
+                        {"name": "Under", "description": name, "price": line.under_price, "point": point}
+                    )
+                _duplicate_first(outcomes, imperfections)
+                bookmakers.append(
+                    {
+                        "key": book.key,
+                        "title": book.title,
+                        "last_update": _utc_z(posted),
+                        "markets": [
+                            {"key": "player_points", "last_update": _utc_z(posted), "outcomes": outcomes}
+                        ],
+                    }
+                )
+            data.append(self._odds_event(game) | {"bookmakers": bookmakers})
+        return {"timestamp": _utc_z(as_of), "data": data}
+
+    def _render_odds_api_game_lines(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        by_game_book = {(line.game_id, line.book): line for line in self.game_lines(day)}
+        data = []
+        for game in self.games_on(day):
+            home, away = TEAMS[game.home], TEAMS[game.away]
+            bookmakers = []
+            for book in BOOKS:
+                posted = _book_post_time(day, book, as_of)
+                if posted is None:
+                    continue
+                line = by_game_book[(game.game_id, book.key)]
+                moved = posted.hour >= _MOVE_HOUR
+                spread = line.current_home_spread if moved else line.opening_home_spread
+                total = line.current_total if moved else line.opening_total
+                home_price = line.current_home_price if moved else line.opening_home_price
+                away_price = line.current_away_price if moved else line.opening_away_price
+                stamp = _utc_z(posted)
+                markets = [
+                    {
+                        "key": "h2h",
+                        "last_update": stamp,
+                        "outcomes": [
+                            {"name": home, "price": home_price},
+                            {"name": away, "price": away_price},
+                        ],
+                    },
+                    {
+                        "key": "spreads",
+                        "last_update": stamp,
+                        "outcomes": [
+                            {"name": home, "price": -110, "point": spread},
+                            {"name": away, "price": -110, "point": -spread},
+                        ],
+                    },
+                    {
+                        "key": "totals",
+                        "last_update": stamp,
+                        "outcomes": [
+                            {"name": "Over", "price": -110, "point": total},
+                            {"name": "Under", "price": -110, "point": total},
+                        ],
+                    },
+                ]
+                bookmakers.append(
+                    {"key": book.key, "title": book.title, "last_update": stamp, "markets": markets}
+                )
+            data.append(self._odds_event(game) | {"bookmakers": bookmakers})
+        _duplicate_first(data, imperfections)
+        return {"timestamp": _utc_z(as_of), "data": data}
+
+    def _render_bettingpros_player_props(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        games = self.games_on(day)
+        game_by_id = {game.game_id: game for game in games}
+        by_player: dict[tuple[str, str], list[PropLine]] = {}
+        for line in self.prop_lines(day):
+            by_player.setdefault((line.game_id, line.player_lookup), []).append(line)
+        offers = []
+        for (game_id, lookup), lines in by_player.items():
+            player = self._by_lookup[lookup]
+            books = []
+            for book, line in zip(BOOKS, lines, strict=True):
+                posted = _book_post_time(day, book, as_of)
+                if posted is None:
+                    continue
+                books.append(
+                    {
+                        "book_id": book.bettingpros_id,
+                        "book_name": book.title,
+                        "line": line.current_line if posted.hour >= _MOVE_HOUR else line.opening_line,
+                        "opening_line": line.opening_line,
+                        "over_odds": line.over_price,
+                        "under_odds": line.under_price,
+                        "updated": _et_iso(posted),
+                    }
+                )
+            if books:
+                offers.append(
+                    {
+                        "offer_id": hashlib.sha256(f"{self.seed}|bp|{game_id}|{lookup}".encode()).hexdigest()[
+                            :24
+                        ],
+                        "event_id": game_by_id[game_id].bettingpros_event_id,
+                        "market_id": _BETTINGPROS_MARKET_ID,
+                        "player": {
+                            "name": player.full_name,
+                            "slug": player.slug,
+                            "team": player.team,
+                            "position": player.position,
+                        },
+                        "books": books,
+                    }
+                )
+        _duplicate_first(offers, imperfections)
+        events = [
+            {
+                "id": game.bettingpros_event_id,
+                "home": game.home,
+                "visitor": game.away,
+                "scheduled": _et_iso(game.start_time),
+            }
+            for game in games
+        ]
+        return {
+            "date": day.isoformat(),
+            "market": {"id": _BETTINGPROS_MARKET_ID, "name": "Points"},
+            "events": events,
+            "offers": offers,
+            "pagination": {"page": 1, "total_pages": 1, "total_items": len(offers)},
+        }
+
+    def _render_espn_rosters(
+        self, day: date, as_of: datetime, imperfections: frozenset[str]
+    ) -> dict[str, Any]:
+        teams = []
+        for code in TEAM_CODES:
+            info = TEAM_INFO[code]
+            athletes = [
+                {
+                    "id": player.espn_athlete_id,
+                    "fullName": player.full_name,
+                    "firstName": player.first_name,
+                    "lastName": player.last_name,
+                    "jersey": player.jersey,
+                    "position": {"abbreviation": player.position, "name": _POSITION_NAMES[player.position]},
+                }
+                for player in self._rosters[code]
+            ]
+            _duplicate_first(athletes, imperfections)
+            teams.append(
+                {
+                    "team": {
+                        "id": str(info.espn_team_id),
+                        "abbreviation": code,
+                        "displayName": info.full_name,
+                        "location": info.city,
+                        "name": info.nickname,
+                    },
+                    "athletes": athletes,
+                }
+            )
+        season_label = _season_label(day)
+        return {
+            "season": {"year": int(season_label[:4]) + 1, "displayName": season_label},
+            "timestamp": _utc_z(as_of),
+            "teams": teams,
+        }
+
+
+# --------------------------------------------------------------------------- rendering helpers
+
+_GAMEBOOK_STATS = (
+    ("fgm", "fgm"), ("fga", "fga"), ("fg3m", "fg3m"), ("fg3a", "fg3a"), ("ftm", "ftm"), ("fta", "fta"),
+    ("oreb", "oreb"), ("dreb", "dreb"), ("reb", "reb"), ("ast", "ast"), ("stl", "stl"), ("blk", "blk"),
+    ("tov", "tov"), ("pf", "pf"), ("pts", "points"), ("plusMinus", "plus_minus"),
+)  # fmt: skip
+_SHOT_ZONE_HEADERS = (
+    "GAME_ID", "GAME_DATE", "VTM", "HTM", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION",
+    "PAINT_FGA", "PAINT_FGM", "MID_RANGE_FGA", "MID_RANGE_FGM", "THREE_PT_FGA", "THREE_PT_FGM",
+)  # fmt: skip
+
+
+def _schedule_team(
+    team: str, seed: int | None, box: SimulatedBoxScore | None, fraction: float
+) -> dict[str, Any]:
+    """A schedule's homeTeam / awayTeam object; a live game shows the share of its final score so far."""
+    info = TEAM_INFO[team]
+    return {
+        "teamId": info.nba_team_id,
+        "teamName": info.nickname,
+        "teamCity": info.city,
+        "teamTricode": team,
+        "teamSlug": info.nickname.lower().replace(" ", ""),
+        "score": math.floor(box.points(team) * fraction) if box else 0,
+        "seed": seed,
+    }
+
+
+def _stat(line: PlayerLine, stat: str) -> int:
+    return line.oreb + line.dreb if stat == "reb" else int(getattr(line, stat))
+
+
+_WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _clock_text(moment: datetime) -> str:
+    """NBA.com's scheduled-game status text, e.g. "7:30 pm ET"."""
+    local = moment.astimezone(ET)
+    return f"{(local.hour - 1) % 12 + 1}:{local.minute:02d} {'pm' if local.hour >= 12 else 'am'} ET"
+
+
+def _duplicate_first(rows: list[Any], imperfections: frozenset[str]) -> None:
+    """``duplicate_rows``: the first row of a row list is repeated right after itself."""
+    if DUPLICATE_ROWS in imperfections and rows:
+        rows.insert(1, rows[0])
+
+
+def _season_label(day: date) -> str:
+    return "2025-26" if day >= NEXT_SEASON_OPENER else "2024-25"
+
+
+def _book_post_time(day: date, book: Sportsbook, as_of: datetime) -> datetime | None:
+    """When the book last posted lines for ``day`` as seen at ``as_of``; None before it opened."""
+    opening = _at(day, _OPENING_HOUR, book.posting_minute)
+    move = _at(day, _MOVE_HOUR, book.posting_minute)
+    if as_of < opening:
+        return None
+    return move if as_of >= move else opening
+
+
+def _moneylines(home_spread: float) -> tuple[int, int]:
+    """Home and away moneylines implied by the home spread, with the book's margin."""
+    home_probability = 1 / (1 + math.exp(home_spread / 7.0))
+    return (
+        _american_from_probability(home_probability * 1.025),
+        _american_from_probability((1 - home_probability) * 1.025),
+    )
+
+
+def _redistribute(values: list[float], weights: list[float], total: float, cap: float) -> list[float]:
+    """Add (or take) the gap to ``total`` in proportion to value x weight, nobody above ``cap``.
+
+    Weights say who absorbs missing minutes: the bench more than the stars, as coaches do.
+    """
+    result = list(values)
+    capped = [False] * len(values)
+    for _ in range(len(values) + 1):
+        gap = total - sum(result)
+        shares = [
+            0.0 if is_capped else v * w for v, w, is_capped in zip(result, weights, capped, strict=True)
+        ]
+        share_total = sum(shares)
+        if abs(gap) < 1e-9 or share_total <= 0:
+            break
+        result = [
+            max(0.05 * v, v + gap * share / share_total) for v, share in zip(result, shares, strict=True)
+        ]
+        over = [i for i, v in enumerate(result) if v > cap]
+        if not over:
+            break
+        for i in over:
+            capped[i] = True
+            result[i] = cap
+    return result
+
+
+def _whole_seconds(seconds: list[float], total: int = 14_400) -> list[int]:
+    """Round to whole seconds that still add up to ``total`` (largest remainders first)."""
+    whole = [int(value) for value in seconds]
+    by_fraction = sorted(range(len(seconds)), key=lambda i: (-(seconds[i] - whole[i]), i))
+    missing = total - sum(whole)
+    for k in range(abs(missing)):
+        whole[by_fraction[k % len(whole)]] += 1 if missing > 0 else -1
+    return whole

@@ -1,0 +1,82 @@
+"""The three dependency figures against hand-computed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nba_pipeline.guards.dependencies import Dependency, TableWindow, evaluate, summarise
+
+NOW = dt.datetime(2025, 1, 16, 12, 0, tzinfo=dt.UTC)
+
+
+def _dep(name: str, critical: bool = True, warn: float | None = None, fail: float | None = None, sources: int = 1):
+    windows = tuple(TableWindow(f"nba_raw.t{name}{i}", "game_date", "loaded_at") for i in range(sources))
+    return Dependency(name, windows, critical=critical, warn_after_hours=warn, fail_after_hours=fail)
+
+
+def _row(i: int, rows: int, expected: int, hours_old: float | None, source: int = 0) -> dict:
+    newest = None if hours_old is None else NOW - dt.timedelta(hours=hours_old)
+    return {"dependency_index": i, "source_index": source, "row_count": rows, "newest_load": newest, "expected": expected}
+
+
+def test_figures_match_hand_computation():
+    deps = [_dep("a"), _dep("b"), _dep("c", critical=False)]
+    # a: 30/40 = 75 %; b: 24/20 capped at 100 %; c: 0/10 = 0 % (not critical)
+    report = summarise(deps, [_row(0, 30, 40, 2.0), _row(1, 24, 20, 6.5), _row(2, 0, 10, None)], NOW)
+    assert report.data_completeness_pct == pytest.approx((75 + 100 + 0) / 3)
+    assert report.upstream_data_age_hours == pytest.approx(6.5)
+    assert report.dependency_check_passed is False, "a is critical and short of its expected count"
+    assert [s.name for s in report.incomplete()] == ["a"]
+
+
+def test_non_critical_shortfall_does_not_block():
+    report = summarise([_dep("a"), _dep("c", critical=False)], [_row(0, 40, 40, 1.0), _row(1, 3, 10, 30.0)], NOW)
+    assert report.dependency_check_passed is True
+    assert report.data_completeness_pct == pytest.approx((100 + 30) / 2)
+    assert report.upstream_data_age_hours == pytest.approx(30.0)
+
+
+def test_nothing_expected_counts_as_complete():
+    report = summarise([_dep("a")], [_row(0, 0, 0, None)], NOW)
+    assert (report.dependency_check_passed, report.data_completeness_pct, report.upstream_data_age_hours) == (True, 100.0, None)
+
+
+def test_best_alternative_source_counts():
+    report = summarise([_dep("box", sources=2)], [_row(0, 10, 40, 1.0, 0), _row(0, 40, 40, 3.0, 1)], NOW)
+    assert report.dependency_check_passed and report.statuses[0].best_source == "nba_raw.tbox1"
+    assert report.upstream_data_age_hours == pytest.approx(3.0)
+
+
+def test_staleness_thresholds():
+    report = summarise([_dep("p", warn=12, fail=48)], [_row(0, 5, 5, 13.0)], NOW)
+    assert [s.name for s in report.stale()] == ["p"] and report.critically_stale() == []
+    report = summarise([_dep("p", warn=12, fail=48)], [_row(0, 5, 5, 49.0)], NOW)
+    assert [s.name for s in report.critically_stale()] == ["p"]
+
+
+def test_evaluate_on_a_small_fixture(warehouse):
+    """Real SQL: 3 of 4 expected rows in the window (75 %), a second table complete and 5 h old."""
+    warehouse.ensure_datasets()
+    warehouse.execute("CREATE TABLE nba_raw.slate (game_date DATE)")
+    warehouse.insert_rows("nba_raw.slate", [{"game_date": dt.date(2025, 1, 15)}] * 2)
+    for table in ("nba_raw.box", "nba_raw.props"):
+        warehouse.execute(f"CREATE TABLE {table} (game_date DATE, loaded_at TIMESTAMP)")
+    day, other = dt.date(2025, 1, 15), dt.date(2025, 1, 10)
+    warehouse.insert_rows(
+        "nba_raw.box",
+        [{"game_date": day, "loaded_at": NOW - dt.timedelta(hours=h)} for h in (1, 2, 3)]
+        + [{"game_date": other, "loaded_at": NOW}],
+    )
+    warehouse.insert_rows("nba_raw.props", [{"game_date": day, "loaded_at": NOW - dt.timedelta(hours=5)}] * 2)
+    per_game = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start_{i} AND @end"
+    deps = [
+        Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), expected_sql=per_game.format(k=2, i=0)),
+        Dependency("props", (TableWindow("nba_raw.props", "game_date", "loaded_at"),), expected_sql=per_game.format(k=1, i=1)),
+    ]
+    report = evaluate(warehouse, deps, day, NOW)
+    assert [(s.rows, s.expected) for s in report.statuses] == [(3, 4), (2, 2)]
+    assert report.data_completeness_pct == pytest.approx(87.5)
+    assert report.upstream_data_age_hours == pytest.approx(5.0)
+    assert report.dependency_check_passed is False
