@@ -1,0 +1,90 @@
+"""Raw payload storage: every payload is kept untouched before anything parses it.
+
+Layout under ``NBA_PAYLOAD_ROOT`` (a local folder by default, ``gs://bucket/prefix`` in
+production, through Airflow's ``ObjectStoragePath``)::
+
+    <source>/<game_date>/<fetched_at UTC, %Y%m%dT%H%M%S%fZ>.json
+    quarantine/<source>/<game_date>/<same name>            the payload that failed validation
+    quarantine/<source>/<game_date>/<same name>.error.txt  why
+
+Nothing is ever overwritten; a rerun picks the newest payload of a source and date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from nba_pipeline.settings import get_settings
+
+_SOURCE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _root(root: str | None) -> Any:
+    from airflow.sdk import ObjectStoragePath
+
+    value = root or get_settings().payload_root
+    if "://" not in value:
+        value = f"file://{value}"
+    return ObjectStoragePath(value)
+
+
+@dataclass
+class PayloadStore:
+    """Store, find, read and quarantine payloads.
+
+    :param root: the storage root; the configured ``NBA_PAYLOAD_ROOT`` when None.
+    """
+
+    root: str | None = None
+
+    def __post_init__(self) -> None:
+        self._base = _root(self.root)
+
+    def path_for(self, source: str, game_date: dt.date, fetched_at: dt.datetime) -> Any:
+        if not _SOURCE.match(source):
+            raise ValueError(f"source name {source!r} is not lower_snake_case")
+        stamp = fetched_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return self._base / source / game_date.isoformat() / f"{stamp}.json"
+
+    def store(self, source: str, game_date: dt.date, body: bytes, fetched_at: dt.datetime) -> str:
+        """Write the bytes as received; return the payload's URI."""
+        path = self.path_for(source, game_date, fetched_at)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        return str(path)
+
+    def latest(self, source: str, game_date: dt.date) -> str | None:
+        """The newest stored payload of a source for a date, or None."""
+        folder = self._base / source / game_date.isoformat()
+        if not folder.exists():
+            return None
+        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
+        return str(folder / names[-1]) if names else None
+
+    def read(self, uri: str) -> bytes:
+        return self._open(uri).read_bytes()
+
+    def quarantine(self, uri: str, error: str) -> str:
+        """Move a payload to quarantine with its error beside it; return the new URI."""
+        source_path = self._open(uri)
+        relative = str(source_path).split(str(self._base).rstrip("/") + "/", 1)[-1]
+        target = self._base / "quarantine" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source_path.read_bytes())
+        (target.parent / f"{target.name}.error.txt").write_text(error + "\n")
+        source_path.unlink()
+        return str(target)
+
+    def quarantined(self, source: str, game_date: dt.date) -> list[str]:
+        folder = self._base / "quarantine" / source / game_date.isoformat()
+        if not folder.exists():
+            return []
+        return sorted(str(p) for p in folder.iterdir() if p.name.endswith(".json"))
+
+    def _open(self, uri: str) -> Any:
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(uri if "://" in uri else f"file://{uri}")
