@@ -68,7 +68,11 @@ def build_pipeline(processors: Sequence[ProcessorSpec], calendar: CalendarSpec) 
 
     guarded = [p for p in processors if p.breaker is not None]
     read_breakers = ReadBreakersOperator(task_id=READ_BREAKERS_TASK_ID, processors=guarded) if guarded else None
-    calendar_check = CalendarCheckOperator(task_id=CALENDAR_TASK_ID, calendar=calendar)
+    calendar_check = CalendarCheckOperator(
+        task_id=CALENDAR_TASK_ID,
+        calendar=calendar,
+        offsets=sorted({p.date_offset_days for p in processors if p.calendar_guarded}) or [0],
+    )
 
     built: dict[str, ProcessorTasks] = {}
     groups: dict[Phase, TaskGroup] = {}

@@ -50,41 +50,43 @@ def _push_skip(context: Mapping[str, Any], reason: SkipReason, detail: str) -> N
     context["ti"].xcom_push(key=SKIP_KEY, value={"reason": str(reason), "detail": detail})
 
 
-class CalendarCheckOperator(ShortCircuitOperator):
-    """Early exit on the event calendar: skips its direct downstream on ``no_games``, ``offseason``
-    or ``historical`` days and pushes the verdict for ``record_runs``.
+class CalendarCheckOperator(BaseOperator):
+    """Early exit on the event calendar, decided once per run for every date the processors work on.
 
-    Only direct downstream tasks are skipped (``ignore_downstream_trigger_rules=False``); the rest
-    follow their trigger rules. An empty calendar fails the task: a skip check that cannot see the
-    calendar must not pass silently, nor skip everything.
+    Pushes one verdict per date offset (e.g. ``-1`` for yesterday's results, ``0`` for today's
+    games): ``no_games``, ``offseason``, ``historical`` or proceed. Each processor's
+    ``smart_skip`` applies the verdict of its own date, so a day without games still processes the
+    previous evening's box scores. An empty calendar fails the task: a skip check that cannot see
+    the calendar must neither pass silently nor skip everything.
 
     :param calendar: where the calendar is and how to read it.
+    :param offsets: the date offsets (days from the run's game date) to decide on.
     """
 
     ui_color = "#fff2cc"
 
-    def __init__(self, *, calendar: CalendarSpec, **kwargs: Any) -> None:
-        super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+    def __init__(self, *, calendar: CalendarSpec, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
+        kwargs.setdefault("retries", 1)
+        super().__init__(**kwargs)
         self.calendar = calendar
+        self.offsets = tuple(sorted(set(offsets)))
 
-    def _decide(self) -> bool:
-        from airflow.sdk import get_current_context
-
+    def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline.guards.calendar import evaluate_calendar
         from nba_pipeline.warehouse import activity, get_warehouse
 
-        context = get_current_context()
         options = run_options(context)
+        verdicts = {}
         with activity("guards"), get_warehouse() as warehouse:
-            verdict = evaluate_calendar(
-                warehouse, self.calendar, options.game_date,
-                reference_date=options.reference_date, backfill=options.backfill,
-            )
-        context["ti"].xcom_push(key=CALENDAR_KEY, value=verdict.as_dict())
-        if verdict.reason is not None:
-            _push_skip(context, verdict.reason, verdict.detail)
-        self.log.info("calendar for %s: %s", options.game_date, verdict.detail)
-        return verdict.proceed
+            for offset in self.offsets:
+                day = options.game_date + dt.timedelta(days=offset)
+                verdict = evaluate_calendar(
+                    warehouse, self.calendar, day, reference_date=options.reference_date, backfill=options.backfill
+                )
+                verdicts[str(offset)] = verdict.as_dict()
+                self.log.info("calendar for %s (offset %+d): %s", day, offset, verdict.detail)
+        context["ti"].xcom_push(key=CALENDAR_KEY, value=verdicts)
+        return verdicts
 
 
 class SmartSkipCheckOperator(ShortCircuitOperator):
@@ -117,7 +119,8 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
             self.log.info("%s is forced by the run's Params: no smart skip", name)
             return True
         if self.processor.calendar_guarded:
-            verdict = context["ti"].xcom_pull(task_ids=CALENDAR_TASK_ID, key=CALENDAR_KEY)
+            verdicts = context["ti"].xcom_pull(task_ids=CALENDAR_TASK_ID, key=CALENDAR_KEY) or {}
+            verdict = verdicts.get(str(self.processor.date_offset_days))
             if verdict is None:
                 _push_skip(context, SkipReason.UPSTREAM_FAILED, "the calendar check did not decide")
                 return False
@@ -266,7 +269,12 @@ class DependencyCompletenessSensor(BaseSensorOperator):
         from nba_pipeline.warehouse import activity, get_warehouse
 
         with activity("guards"), get_warehouse() as warehouse:
-            return evaluate(warehouse, self.processor.dependencies, options.game_date, dt.datetime.now(dt.UTC))
+            return evaluate(
+                warehouse,
+                self.processor.dependencies,
+                self.processor.target_date(options.game_date),
+                dt.datetime.now(dt.UTC),
+            )
 
     def poke(self, context: Any) -> bool | PokeReturnValue:
         options = run_options(context)
@@ -328,7 +336,7 @@ class RunProcessorOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any] | None:
         from nba_pipeline.guards.run_log import make_run_id
-        from nba_pipeline.registry.model import ProcessorContext
+        from nba_pipeline.registry.model import ProcessorContext, ProcessorSkip
         from nba_pipeline.warehouse import activity, get_warehouse
 
         options = run_options(context)
@@ -352,6 +360,9 @@ class RunProcessorOperator(BaseOperator):
                         options=options.as_dict(),
                     )
                 )
+        except ProcessorSkip as skip:
+            _push_skip(context, SkipReason(skip.reason), skip.detail)
+            raise AirflowSkipException(str(skip)) from None
         except BaseException as err:
             self._record_failure(err)
             raise
@@ -382,7 +393,7 @@ class RunProcessorOperator(BaseOperator):
             status=status,
             started_at=attempt["started"],
             completed_at=dt.datetime.now(dt.UTC),
-            game_date=options.game_date,
+            game_date=self.processor.target_date(options.game_date),
             error_type=type(error).__name__ if error else None,
             error_message=str(error)[:4000] if error else None,
             rows_processed=getattr(result, "rows_processed", None),
@@ -479,9 +490,7 @@ class RecordPhaseRunsOperator(BaseOperator):
                 outcome[processor.name] = "failed"
                 continue
             skip = None
-            guards = [ids["dependencies"], ids["breaker_gate"], ids["smart_skip"]]
-            if processor.calendar_guarded:  # the calendar check skips smart_skip itself on such days
-                guards.append(CALENDAR_TASK_ID)
+            guards = [ids["run"], ids["dependencies"], ids["breaker_gate"], ids["smart_skip"]]
             for guard in guards:
                 skip = ti.xcom_pull(task_ids=guard, key=SKIP_KEY)
                 if skip:
@@ -498,7 +507,7 @@ class RecordPhaseRunsOperator(BaseOperator):
                     status="skipped",
                     started_at=now,
                     completed_at=now,
-                    game_date=options.game_date,
+                    game_date=processor.target_date(options.game_date),
                     skip_reason=skip["reason"],
                     error_message=skip.get("detail"),
                     options=options.as_dict(),

@@ -18,3 +18,4 @@ class SkipReason(enum.StrEnum):
     NO_FEATURES = "no_features"
     LOW_FEATURE_QUALITY = "low_feature_quality"
     NOT_SELECTED = "not_selected"
+    NO_DATA = "no_data"

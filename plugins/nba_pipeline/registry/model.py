@@ -39,6 +39,9 @@ class ProcessorSpec:
     :param breaker: breaker settings; None for unguarded work (scrapers rely on Airflow retries).
     :param calendar_guarded: skipped on days without games / offseason / historical dates.
     :param retries: Airflow retries of the run task.
+    :param date_offset_days: the date it works on, relative to the run's game date: results of games
+        (box scores) are processed for the day before (-1), everything about upcoming games for the
+        day itself (0).
     """
 
     name: str
@@ -51,7 +54,11 @@ class ProcessorSpec:
     breaker: BreakerSettings | None = field(default_factory=BreakerSettings)
     calendar_guarded: bool = True
     retries: int = 2
+    date_offset_days: int = 0
     description: str = ""
+
+    def target_date(self, game_date: dt.date) -> dt.date:
+        return game_date + dt.timedelta(days=self.date_offset_days)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,20 @@ class ProcessorContext:
     dag_run_id: str
     try_number: int
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def target_date(self) -> dt.date:
+        """The date this processor works on (the game date moved by its ``date_offset_days``)."""
+        return self.processor.target_date(self.game_date)
+
+
+class ProcessorSkip(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a processor that has nothing to do (e.g. no payload yet): a skip with a reason, not a failure."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass
