@@ -1,0 +1,46 @@
+"""One phase of N toy processors behind the full guard set, to measure what the guards cost.
+
+N comes from ``NBA_BENCH_PROCESSORS`` (default 10). Each processor reads the seed table (a
+critical dependency with a schedule-derived expected count) and writes its own table.
+"""
+
+from __future__ import annotations
+
+import os
+
+from airflow.sdk import DAG, Param
+
+from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.guards.breaker import BreakerSettings
+from nba_pipeline.guards.calendar import CalendarSpec
+from nba_pipeline.guards.dependencies import Dependency, TableWindow
+from nba_pipeline.registry.model import Phase, ProcessorSpec
+
+COUNT = int(os.environ.get("NBA_BENCH_PROCESSORS", "10"))
+SEED = Dependency(
+    name="seed",
+    sources=(TableWindow("nba_raw.bench_seed", "event_date", "loaded_at"),),
+    expected_sql="SELECT 3 * COUNT(*) AS expected FROM nba_raw.bench_events WHERE event_date BETWEEN @start_0 AND @end",
+)
+PROCESSORS = [
+    ProcessorSpec(
+        f"bench_{i:02d}", Phase.ANALYTICS, "bench_processors:copy_seed",
+        reads=("nba_raw.bench_seed",), writes=(f"nba_analytics.bench_{i:02d}",),
+        dependencies=(SEED,), breaker=BreakerSettings(), retries=0,
+    )
+    for i in range(COUNT)
+]
+
+with DAG(
+    dag_id="guard_cost_phase",
+    doc_md=__doc__,
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=["nba", "bench"],
+    default_args=default_args(),
+    params={"game_date": Param(None, type=["null", "string"]), "backfill": Param(False, type="boolean")},
+):
+    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.bench_events", date_column="event_date"))
