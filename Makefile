@@ -7,7 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCAL := $(CURDIR)/.local
-DATE ?=
+SAMPLE_DATE := 2025-01-15
+DATE ?= $(SAMPLE_DATE)
 
 export AIRFLOW_HOME ?= $(LOCAL)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -30,11 +31,18 @@ venv: $(BIN)/.synced
 $(AIRFLOW_HOME)/airflow.db: $(BIN)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate >/dev/null
+	$(BIN)/airflow pools set nba_state_writes 4 "bounds concurrent breaker and run-log writes" >/dev/null
 
+# The daily pipeline for one date of the simulated 2024-25 season, then a summary of what it did.
 run: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
-	$(BIN)/nba-pipeline migrate
-	$(BIN)/airflow dags test nba_schema_migrations $(DATE)
-	$(BIN)/nba-pipeline verify-schema
+	@$(BIN)/nba-pipeline migrate
+	@mkdir -p $(LOCAL)/logs
+	@since=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
+	echo "running nba_daily_pipeline for $(DATE) (log: $(LOCAL)/logs/run-$(DATE).log)"; \
+	$(BIN)/airflow dags test nba_daily_pipeline $(DATE) -c '{"game_date": "$(DATE)"}' \
+		> $(LOCAL)/logs/run-$(DATE).log 2>&1; status=$$?; \
+	$(BIN)/nba-pipeline summary --date $(DATE) --since $$since; \
+	if [ $$status -ne 0 ]; then tail -40 $(LOCAL)/logs/run-$(DATE).log; exit $$status; fi
 
 test: $(BIN)/.synced
 	@$(BIN)/python -m pytest tests; status=$$?; \
@@ -42,6 +50,9 @@ test: $(BIN)/.synced
 
 lint: $(BIN)/.synced
 	$(BIN)/ruff check .
+
+bench: $(BIN)/.synced
+	$(BIN)/python bench/guard_cost.py
 
 clean:
 	rm -rf $(LOCAL)

@@ -4,6 +4,7 @@
     nba-pipeline migrate          apply pending migrations (idempotent)
     nba-pipeline verify-schema    compare the live warehouse with the declared schemas; exit 1 on drift
     nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]
+    nba-pipeline summary --date YYYY-MM-DD [--since ISO]   what a pipeline run did
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def _breakers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from nba_pipeline.summary import summarise_run
+    from nba_pipeline.warehouse import get_warehouse
+
+    since = dt.datetime.fromisoformat(args.since) if args.since else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    with get_warehouse() as warehouse:
+        print(summarise_run(warehouse, dt.date.fromisoformat(args.date), since))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     breakers.add_argument("name", nargs="?", help="breaker (processor or prediction system)")
     breakers.add_argument("--reason", default="opened from the command line")
     breakers.set_defaults(handler=_breakers)
+    summary = commands.add_parser("summary", help="what a pipeline run did, per phase")
+    summary.add_argument("--date", required=True, help="the run's game date, YYYY-MM-DD")
+    summary.add_argument("--since", help="only run rows written at or after this UTC time (ISO)")
+    summary.set_defaults(handler=_summary)
     return parser
 
 

@@ -1,0 +1,60 @@
+"""# NBA daily pipeline
+
+Runs every day at **10:00 America/New_York**: the previous evening's games are final and their box
+scores published (~04:00 ET), the books have posted the day's player-points lines (from ~09:00 ET),
+and predictions are wanted before noon ET.
+
+For game date D the run fetches and processes the **results of D-1** and everything about **D's
+games**. Each phase is a task group; inside it every processor shows its guards as tasks:
+`smart_skip` (no games, off-season, historical date, irrelevant source) → `breaker_gate` (circuit
+breaker) → `dependencies` (completeness sensor, phases 3–4) → `run`. Each phase ends with
+`record_runs`, which writes the phase's run rows (with `skip_reason`) in one batch.
+
+**Params**: `game_date` (default: the run's date in ET), `backfill` (no historical skip, no
+staleness failure), `force_processors`, `ignore_breakers`, `sources` (run only the processors that
+read these sources).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import DAG, Param
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.registry.catalog import breaker_settings
+from nba_pipeline.registry.processors import CALENDAR, daily_processors
+
+PROCESSORS = daily_processors()
+
+with DAG(
+    dag_id="nba_daily_pipeline",
+    description="Scrapers → raw → analytics → precompute → predictions, guarded",
+    doc_md=__doc__,
+    schedule=CronTriggerTimetable("0 10 * * *", timezone=TIMEZONE),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=dt.timedelta(hours=3),
+    tags=["nba", "daily"],
+    default_args=default_args(),
+    params={
+        "game_date": Param(None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"),
+        "backfill": Param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
+        "force_processors": Param(
+            [], type="array", items={"type": "string", "enum": [p.name for p in PROCESSORS]},
+            description="run these even if a smart skip or the dependency check says otherwise",
+        ),
+        "ignore_breakers": Param(
+            [], type="array", items={"type": "string", "enum": list(breaker_settings())},
+            description="bypass these circuit breakers (outcomes are still recorded)",
+        ),
+        "sources": Param(
+            [], type="array", items={"type": "string"},
+            description="only processors reading these sources run; empty: all",
+        ),
+    },
+):
+    build_pipeline(PROCESSORS, CALENDAR)

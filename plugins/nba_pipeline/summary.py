@@ -1,0 +1,93 @@
+"""A readable summary of one pipeline run, from the run tables and the warehouse itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from nba_pipeline.guards.breaker import BreakerStore, State
+from nba_pipeline.guards.run_log import RUN_TABLES
+from nba_pipeline.registry.catalog import breaker_settings
+from nba_pipeline.registry.model import Phase
+from nba_pipeline.registry.processors import daily_processors
+from nba_pipeline.warehouse import Warehouse
+
+_RUN_COLUMNS = {
+    2: ("processed_at", "status", "rows_inserted", "rows_updated"),
+    3: ("created_at", "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
+        "records_inserted", "records_updated"),
+    4: ("created_at", "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
+        "records_inserted", "records_updated"),
+}
+
+
+def run_rows(warehouse: Warehouse, since: dt.datetime) -> dict[int, list[dict[str, Any]]]:
+    """Run rows written since ``since``, per phase."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for phase, (table, _) in RUN_TABLES.items():
+        written_at, status, inserted, updated = _RUN_COLUMNS[phase]
+        found[phase] = warehouse.query(
+            f"SELECT processor_name, {status} AS status, skip_reason, {inserted} AS inserted, {updated} AS updated "
+            f"FROM {table} WHERE {written_at} >= @since ORDER BY processor_name",
+            {"since": since},
+        )
+    return found
+
+
+def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) -> str:
+    lines = [f"NBA pipeline run for game date {game_date} (results of {game_date - dt.timedelta(days=1)})", ""]
+    rows_by_phase = run_rows(warehouse, since)
+    writes: dict[str, tuple[int, int]] = {}
+    specs = {p.name: p for p in daily_processors()}
+    for phase in Phase:
+        if phase.value not in rows_by_phase:
+            continue
+        rows = rows_by_phase[phase.value]
+        final: dict[str, dict[str, Any]] = {}
+        failed_attempts = Counter()
+        for row in rows:
+            if row["status"] == "failed":
+                failed_attempts[row["processor_name"]] += 1
+            if row["processor_name"] not in final or row["status"] != "failed":
+                final[row["processor_name"]] = row
+        outcome = Counter(r["status"] for r in final.values())
+        reasons = Counter(r["skip_reason"] for r in final.values() if r["status"] == "skipped")
+        reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "-"
+        lines.append(
+            f"phase {phase.value} {phase.name.lower():<11} run {outcome['success']:>2}   "
+            f"skipped {outcome['skipped']:>2} ({reason_text})   failed {outcome['failed']:>2}"
+            + (f"   failed attempts {sum(failed_attempts.values())}" if failed_attempts else "")
+        )
+        for row in final.values():
+            spec = specs.get(row["processor_name"])
+            if spec and row["status"] == "success":
+                for table in spec.writes:
+                    writes[table] = (row["inserted"] or 0, row["updated"] or 0)
+    lines += ["", "rows per table (total for the date / inserted / updated in this run)"]
+    for table in sorted(writes):
+        total = _rows_for_date(warehouse, table, game_date)
+        inserted, updated = writes[table]
+        lines.append(f"  {table:<48} {total:>7} {inserted:>7} {updated:>7}")
+    breakers = BreakerStore(warehouse).read(breaker_settings())
+    not_closed = [b for b in breakers.values() if b.state is not State.CLOSED]
+    lines += ["", f"breakers: {len(breakers) - len(not_closed)} closed, {len(not_closed)} not closed"]
+    for breaker in not_closed:
+        lines.append(
+            f"  {breaker.key}: {breaker.state} since {breaker.opened_at:%Y-%m-%d %H:%M}Z after "
+            f"{breaker.failure_count} failures ({breaker.last_error_type}: {breaker.last_error_message})"
+        )
+    return "\n".join(lines)
+
+
+def _rows_for_date(warehouse: Warehouse, table: str, game_date: dt.date) -> int:
+    columns = {c.name for c in warehouse.table_schema(table) or []}
+    column = next((c for c in ("game_date", "roster_date", "analysis_date") if c in columns), None)
+    if column is None:
+        return int(warehouse.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
+    window = {"start": game_date - dt.timedelta(days=1), "end": game_date}
+    return int(
+        warehouse.query(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} BETWEEN @start AND @end", window)[0]["n"]
+    )
+
+
