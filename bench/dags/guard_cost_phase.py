@@ -21,7 +21,7 @@ COUNT = int(os.environ.get("NBA_BENCH_PROCESSORS", "10"))
 SEED = Dependency(
     name="seed",
     sources=(TableWindow("nba_raw.bench_seed", "event_date", "loaded_at"),),
-    expected_sql="SELECT 3 * COUNT(*) AS expected FROM nba_raw.bench_events WHERE event_date BETWEEN @start_0 AND @end",
+    expected_sql="SELECT 3 * COUNT(*) AS expected FROM nba_raw.bench_events WHERE event_date BETWEEN @start AND @end",
 )
 PROCESSORS = [
     ProcessorSpec(

@@ -44,6 +44,11 @@ class Settings:
     :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
     :param dependency_poke_seconds: how often a dependency sensor re-checks its upstreams.
     :param dependency_timeout_seconds: how long it waits before skipping with a reason.
+    :param source_mode: where the scrapers fetch from: ``simulated`` (the seeded simulated league,
+        default) or ``http`` (the real APIs, through Airflow connections).
+    :param simulation_seed: the seed of the simulated league.
+    :param simulation_imperfections: faults the simulated league injects (``docs/payloads.md`` §3),
+        from a comma-separated list; empty by default.
     """
 
     warehouse_backend: str
@@ -56,6 +61,9 @@ class Settings:
     state_write_pool: str
     dependency_poke_seconds: float
     dependency_timeout_seconds: float
+    source_mode: str = "simulated"
+    simulation_seed: int = 2024
+    simulation_imperfections: frozenset[str] = frozenset()
 
 
 def _flag(value: str) -> bool:
@@ -78,4 +86,9 @@ def get_settings() -> Settings:
         state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),
         dependency_poke_seconds=float(env.get("NBA_DEPENDENCY_POKE_SECONDS", "300")),
         dependency_timeout_seconds=float(env.get("NBA_DEPENDENCY_TIMEOUT_SECONDS", "3600")),
+        source_mode=env.get("NBA_SOURCE_MODE", "simulated").strip().lower(),
+        simulation_seed=int(env.get("NBA_SIMULATION_SEED", "2024")),
+        simulation_imperfections=frozenset(
+            name.strip() for name in env.get("NBA_SIMULATION_IMPERFECTIONS", "").split(",") if name.strip()
+        ),
     )

@@ -17,7 +17,7 @@ from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.registry.model import Phase, ProcessorSpec
 
-EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start_0 AND @end"
+EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start AND @end"
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
 
 

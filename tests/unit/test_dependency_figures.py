@@ -70,7 +70,7 @@ def test_evaluate_on_a_small_fixture(warehouse):
         + [{"game_date": other, "loaded_at": NOW}],
     )
     warehouse.insert_rows("nba_raw.props", [{"game_date": day, "loaded_at": NOW - dt.timedelta(hours=5)}] * 2)
-    per_game = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start_{i} AND @end"
+    per_game = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start AND @end"
     deps = [
         Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), expected_sql=per_game.format(k=2, i=0)),
         Dependency("props", (TableWindow("nba_raw.props", "game_date", "loaded_at"),), expected_sql=per_game.format(k=1, i=1)),

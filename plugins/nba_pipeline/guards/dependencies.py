@@ -26,17 +26,26 @@ _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class TableWindow:
-    """Rows of ``table`` whose ``date_column`` falls in the window; ``loaded_at_column`` dates each load."""
+    """Rows of ``table`` whose ``date_column`` falls in the window; ``loaded_at_column`` dates each load.
+
+    :param distinct_column: count distinct values of this column (e.g. ``game_id``: games covered)
+        instead of rows.
+    """
 
     table: str
     date_column: str
     loaded_at_column: str
+    distinct_column: str | None = None
 
     def __post_init__(self) -> None:
         TableRef.parse(self.table)
-        for column in (self.date_column, self.loaded_at_column):
+        for column in (self.date_column, self.loaded_at_column, self.distinct_column or "x"):
             if not _COLUMN.match(column):
                 raise ValueError(f"{self.table}: {column!r} is not a column name")
+
+    @property
+    def count_sql(self) -> str:
+        return f"COUNT(DISTINCT {self.distinct_column})" if self.distinct_column else "COUNT(*)"
 
 
 @dataclass(frozen=True)
@@ -46,10 +55,11 @@ class Dependency:
     :param name: label in reports (usually the upstream's processor name).
     :param sources: tables that can satisfy it; the best-filled one counts (e.g. gamebook, or
         box scores from a second source for the games the first lacks).
-    :param expected_sql: GoogleSQL returning one row with an ``expected`` column for ``@start`` and
-        ``@end``; None means one row is enough.
+    :param expected_sql: GoogleSQL returning one row with an ``expected`` column for the window
+        ``@start``..``@end``; None means one row is enough.
     :param critical: a critical dependency below its expected count blocks the processor.
-    :param lookback_days: the window is ``[date - lookback_days, date]``.
+    :param lookback_days: the window is ``[end - lookback_days, end]``.
+    :param end_offset_days: ``end`` is the processor's date plus this (``-1``: history before today).
     :param warn_after_hours: a critical dependency older than this is stale (waits, then skips).
     :param fail_after_hours: a critical dependency older than this fails the processor outside backfill.
     """
@@ -59,6 +69,7 @@ class Dependency:
     expected_sql: str | None = None
     critical: bool = True
     lookback_days: int = 0
+    end_offset_days: int = 0
     warn_after_hours: float | None = None
     fail_after_hours: float | None = None
 
@@ -118,11 +129,12 @@ def measure_sql(dependencies: Sequence[Dependency]) -> str:
     selects = []
     for i, dependency in enumerate(dependencies):
         expected = dependency.expected_sql.strip().rstrip(";") if dependency.expected_sql else "SELECT 1 AS expected"
+        expected = re.sub(r"@(start|end)\b", rf"@\1_{i}", expected)
         for j, source in enumerate(dependency.sources):
             selects.append(
                 f"SELECT {i} AS dependency_index, {j} AS source_index, m.row_count, m.newest_load, e.expected "
-                f"FROM (SELECT COUNT(*) AS row_count, MAX({source.loaded_at_column}) AS newest_load "
-                f"FROM {source.table} WHERE {source.date_column} BETWEEN @start_{i} AND @end) AS m "
+                f"FROM (SELECT {source.count_sql} AS row_count, MAX({source.loaded_at_column}) AS newest_load "
+                f"FROM {source.table} WHERE {source.date_column} BETWEEN @start_{i} AND @end_{i}) AS m "
                 f"CROSS JOIN ({expected}) AS e"
             )
     return "\nUNION ALL\n".join(selects)
@@ -137,9 +149,11 @@ def evaluate(
     """Measure every dependency in one round trip and compute the three figures."""
     if not dependencies:
         return DependencyReport((), True, 100.0, None)
-    params: dict[str, Any] = {"end": window_end}
+    params: dict[str, Any] = {}
     for i, dependency in enumerate(dependencies):
-        params[f"start_{i}"] = window_end - dt.timedelta(days=dependency.lookback_days)
+        end = window_end + dt.timedelta(days=dependency.end_offset_days)
+        params[f"end_{i}"] = end
+        params[f"start_{i}"] = end - dt.timedelta(days=dependency.lookback_days)
     rows = warehouse.query(measure_sql(dependencies), params)
     return summarise(dependencies, rows, now)
 

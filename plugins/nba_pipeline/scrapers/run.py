@@ -1,0 +1,119 @@
+"""The entry point of every scraper task: fetch one source for one date, store it untouched.
+
+``nba_pipeline.scrapers.run:scrape`` is the ``run`` of every phase-1 processor. The payload is
+written to the payload store before anything parses it. A body that is not JSON (an HTML error
+page, a truncated or empty response) is stored as received, moved to quarantine with its error,
+and the task fails naming the source, the URL and the quarantine path; Airflow's retries take it
+from there. Other fetch errors (rate limits, 5xx, timeouts after the client's own retries, a
+missing connection) propagate with their messages. Scrapers have no circuit breaker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from typing import Any
+
+from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
+from nba_pipeline.scrapers.endpoints import endpoint_for
+from nba_pipeline.scrapers.sources import payload_source
+from nba_pipeline.sources.http_client import SourceContentError
+from nba_pipeline.storage import PayloadStore
+
+__all__ = ["QuarantinedPayloadError", "scrape"]
+
+log = logging.getLogger(__name__)
+
+
+class QuarantinedPayloadError(RuntimeError):
+    """A source answered with a body that is not a JSON payload; the bytes are in quarantine.
+
+    :param source: the source name.
+    :param target_date: the date that was scraped.
+    :param url: the requested URL, without the API key.
+    :param quarantine_uri: where the untouched bytes (and ``<name>.error.txt``) now are.
+    :param detail: what was wrong with the body.
+    """
+
+    def __init__(self, source: str, target_date: dt.date, url: str, quarantine_uri: str, detail: str) -> None:
+        super().__init__(
+            f"{source} for {target_date.isoformat()}: GET {url} returned an unusable payload ({detail}); "
+            f"the body is quarantined at {quarantine_uri}"
+        )
+        self.source = source
+        self.target_date = target_date
+        self.url = url
+        self.quarantine_uri = quarantine_uri
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.target_date, self.url, self.quarantine_uri, self.detail))
+
+
+def scrape(ctx: ProcessorContext) -> ProcessorResult:
+    """Fetch ``ctx.processor.sources[0]`` for ``ctx.target_date`` and store the payload untouched.
+
+    :returns: the stored payload's URI in ``file_path``; ``rows_processed`` is the number of
+        items in the payload (games, rows, offers... as the endpoint declares), 0 if it could not
+        be counted (then with a warning); ``load_seconds`` is the fetch time.
+    :raises QuarantinedPayloadError: the body was not JSON; it is kept in quarantine.
+    :raises SourceFetchError: the source could not deliver (after the client's retries).
+    """
+    if not ctx.processor.sources:
+        raise ValueError(f"scraper {ctx.processor.name!r} declares no source")
+    source = ctx.processor.sources[0]
+    target_date = ctx.target_date
+    endpoint = endpoint_for(source)
+    fetcher = payload_source()
+    store = PayloadStore()
+
+    started = time.monotonic()
+    try:
+        fetched = fetcher.fetch(source, target_date)
+    except SourceContentError as exc:
+        bad = exc.payload
+        uri = store.store(source, target_date, bad.body, bad.fetched_at)
+        quarantined = store.quarantine(uri, str(exc))
+        log.error("%s for %s: unusable payload quarantined at %s", source, target_date, quarantined)
+        raise QuarantinedPayloadError(source, target_date, exc.url, quarantined, exc.detail) from exc
+    load_seconds = time.monotonic() - started
+
+    saving = time.monotonic()
+    uri = store.store(source, target_date, fetched.body, fetched.fetched_at)
+    save_seconds = time.monotonic() - saving
+
+    warnings: list[str] = []
+    try:
+        items = endpoint.count_items(json.loads(fetched.body))
+    except ValueError:
+        items = None
+    if items is None:
+        warnings.append(f"could not count the items of {source} at {'/'.join(map(str, endpoint.items))}")
+    log.info(
+        "%s for %s: %d bytes, %s items from %s (%s) stored at %s",
+        source,
+        target_date,
+        len(fetched.body),
+        items,
+        fetched.url,
+        fetcher,
+        uri,
+    )
+    return ProcessorResult(
+        rows_processed=items or 0,
+        load_seconds=load_seconds,
+        save_seconds=save_seconds,
+        file_path=uri,
+        source_files=1,
+        date_range=(target_date, target_date),
+        warnings=warnings,
+        details={
+            "source": source,
+            "url": fetched.url,
+            "fetched_at": fetched.fetched_at.isoformat(),
+            "attempts": fetched.attempts,
+            "bytes": len(fetched.body),
+        },
+    )

@@ -1,0 +1,181 @@
+"""Where the scrapers get their payloads: the simulated league or the real APIs.
+
+One interface, :class:`PayloadSource`, with two implementations chosen by configuration
+(``NBA_SOURCE_MODE``) in :func:`payload_source`, never by ``if`` in scraper code:
+
+- :class:`SimulatedSource` renders the seeded simulated league (local runs replay the 2024-25
+  season; no machine here reaches the real APIs). The fetch moment is the run's scheduled time
+  from the endpoint catalog, never the wall clock, so a replayed day always sees the same bytes.
+- :class:`HttpSource` asks the real API through the endpoint's Airflow connection, with the
+  retries and content checks of :class:`~nba_pipeline.sources.http_client.HttpSourceClient`.
+
+Both return a :class:`~nba_pipeline.sources.http_client.FetchedPayload`: the untouched bytes and
+when they were fetched.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
+from nba_pipeline.settings import Settings, get_settings
+from nba_pipeline.sources.http_client import FetchedPayload, HttpSourceClient, client_from_connection
+from nba_pipeline.sources.simulated_league import IMPERFECTIONS, SimulatedLeague
+
+__all__ = [
+    "SOURCE_MODES",
+    "HttpSource",
+    "PayloadSource",
+    "SimulatedSource",
+    "payload_source",
+]
+
+
+class PayloadSource(abc.ABC):
+    """Fetches the payload of one source for one date."""
+
+    #: the ``NBA_SOURCE_MODE`` value that selects this implementation
+    mode: ClassVar[str]
+
+    def fetch(self, source: str, target_date: dt.date) -> FetchedPayload:
+        """The payload of ``source`` for ``target_date``, as received.
+
+        :raises UnknownSourceError: the source is not in the endpoint catalog.
+        :raises SourceFetchError: (HTTP) the source did not deliver a JSON payload; a
+            ``SourceContentError`` carries the bytes in ``.payload``.
+        """
+        return self._fetch(endpoint_for(source), target_date)
+
+    @abc.abstractmethod
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload: ...
+
+
+@lru_cache(maxsize=4)
+def _league(seed: int) -> SimulatedLeague:
+    """One league per seed and process: its schedule and box scores are built once."""
+    return SimulatedLeague(seed=seed)
+
+
+class SimulatedSource(PayloadSource):
+    """Payloads of the seeded simulated league, fetched at the run's scheduled moment.
+
+    For an endpoint that really serves the whole season (the NBA.com schedule), the simulation
+    emits one document of the same shape whose ``gameDates`` cover the endpoint's window
+    (date-1 .. date+30, every date, with ``games: []`` on days without games): enough for the
+    calendar guard to tell an off-day from the off-season. Imperfections apply to every date
+    of the window, as they would to that date's own fetch.
+
+    :param seed: the simulated league's seed.
+    :param imperfections: faults to inject (``docs/payloads.md`` §3).
+    :raises ValueError: an imperfection the simulated league does not know.
+    """
+
+    mode = "simulated"
+
+    def __init__(self, seed: int = 2024, imperfections: frozenset[str] = frozenset()) -> None:
+        unknown = set(imperfections) - IMPERFECTIONS
+        if unknown:
+            raise ValueError(
+                f"unknown simulation imperfections {sorted(unknown)} (NBA_SIMULATION_IMPERFECTIONS); "
+                f"expected a subset of {sorted(IMPERFECTIONS)}"
+            )
+        self.seed = seed
+        self.imperfections = frozenset(imperfections)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SimulatedSource:
+        return cls(seed=settings.simulation_seed, imperfections=settings.simulation_imperfections)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(seed={self.seed}, imperfections={sorted(self.imperfections)})"
+
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
+        as_of = endpoint.fetch_moment(target_date)
+        window = endpoint.window(target_date)
+        body = (
+            self._window_document(endpoint, target_date, window, as_of)
+            if window
+            else self._render(endpoint, target_date, as_of)
+        )
+        path, params = endpoint.request(target_date)
+        query = f"?{urlencode(params)}" if params else ""
+        return FetchedPayload(
+            url=f"simulated://{endpoint.conn_id}{path}{query}",
+            status_code=200,
+            content_type="application/json",
+            body=body,
+            fetched_at=as_of.astimezone(dt.UTC),
+            attempts=1,
+        )
+
+    def _render(self, endpoint: Endpoint, day: dt.date, as_of: dt.datetime) -> bytes:
+        return _league(self.seed).payload(endpoint.source, day, as_of=as_of, imperfections=self.imperfections)
+
+    def _window_document(
+        self, endpoint: Endpoint, target_date: dt.date, window: list[dt.date], as_of: dt.datetime
+    ) -> bytes:
+        """The target date's schedule document with the ``gameDates`` of every date of the window."""
+        document: dict[str, Any] = json.loads(self._render(endpoint, target_date, as_of))
+        game_dates: list[Any] = []
+        for day in window:
+            game_dates.extend(json.loads(self._render(endpoint, day, as_of))["leagueSchedule"]["gameDates"])
+        document["leagueSchedule"]["gameDates"] = game_dates
+        return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+ClientFactory = Callable[..., HttpSourceClient]
+
+
+class HttpSource(PayloadSource):
+    """Payloads of the real APIs, through the Airflow connection of each endpoint.
+
+    The connection gives the base URL, the key (password or extra ``api_key``, sent as extra
+    ``api_key_param`` or ``api_key_header``) and the client's timeout, attempts and backoff
+    (extras); see :func:`~nba_pipeline.sources.http_client.client_from_connection`.
+
+    :param client_factory: builds a client from a connection id (keyword overrides allowed).
+    """
+
+    mode = "http"
+
+    def __init__(self, client_factory: ClientFactory = client_from_connection) -> None:
+        self._client_factory = client_factory
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpSource:
+        return cls()
+
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
+        path, params = endpoint.request(target_date)
+        overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
+        with self._client_factory(endpoint.conn_id, **overrides) as client:
+            return client.fetch(path, params)
+
+
+#: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.
+SOURCE_MODES: dict[str, Callable[[Settings], PayloadSource]] = {
+    SimulatedSource.mode: SimulatedSource.from_settings,
+    HttpSource.mode: HttpSource.from_settings,
+}
+
+
+def payload_source(settings: Settings | None = None) -> PayloadSource:
+    """The configured payload source (``NBA_SOURCE_MODE``: ``simulated`` by default, or ``http``).
+
+    :raises ValueError: the mode is not one of :data:`SOURCE_MODES`.
+    """
+    settings = settings or get_settings()
+    try:
+        build = SOURCE_MODES[settings.source_mode]
+    except KeyError:
+        raise ValueError(
+            f"NBA_SOURCE_MODE={settings.source_mode!r} is not a source mode; expected one of "
+            f"{', '.join(SOURCE_MODES)}"
+        ) from None
+    return build(settings)

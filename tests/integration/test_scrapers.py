@@ -1,0 +1,427 @@
+"""``scrape()`` end to end: real HTTP on 127.0.0.1 through Airflow connections, and the simulated league.
+
+The HTTP tests run a ThreadingHTTPServer that plays a script of replies per path and records each
+request. Connections come from ``AIRFLOW_CONN_<ID>`` env vars in JSON form pointing at it, with
+tiny backoff and timeouts so the whole file stays fast. Payloads land in a tmp ``NBA_PAYLOAD_ROOT``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
+from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
+from nba_pipeline.sources.http_client import (
+    SourceClientError,
+    SourceConfigError,
+    SourceServerError,
+    SourceTimeoutError,
+)
+from nba_pipeline.sources.simulated_league import BOX_SCORE_SOURCES, SOURCES
+from nba_pipeline.storage import PayloadStore
+
+API_KEY = "k3y-0dds/+="
+GAME_DATE = dt.date(2025, 1, 15)
+ODDS_PATH = "/v4/historical/sports/basketball_nba/odds"
+PROPS_BODY = (
+    b'{"timestamp": "2025-01-15T15:00:00Z",\n "data": [{"id": "abc", "home_team": "Indiana Pacers", '
+    b'"away_team": "San Antonio Spurs", "bookmakers": [], "note": "Nikola Joki\xc4\x87"},\n'
+    b' {"id": "def", "bookmakers": []}]}  \n'
+)
+HTML_PAGE = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><p>cloudflare</p></body></html>"
+
+
+# --------------------------------------------------------------------------- the local source
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = PROPS_BODY
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0
+
+
+@dataclass
+class Request:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    at: float
+
+
+class LocalSource:
+    """Replies per path, in order, the last one repeating; every request recorded."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[Reply]] = {}
+        self.requests: list[Request] = []
+        self.port = 0
+        self._lock = threading.Lock()
+
+    def script(self, path: str, *replies: Reply) -> None:
+        self.replies[path] = list(replies)
+
+    def take(self, path: str) -> Reply:
+        with self._lock:
+            queue = self.replies.get(path) or [Reply(404, b'{"message": "unknown path"}')]
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+
+def _handler(source: LocalSource) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            parts = urlsplit(self.path)
+            source.requests.append(
+                Request(
+                    parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items()), time.monotonic()
+                )
+            )
+            reply = source.take(parts.path)
+            time.sleep(reply.delay)
+            try:
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client timed out and left
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+            pass
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def source() -> Iterator[LocalSource]:
+    local = LocalSource()
+    httpd = _Server(("127.0.0.1", 0), _handler(local))
+    local.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield local
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def payload_root(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "payloads"
+    settings_env.setenv("NBA_PAYLOAD_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def http_mode(
+    settings_env: pytest.MonkeyPatch, source: LocalSource, payload_root: Path
+) -> Callable[..., None]:
+    """Switch to HTTP mode; ``connect(conn_id, **extra)`` points a connection at the local source."""
+    settings_env.setenv("NBA_SOURCE_MODE", "http")
+
+    def connect(conn_id: str, password: str | None = None, **extra: Any) -> None:
+        conn: dict[str, Any] = {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "schema": "http",
+            "port": source.port,
+            "extra": {"timeout_seconds": 2, "max_attempts": 3, "backoff_base_seconds": 0.01, **extra},
+        }
+        if password:
+            conn["password"] = password
+        settings_env.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+    return connect
+
+
+def _context(source_name: str, date_offset_days: int = 0, game_date: dt.date = GAME_DATE) -> ProcessorContext:
+    spec = ProcessorSpec(
+        f"scrape_{source_name}",
+        Phase.SCRAPERS,
+        run="nba_pipeline.scrapers.run:scrape",
+        sources=(source_name,),
+        breaker=None,
+        date_offset_days=date_offset_days,
+    )
+    return ProcessorContext(
+        warehouse=None,
+        processor=spec,
+        game_date=game_date,
+        backfill=False,
+        run_id="test-run",
+        dag_run_id="manual__test",
+        try_number=1,
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _local_path(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
+
+
+# --------------------------------------------------------------------------- HTTP mode
+
+
+def test_success_stores_the_served_bytes_untouched(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    source.script(ODDS_PATH, Reply(body=PROPS_BODY))
+    before = dt.datetime.now(dt.UTC)
+
+    result = scrape(_context("odds_api_player_points_props"))
+
+    stored = _local_path(result.file_path)
+    assert stored.read_bytes() == PROPS_BODY
+    assert stored.parent == payload_root / "odds_api_player_points_props" / "2025-01-15"
+    fetched_at = dt.datetime.fromisoformat(result.details["fetched_at"])
+    assert before <= fetched_at <= dt.datetime.now(dt.UTC)  # the real fetch time in HTTP mode
+    assert stored.name == fetched_at.strftime("%Y%m%dT%H%M%S%fZ") + ".json"
+    assert isinstance(result, ProcessorResult)
+    assert (result.rows_processed, result.source_files, result.warnings) == (2, 1, [])
+    assert result.load_seconds is not None and result.load_seconds >= 0
+    (request,) = source.hits(ODDS_PATH)
+    assert request.query == {
+        "regions": "us",
+        "markets": "player_points",
+        "oddsFormat": "american",
+        "bookmakers": "draftkings,fanduel,betmgm,williamhill_us",
+        "date": "2025-01-15T15:00:00Z",
+        "commenceTimeFrom": "2025-01-15T05:00:00Z",
+        "commenceTimeTo": "2025-01-16T04:59:59Z",
+        "apiKey": API_KEY,
+    }
+    assert API_KEY not in json.dumps(result.details) and "apiKey" not in result.details["url"]
+
+
+def test_results_source_fetches_the_day_before_and_stores_it_there(http_mode, source, payload_root):
+    http_mode("nba_balldontlie", password=API_KEY, api_key_header="Authorization")
+    body = b'{"data": [{"id": 1}], "meta": {"next_cursor": null, "per_page": 100}}'
+    source.script("/v1/stats", Reply(body=body))
+
+    result = scrape(_context("bdl_boxscores", date_offset_days=-1))
+
+    assert _local_path(result.file_path).parent == payload_root / "bdl_boxscores" / "2025-01-14"
+    (request,) = source.hits("/v1/stats")
+    assert request.query == {"dates[]": "2025-01-14", "per_page": "100"}
+    assert request.headers["Authorization"] == API_KEY
+    assert result.rows_processed == 1
+
+
+def test_nba_com_gets_its_headers_and_the_whole_season_document(http_mode, source, payload_root):
+    http_mode("nba_nbacom")
+    season = b'{"meta": {}, "leagueSchedule": {"gameDates": [{"games": [{"gameId": "1"}]}, {"games": []}]}}'
+    source.script("/static/json/staticData/scheduleLeagueV2.json", Reply(body=season))
+
+    result = scrape(_context("nbac_schedule"))
+
+    assert _local_path(result.file_path).read_bytes() == season and result.rows_processed == 1
+    (request,) = source.hits("/static/json/staticData/scheduleLeagueV2.json")
+    assert (
+        request.headers["Referer"] == "https://www.nba.com/"
+        and request.headers["Origin"] == "https://www.nba.com"
+    )
+
+
+def test_429_with_retry_after_waits_then_succeeds(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    limited = Reply(429, b'{"message": "quota"}', {"Content-Type": "application/json", "Retry-After": "0.3"})
+    source.script(ODDS_PATH, limited, Reply(body=PROPS_BODY))
+
+    result = scrape(_context("odds_api_game_lines"))
+
+    first, second = source.hits(ODDS_PATH)
+    assert second.at - first.at >= 0.3  # Retry-After, not the 0.01 s backoff
+    assert _local_path(result.file_path).read_bytes() == PROPS_BODY
+    assert result.details["attempts"] == 2
+
+
+def test_500_then_success(http_mode, source, payload_root):
+    http_mode("nba_bettingpros")
+    body = b'{"events": [], "offers": [{"offer_id": "a"}, {"offer_id": "b"}, {"offer_id": "c"}]}'
+    source.script(
+        "/v3/offers", Reply(500, b"upstream error", {"Content-Type": "text/plain"}), Reply(body=body)
+    )
+
+    result = scrape(_context("bettingpros_player_props"))
+
+    assert len(source.hits("/v3/offers")) == 2
+    assert _local_path(result.file_path).read_bytes() == body and result.rows_processed == 3
+
+
+def test_persistent_500_propagates_and_stores_nothing(http_mode, source, payload_root):
+    http_mode("nba_espn", max_attempts=2)
+    source.script(
+        "/apis/site/v2/sports/basketball/nba/teams", Reply(503, b"down", {"Content-Type": "text/plain"})
+    )
+
+    with pytest.raises(
+        SourceServerError, match=r"/apis/site/v2/sports/basketball/nba/teams.*status 503.*2 attempt"
+    ):
+        scrape(_context("espn_rosters"))
+
+    assert _files(payload_root) == []
+
+
+def test_timeout_then_success(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey", timeout_seconds=0.3, max_attempts=2)
+    path = "/v4/historical/sports/basketball_nba/events"
+    source.script(path, Reply(body=PROPS_BODY, delay=1.0), Reply(body=PROPS_BODY))
+
+    result = scrape(_context("odds_api_events"))
+
+    assert len(source.hits(path)) == 2
+    assert _local_path(result.file_path).read_bytes() == PROPS_BODY
+
+
+def test_persistent_timeout_propagates_without_the_key(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey", timeout_seconds=0.3, max_attempts=2)
+    path = "/v4/historical/sports/basketball_nba/events"
+    source.script(path, Reply(body=PROPS_BODY, delay=1.0))
+
+    with pytest.raises(SourceTimeoutError) as info:
+        scrape(_context("odds_api_events"))
+
+    assert path in str(info.value) and "2 attempt" in str(info.value) and API_KEY not in str(info.value)
+    assert _files(payload_root) == []
+
+
+def test_html_error_page_is_quarantined_and_named(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    source.script(ODDS_PATH, Reply(body=HTML_PAGE, headers={"Content-Type": "text/html"}))
+
+    with pytest.raises(QuarantinedPayloadError) as info:
+        scrape(_context("odds_api_player_points_props"))
+
+    error = info.value
+    message = str(error)
+    assert "odds_api_player_points_props" in message and "2025-01-15" in message
+    assert f"http://127.0.0.1:{source.port}{ODDS_PATH}?" in message and "markets=player_points" in message
+    assert API_KEY not in message and "apiKey" not in message
+    assert error.quarantine_uri in message
+    quarantined = _local_path(error.quarantine_uri)
+    assert quarantined.parent == payload_root / "quarantine" / "odds_api_player_points_props" / "2025-01-15"
+    assert quarantined.read_bytes() == HTML_PAGE
+    reason = quarantined.with_name(quarantined.name + ".error.txt").read_text()
+    assert "invalid JSON" in reason and "text/html" in reason
+    folder = payload_root / "odds_api_player_points_props" / "2025-01-15"
+    assert _files(folder) == []
+    assert PayloadStore(str(payload_root)).latest("odds_api_player_points_props", GAME_DATE) is None
+    assert len(source.hits(ODDS_PATH)) == 1  # content errors are left to Airflow's retries
+
+
+def test_truncated_json_is_quarantined(http_mode, source, payload_root):
+    http_mode("nba_nbacom")
+    truncated = b'{"gameDate": "2025-01-14", "games": [{"gameId": "0022400600", "players": [{"pts'
+    source.script("/stats/playergamelogs", Reply(body=truncated))
+
+    with pytest.raises(
+        QuarantinedPayloadError, match=r"nbac_gamebook for 2025-01-14.*/stats/playergamelogs"
+    ) as info:
+        scrape(_context("nbac_gamebook", date_offset_days=-1))
+
+    quarantined = _local_path(info.value.quarantine_uri)
+    assert quarantined.read_bytes() == truncated
+    assert "invalid JSON" in info.value.detail
+    store = PayloadStore(str(payload_root))
+    assert store.quarantined("nbac_gamebook", dt.date(2025, 1, 14)) == [info.value.quarantine_uri]
+    assert store.latest("nbac_gamebook", dt.date(2025, 1, 14)) is None
+
+
+def test_client_error_propagates_and_stores_nothing(http_mode, source, payload_root):
+    http_mode("nba_nbacom")
+    source.script("/referee/injury/injury-report_2025-01-15.json", Reply(404, b'{"message": "gone"}'))
+
+    with pytest.raises(SourceClientError, match="injury-report_2025-01-15.json.*status 404"):
+        scrape(_context("nbac_injury_report"))
+
+    assert _files(payload_root) == []
+
+
+def test_missing_connection_is_named(http_mode, settings_env, payload_root):
+    settings_env.delenv("AIRFLOW_CONN_NBA_ESPN", raising=False)
+
+    with pytest.raises(SourceConfigError, match="'nba_espn'.*AIRFLOW_CONN_NBA_ESPN"):
+        scrape(_context("espn_rosters"))
+
+
+# --------------------------------------------------------------------------- simulated mode
+
+
+def test_simulated_mode_scrapes_every_source_of_a_game_day(settings_env, payload_root):
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+    results = {
+        name: scrape(_context(name, date_offset_days=-1 if name in BOX_SCORE_SOURCES else 0))
+        for name in SOURCES
+    }
+
+    for name, result in results.items():
+        stored = _local_path(result.file_path)
+        day = "2025-01-14" if name in BOX_SCORE_SOURCES else "2025-01-15"
+        assert stored.parent == payload_root / name / day, name
+        # fetched at 10:00 ET on the 15th (15:00 UTC), never at the wall clock
+        assert stored.name == "20250115T150000000000Z.json", name
+        json.loads(stored.read_bytes())
+        assert result.rows_processed > 0 and result.warnings == [], name
+        assert result.details["url"].startswith("simulated://"), name
+    assert len(_files(payload_root)) == len(SOURCES)
+    schedule = json.loads(_local_path(results["nbac_schedule"].file_path).read_bytes())
+    assert len(schedule["leagueSchedule"]["gameDates"]) == 32
+
+
+def test_simulated_rerun_rewrites_the_same_bytes_at_the_same_place(settings_env, payload_root):
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+
+    first = scrape(_context("nbac_team_boxscore", date_offset_days=-1))
+    body = _local_path(first.file_path).read_bytes()
+    second = scrape(_context("nbac_team_boxscore", date_offset_days=-1))
+
+    assert second.file_path == first.file_path and _local_path(second.file_path).read_bytes() == body
+    assert len(_files(payload_root)) == 1
+
+
+def test_simulated_imperfections_come_from_the_settings(settings_env, payload_root):
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+    clean = scrape(_context("nbac_gamebook", date_offset_days=-1)).rows_processed
+    settings_env.setenv("NBA_SIMULATION_IMPERFECTIONS", "late_boxscores")
+    from nba_pipeline.settings import get_settings
+
+    get_settings.cache_clear()
+    late = scrape(_context("nbac_gamebook", date_offset_days=-1)).rows_processed
+
+    assert 0 < late < clean
+
+
+def test_simulated_off_season_day_gives_empty_but_valid_payloads(settings_env, payload_root):
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+
+    result = scrape(_context("odds_api_events", game_date=dt.date(2025, 7, 15)))
+
+    assert json.loads(_local_path(result.file_path).read_bytes())["data"] == []
+    assert result.rows_processed == 0 and result.warnings == []

@@ -1,0 +1,344 @@
+"""The scrapers' endpoint catalog, fetch moments, the simulated source and the mode selection.
+
+No network here: the simulated source is real, the HTTP source gets a recording client factory.
+The HTTP path against a real local server is in ``tests/integration/test_scrapers.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from nba_pipeline.scrapers.endpoints import ENDPOINTS, UnknownSourceError, endpoint_for, season_label
+from nba_pipeline.scrapers.run import QuarantinedPayloadError
+from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source
+from nba_pipeline.sources.http_client import FetchedPayload
+from nba_pipeline.sources.simulated_league import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
+
+ET = ZoneInfo("America/New_York")
+GAME_DATE = dt.date(2025, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def league() -> SimulatedLeague:
+    return SimulatedLeague(seed=2024)
+
+
+def _et(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ET)
+
+
+def _schedule_dates(body: bytes) -> list[tuple[dt.date, list[dict[str, Any]]]]:
+    document = json.loads(body)
+    return [
+        (dt.datetime.strptime(entry["gameDate"], "%m/%d/%Y %H:%M:%S").date(), entry["games"])
+        for entry in document["leagueSchedule"]["gameDates"]
+    ]
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def test_catalog_has_exactly_one_endpoint_per_source_in_source_order():
+    assert tuple(ENDPOINTS) == SOURCES
+    assert all(endpoint.source == source for source, endpoint in ENDPOINTS.items())
+
+
+def test_results_sources_are_the_box_score_sources_and_look_back_one_day():
+    assert {s for s, e in ENDPOINTS.items() if e.results} == BOX_SCORE_SOURCES
+    assert {e.date_offset_days for s, e in ENDPOINTS.items() if s in BOX_SCORE_SOURCES} == {-1}
+    assert {e.date_offset_days for s, e in ENDPOINTS.items() if s not in BOX_SCORE_SOURCES} == {0}
+
+
+def test_connections_group_the_sources_by_api():
+    by_conn: dict[str, set[str]] = {}
+    for source, endpoint in ENDPOINTS.items():
+        by_conn.setdefault(endpoint.conn_id, set()).add(source)
+    assert by_conn == {
+        "nba_nbacom": {
+            "nbac_schedule",
+            "nbac_gamebook",
+            "nbac_team_boxscore",
+            "nbac_play_by_play",
+            "nbac_injury_report",
+        },
+        "nba_balldontlie": {"bdl_boxscores"},
+        "nba_odds_api": {"odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"},
+        "nba_bettingpros": {"bettingpros_player_props"},
+        "nba_espn": {"espn_rosters"},
+    }
+
+
+def test_requests_for_a_date_follow_the_real_apis():
+    assert endpoint_for("nbac_schedule").request(GAME_DATE) == (
+        "/static/json/staticData/scheduleLeagueV2.json",
+        {},
+    )
+    assert endpoint_for("bdl_boxscores").request(dt.date(2025, 1, 14)) == (
+        "/v1/stats",
+        {"dates[]": "2025-01-14", "per_page": "100"},
+    )
+    path, params = endpoint_for("odds_api_player_points_props").request(GAME_DATE)
+    assert path == "/v4/historical/sports/basketball_nba/odds"
+    assert params["markets"] == "player_points" and params["regions"] == "us"
+    assert params["date"] == "2025-01-15T15:00:00Z"  # the snapshot at 10:00 ET
+    # the ET day, in UTC: a 7 pm ET tip-off (00:00Z next day) is inside it
+    assert (params["commenceTimeFrom"], params["commenceTimeTo"]) == (
+        "2025-01-15T05:00:00Z",
+        "2025-01-16T04:59:59Z",
+    )
+    assert endpoint_for("odds_api_game_lines").request(GAME_DATE)[1]["markets"] == "h2h,spreads,totals"
+    assert endpoint_for("nbac_gamebook").request(dt.date(2025, 1, 14))[1] == {
+        "LeagueID": "00",
+        "Season": "2024-25",
+        "DateFrom": "01/14/2025",
+        "DateTo": "01/14/2025",
+    }
+    assert (
+        endpoint_for("nbac_injury_report").request(GAME_DATE)[0]
+        == "/referee/injury/injury-report_2025-01-15.json"
+    )
+
+
+def test_no_request_carries_a_key_and_every_template_resolves():
+    for endpoint in ENDPOINTS.values():
+        path, params = endpoint.request(GAME_DATE)
+        text = path + "".join(params.values())
+        assert "{" not in text and "}" not in text
+        assert not {"apikey", "api_key", "key"} & {name.lower() for name in params}
+
+
+def test_season_labels_turn_in_october():
+    assert [
+        season_label(d) for d in (dt.date(2024, 10, 22), dt.date(2025, 6, 20), dt.date(2025, 10, 21))
+    ] == [
+        "2024-25",
+        "2024-25",
+        "2025-26",
+    ]
+
+
+def test_unknown_source_names_the_known_ones():
+    with pytest.raises(UnknownSourceError, match="'nbac_boxscore'.*nbac_schedule, nbac_gamebook"):
+        endpoint_for("nbac_boxscore")
+
+
+def test_item_counts_follow_the_declared_path_and_refuse_other_shapes():
+    schedule = endpoint_for("nbac_schedule")
+    document = {"leagueSchedule": {"gameDates": [{"games": [1, 2]}, {"games": []}, {"games": [3]}]}}
+    assert schedule.count_items(document) == 3
+    assert schedule.count_items({"leagueSchedule": {"gameDates": [{"games": 5}]}}) is None
+    play_by_play = endpoint_for("nbac_play_by_play")
+    assert play_by_play.count_items({"resultSets": [{"rowSet": [[1], [2]]}]}) == 2
+    assert play_by_play.count_items({"resultSets": []}) is None
+    assert endpoint_for("bdl_boxscores").count_items([{"data": []}]) is None
+
+
+# --------------------------------------------------------------------------- fetch moments
+
+
+def test_results_sources_fetch_the_day_before_at_ten_the_next_morning():
+    gamebook = endpoint_for("nbac_gamebook")
+    target = GAME_DATE + dt.timedelta(days=gamebook.date_offset_days)
+    assert target == dt.date(2025, 1, 14)
+    assert gamebook.fetch_moment(target) == _et(GAME_DATE, 10)
+
+
+def test_pre_game_sources_fetch_at_ten_on_the_day_in_either_offset():
+    props = endpoint_for("odds_api_player_points_props")
+    assert props.fetch_moment(GAME_DATE) == _et(GAME_DATE, 10)
+    assert props.fetch_moment(GAME_DATE).astimezone(dt.UTC).hour == 15  # EST
+    assert props.fetch_moment(dt.date(2025, 4, 1)).astimezone(dt.UTC).hour == 14  # EDT
+
+
+def test_simulated_box_scores_of_d_are_fetched_on_d_plus_one_with_every_game_in(league):
+    fetched = SimulatedSource().fetch("nbac_gamebook", dt.date(2025, 1, 14))
+
+    assert fetched.fetched_at == _et(GAME_DATE, 10)
+    assert fetched.fetched_at.tzinfo is dt.UTC
+    assert fetched.body == league.payload("nbac_gamebook", dt.date(2025, 1, 14), as_of=_et(GAME_DATE, 10))
+    games = json.loads(fetched.body)["games"]
+    assert len(games) == len(league.games_on(dt.date(2025, 1, 14))) > 0
+
+
+def test_simulated_pre_game_sources_are_fetched_at_ten_on_the_day_not_the_wall_clock(league):
+    fetched = SimulatedSource().fetch("odds_api_player_points_props", GAME_DATE)
+
+    assert fetched.fetched_at == _et(GAME_DATE, 10)
+    document = json.loads(fetched.body)
+    assert document["timestamp"] == "2025-01-15T15:00:00Z"
+    # at 10:00 every book shows its opening line, posted at 09:MM ET
+    last_updates = {b["last_update"] for event in document["data"] for b in event["bookmakers"]}
+    assert last_updates and all(stamp.startswith("2025-01-15T14:") for stamp in last_updates)
+
+
+def test_simulated_urls_say_simulated_and_show_the_request_they_stand_for():
+    fetched = SimulatedSource().fetch("bdl_boxscores", dt.date(2025, 1, 14))
+    assert fetched.url == "simulated://nba_balldontlie/v1/stats?dates%5B%5D=2025-01-14&per_page=100"
+    assert (fetched.status_code, fetched.content_type, fetched.attempts) == (200, "application/json", 1)
+
+
+# --------------------------------------------------------------------------- schedule window
+
+
+def test_schedule_window_covers_date_minus_one_to_plus_thirty_in_order(league):
+    fetched = SimulatedSource().fetch("nbac_schedule", GAME_DATE)
+    dates = _schedule_dates(fetched.body)
+
+    assert [day for day, _ in dates] == [GAME_DATE + dt.timedelta(days=n) for n in range(-1, 31)]
+    assert [len(games) for _, games in dates] == [len(league.games_on(day)) for day, _ in dates]
+    document = json.loads(fetched.body)
+    assert document["meta"]["time"] == "2025-01-15T10:00:00-05:00"
+    assert document["leagueSchedule"]["seasonYear"] == "2024-25"
+    # seen at 10:00 ET on the 15th: yesterday's games are final, today's and later scheduled
+    assert {g["gameStatus"] for g in dates[0][1]} == {3}
+    assert {g["gameStatus"] for _, games in dates[1:] for g in games} == {1}
+
+
+def test_schedule_window_keeps_the_single_date_shape(league):
+    window = json.loads(SimulatedSource().fetch("nbac_schedule", GAME_DATE).body)
+    single = json.loads(league.payload("nbac_schedule", GAME_DATE, as_of=_et(GAME_DATE, 10)))
+
+    assert window.keys() == single.keys() and window["meta"] == single["meta"]
+    assert window["leagueSchedule"].keys() == single["leagueSchedule"].keys()
+    assert single["leagueSchedule"]["gameDates"][0] in window["leagueSchedule"]["gameDates"]
+
+
+def test_schedule_window_over_the_all_star_break_shows_the_next_games_on_the_20th():
+    dates = _schedule_dates(SimulatedSource().fetch("nbac_schedule", dt.date(2025, 2, 16)).body)
+
+    with_games = [day for day, games in dates if games]
+    assert dates[0][0] == dt.date(2025, 2, 15) and dates[-1][0] == dt.date(2025, 3, 18)
+    assert with_games[0] == dt.date(2025, 2, 20)
+    assert all(not games for day, games in dates if day < dt.date(2025, 2, 20))
+
+
+def test_schedule_window_in_the_offseason_has_no_games():
+    dates = _schedule_dates(SimulatedSource().fetch("nbac_schedule", dt.date(2025, 7, 15)).body)
+
+    assert len(dates) == 32 and dates[0][0] == dt.date(2025, 7, 14)
+    assert all(games == [] for _, games in dates)
+
+
+def test_imperfections_apply_to_every_date_of_the_window(league):
+    fetched = SimulatedSource(imperfections=frozenset({"game_postponed"})).fetch("nbac_schedule", GAME_DATE)
+
+    for _, games in _schedule_dates(fetched.body):
+        if games:
+            assert games[-1]["postponedStatus"] == "P"
+            assert {g["postponedStatus"] for g in games[:-1]} <= {"A"}
+
+
+# --------------------------------------------------------------------------- determinism, imperfections
+
+
+@pytest.mark.parametrize("source", ["nbac_schedule", "nbac_gamebook", "odds_api_player_points_props"])
+def test_simulated_source_is_deterministic(source):
+    from nba_pipeline.scrapers import sources
+
+    first = SimulatedSource(seed=2024).fetch(source, GAME_DATE)
+    sources._league.cache_clear()  # a fresh league, as in another process
+    second = SimulatedSource(seed=2024).fetch(source, GAME_DATE)
+
+    assert first == second
+    assert SimulatedSource(seed=7).fetch(source, GAME_DATE).body != first.body  # the seed matters
+
+
+def test_imperfections_reach_the_simulated_league():
+    day = dt.date(2025, 1, 14)
+    clean = json.loads(SimulatedSource().fetch("nbac_gamebook", day).body)["games"]
+    late = json.loads(
+        SimulatedSource(imperfections=frozenset({"late_boxscores"})).fetch("nbac_gamebook", day).body
+    )
+
+    assert [g["gameId"] for g in late["games"]] == [g["gameId"] for i, g in enumerate(clean) if i % 3 != 0]
+
+
+def test_unknown_imperfection_is_refused_up_front():
+    with pytest.raises(ValueError, match="'late_box_scores'.*NBA_SIMULATION_IMPERFECTIONS"):
+        SimulatedSource(imperfections=frozenset({"late_box_scores"}))
+
+
+# --------------------------------------------------------------------------- HTTP source (recorded client)
+
+
+class _RecordingClient:
+    def __init__(self, calls: list[dict[str, Any]], conn_id: str, overrides: dict[str, Any]) -> None:
+        self.calls = calls
+        self.record: dict[str, Any] = {"conn_id": conn_id, "overrides": overrides, "closed": False}
+        calls.append(self.record)
+
+    def __enter__(self) -> _RecordingClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.record["closed"] = True
+
+    def fetch(self, path: str, params: dict[str, str]) -> FetchedPayload:
+        self.record.update(path=path, params=params)
+        return FetchedPayload("http://x" + path, 200, "application/json", b"{}", dt.datetime.now(dt.UTC), 1)
+
+
+def test_http_source_asks_the_endpoints_connection_for_the_catalog_request():
+    calls: list[dict[str, Any]] = []
+    source = HttpSource(client_factory=lambda conn_id, **kw: _RecordingClient(calls, conn_id, kw))
+
+    source.fetch("bdl_boxscores", dt.date(2025, 1, 14))
+    source.fetch("nbac_schedule", GAME_DATE)
+
+    assert calls[0] == {
+        "conn_id": "nba_balldontlie",
+        "overrides": {},
+        "closed": True,
+        "path": "/v1/stats",
+        "params": {"dates[]": "2025-01-14", "per_page": "100"},
+    }
+    assert calls[1]["conn_id"] == "nba_nbacom" and calls[1]["closed"]
+    assert calls[1]["overrides"]["extra_headers"]["Referer"] == "https://www.nba.com/"
+
+
+# --------------------------------------------------------------------------- selection by settings
+
+
+def test_settings_choose_the_simulated_source_by_default(settings_env):
+    for name in ("NBA_SOURCE_MODE", "NBA_SIMULATION_SEED", "NBA_SIMULATION_IMPERFECTIONS"):
+        settings_env.delenv(name, raising=False)
+
+    source = payload_source()
+
+    assert type(source) is SimulatedSource
+    assert (source.seed, source.imperfections) == (2024, frozenset())
+
+
+def test_settings_configure_the_simulation(settings_env):
+    settings_env.setenv("NBA_SOURCE_MODE", " Simulated ")
+    settings_env.setenv("NBA_SIMULATION_SEED", "7")
+    settings_env.setenv("NBA_SIMULATION_IMPERFECTIONS", "late_boxscores, duplicate_rows,")
+
+    source = payload_source()
+
+    assert type(source) is SimulatedSource
+    assert (source.seed, source.imperfections) == (7, frozenset({"late_boxscores", "duplicate_rows"}))
+
+
+def test_settings_choose_the_http_source(settings_env):
+    settings_env.setenv("NBA_SOURCE_MODE", "http")
+    assert type(payload_source()) is HttpSource
+
+
+def test_unknown_mode_names_the_variable_and_the_choices(settings_env):
+    settings_env.setenv("NBA_SOURCE_MODE", "live")
+    with pytest.raises(ValueError, match="NBA_SOURCE_MODE='live'.*simulated, http"):
+        payload_source()
+
+
+def test_quarantine_error_survives_pickling():
+    error = QuarantinedPayloadError(
+        "odds_api_events", GAME_DATE, "http://h/v4?x=1", "file:///q/a.json", "empty body"
+    )
+    clone = pickle.loads(pickle.dumps(error))
+    assert str(clone) == str(error) and clone.quarantine_uri == "file:///q/a.json"
