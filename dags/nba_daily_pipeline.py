@@ -8,7 +8,8 @@ For game date D the run fetches and processes the **results of D-1** and everyth
 games**. Each phase is a task group; inside it every processor shows its guards as tasks:
 `smart_skip` (no games, off-season, historical date, irrelevant source) → `breaker_gate` (circuit
 breaker) → `dependencies` (completeness sensor, phases 3–4) → `run`. Each phase ends with
-`record_runs`, which writes the phase's run rows (with `skip_reason`) in one batch.
+`record_runs`, which writes the phase's run rows (with `skip_reason`) in one batch. A successful
+feature-store load updates the `nba_feature_store` asset, so other DAGs can be scheduled on it.
 
 **Params**: `game_date` (default: the run's date in ET), `backfill` (no historical skip, no
 staleness failure), `force_processors`, `ignore_breakers`, `sources` (run only the processors that
@@ -24,6 +25,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.dag_builder import build_pipeline
 from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.processors import CALENDAR, daily_processors
 
@@ -57,4 +59,4 @@ with DAG(
         ),
     },
 ):
-    build_pipeline(PROCESSORS, CALENDAR)
+    build_pipeline(PROCESSORS, CALENDAR, TABLE_ASSETS)

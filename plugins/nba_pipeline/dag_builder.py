@@ -10,10 +10,10 @@ failure reaches only the processors that really depend on it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from airflow.sdk import BaseOperator, TaskGroup
+from airflow.sdk import Asset, BaseOperator, TaskGroup
 
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.operators import (
@@ -57,8 +57,15 @@ def producers_of(processors: Sequence[ProcessorSpec]) -> dict[str, list[Processo
     return producers
 
 
-def build_pipeline(processors: Sequence[ProcessorSpec], calendar: CalendarSpec) -> Pipeline:
-    """Create the tasks and edges for ``processors`` in the current DAG context."""
+def build_pipeline(
+    processors: Sequence[ProcessorSpec],
+    calendar: CalendarSpec,
+    assets: Mapping[str, Asset] | None = None,
+) -> Pipeline:
+    """Create the tasks and edges for ``processors`` in the current DAG context.
+
+    :param assets: table → asset; a run task writing such a table updates the asset on success.
+    """
     names = [p.name for p in processors]
     if len(set(names)) != len(names):
         raise ValueError(f"processor names repeat: {sorted(n for n in names if names.count(n) > 1)}")
@@ -100,7 +107,10 @@ def build_pipeline(processors: Sequence[ProcessorSpec], calendar: CalendarSpec) 
                     if spec.dependencies:
                         chain.append(DependencyCompletenessSensor(task_id="dependencies", processor=spec))
                         sensor_id = chain[-1].task_id
-                    run = RunProcessorOperator(task_id="run", processor=spec, dependency_task_id=sensor_id)
+                    outlets = [assets[t] for t in spec.writes if assets and t in assets]
+                    run = RunProcessorOperator(
+                        task_id="run", processor=spec, dependency_task_id=sensor_id, outlets=outlets
+                    )
                     chain.append(run)
                     for upstream, downstream in zip(chain, chain[1:], strict=False):
                         upstream >> downstream

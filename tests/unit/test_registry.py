@@ -1,0 +1,74 @@
+"""The registry: every processor declared once, every table read has a producer, entry points exist."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from nba_pipeline.dag_builder import producers_of
+from nba_pipeline.registry.catalog import breaker_settings
+from nba_pipeline.registry.model import Phase
+from nba_pipeline.registry.processors import CALENDAR, PRECOMPUTE_ORDER, backfill_processors, daily_processors
+from nba_pipeline.schema.declared import declared_tables
+
+PROCESSORS = daily_processors()
+
+
+def test_names_are_unique():
+    names = [p.name for p in PROCESSORS]
+    assert len(names) == len(set(names))
+
+
+def test_every_table_read_has_a_producer():
+    """The original had processors reading tables nobody wrote; here that fails the build."""
+    producers = producers_of(PROCESSORS)
+    orphans = {(p.name, table) for p in PROCESSORS for table in p.reads if table not in producers}
+    assert orphans == set()
+
+
+def test_every_dependency_table_is_declared_and_produced():
+    producers = producers_of(PROCESSORS)
+    tables = declared_tables()
+    for spec in PROCESSORS:
+        for dependency in spec.dependencies:
+            for source in dependency.sources:
+                assert source.table in tables, (spec.name, source.table)
+                assert source.table in producers, (spec.name, source.table)
+                columns = {c.name for c in tables[source.table].columns}
+                assert {source.date_column, source.loaded_at_column} <= columns, (spec.name, source)
+
+
+def test_written_tables_are_declared():
+    tables = declared_tables()
+    for spec in PROCESSORS:
+        for table in spec.writes:
+            assert table.startswith("payload:") or table in tables, (spec.name, table)
+
+
+def test_guarded_processors_have_breakers_from_the_catalog():
+    keys = breaker_settings()
+    for spec in PROCESSORS:
+        if spec.phase is Phase.SCRAPERS:
+            assert spec.breaker is None, "scrapers rely on Airflow retries"
+        else:
+            assert spec.breaker == keys[spec.name]
+
+
+def test_only_the_schedule_chain_escapes_the_calendar():
+    unguarded = {p.name for p in PROCESSORS if not p.calendar_guarded}
+    assert unguarded == {"scrape_nbac_schedule", "nbac_schedule"}
+    assert all(CALENDAR.table not in p.writes for p in PROCESSORS if p.calendar_guarded)
+
+
+@pytest.mark.parametrize("spec", [p for p in PROCESSORS], ids=lambda p: p.name)
+def test_entry_points_resolve(spec):
+    module_name, _, attribute = spec.run.partition(":")
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
+    order = backfill_processors()
+    phases = [p.phase.value for p in order]
+    assert phases == sorted(phases)
+    assert [p.name for p in order if p.phase is Phase.PRECOMPUTE] == list(PRECOMPUTE_ORDER)
