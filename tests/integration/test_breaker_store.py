@@ -2,7 +2,8 @@
 
 Every write is a compare-and-set on ``version``; these tests race threads (each with its own
 store and, through the shared warehouse, its own DuckDB cursor) and processes on the same keys and
-check that no failure is lost, no extra trial is admitted, and no key gets a second row.
+check that no success or failure is lost or counted twice, no extra trial is admitted, and no key
+gets a second row.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from nba_pipeline.guards.breaker import (
     BreakerConflictError,
     BreakerSettings,
     BreakerStore,
-    State,
 )
+from nba_pipeline.warehouse.base import WriteConflictError
 from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 NEVER_OPENS = BreakerSettings(threshold=1_000_000, timeout_seconds=1800)
@@ -106,8 +107,13 @@ def test_racing_requests_admit_exactly_the_trial_limit(migrated_warehouse, max_c
     admissions = Counter(_run_threads(12, ask))
     assert admissions == {Admission.TRIAL: max_calls, Admission.REJECT: 12 - max_calls}
     assert _rows(migrated_warehouse, "gate") == [
-        {"failure_count": 0, "success_count": 0, "version": 1 + max_calls, "state": "HALF_OPEN",
-         "half_open_calls": max_calls}
+        {
+            "failure_count": 0,
+            "success_count": 0,
+            "version": 1 + max_calls,
+            "state": "HALF_OPEN",
+            "half_open_calls": max_calls,
+        }
     ]
 
 
@@ -189,15 +195,43 @@ def test_concurrent_batches_count_each_success_once(migrated_warehouse):
             store.record_successes(cfgs, store.read(cfgs))
 
     _run_threads(4, work)
-    rows = migrated_warehouse.query(
-        f"SELECT processor_name, success_count, version FROM {BREAKER_TABLE} ORDER BY 1"
-    )
+    rows = migrated_warehouse.query(f"SELECT processor_name, success_count, version FROM {BREAKER_TABLE} ORDER BY 1")
     calls = 4 * rounds
     assert rows == [
         {"processor_name": "p", "success_count": calls + 1, "version": calls + 1},
         {"processor_name": "q", "success_count": calls + 1, "version": calls + 1},
         {"processor_name": "r", "success_count": calls, "version": calls},
         {"processor_name": "s", "success_count": calls, "version": calls},
+    ]
+
+
+def test_batch_merge_that_loses_a_race_falls_back_instead_of_raising(migrated_warehouse, monkeypatch):
+    """A MERGE that loses a race with other DML is aborted (BigQuery: "concurrent update", raised as
+    WriteConflictError): ``record_successes`` must still record each success once, through the
+    per-key compare-and-set, rather than fail the caller."""
+    cfgs = {k: NEVER_OPENS for k in ("x", "y")}
+    store = BreakerStore(migrated_warehouse)
+    for key in cfgs:
+        store.record_success(key, NEVER_OPENS)
+    known = store.read(cfgs)
+    execute = migrated_warehouse.execute
+    aborted: list[str] = []
+
+    def abort_first_batch_merge(sql, params=None):
+        if "rows" in (params or {}) and not aborted:
+            aborted.append(sql)
+            raise WriteConflictError("Could not serialize access to table due to concurrent update")
+        return execute(sql, params)
+
+    monkeypatch.setattr(migrated_warehouse, "execute", abort_first_batch_merge)
+    store.record_successes(cfgs, known)
+    monkeypatch.undo()
+    assert len(aborted) == 1
+    assert migrated_warehouse.query(
+        f"SELECT processor_name, success_count, version FROM {BREAKER_TABLE} ORDER BY 1"
+    ) == [
+        {"processor_name": "x", "success_count": 2, "version": 2},
+        {"processor_name": "y", "success_count": 2, "version": 2},
     ]
 
 
@@ -238,4 +272,3 @@ def test_two_processes_alternating_on_the_file_lose_no_failure(migrated_warehous
     assert _rows(migrated_warehouse, "shared") == [
         {"failure_count": 40, "success_count": 0, "version": 40, "state": "CLOSED", "half_open_calls": 0}
     ]
-    assert BreakerStore(migrated_warehouse).read({"shared": NEVER_OPENS})["shared"].state is State.CLOSED

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 )
 
 from nba_pipeline.guards.breaker import (
+    ABANDONED_TRIAL_SECONDS,
     BREAKER_TABLE,
     Admission,
     Breaker,
@@ -60,6 +61,7 @@ class Model:
     state: str = "CLOSED"
     failures: int = 0
     opened_at: dt.datetime | None = None
+    half_opened_at: dt.datetime | None = None
     trials: int = 0  # trials admitted in the current HALF_OPEN episode
     history: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     writes: int = 0  # rows the store must have written (its ``version``)
@@ -70,11 +72,16 @@ class Model:
         if self.state == "OPEN":
             if now - self.opened_at < dt.timedelta(seconds=self.timeout):
                 return Admission.REJECT
-            self.state, self.trials = "HALF_OPEN", 1
+            self.state, self.trials, self.half_opened_at = "HALF_OPEN", 1, now
             self.writes += 1
             return Admission.TRIAL
         if self.trials < self.max_calls:
             self.trials += 1
+            self.writes += 1
+            return Admission.TRIAL
+        if now - self.half_opened_at >= dt.timedelta(seconds=max(self.timeout, ABANDONED_TRIAL_SECONDS)):
+            # trials that never reported back within a timeout free their slots: a new episode
+            self.trials, self.half_opened_at = 1, now
             self.writes += 1
             return Admission.TRIAL
         return Admission.REJECT
@@ -86,14 +93,14 @@ class Model:
         # its failure count; only a HALF_OPEN (trial) success or a CLOSED success resets.
         if self.state == "OPEN":
             return
-        self.state, self.failures, self.opened_at, self.trials = "CLOSED", 0, None, 0
+        self.state, self.failures, self.opened_at, self.trials, self.half_opened_at = "CLOSED", 0, None, 0, None
 
     def failure(self, now: dt.datetime, error_type: str, message: str) -> None:
         self.writes += 1
         self.failures += 1
         self.history = [*self.history, (now, message[:MESSAGE_LIMIT], error_type)][-HISTORY:]
         if self.state == "HALF_OPEN" or (self.state == "CLOSED" and self.failures >= self.threshold):
-            self.state, self.opened_at, self.trials = "OPEN", now, 0
+            self.state, self.opened_at, self.trials, self.half_opened_at = "OPEN", now, 0, None
         # A late failure while OPEN is counted and kept in the history, but does not move
         # opened_at: the retry time stays where the opening failure put it.
 
@@ -181,6 +188,7 @@ class BreakerMachine(RuleBasedStateMachine):
         self.model = Model(cfg.threshold, cfg.timeout_seconds, cfg.half_open_max_calls)
         self.sut = self.make_breaker(cfg)
         self.episode_trials = 0
+        self.episode_started: dt.datetime | None = None
 
     def clock(self) -> dt.datetime:
         return self.now
@@ -242,8 +250,10 @@ class BreakerMachine(RuleBasedStateMachine):
 
     @invariant()
     def trials_bounded_per_episode(self) -> None:
-        if self.sut.current().state is not State.HALF_OPEN:
-            self.episode_trials = 0
+        current = self.sut.current()
+        if current.state is not State.HALF_OPEN or current.half_opened_at != self.episode_started:
+            self.episode_trials = 1 if current.state is State.HALF_OPEN else 0
+            self.episode_started = current.half_opened_at
         assert self.episode_trials <= self.cfg.half_open_max_calls
 
 
@@ -380,3 +390,14 @@ def test_store_skips_write_nothing(migrated_warehouse, state):
         assert admission is (Admission.REJECT if state is State.OPEN else Admission.PROCEED)
     assert store.read({"p": cfg})["p"] == before
     assert before.version == 1
+
+
+def test_abandoned_trial_frees_its_slot_after_an_hour():
+    """A trial whose worker died never reports back; after an hour a new trial is admitted."""
+    b = _fail(Breaker("p", BreakerSettings(threshold=1, timeout_seconds=60, half_open_max_calls=1)), START, 1)
+    admission, b = admit(b, START + dt.timedelta(seconds=60))
+    assert admission is Admission.TRIAL
+    assert admit(b, START + dt.timedelta(seconds=60 + 3599))[0] is Admission.REJECT
+    admission, renewed = admit(b, START + dt.timedelta(seconds=60 + 3600))
+    assert admission is Admission.TRIAL
+    assert (renewed.half_open_calls, renewed.half_opened_at) == (1, START + dt.timedelta(seconds=3660))

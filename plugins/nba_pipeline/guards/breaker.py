@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,6 +32,14 @@ _CAS_ATTEMPTS = 50
 _HISTORY_TYPE = "ARRAY<STRUCT<failed_at TIMESTAMP, error_message STRING, error_type STRING>>"
 
 Clock = Callable[[], dt.datetime]
+
+
+#: a trial that has not reported back after this long (or the breaker timeout, if longer) is abandoned
+ABANDONED_TRIAL_SECONDS = 3600
+
+
+def trial_expiry(settings: BreakerSettings) -> dt.timedelta:
+    return dt.timedelta(seconds=max(settings.timeout_seconds, ABANDONED_TRIAL_SECONDS))
 
 
 def utc_now() -> dt.datetime:
@@ -113,6 +123,11 @@ def admit(breaker: Breaker, now: dt.datetime) -> tuple[Admission, Breaker | None
         )
     if breaker.half_open_calls < breaker.settings.half_open_max_calls:
         return Admission.TRIAL, replace(breaker, half_open_calls=breaker.half_open_calls + 1, updated_at=now)
+    started = breaker.half_opened_at
+    if started is not None and now >= started + trial_expiry(breaker.settings):
+        # the trials never reported back (a killed worker): start a new trial episode rather than
+        # rejecting until someone resets the breaker by hand
+        return Admission.TRIAL, replace(breaker, half_opened_at=now, half_open_calls=1, updated_at=now)
     return Admission.REJECT, None
 
 
@@ -224,41 +239,48 @@ class BreakerStore:
             k for k in settings_by_key if k in known and known[k].state is State.CLOSED and known[k].failure_count == 0
         ]
         statements = 0
+        missed: list[str] = []
         if healthy:
             now = self.clock()
-            self.warehouse.execute(
-                f"""
-                MERGE {BREAKER_TABLE} T
-                USING (
-                  SELECT r.key, r.threshold, r.timeout_seconds, r.half_open_max_calls FROM UNNEST(@rows) AS r
-                ) S
-                ON T.processor_name = S.key
-                WHEN MATCHED AND T.state = 'CLOSED' AND COALESCE(T.failure_count, 0) = 0 THEN UPDATE SET
-                  success_count = COALESCE(T.success_count, 0) + 1, last_success = @now, updated_at = @now,
-                  version = COALESCE(T.version, 0) + 1
-                WHEN NOT MATCHED THEN INSERT ({_COLUMNS}) VALUES (
-                  S.key, 'CLOSED', 0, 1, NULL, @now, NULL, NULL, @now, NULL, NULL, [], S.threshold,
-                  S.timeout_seconds, S.half_open_max_calls, 0, 1)
-                """,
-                {
-                    "rows": [
-                        {
-                            "key": k,
-                            "threshold": settings_by_key[k].threshold,
-                            "timeout_seconds": settings_by_key[k].timeout_seconds,
-                            "half_open_max_calls": settings_by_key[k].half_open_max_calls,
-                        }
-                        for k in sorted(healthy)
-                    ],
-                    "now": now,
-                },
-            )
+            try:
+                changed = self.warehouse.execute(
+                    f"""
+                    MERGE {BREAKER_TABLE} T
+                    USING (
+                      SELECT r.key, r.threshold, r.timeout_seconds, r.half_open_max_calls FROM UNNEST(@rows) AS r
+                    ) S
+                    ON T.processor_name = S.key
+                    WHEN MATCHED AND T.state = 'CLOSED' AND COALESCE(T.failure_count, 0) = 0 THEN UPDATE SET
+                      success_count = COALESCE(T.success_count, 0) + 1, last_success = @now, updated_at = @now,
+                      version = COALESCE(T.version, 0) + 1,
+                      -- rewritten unchanged so DuckDB sees a conflict with a concurrent per-key write
+                      failure_history = T.failure_history
+                    WHEN NOT MATCHED THEN INSERT ({_COLUMNS}) VALUES (
+                      S.key, 'CLOSED', 0, 1, NULL, @now, NULL, NULL, @now, NULL, NULL, [], S.threshold,
+                      S.timeout_seconds, S.half_open_max_calls, 0, 1)
+                    """,
+                    {
+                        "rows": [
+                            {
+                                "key": k,
+                                "threshold": settings_by_key[k].threshold,
+                                "timeout_seconds": settings_by_key[k].timeout_seconds,
+                                "half_open_max_calls": settings_by_key[k].half_open_max_calls,
+                            }
+                            for k in sorted(healthy)
+                        ],
+                        "now": now,
+                    },
+                )
+            except WriteConflictError:
+                changed = None  # the whole batch lost a race: every key goes through compare-and-set
             statements += 1
-            after = self.read({k: settings_by_key[k] for k in healthy})
-            statements += 1
-            missed = [k for k in healthy if after[k].last_success != now]
-        else:
-            missed = []
+            if changed is None:
+                missed = list(healthy)
+            elif changed != len(healthy):
+                after = self.read({k: settings_by_key[k] for k in healthy})
+                statements += 1
+                missed = [k for k in healthy if after[k].last_success != now]
         for key in sorted(set(settings_by_key) - set(healthy) | set(missed)):
             self.record_success(key, settings_by_key[key])
             statements += 2
@@ -306,7 +328,7 @@ class BreakerStore:
         known: Breaker | None = None,
     ) -> tuple[Any, Breaker]:
         current = known
-        for _ in range(_CAS_ATTEMPTS):
+        for attempt in range(_CAS_ATTEMPTS):
             if current is None:
                 current = self.read({key: settings})[key]
             result, updated = step(current, self.clock())
@@ -315,6 +337,7 @@ class BreakerStore:
             if self._compare_and_set(current.version, updated):
                 return result, replace(updated, version=current.version + 1)
             current = None  # somebody else wrote first: re-read and decide again
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # spread a stampede out
         raise BreakerConflictError(f"breaker {key!r} changed on every one of {_CAS_ATTEMPTS} attempts")
 
     def _compare_and_set(self, expected_version: int, breaker: Breaker) -> bool:
