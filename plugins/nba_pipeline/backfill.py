@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nba_pipeline.guards.breaker import Admission, BreakerStore
-from nba_pipeline.guards.calendar import CalendarSpec, evaluate_calendar
+from nba_pipeline.guards.calendar import CalendarSpec, CalendarVerdict, evaluate_calendar
 from nba_pipeline.guards.dependencies import evaluate
 from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.registry.model import ProcessorContext, ProcessorSkip, ProcessorSpec
+from nba_pipeline.settings import get_settings
 from nba_pipeline.warehouse import Warehouse, activity
 
 log = logging.getLogger(__name__)
@@ -63,14 +64,21 @@ def run_date(
     """Run every processor for ``game_date`` behind its guards; failures are recorded, not raised."""
     result = DateOutcome(game_date)
     store = BreakerStore(warehouse)
+    threshold_pct = get_settings().dependency_threshold_pct
     with activity("guards"):
-        verdicts = {
-            offset: evaluate_calendar(
-                warehouse, calendar, game_date + dt.timedelta(days=offset), reference_date=game_date, backfill=True
-            )
-            for offset in sorted({p.date_offset_days for p in processors})
-        }
         breakers = store.read({p.name: p.breaker for p in processors if p.breaker is not None})
+    verdicts: dict[int, CalendarVerdict] = {}
+
+    def verdict_for(offset: int) -> CalendarVerdict:
+        """Decided on first use: the schedule chain, which is not calendar-guarded, runs first."""
+        if offset not in verdicts:
+            with activity("guards"):
+                verdicts[offset] = evaluate_calendar(
+                    warehouse, calendar, game_date + dt.timedelta(days=offset), reference_date=game_date,
+                    backfill=True,
+                )
+        return verdicts[offset]
+
     records: list[RunRecord] = []
     succeeded: dict[str, object] = {}
     for spec in processors:
@@ -99,8 +107,8 @@ def run_date(
                 options={"game_date": game_date.isoformat(), "backfill": True, "dag_run_id": dag_run_id},
             )
 
-        verdict = verdicts[spec.date_offset_days]
-        if spec.calendar_guarded and not verdict.proceed:
+        verdict = verdict_for(spec.date_offset_days) if spec.calendar_guarded else None
+        if verdict is not None and not verdict.proceed:
             records.append(record("skipped", reason=verdict.reason, detail=verdict.detail))
             result.outcome[spec.name] = f"skipped:{verdict.reason}"
             continue
@@ -115,8 +123,8 @@ def run_date(
         report = None
         if spec.dependencies:
             with activity("guards"):
-                report = evaluate(warehouse, spec.dependencies, target, dt.datetime.now(dt.UTC))
-            if not report.dependency_check_passed:
+                report = evaluate(warehouse, spec.dependencies, target, dt.datetime.now(dt.UTC), threshold_pct)
+            if not report.ready:
                 records.append(record("skipped", reason=SkipReason.UPSTREAM_INCOMPLETE, detail=report.describe(),
                                       report=report))
                 result.outcome[spec.name] = "skipped:upstream_incomplete"

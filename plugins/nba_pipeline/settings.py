@@ -44,6 +44,7 @@ class Settings:
     :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
     :param dependency_poke_seconds: how often a dependency sensor re-checks its upstreams.
     :param dependency_timeout_seconds: how long it waits before skipping with a reason.
+    :param dependency_threshold_pct: the completeness every critical dependency must reach.
     :param source_mode: where the scrapers fetch from: ``simulated`` (the seeded simulated league,
         default) or ``http`` (the real APIs, through Airflow connections).
     :param simulation_seed: the seed of the simulated league.
@@ -61,6 +62,7 @@ class Settings:
     state_write_pool: str
     dependency_poke_seconds: float
     dependency_timeout_seconds: float
+    dependency_threshold_pct: float
     source_mode: str = "simulated"
     simulation_seed: int = 2024
     simulation_imperfections: frozenset[str] = frozenset()
@@ -86,6 +88,7 @@ def get_settings() -> Settings:
         state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),
         dependency_poke_seconds=float(env.get("NBA_DEPENDENCY_POKE_SECONDS", "300")),
         dependency_timeout_seconds=float(env.get("NBA_DEPENDENCY_TIMEOUT_SECONDS", "3600")),
+        dependency_threshold_pct=float(env.get("NBA_DEPENDENCY_THRESHOLD_PCT", "90")),
         source_mode=env.get("NBA_SOURCE_MODE", "simulated").strip().lower(),
         simulation_seed=int(env.get("NBA_SIMULATION_SEED", "2024")),
         simulation_imperfections=frozenset(

@@ -71,7 +71,8 @@ def test_warehouse_with_first_migrations_gets_the_rest(warehouse, tmp_path):
     assert first.applied[-1] == "0002_add_skip_reason_column"
     assert warehouse.table_schema("nba_processing.precompute_processor_runs") is None
     rest = apply_migrations(warehouse)
-    assert rest.applied == [
+    assert rest.applied == [m.id for m in load_migrations()][3:]
+    assert rest.applied[:4] == [
         "0003_create_precompute_processor_runs_table",
         "0004_circuit_breaker_state_table",
         "0005_create_prediction_worker_runs_table",
@@ -111,7 +112,7 @@ def test_changed_migration_is_refused_by_name(warehouse, tmp_path):
     apply_migrations(warehouse, directory)
     edited = directory / "0001_add_skip_reason_to_processor_runs.sql"
     edited.write_text(edited.read_text() + "\n-- an afterthought\n")
-    (directory / "0007_extra.sql").write_text("CREATE TABLE IF NOT EXISTS nba_raw.extra (a STRING);\n")
+    (directory / "9990_extra.sql").write_text("CREATE TABLE IF NOT EXISTS nba_raw.extra (a STRING);\n")
     with pytest.raises(MigrationError, match="0001_add_skip_reason_to_processor_runs.sql was changed"):
         apply_migrations(warehouse, directory)
     assert warehouse.table_schema("nba_raw.extra") is None, "nothing runs after a refused migration"
@@ -119,11 +120,11 @@ def test_changed_migration_is_refused_by_name(warehouse, tmp_path):
 
 def test_malformed_migration_names_file_and_line_and_runs_nothing(warehouse, tmp_path):
     directory = _copy_migrations(tmp_path)
-    (directory / "0007_broken.sql").write_text(
+    (directory / "9990_broken.sql").write_text(
         "-- a new table\nCREATE TABLE IF NOT EXISTS nba_raw.ok (a STRING);\n\n"
         "CREATE TABLE nba_raw.broken (\n  a STRING,\n  b INT64\n;\n"
     )
-    with pytest.raises(MigrationError, match=r"0007_broken\.sql, line \d+"):
+    with pytest.raises(MigrationError, match=r"9990_broken\.sql, line \d+"):
         apply_migrations(warehouse, directory)
     assert warehouse.table_schema(LEDGER_TABLE) is None
     assert warehouse.table_schema("nba_processing.processor_runs") is None
@@ -131,14 +132,14 @@ def test_malformed_migration_names_file_and_line_and_runs_nothing(warehouse, tmp
 
 def test_failing_migration_is_rolled_back_and_not_recorded(migrated_warehouse, tmp_path):
     directory = _copy_migrations(tmp_path)
-    (directory / "0007_fails.sql").write_text(
+    (directory / "9990_fails.sql").write_text(
         "CREATE TABLE IF NOT EXISTS nba_raw.first_half (a STRING);\n"
         "ALTER TABLE nba_raw.no_such_table ADD COLUMN b STRING;\n"
     )
-    with pytest.raises(MigrationError, match="0007_fails.sql failed and was not recorded"):
+    with pytest.raises(MigrationError, match="9990_fails.sql failed and was not recorded"):
         apply_migrations(migrated_warehouse, directory)
     ids = {r["id"] for r in migrated_warehouse.query(f"SELECT id FROM {LEDGER_TABLE}")}
-    assert "0007_fails" not in ids
+    assert "9990_fails" not in ids
     assert migrated_warehouse.table_schema("nba_raw.first_half") is None, "half a migration was left behind"
 
 

@@ -80,3 +80,11 @@ def test_evaluate_on_a_small_fixture(warehouse):
     assert report.data_completeness_pct == pytest.approx(87.5)
     assert report.upstream_data_age_hours == pytest.approx(5.0)
     assert report.dependency_check_passed is False
+
+
+def test_readiness_uses_the_threshold_while_the_figure_stays_strict():
+    report = summarise([_dep("a"), _dep("b")], [_row(0, 19, 20, 1.0), _row(1, 20, 20, 1.0)], NOW, threshold_pct=90)
+    assert report.dependency_check_passed is False, "19 of 20 is not the expected count"
+    assert report.ready, "95 % clears the 90 % threshold"
+    report = summarise([_dep("a")], [_row(0, 17, 20, 1.0)], NOW, threshold_pct=90)
+    assert not report.ready and [s.name for s in report.incomplete()] == ["a"]

@@ -69,6 +69,7 @@ def test_entry_points_resolve(spec):
 
 def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
     order = backfill_processors()
-    phases = [p.phase.value for p in order]
+    assert [p.name for p in order[:2]] == ["scrape_nbac_schedule", "nbac_schedule"], "the calendar comes first"
+    phases = [p.phase.value for p in order[2:]]
     assert phases == sorted(phases)
     assert [p.name for p in order if p.phase is Phase.PRECOMPUTE] == list(PRECOMPUTE_ORDER)

@@ -9,6 +9,10 @@ measured in one round trip. The three figures are exactly:
 - ``data_completeness_pct``: mean over dependencies of ``min(100, 100 · rows / expected)``
   (100 when nothing is expected);
 - ``upstream_data_age_hours``: the largest age, among dependencies with rows, of the newest load.
+
+A processor is *ready* when every critical dependency reaches the completeness threshold
+(``NBA_DEPENDENCY_THRESHOLD_PCT``, default 90 %) and none is stale; ``dependency_check_passed``
+stays the strict figure, so a run on 95 % data says so in its run row.
 """
 
 from __future__ import annotations
@@ -98,8 +102,15 @@ class DependencyReport:
     data_completeness_pct: float
     upstream_data_age_hours: float | None
 
+    threshold_pct: float = 90.0
+
     def incomplete(self) -> list[DependencyStatus]:
-        return [s for s in self.statuses if s.critical and not s.complete]
+        """Critical dependencies below the readiness threshold."""
+        return [s for s in self.statuses if s.critical and s.completeness_pct < self.threshold_pct]
+
+    @property
+    def ready(self) -> bool:
+        return not self.incomplete()
 
     def stale(self) -> list[DependencyStatus]:
         return [s for s in self.statuses if s.critical and s.stale]
@@ -112,6 +123,7 @@ class DependencyReport:
             "dependency_check_passed": self.dependency_check_passed,
             "data_completeness_pct": self.data_completeness_pct,
             "upstream_data_age_hours": self.upstream_data_age_hours,
+            "threshold_pct": self.threshold_pct,
             "statuses": [asdict(s) for s in self.statuses],
         }
 
@@ -145,20 +157,26 @@ def evaluate(
     dependencies: Sequence[Dependency],
     window_end: dt.date,
     now: dt.datetime,
+    threshold_pct: float = 90.0,
 ) -> DependencyReport:
     """Measure every dependency in one round trip and compute the three figures."""
     if not dependencies:
-        return DependencyReport((), True, 100.0, None)
+        return DependencyReport((), True, 100.0, None, threshold_pct)
     params: dict[str, Any] = {}
     for i, dependency in enumerate(dependencies):
         end = window_end + dt.timedelta(days=dependency.end_offset_days)
         params[f"end_{i}"] = end
         params[f"start_{i}"] = end - dt.timedelta(days=dependency.lookback_days)
     rows = warehouse.query(measure_sql(dependencies), params)
-    return summarise(dependencies, rows, now)
+    return summarise(dependencies, rows, now, threshold_pct)
 
 
-def summarise(dependencies: Sequence[Dependency], rows: Sequence[dict[str, Any]], now: dt.datetime) -> DependencyReport:
+def summarise(
+    dependencies: Sequence[Dependency],
+    rows: Sequence[dict[str, Any]],
+    now: dt.datetime,
+    threshold_pct: float = 90.0,
+) -> DependencyReport:
     """The report for measured rows (split out so the arithmetic is testable on its own)."""
     by_dependency: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
@@ -196,4 +214,5 @@ def summarise(dependencies: Sequence[Dependency], rows: Sequence[dict[str, Any]]
         dependency_check_passed=all(s.complete for s in statuses if s.critical),
         data_completeness_pct=round(sum(s.completeness_pct for s in statuses) / len(statuses), 4),
         upstream_data_age_hours=max(ages) if ages else None,
+        threshold_pct=threshold_pct,
     )

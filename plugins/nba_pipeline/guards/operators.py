@@ -266,6 +266,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
 
     def _measure(self, options: RunOptions) -> Any:
         from nba_pipeline.guards.dependencies import evaluate
+        from nba_pipeline.settings import get_settings
         from nba_pipeline.warehouse import activity, get_warehouse
 
         with activity("guards"), get_warehouse() as warehouse:
@@ -274,6 +275,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
                 self.processor.dependencies,
                 self.processor.target_date(options.game_date),
                 dt.datetime.now(dt.UTC),
+                threshold_pct=get_settings().dependency_threshold_pct,
             )
 
     def poke(self, context: Any) -> bool | PokeReturnValue:
@@ -284,7 +286,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
             self.log.info("forced: running whatever the dependencies (%s)", report.describe())
             return PokeReturnValue(True, self._last_report)
         stale = [] if options.backfill else report.stale()
-        ready = report.dependency_check_passed and not stale
+        ready = report.ready and not stale
         self.log.info("%s: %s", "ready" if ready else "waiting", report.describe())
         return PokeReturnValue(True, self._last_report) if ready else False
 

@@ -280,7 +280,9 @@ def backfill_processors() -> tuple[ProcessorSpec, ...]:
     """The processors of one backfilled date, in the order they run: the schedule first, then
     phases 1 → 2 → 3 → 4 (phase 4 in its documented order)."""
     precompute = sorted(PRECOMPUTE, key=lambda p: PRECOMPUTE_ORDER.index(p.name))
-    return (*SCRAPERS, *RAW, *ANALYTICS, *precompute)
+    ordered = (*SCRAPERS, *RAW, *ANALYTICS, *precompute)
+    schedule_chain = tuple(p for p in ordered if not p.calendar_guarded)
+    return (*schedule_chain, *(p for p in ordered if p.calendar_guarded))
 
 
 def processor(name: str) -> ProcessorSpec:

@@ -1,0 +1,205 @@
+-- Phase 4: player_daily_cache (PDC) for the analysis date @game_date.
+-- One row per player in upcoming_player_game_context (UPGC) for the date, key (player_lookup, analysis_date);
+-- a player without history gets a row with NULL figures.
+--
+-- Player history: the player's games strictly before the date in player_game_summary (within the past
+-- 365 days; rows with minutes_played = 0 are not games played), newest first.
+--   points_avg_last_5 / _10  = mean points of the last 5 / 10 games
+--   points_std_last_10       = sample standard deviation of the points of the last 10 games (NULL < 2 games)
+--   minutes_avg_last_10      = mean minutes_played, last 10 games
+--   usage_rate_last_10       = mean usage_rate, last 10 games
+--   points_avg_season, games_played_season: the games of the date's season (season_year of the
+--     date's games in the schedule; from the date when the schedule lacks it: a date from August on
+--     belongs to the season starting that year, else to the one starting the year before; the same
+--     rule for a history row without season_year)
+-- Team history (the player's team in UPGC): the team's last 10 games in team_offense_game_summary:
+--   team_pace_last_10 = mean pace, team_off_rating_last_10 = mean offensive_rating.
+-- Completeness: expected = min(10, the team's non-postponed scheduled games in the past 365 days
+-- before the date); actual = the player's games in his 10-game window; ready at >= 90 %.
+-- Figures are rounded to 4 decimals; the update fires only when a column differs. Rows of the date
+-- for players no longer in UPGC are deleted.
+MERGE nba_precompute.player_daily_cache T
+USING (
+  WITH
+  players AS (
+    SELECT player_lookup, game_id, team_abbr
+    FROM (
+      SELECT player_lookup, game_id, team_abbr,
+             ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY game_id) AS pick
+      FROM nba_analytics.upcoming_player_game_context
+      WHERE game_date = @game_date
+    )
+    WHERE pick = 1
+  ),
+  season AS (
+    SELECT COALESCE(
+      MAX(season_year),
+      IF(EXTRACT(MONTH FROM @game_date) >= 8, EXTRACT(YEAR FROM @game_date), EXTRACT(YEAR FROM @game_date) - 1)
+    ) AS season_year
+    FROM nba_raw.nbac_schedule
+    WHERE game_date = @game_date
+  ),
+  scheduled AS (
+    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
+    FROM (
+      SELECT game_id, home_team_abbr AS team_abbr
+      FROM nba_raw.nbac_schedule
+      WHERE game_date < @game_date
+        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+        AND NOT COALESCE(is_postponed, FALSE)
+      UNION ALL
+      SELECT game_id, away_team_abbr AS team_abbr
+      FROM nba_raw.nbac_schedule
+      WHERE game_date < @game_date
+        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+        AND NOT COALESCE(is_postponed, FALSE)
+    )
+    GROUP BY team_abbr
+  ),
+  player_games AS (
+    SELECT
+      g.player_lookup, g.points, g.minutes_played, g.usage_rate,
+      COALESCE(g.season_year,
+               IF(EXTRACT(MONTH FROM g.game_date) >= 8, EXTRACT(YEAR FROM g.game_date),
+                  EXTRACT(YEAR FROM g.game_date) - 1)) AS season_year,
+      ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS rn
+    FROM nba_analytics.player_game_summary AS g
+    JOIN players AS p ON p.player_lookup = g.player_lookup
+    WHERE g.game_date < @game_date
+      AND g.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+      AND (g.minutes_played IS NULL OR g.minutes_played > 0)
+  ),
+  player_figures AS (
+    SELECT
+      g.player_lookup,
+      COUNTIF(g.rn <= 10) AS games_last_10,
+      AVG(IF(g.rn <= 5, g.points, NULL)) AS points_avg_last_5,
+      AVG(IF(g.rn <= 10, g.points, NULL)) AS points_avg_last_10,
+      STDDEV_SAMP(IF(g.rn <= 10, g.points, NULL)) AS points_std_last_10,
+      AVG(IF(g.rn <= 10, g.minutes_played, NULL)) AS minutes_avg_last_10,
+      AVG(IF(g.rn <= 10, g.usage_rate, NULL)) AS usage_rate_last_10,
+      AVG(IF(g.season_year = s.season_year, g.points, NULL)) AS points_avg_season,
+      COUNTIF(g.season_year = s.season_year) AS games_played_season
+    FROM player_games AS g
+    CROSS JOIN season AS s
+    GROUP BY g.player_lookup
+  ),
+  team_games AS (
+    SELECT team_abbr, pace, offensive_rating,
+           ROW_NUMBER() OVER (PARTITION BY team_abbr ORDER BY game_date DESC, game_id DESC) AS rn
+    FROM nba_analytics.team_offense_game_summary
+    WHERE game_date < @game_date
+      AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+  ),
+  team_figures AS (
+    SELECT team_abbr, AVG(pace) AS team_pace_last_10, AVG(offensive_rating) AS team_off_rating_last_10
+    FROM team_games
+    WHERE rn <= 10
+    GROUP BY team_abbr
+  ),
+  figures AS (
+    SELECT
+      p.player_lookup,
+      p.team_abbr,
+      ROUND(f.points_avg_last_5, 4) AS points_avg_last_5,
+      ROUND(f.points_avg_last_10, 4) AS points_avg_last_10,
+      ROUND(f.points_avg_season, 4) AS points_avg_season,
+      ROUND(f.points_std_last_10, 4) AS points_std_last_10,
+      ROUND(f.minutes_avg_last_10, 4) AS minutes_avg_last_10,
+      ROUND(f.usage_rate_last_10, 4) AS usage_rate_last_10,
+      COALESCE(f.games_played_season, 0) AS games_played_season,
+      ROUND(t.team_pace_last_10, 4) AS team_pace_last_10,
+      ROUND(t.team_off_rating_last_10, 4) AS team_off_rating_last_10,
+      LEAST(10, COALESCE(c.scheduled_games, 0)) AS expected_games_count,
+      COALESCE(f.games_last_10, 0) AS actual_games_count
+    FROM players AS p
+    LEFT JOIN player_figures AS f ON f.player_lookup = p.player_lookup
+    LEFT JOIN team_figures AS t ON t.team_abbr = p.team_abbr
+    LEFT JOIN scheduled AS c ON c.team_abbr = p.team_abbr
+  ),
+  completeness AS (
+    SELECT
+      x.*,
+      CASE
+        WHEN actual_games_count = 0 THEN 0.0
+        WHEN expected_games_count = 0 THEN 100.0
+        ELSE ROUND(100 * LEAST(actual_games_count, expected_games_count) / expected_games_count, 2)
+      END AS completeness_percentage
+    FROM figures AS x
+  )
+  SELECT
+    player_lookup,
+    CAST(@game_date AS DATE) AS analysis_date,
+    team_abbr,
+    points_avg_last_5,
+    points_avg_last_10,
+    points_avg_season,
+    points_std_last_10,
+    minutes_avg_last_10,
+    usage_rate_last_10,
+    games_played_season,
+    team_pace_last_10,
+    team_off_rating_last_10,
+    expected_games_count,
+    actual_games_count,
+    completeness_percentage,
+    GREATEST(0, expected_games_count - actual_games_count) AS missing_games_count,
+    completeness_percentage >= 90 AS is_production_ready,
+    CASE
+      WHEN actual_games_count = 0 THEN 'no_history: no games before the date'
+      ELSE CONCAT(
+        IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
+        CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
+        ' expected games in the 10-game window')
+    END AS processing_decision_reason
+  FROM completeness
+) S
+ON T.player_lookup = S.player_lookup AND T.analysis_date = S.analysis_date
+WHEN MATCHED AND (
+  T.team_abbr IS DISTINCT FROM S.team_abbr
+  OR T.points_avg_last_5 IS DISTINCT FROM S.points_avg_last_5
+  OR T.points_avg_last_10 IS DISTINCT FROM S.points_avg_last_10
+  OR T.points_avg_season IS DISTINCT FROM S.points_avg_season
+  OR T.points_std_last_10 IS DISTINCT FROM S.points_std_last_10
+  OR T.minutes_avg_last_10 IS DISTINCT FROM S.minutes_avg_last_10
+  OR T.usage_rate_last_10 IS DISTINCT FROM S.usage_rate_last_10
+  OR T.games_played_season IS DISTINCT FROM S.games_played_season
+  OR T.team_pace_last_10 IS DISTINCT FROM S.team_pace_last_10
+  OR T.team_off_rating_last_10 IS DISTINCT FROM S.team_off_rating_last_10
+  OR T.expected_games_count IS DISTINCT FROM S.expected_games_count
+  OR T.actual_games_count IS DISTINCT FROM S.actual_games_count
+  OR T.completeness_percentage IS DISTINCT FROM S.completeness_percentage
+  OR T.missing_games_count IS DISTINCT FROM S.missing_games_count
+  OR T.is_production_ready IS DISTINCT FROM S.is_production_ready
+  OR T.processing_decision_reason IS DISTINCT FROM S.processing_decision_reason
+) THEN UPDATE SET
+  team_abbr = S.team_abbr,
+  points_avg_last_5 = S.points_avg_last_5,
+  points_avg_last_10 = S.points_avg_last_10,
+  points_avg_season = S.points_avg_season,
+  points_std_last_10 = S.points_std_last_10,
+  minutes_avg_last_10 = S.minutes_avg_last_10,
+  usage_rate_last_10 = S.usage_rate_last_10,
+  games_played_season = S.games_played_season,
+  team_pace_last_10 = S.team_pace_last_10,
+  team_off_rating_last_10 = S.team_off_rating_last_10,
+  expected_games_count = S.expected_games_count,
+  actual_games_count = S.actual_games_count,
+  completeness_percentage = S.completeness_percentage,
+  missing_games_count = S.missing_games_count,
+  is_production_ready = S.is_production_ready,
+  processing_decision_reason = S.processing_decision_reason,
+  loaded_at = @loaded_at
+WHEN NOT MATCHED THEN INSERT (
+  player_lookup, analysis_date, team_abbr, points_avg_last_5, points_avg_last_10, points_avg_season,
+  points_std_last_10, minutes_avg_last_10, usage_rate_last_10, games_played_season, team_pace_last_10,
+  team_off_rating_last_10, expected_games_count, actual_games_count, completeness_percentage,
+  missing_games_count, is_production_ready, processing_decision_reason, loaded_at
+) VALUES (
+  S.player_lookup, S.analysis_date, S.team_abbr, S.points_avg_last_5, S.points_avg_last_10,
+  S.points_avg_season, S.points_std_last_10, S.minutes_avg_last_10, S.usage_rate_last_10,
+  S.games_played_season, S.team_pace_last_10, S.team_off_rating_last_10, S.expected_games_count,
+  S.actual_games_count, S.completeness_percentage, S.missing_games_count, S.is_production_ready,
+  S.processing_decision_reason, @loaded_at
+)
+WHEN NOT MATCHED BY SOURCE AND T.analysis_date = @game_date THEN DELETE

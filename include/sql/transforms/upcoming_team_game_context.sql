@@ -1,0 +1,129 @@
+-- Phase 3: upcoming_team_game_context for the games of @game_date (schedule, not postponed).
+-- One row per team playing, key (game_id, team_abbr).
+--
+--   opponent / home_game  from the schedule
+--   days_rest             days since the team's previous scheduled (not postponed) game; NULL if none
+--                         within the last 30 days
+--   back_to_back          days_rest = 1 (the team played yesterday)
+--   game_spread / total   odds_api_game_lines, draftkings first, else the first book by key that has the
+--                         figure; the spread is seen from the team (home: home_spread, away: -home_spread)
+--   injured_players       sorted player_lookups of the team that are OUT or DOUBTFUL in the latest injury
+--                         report (the newest report_time among rows for games in [D-7, D]); empty if none
+-- Rows of @game_date for games no longer on the schedule (postponed) are deleted.
+MERGE nba_analytics.upcoming_team_game_context T
+USING (
+  WITH
+  games AS (
+    SELECT game_id, home_team_abbr, away_team_abbr
+    FROM nba_raw.nbac_schedule
+    WHERE game_date = @game_date
+      AND NOT COALESCE(is_postponed, FALSE)
+  ),
+  teams_today AS (
+    SELECT game_id, home_team_abbr AS team_abbr, away_team_abbr AS opponent_team_abbr, TRUE AS home_game
+    FROM games
+    UNION ALL
+    SELECT game_id, away_team_abbr AS team_abbr, home_team_abbr AS opponent_team_abbr, FALSE AS home_game
+    FROM games
+  ),
+  previous_games AS (
+    -- each team's most recent game of the last 30 days
+    SELECT team_abbr, MAX(game_date) AS last_game_date
+    FROM (
+      SELECT game_date, home_team_abbr AS team_abbr
+      FROM nba_raw.nbac_schedule
+      WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 30 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
+        AND NOT COALESCE(is_postponed, FALSE)
+      UNION ALL
+      SELECT game_date, away_team_abbr AS team_abbr
+      FROM nba_raw.nbac_schedule
+      WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 30 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
+        AND NOT COALESCE(is_postponed, FALSE)
+    )
+    GROUP BY team_abbr
+  ),
+  book_game_lines AS (
+    SELECT game_id, home_spread, total_points,
+           ROW_NUMBER() OVER (PARTITION BY game_id
+                              ORDER BY IF(home_spread IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
+             AS spread_pick,
+           ROW_NUMBER() OVER (PARTITION BY game_id
+                              ORDER BY IF(total_points IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
+             AS total_pick
+    FROM nba_raw.odds_api_game_lines
+    WHERE game_date = @game_date
+  ),
+  game_lines AS (
+    SELECT game_id,
+           MAX(IF(spread_pick = 1, home_spread, NULL)) AS home_spread,
+           MAX(IF(total_pick = 1, total_points, NULL)) AS game_total
+    FROM book_game_lines
+    GROUP BY game_id
+  ),
+  latest_report AS (
+    SELECT MAX(report_time) AS report_time
+    FROM nba_raw.nbac_injury_report
+    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
+  ),
+  injured AS (
+    SELECT DISTINCT r.team_abbr, r.player_lookup
+    FROM nba_raw.nbac_injury_report AS r
+    JOIN latest_report AS l ON l.report_time = r.report_time
+    WHERE r.game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
+      AND LOWER(r.injury_status) IN ('out', 'doubtful')
+  ),
+  injured_by_team AS (
+    SELECT team_abbr,
+           COUNT(*) AS injured_players_count,
+           ARRAY_AGG(player_lookup ORDER BY player_lookup) AS injured_players
+    FROM injured
+    GROUP BY team_abbr
+  )
+  SELECT
+    t.team_abbr,
+    t.game_id,
+    CAST(@game_date AS DATE) AS game_date,
+    t.opponent_team_abbr,
+    t.home_game,
+    DATE_DIFF(@game_date, p.last_game_date, DAY) AS days_rest,
+    COALESCE(DATE_DIFF(@game_date, p.last_game_date, DAY) = 1, FALSE) AS back_to_back,
+    IF(t.home_game, g.home_spread, -g.home_spread) AS game_spread,
+    g.game_total,
+    COALESCE(i.injured_players_count, 0) AS injured_players_count,
+    COALESCE(i.injured_players, ARRAY<STRING>[]) AS injured_players
+  FROM teams_today AS t
+  LEFT JOIN previous_games AS p ON p.team_abbr = t.team_abbr
+  LEFT JOIN game_lines AS g ON g.game_id = t.game_id
+  LEFT JOIN injured_by_team AS i ON i.team_abbr = t.team_abbr
+) S
+ON T.game_id = S.game_id AND T.team_abbr = S.team_abbr
+WHEN MATCHED AND (
+  T.game_date IS DISTINCT FROM S.game_date
+  OR T.opponent_team_abbr IS DISTINCT FROM S.opponent_team_abbr
+  OR T.home_game IS DISTINCT FROM S.home_game
+  OR T.days_rest IS DISTINCT FROM S.days_rest
+  OR T.back_to_back IS DISTINCT FROM S.back_to_back
+  OR T.game_spread IS DISTINCT FROM S.game_spread
+  OR T.game_total IS DISTINCT FROM S.game_total
+  OR T.injured_players_count IS DISTINCT FROM S.injured_players_count
+  -- arrays cannot be compared in GoogleSQL: compare their text (player_lookups hold no commas)
+  OR ARRAY_TO_STRING(T.injured_players, ',') IS DISTINCT FROM ARRAY_TO_STRING(S.injured_players, ',')
+) THEN UPDATE SET
+  game_date = S.game_date,
+  opponent_team_abbr = S.opponent_team_abbr,
+  home_game = S.home_game,
+  days_rest = S.days_rest,
+  back_to_back = S.back_to_back,
+  game_spread = S.game_spread,
+  game_total = S.game_total,
+  injured_players_count = S.injured_players_count,
+  injured_players = S.injured_players,
+  loaded_at = @loaded_at
+WHEN NOT MATCHED THEN INSERT (
+  team_abbr, game_id, game_date, opponent_team_abbr, home_game, days_rest, back_to_back, game_spread,
+  game_total, injured_players_count, injured_players, loaded_at
+) VALUES (
+  S.team_abbr, S.game_id, S.game_date, S.opponent_team_abbr, S.home_game, S.days_rest, S.back_to_back,
+  S.game_spread, S.game_total, S.injured_players_count, S.injured_players, @loaded_at
+)
+WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date THEN DELETE

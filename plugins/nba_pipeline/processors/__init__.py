@@ -1,0 +1,6 @@
+"""Processors: the code each registry entry runs (``module:function`` taking a ProcessorContext).
+
+- :mod:`nba_pipeline.processors.raw`: phase 2, stored payloads → ``nba_raw.*`` tables.
+- :mod:`nba_pipeline.processors.merge`: idempotent writes (MERGE on canonical keys, insert-if-absent).
+- :mod:`nba_pipeline.processors.game_ids`: canonical game ids, team codes, player keys, timestamps.
+"""

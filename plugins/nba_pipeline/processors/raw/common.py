@@ -1,0 +1,408 @@
+"""What every raw processor shares: reading the newest payload, validating it whole, writing it once.
+
+A processor is a :class:`RawTable` (source, table, key, parse function) run by :func:`run_raw`:
+
+1. the newest stored payload of the source for the target date (none: skip with ``no_data``);
+2. decode and parse it completely into rows, checking every field on the way; any fault moves
+   the payload to quarantine and raises :class:`PayloadValidationError` naming the file, the
+   field path (``games[2].players[5].minutes``) and the value, before anything is written;
+3. collapse duplicates (the same game in mixed id forms, verbatim repeats) to one row per key;
+4. one MERGE (or one insert-if-absent for append-only snapshots) into the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.processors.game_ids import GameIdError
+from nba_pipeline.processors.merge import SOURCE_FILE_PATH, insert_absent, merge_rows
+from nba_pipeline.registry.model import ProcessorContext, ProcessorResult, ProcessorSkip
+from nba_pipeline.storage import PayloadStore
+
+_MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
+BODY = "(body)"
+
+
+class PayloadValidationError(ValueError):
+    """A stored payload that cannot be loaded as it is; it has been moved to quarantine.
+
+    :param uri: the payload's URI where it was read.
+    :param path: the field path inside the payload, ``(body)`` when the bytes themselves are wrong.
+    :param value: the offending value (``<missing>`` for an absent field).
+    :param reason: what is wrong with it.
+    """
+
+    def __init__(self, uri: str, path: str, value: Any, reason: str) -> None:
+        super().__init__(f"invalid payload {uri}: {path} = {describe(value)}: {reason}")
+        self.uri = uri
+        self.path = path
+        self.value = value
+        self.reason = reason
+        self.quarantine_uri: str | None = None
+
+
+class Invalid(Exception):  # noqa: N818 - internal signal, turned into PayloadValidationError
+    """A fault found while parsing: where, what value, why."""
+
+    def __init__(self, path: str, value: Any, reason: str) -> None:
+        super().__init__(f"{path} = {describe(value)}: {reason}")
+        self.path = path
+        self.value = value
+        self.reason = reason
+
+
+def describe(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def convert(path: str, value: Any, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, with a GameIdError reported as an Invalid at ``path``."""
+    try:
+        return function(*args)
+    except GameIdError as err:
+        raise Invalid(path, value, str(err)) from None
+
+
+# --------------------------------------------------------------------------- typed access
+
+
+@dataclass(frozen=True)
+class Node:
+    """A JSON value and its path in the payload; typed accessors raise :class:`Invalid` there."""
+
+    value: Any
+    path: str = ""
+
+    def at(self, key: str | int) -> str:
+        if isinstance(key, int):
+            return f"{self.path}[{key}]"
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str | int, value: Any, reason: str) -> Invalid:
+        return Invalid(self.at(key), value, reason)
+
+    def _get(self, key: str) -> Any:
+        if not isinstance(self.value, dict):
+            raise Invalid(self.path or "(root)", self.value, "expected a JSON object")
+        return self.value.get(key, _MISSING)
+
+    def _present(self, key: str, nullable: bool) -> Any:
+        value = self._get(key)
+        if value is _MISSING and not nullable:
+            raise self.fail(key, value, "required field is missing")
+        if value is None and not nullable:
+            raise self.fail(key, value, "must not be null")
+        return None if value is _MISSING else value
+
+    def child(self, key: str, *, nullable: bool = False) -> Node | None:
+        value = self._present(key, nullable)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, value, "expected a JSON object")
+        return Node(value, self.at(key))
+
+    def obj(self, key: str) -> Node:
+        value = self._present(key, False)
+        if not isinstance(value, dict):
+            raise self.fail(key, value, "expected a JSON object")
+        return Node(value, self.at(key))
+
+    def items(self, key: str) -> list[Node]:
+        value = self._present(key, False)
+        if not isinstance(value, list):
+            raise self.fail(key, value, "expected a JSON array")
+        base = self.at(key)
+        return [Node(item, f"{base}[{index}]") for index, item in enumerate(value)]
+
+    def str(self, key: str, *, nullable: bool = False, empty: bool = False) -> Any:
+        value = self._present(key, nullable)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, value, "expected a string")
+        if not empty and not value.strip():
+            raise self.fail(key, value, "must not be empty")
+        return value
+
+    def int(self, key: str, *, nullable: bool = False, minimum: int | None = None, maximum: int | None = None) -> Any:
+        value = self._present(key, nullable)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, value, "expected an integer")
+        if minimum is not None and value < minimum:
+            raise self.fail(key, value, f"must be at least {minimum}" + (" (negative)" if minimum == 0 else ""))
+        if maximum is not None and value > maximum:
+            raise self.fail(key, value, f"must be at most {maximum}")
+        return value
+
+    def num(
+        self, key: str, *, nullable: bool = False, minimum: float | None = None, maximum: float | None = None
+    ) -> Any:
+        value = self._present(key, nullable)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, value, "expected a number")
+        if minimum is not None and value < minimum:
+            raise self.fail(key, value, f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, value, f"must be at most {maximum}")
+        return float(value)
+
+    def bool(self, key: str, *, nullable: bool = False) -> Any:
+        value = self._present(key, nullable)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise self.fail(key, value, "expected true or false")
+        return value
+
+    def one_of(self, key: str, allowed: Iterable[Any], *, nullable: bool = False) -> Any:
+        value = self._present(key, nullable)
+        choices = tuple(allowed)
+        if value is not None and not any(value == c and type(value) is type(c) for c in choices):
+            raise self.fail(key, value, f"expected one of {', '.join(map(repr, choices))}")
+        return value
+
+
+def decode(body: bytes) -> Node:
+    """The payload's JSON object; empty bodies, non-UTF-8 bytes, HTML pages and broken JSON are faults."""
+    if not body.strip():
+        raise Invalid(BODY, body[:40], "empty body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise Invalid(
+            BODY,
+            body[max(0, err.start - 16) : err.start + 8],
+            f"not UTF-8: byte 0x{body[err.start]:02x} at offset {err.start}",
+        ) from None
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<"):
+        raise Invalid(BODY, stripped[:80], "an HTML page instead of JSON (the source served an error page)")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        cut_off = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
+        kind = "truncated" if cut_off else "invalid"
+        where = f"line {err.lineno}, column {err.colno}"
+        excerpt = text[max(0, err.pos - 40) : err.pos + 10]
+        raise Invalid(BODY, excerpt, f"{kind} JSON at {where}: {err.msg}") from None
+    except ValueError as err:
+        raise Invalid(BODY, str(err), "JSON with a non-finite number") from None
+    if not isinstance(document, dict):
+        raise Invalid("(root)", type(document).__name__, "expected a JSON object")
+    return Node(document)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# --------------------------------------------------------------------------- shared field rules
+
+_CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)$")
+_WHOLE = re.compile(r"^\d{1,3}$")
+
+
+def clock_minutes(node: Node, key: str, *, maximum: float, whole_allowed: bool = False) -> Any:
+    """``"36:26"`` (or ``"36"`` when ``whole_allowed``) as decimal minutes; null stays None."""
+    text = node.str(key, nullable=True, empty=True)
+    if text is None:
+        return None
+    stripped = text.strip()
+    match = _CLOCK.match(stripped)
+    if match:
+        minutes = int(match.group(1)) + int(match.group(2)) / 60
+    elif whole_allowed and _WHOLE.match(stripped):
+        minutes = float(stripped)
+    elif stripped.startswith("-"):
+        raise node.fail(key, text, "negative minutes")
+    else:
+        raise node.fail(key, text, "expected minutes as MM:SS" + (" or MM" if whole_allowed else ""))
+    if minutes > maximum:
+        raise node.fail(key, text, f"more than {maximum:g} minutes")
+    return minutes
+
+
+#: (payload key, column) of the counting stats the NBA.com box scores share.
+NBA_STATS: tuple[tuple[str, str], ...] = (
+    ("pts", "points"),
+    ("fgm", "fg_makes"),
+    ("fga", "fg_attempts"),
+    ("fg3m", "three_pt_makes"),
+    ("fg3a", "three_pt_attempts"),
+    ("ftm", "ft_makes"),
+    ("fta", "ft_attempts"),
+    ("oreb", "offensive_rebounds"),
+    ("dreb", "defensive_rebounds"),
+    ("reb", "total_rebounds"),
+    ("ast", "assists"),
+    ("stl", "steals"),
+    ("blk", "blocks"),
+    ("tov", "turnovers"),
+    ("pf", "personal_fouls"),
+)
+
+
+def box_stats(node: Node, stats: Sequence[tuple[str, str]], *, nullable: bool = False) -> dict[str, Any]:
+    """Counting stats (non-negative integers) by column, checked for box-score arithmetic.
+
+    Makes never exceed attempts, threes are part of field goals, rebounds add up and points are
+    2 x two-pointers + 3 x threes + free throws. Checked only when every stat is present.
+    """
+    values = {key: node.int(key, nullable=nullable, minimum=0) for key, _ in stats}
+    if all(v is not None for v in values.values()):
+        for makes, attempts in (
+            ("fgm", "fga"),
+            ("fg3m", "fg3a"),
+            ("ftm", "fta"),
+            ("fg3m", "fgm"),
+            ("fg3a", "fga"),
+        ):
+            if makes in values and attempts in values and values[makes] > values[attempts]:
+                raise node.fail(makes, values[makes], f"exceeds {attempts} = {values[attempts]}")
+        if {"reb", "oreb", "dreb"} <= values.keys() and values["reb"] != values["oreb"] + values["dreb"]:
+            raise node.fail("reb", values["reb"], f"is not oreb + dreb = {values['oreb'] + values['dreb']}")
+        if {"pts", "fgm", "fg3m", "ftm"} <= values.keys():
+            expected = 2 * (values["fgm"] - values["fg3m"]) + 3 * values["fg3m"] + values["ftm"]
+            if values["pts"] != expected:
+                raise node.fail("pts", values["pts"], f"does not match 2*(fgm-fg3m) + 3*fg3m + ftm = {expected}")
+    return {column: values[key] for key, column in stats}
+
+
+def check_payload_date(node: Node, key: str, text: str, parsed: dt.date, day: dt.date) -> None:
+    """A payload-level date must be the date the payload was stored for."""
+    if parsed != day:
+        raise node.fail(key, text, f"the payload is for {parsed}, but it was stored for {day}")
+
+
+def check_game_date(node: Node, key: str, value: Any, game_date: dt.date, day: dt.date) -> None:
+    """A game in a one-date payload must be on that date (ET)."""
+    if game_date != day:
+        raise node.fail(key, value, f"the game is on {game_date}, not on the payload's date {day}")
+
+
+def iso_date(node: Node, key: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date (a time part after it is ignored)."""
+    text = node.str(key)
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})(?:$|T)", text)
+    try:
+        if match:
+            return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        pass
+    raise node.fail(key, text, "expected a YYYY-MM-DD date")
+
+
+def american_odds(node: Node, key: str, *, nullable: bool = True) -> Any:
+    """American odds: an integer at or beyond ±100."""
+    value = node.int(key, nullable=nullable)
+    if value is not None and -100 < value < 100:
+        raise node.fail(key, value, "American odds lie at or beyond ±100")
+    return value
+
+
+# --------------------------------------------------------------------------- rows and running
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A row for the table and the payload path it came from (for error messages)."""
+
+    path: str
+    row: dict[str, Any]
+
+
+def collapse(rows: Iterable[ParsedRow], key_columns: Sequence[str]) -> list[ParsedRow]:
+    """One row per key: verbatim repeats and the same game in other id forms fold into one row;
+    two rows with one key and different content are a fault."""
+    kept: dict[tuple[Any, ...], ParsedRow] = {}
+    for parsed in rows:
+        key = tuple(parsed.row[k] for k in key_columns)
+        first = kept.get(key)
+        if first is None:
+            kept[key] = parsed
+            continue
+        if first.row != parsed.row:
+            column = next(c for c in parsed.row if parsed.row[c] != first.row.get(c))
+            raise Invalid(
+                parsed.path,
+                parsed.row[column],
+                f"repeats the key {dict(zip(key_columns, key, strict=True))} of {first.path} "
+                f"with a different {column} ({describe(first.row.get(column))})",
+            )
+    return list(kept.values())
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw processor: which payloads it reads, how it parses them, where and how it writes.
+
+    :param source: the payload store's source name.
+    :param table: ``nba_raw.<table>``.
+    :param key_columns: the canonical key (MERGE condition or dedup key).
+    :param parse: ``(payload, target date) -> rows``; raises :class:`Invalid` on any fault.
+    :param append_only: insert rows whose key is absent, never update (snapshot tables).
+    :param partition_column: the table's DATE partition column, fixed by the key.
+    """
+
+    source: str
+    table: str
+    key_columns: tuple[str, ...]
+    parse: Callable[[Node, dt.date], list[ParsedRow]]
+    append_only: bool = False
+    partition_column: str = "game_date"
+
+
+def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
+    """Load the newest payload of ``spec.source`` for the target date into ``spec.table``."""
+    day = ctx.target_date
+    started = time.monotonic()
+    store = PayloadStore()
+    uri = store.latest(spec.source, day)
+    if uri is None:
+        raise ProcessorSkip(SkipReason.NO_DATA, f"no {spec.source} payload stored for {day} yet")
+    body = store.read(uri)
+    loaded = time.monotonic()
+    try:
+        parsed = spec.parse(decode(body), day)
+        unique = collapse(parsed, spec.key_columns)
+    except Invalid as fault:
+        error = PayloadValidationError(uri, fault.path, fault.value, fault.reason)
+        error.quarantine_uri = store.quarantine(uri, str(error))
+        raise error from None
+    rows = [{**p.row, SOURCE_FILE_PATH: uri} for p in unique]
+    transformed = time.monotonic()
+    write = insert_absent if spec.append_only else merge_rows
+    counts = write(ctx.warehouse, spec.table, rows, spec.key_columns, partition_column=spec.partition_column)
+    saved = time.monotonic()
+    dates = sorted({r[spec.partition_column] for r in rows})
+    return ProcessorResult(
+        rows_processed=len(rows),
+        rows_inserted=counts.inserted,
+        rows_updated=counts.updated,
+        rows_failed=0,
+        load_seconds=round(loaded - started, 6),
+        transform_seconds=round(transformed - loaded, 6),
+        save_seconds=round(saved - transformed, 6),
+        file_path=uri,
+        source_files=1,
+        date_range=(day, day),
+        details={
+            "table": spec.table,
+            "rows_unchanged": counts.unchanged,
+            "duplicates_collapsed": len(parsed) - len(unique),
+            "dates_in_payload": [d.isoformat() for d in dates],
+        },
+    )

@@ -1,0 +1,368 @@
+"""NBA.com payloads: schedule, gamebook, team box score, shot zones (play-by-play), injury report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from nba_pipeline.processors import game_ids as ids
+from nba_pipeline.processors.raw.common import (
+    NBA_STATS,
+    Invalid,
+    Node,
+    ParsedRow,
+    RawTable,
+    box_stats,
+    check_game_date,
+    check_payload_date,
+    clock_minutes,
+    collapse,
+    convert,
+    iso_date,
+)
+
+#: How far from the payload's date a schedule document may reach (a full-season document spans ~8 months).
+SCHEDULE_WINDOW_DAYS = 366
+_PLAYER_MINUTES_MAX = 75.0  # four overtimes
+_TEAM_MINUTES_MAX = 400.0
+_PLAYER_STATUSES = ("active", "dnp", "inactive")
+_INJURY_STATUSES = ("Out", "Doubtful", "Questionable", "Probable")
+
+
+def _game_from_code(node: Node, key: str = "gameCode") -> tuple[str, dt.date, str, str]:
+    """The canonical id, date, away and home team of a ``YYYYMMDD/AWAYHOME`` game code."""
+    code = node.str(key)
+    canonical = convert(node.at(key), code, ids.from_game_code, code)
+    game_date, away, home = ids.parse_canonical(canonical)
+    return canonical, game_date, away, home
+
+
+def _team(node: Node, key: str, allowed: tuple[str, ...] | None = None) -> str:
+    value = node.str(key)
+    code = convert(node.at(key), value, ids.team_code, value)
+    if allowed is not None and code not in allowed:
+        raise node.fail(key, value, f"is not a team of this game ({' / '.join(allowed)})")
+    return code
+
+
+def _row_game_id(node: Node, key: str, nba_game_id: str | None, game_date: dt.date, away: str, home: str) -> str:
+    """A row's game id in any form, which must name the game the row belongs to."""
+    value = node.str(key)
+    if nba_game_id is not None and value.isdigit():
+        if value != nba_game_id:
+            raise node.fail(key, value, f"belongs to another game than {nba_game_id}")
+        return ids.canonical_game_id(game_date, away, home)
+    return convert(node.at(key), value, lambda: ids.normalise_game_id(value, game_date=game_date, away=away, home=home))
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def parse_schedule(doc: Node, day: dt.date) -> list[ParsedRow]:
+    """Every game of every ``gameDates`` entry, whatever its date (a document may span a window)."""
+    rows: list[ParsedRow] = []
+    for entry in doc.obj("leagueSchedule").items("gameDates"):
+        text = entry.str("gameDate")
+        try:
+            entry_date = dt.datetime.strptime(text.split(" ")[0], "%m/%d/%Y").date()
+        except ValueError:
+            raise entry.fail("gameDate", text, "expected MM/DD/YYYY 00:00:00") from None
+        if abs((entry_date - day).days) > SCHEDULE_WINDOW_DAYS:
+            raise entry.fail("gameDate", text, f"more than {SCHEDULE_WINDOW_DAYS} days from the payload's date {day}")
+        for game in entry.items("games"):
+            canonical, game_date, away, home = _game_from_code(game)
+            if game_date != entry_date:
+                raise game.fail(
+                    "gameCode",
+                    game.value.get("gameCode"),
+                    f"is not on its gameDates entry's date {entry_date}",
+                )
+            nba_game_id = game.str("gameId")
+            season_type = convert(game.at("gameId"), nba_game_id, ids.check_nba_game_id, nba_game_id, game_date)
+            home_team, away_team = game.obj("homeTeam"), game.obj("awayTeam")
+            _team(home_team, "teamTricode", (home,))
+            _team(away_team, "teamTricode", (away,))
+            status = game.one_of("gameStatus", (1, 2, 3))
+            status_text = game.str("gameStatusText", nullable=True, empty=True)
+            postponed = game.str("postponedStatus", nullable=True, empty=True)
+            home_score = home_team.int("score", nullable=True, minimum=0)
+            away_score = away_team.int("score", nullable=True, minimum=0)
+            if status == 3:
+                if home_score is None or away_score is None:
+                    raise game.fail("homeTeam.score", home_score, "a final game needs both scores")
+                if home_score == away_score:
+                    raise home_team.fail("score", home_score, f"a final score cannot be a tie ({away_score})")
+            start_text = game.str("gameDateTimeUTC", nullable=True)
+            start = convert(game.at("gameDateTimeUTC"), start_text, ids.parse_utc_z, start_text) if start_text else None
+            label = game.str("gameLabel", nullable=True, empty=True)
+            sub_label = game.str("gameSubLabel", nullable=True, empty=True)
+            row = {
+                "game_id": canonical,
+                "nba_game_id": nba_game_id,
+                "game_date": game_date,
+                "season_year": ids.season_start_year(game_date),
+                "season_type": season_type,
+                "game_status": status,
+                "game_status_text": status_text or None,
+                "is_postponed": postponed == "P" or status_text == "PPD",
+                "home_team_abbr": home,
+                "away_team_abbr": away,
+                "home_score": home_score if status > 1 else None,
+                "away_score": away_score if status > 1 else None,
+                "start_time_utc": start,
+                "game_label": label or None,
+                "game_sub_label": sub_label or None,
+            }
+            rows.append(ParsedRow(game.path, row))
+    return rows
+
+
+# --------------------------------------------------------------------------- gamebook
+
+
+def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
+    """One row per roster player of each final game; team points must equal the players' sum."""
+    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
+    rows: list[ParsedRow] = []
+    for game in doc.items("games"):
+        canonical, game_date, away, home = _game_from_code(game)
+        check_game_date(game, "gameCode", game.value.get("gameCode"), game_date, day)
+        nba_game_id = game.str("gameId")
+        convert(game.at("gameId"), nba_game_id, ids.check_nba_game_id, nba_game_id, game_date)
+        game.one_of("gameStatus", (3,))
+        scores = {}
+        for side, team in (("homeTeam", home), ("awayTeam", away)):
+            side_node = game.obj(side)
+            _team(side_node, "teamTricode", (team,))
+            scores[team] = (side_node, side_node.int("score", minimum=0))
+        players: list[ParsedRow] = []
+        for player in game.items("players"):
+            game_id = _row_game_id(player, "gameId", nba_game_id, game_date, away, home)
+            team = _team(player, "teamTricode", (away, home))
+            name = player.str("name")
+            lookup = ids.player_lookup(name)
+            if not lookup:
+                raise player.fail("name", name, "has no letters to make a player_lookup from")
+            status = player.one_of("status", _PLAYER_STATUSES)
+            active = status == "active"
+            minutes = clock_minutes(player, "minutes", maximum=_PLAYER_MINUTES_MAX)
+            if active and minutes is None:
+                raise player.fail("minutes", None, "an active player needs minutes")
+            stats = box_stats(player, NBA_STATS, nullable=not active)
+            plus_minus = player.int("plusMinus", nullable=not active)
+            row: dict[str, Any] = {
+                "game_id": game_id,
+                "nba_game_id": nba_game_id,
+                "game_date": game_date,
+                "season_year": ids.season_start_year(game_date),
+                "player_lookup": lookup,
+                "player_name": name.strip(),
+                "universal_player_id": f"{lookup}_001",
+                "nba_player_id": player.int("personId", nullable=True, minimum=1),
+                "team_abbr": team,
+                "opponent_team_abbr": home if team == away else away,
+                "home_game": team == home,
+                "player_status": status,
+                "dnp_reason": player.str("dnpReason", nullable=True, empty=True) or None,
+                "starter": player.bool("starter", nullable=True),
+                "position": player.str("position", nullable=True, empty=True) or None,
+                "jersey_number": player.str("jerseyNum", nullable=True, empty=True) or None,
+                "minutes": minutes,
+                **stats,
+                "plus_minus": plus_minus,
+            }
+            players.append(ParsedRow(player.path, row))
+        unique = collapse(players, ("game_id", "player_lookup"))
+        for team, (side_node, score) in scores.items():
+            total = sum(p.row["points"] or 0 for p in unique if p.row["team_abbr"] == team)
+            if total != score:
+                raise side_node.fail("score", score, f"does not match the sum of {team}'s player points ({total})")
+        rows.extend(players)  # repeats are folded (and counted) with the rest of the payload
+    return rows
+
+
+# --------------------------------------------------------------------------- team box score
+
+
+def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
+    """Two rows per final game; each team's plusMinus must be its margin."""
+    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
+    parsed: list[ParsedRow] = []
+    for team_row in doc.items("teams"):
+        canonical, game_date, away, home = _game_from_code(team_row)
+        check_game_date(team_row, "gameCode", team_row.value.get("gameCode"), game_date, day)
+        game_id = _row_game_id(team_row, "gameId", None, game_date, away, home)
+        team = _team(team_row, "teamTricode", (away, home))
+        opponent = _team(team_row, "opponentTricode", (home if team == away else away,))
+        is_home = team_row.bool("isHome")
+        if is_home != (team == home):
+            raise team_row.fail("isHome", is_home, f"{team} is the {'home' if team == home else 'away'} team")
+        row: dict[str, Any] = {
+            "game_id": game_id,
+            "game_date": game_date,
+            "team_abbr": team,
+            "opponent_team_abbr": opponent,
+            "home_game": is_home,
+            "minutes": clock_minutes(team_row, "minutes", maximum=_TEAM_MINUTES_MAX),
+            **box_stats(team_row, NBA_STATS),
+            "plus_minus": team_row.int("plusMinus"),
+        }
+        parsed.append(ParsedRow(team_row.path, row))
+    unique = collapse(parsed, ("game_id", "team_abbr"))
+    by_game: dict[str, list[ParsedRow]] = defaultdict(list)
+    for row in unique:
+        by_game[row.row["game_id"]].append(row)
+    for game_id, pair in by_game.items():
+        if len(pair) != 2:
+            raise Invalid(pair[0].path, game_id, "a game needs both teams' rows; only one is present")
+        for mine, theirs in (pair, pair[::-1]):
+            margin = mine.row["points"] - theirs.row["points"]
+            if mine.row["plus_minus"] != margin:
+                raise Invalid(f"{mine.path}.plusMinus", mine.row["plus_minus"], f"is not the points margin {margin}")
+    return parsed
+
+
+# --------------------------------------------------------------------------- play-by-play shot zones
+
+_ZONE_HEADERS = {
+    "PAINT_FGA": "paint_attempts",
+    "PAINT_FGM": "paint_makes",
+    "MID_RANGE_FGA": "mid_range_attempts",
+    "MID_RANGE_FGM": "mid_range_makes",
+    "THREE_PT_FGA": "three_pt_attempts",
+    "THREE_PT_FGM": "three_pt_makes",
+}
+_SHOT_ZONE_HEADERS = (
+    "GAME_ID",
+    "GAME_DATE",
+    "VTM",
+    "HTM",
+    "PLAYER_ID",
+    "PLAYER_NAME",
+    "TEAM_ABBREVIATION",
+    *_ZONE_HEADERS,
+)
+
+
+def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
+    """One row per player per final game from the ``PlayerShotZones`` result set (positional rows)."""
+    parameters = doc.obj("parameters")
+    check_payload_date(parameters, "GameDate", parameters.value.get("GameDate"), iso_date(parameters, "GameDate"), day)
+    result_sets = doc.items("resultSets")
+    zones = next(
+        (rs for rs in result_sets if isinstance(rs.value, dict) and rs.value.get("name") == "PlayerShotZones"),
+        None,
+    )
+    if zones is None:
+        raise doc.fail(
+            "resultSets",
+            [rs.value.get("name") for rs in result_sets if isinstance(rs.value, dict)],
+            "no PlayerShotZones result set",
+        )
+    headers = [h.value for h in zones.items("headers")]
+    for name in _SHOT_ZONE_HEADERS:
+        if name not in headers:
+            raise zones.fail("headers", headers, f"lacks the {name} column")
+    rows: list[ParsedRow] = []
+    for raw in zones.items("rowSet"):
+        if not isinstance(raw.value, list) or len(raw.value) != len(headers):
+            raise Invalid(raw.path, raw.value, f"expected a list of {len(headers)} values in headers order")
+        cell = Node(dict(zip(headers, raw.value, strict=True)), raw.path)
+        date_text = cell.str("GAME_DATE")
+        game_date = convert(cell.at("GAME_DATE"), date_text, ids.parse_yyyymmdd, date_text)
+        check_game_date(cell, "GAME_DATE", date_text, game_date, day)
+        away, home = _team(cell, "VTM"), _team(cell, "HTM")
+        game_id = _row_game_id(cell, "GAME_ID", None, game_date, away, home)
+        team = _team(cell, "TEAM_ABBREVIATION", (away, home))
+        name = cell.str("PLAYER_NAME")
+        lookup = ids.player_lookup(name)
+        if not lookup:
+            raise cell.fail("PLAYER_NAME", name, "has no letters to make a player_lookup from")
+        zone_values = {column: cell.int(header, minimum=0) for header, column in _ZONE_HEADERS.items()}
+        for attempts, makes in (
+            ("PAINT_FGA", "PAINT_FGM"),
+            ("MID_RANGE_FGA", "MID_RANGE_FGM"),
+            ("THREE_PT_FGA", "THREE_PT_FGM"),
+        ):
+            if raw.value[headers.index(makes)] > raw.value[headers.index(attempts)]:
+                raise cell.fail(makes, cell.value[makes], f"exceeds {attempts} = {cell.value[attempts]}")
+        row = {
+            "game_id": game_id,
+            "game_date": game_date,
+            "player_lookup": lookup,
+            "player_name": name.strip(),
+            "nba_player_id": cell.int("PLAYER_ID", nullable=True, minimum=1),
+            "team_abbr": team,
+            "opponent_team_abbr": home if team == away else away,
+            **zone_values,
+        }
+        rows.append(ParsedRow(raw.path, row))
+    return rows
+
+
+# --------------------------------------------------------------------------- injury report
+
+
+def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
+    """One row per listed player of the report published at ``reportTime`` (none before the first)."""
+    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
+    report_text = doc.str("reportTime", nullable=True)
+    entries = doc.items("rows")
+    if report_text is None:
+        if entries:
+            raise doc.fail("reportTime", None, "rows without a report time")
+        return []
+    report_time = convert(doc.at("reportTime"), report_text, ids.parse_et_iso, report_text)
+    published = ids.et_date(report_time)
+    if not day - dt.timedelta(days=7) <= published <= day + dt.timedelta(days=1):
+        raise doc.fail("reportTime", report_text, f"a report for {day} cannot be published on {published}")
+    rows: list[ParsedRow] = []
+    for entry in entries:
+        date_text = entry.str("gameDate")
+        try:
+            game_date = dt.datetime.strptime(date_text, "%m/%d/%Y").date()
+        except ValueError:
+            raise entry.fail("gameDate", date_text, "expected MM/DD/YYYY") from None
+        check_game_date(entry, "gameDate", date_text, game_date, day)
+        matchup = entry.str("matchup")
+        game_id = convert(entry.at("matchup"), matchup, ids.from_matchup, matchup, game_date)
+        _, away, home = ids.parse_canonical(game_id)
+        team_name = entry.str("team")
+        team = convert(entry.at("team"), team_name, ids.team_from_name, team_name)
+        if team not in (away, home):
+            raise entry.fail("team", team_name, f"does not play in {matchup}")
+        name = entry.str("playerName")
+        lookup = ids.player_lookup(name)
+        if not lookup:
+            raise entry.fail("playerName", name, "has no letters to make a player_lookup from")
+        status = entry.one_of("currentStatus", _INJURY_STATUSES)
+        row = {
+            "report_time": report_time,
+            "game_id": game_id,
+            "game_date": game_date,
+            "team_abbr": team,
+            "player_lookup": lookup,
+            "player_name": ids.display_name(name),
+            "injury_status": status.lower(),
+            "reason": entry.str("reason", nullable=True, empty=True) or None,
+        }
+        rows.append(ParsedRow(entry.path, row))
+    return rows
+
+
+SCHEDULE = RawTable("nbac_schedule", "nba_raw.nbac_schedule", ("game_id",), parse_schedule)
+GAMEBOOK = RawTable("nbac_gamebook", "nba_raw.nbac_gamebook_player_stats", ("game_id", "player_lookup"), parse_gamebook)
+TEAM_BOXSCORE = RawTable(
+    "nbac_team_boxscore", "nba_raw.nbac_team_boxscore", ("game_id", "team_abbr"), parse_team_boxscore
+)
+PLAY_BY_PLAY = RawTable(
+    "nbac_play_by_play", "nba_raw.nbac_play_by_play", ("game_id", "player_lookup"), parse_play_by_play
+)
+INJURY_REPORT = RawTable(
+    "nbac_injury_report",
+    "nba_raw.nbac_injury_report",
+    ("report_time", "game_id", "player_lookup"),
+    parse_injury_report,
+    append_only=True,
+)

@@ -1,0 +1,371 @@
+"""Pure parts of the raw processors: game-id normalisation, timestamps, payload decoding and
+field checks, duplicate folding, parsing of simulated payloads, and the shape of the MERGE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nba_pipeline.processors import game_ids as ids
+from nba_pipeline.processors.game_ids import GameIdError
+from nba_pipeline.processors.merge import _merge_sql, _struct_array_type
+from nba_pipeline.processors.raw import RAW_TABLES
+from nba_pipeline.processors.raw.common import (
+    NBA_STATS,
+    Invalid,
+    Node,
+    ParsedRow,
+    box_stats,
+    clock_minutes,
+    collapse,
+    decode,
+)
+from nba_pipeline.schema.declared import declared_tables
+from nba_pipeline.sources.simulated_league import (
+    DUPLICATE_ROWS,
+    ET,
+    MIXED_GAME_ID,
+    SimulatedLeague,
+    player_lookup_from_name,
+)
+from nba_pipeline.warehouse.translate import to_duckdb
+
+DAY = dt.date(2025, 1, 15)
+AS_OF = dt.datetime(2025, 1, 16, 10, tzinfo=ET)
+LEAGUE = SimulatedLeague(seed=2024)
+
+
+# --------------------------------------------------------------------------- game ids, every form
+
+
+@pytest.mark.parametrize(
+    ("value", "context"),
+    [
+        ("20250115_SAS_IND", {}),
+        ("20250115/SASIND", {}),
+        ("SAS@IND", {"game_date": DAY}),
+        ("0022400607", {"game_date": DAY, "away": "SAS", "home": "IND"}),
+        (" 20250115_SAS_IND ", {"game_date": DAY, "away": "SAS", "home": "IND"}),
+    ],
+    ids=["canonical", "game_code", "matchup", "nba_game_id", "padded"],
+)
+def test_every_string_form_normalises_to_the_canonical_id(value, context):
+    assert ids.normalise_game_id(value, **context) == "20250115_SAS_IND"
+
+
+def test_source_specific_forms_give_the_same_id():
+    assert ids.from_game_code("20250115/SASIND") == "20250115_SAS_IND"
+    assert ids.from_matchup("SAS@IND", DAY) == "20250115_SAS_IND"
+    assert ids.from_nba_game_id("0022400607", DAY, "SAS", "IND") == "20250115_SAS_IND"
+    assert ids.from_bdl_game("2025-01-15", home_team_id=12, visitor_team_id=27) == "20250115_SAS_IND"
+    assert ids.from_bdl_game(DAY, 12, 27) == "20250115_SAS_IND"
+    assert ids.from_odds_event("2025-01-16T00:00:00Z", "Indiana Pacers", "San Antonio Spurs") == "20250115_SAS_IND"
+    assert ids.canonical_game_id(DAY, "sas", "GS") == "20250115_SAS_GSW"
+
+
+@pytest.mark.parametrize(
+    ("commence_time", "expected_date"),
+    [
+        ("2025-01-16T00:00:00Z", "20250115"),  # 19:00 EST: the UTC date is the next day
+        ("2025-01-16T03:30:00Z", "20250115"),  # 22:30 EST
+        ("2025-01-15T17:00:00Z", "20250115"),  # 12:00 EST, a Christmas-style matinee
+        ("2025-04-01T23:00:00Z", "20250401"),  # 19:00 EDT, after the DST change
+        ("2025-04-02T02:30:00Z", "20250401"),  # 22:30 EDT
+    ],
+)
+def test_odds_api_game_date_is_the_et_date(commence_time, expected_date):
+    assert (
+        ids.from_odds_event(commence_time, "Los Angeles Lakers", "Los Angeles Clippers") == f"{expected_date}_LAC_LAL"
+    )
+
+
+def test_playoff_and_next_season_ids_are_checked_against_the_date():
+    assert ids.check_nba_game_id("0042400101", dt.date(2025, 4, 19)) == "Playoffs"
+    assert ids.check_nba_game_id("0022500001", dt.date(2025, 10, 21)) == "Regular Season"
+    with pytest.raises(GameIdError, match="2025 season id"):
+        ids.check_nba_game_id("0022500607", DAY)
+
+
+@pytest.mark.parametrize(
+    ("value", "context", "message"),
+    [
+        ("garbage", {}, "not a game id in any known form"),
+        ("20251315_SAS_IND", {}, "not a YYYYMMDD date"),
+        ("20250115_SAS_XYZ", {}, "unknown team code"),
+        ("20250115_SAS_SAS", {}, "cannot play itself"),
+        ("2025-01-15/SASIND", {}, "not a game id"),
+        ("SAS@IND", {}, "needs the game date"),
+        ("0022400607", {"game_date": DAY}, "needs the game's date and teams"),
+        ("00224006", {"game_date": DAY, "away": "SAS", "home": "IND"}, "not a 10-digit"),
+        ("0092400607", {"game_date": DAY, "away": "SAS", "home": "IND"}, "not a 10-digit"),
+        ("20250115_BOS_NYK", {"game_date": DAY, "away": "SAS", "home": "IND"}, "not 20250115_SAS_IND"),
+        ("SAS@IND", {"game_date": DAY, "away": "IND", "home": "SAS"}, "not 20250115_IND_SAS"),
+        (12345, {}, "not a game id string"),
+    ],
+)
+def test_bad_game_ids_are_refused_with_the_reason(value, context, message):
+    with pytest.raises(GameIdError, match=message):
+        ids.normalise_game_id(value, **context)
+
+
+def test_mixed_forms_of_one_game_collapse_to_one_key():
+    forms = {
+        ids.normalise_game_id("0022400607", game_date=DAY, away="SAS", home="IND"),
+        ids.normalise_game_id("20250115/SASIND"),
+        ids.normalise_game_id("20250115_SAS_IND"),
+        ids.normalise_game_id("SAS@IND", game_date=DAY),
+        ids.from_bdl_game("2025-01-15", 12, 27),
+        ids.from_odds_event("2025-01-16T00:00:00Z", "Indiana Pacers", "San Antonio Spurs"),
+    }
+    assert forms == {"20250115_SAS_IND"}
+
+
+def test_every_simulated_game_of_a_day_round_trips_through_each_form():
+    for game in LEAGUE.games_on(DAY):
+        assert ids.from_game_code(game.game_code) == game.game_id
+        assert ids.from_matchup(game.matchup, DAY) == game.game_id
+        assert ids.from_nba_game_id(game.nba_game_id, DAY, game.away, game.home) == game.game_id
+        assert (
+            ids.from_odds_event(
+                game.start_time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ids.TEAMS[game.home].full_name,
+                ids.TEAMS[game.away].full_name,
+            )
+            == game.game_id
+        )
+
+
+def test_team_lookups():
+    assert ids.team_code("UTAH") == "UTA" and ids.team_code("wsh") == "WAS"
+    assert ids.team_from_name("Los Angeles Clippers") == "LAC"
+    assert ids.team_from_bdl_id(27) == "SAS"
+    for bad, function in (
+        ("SEA", ids.team_code),
+        ("Seattle SuperSonics", ids.team_from_name),
+        (31, ids.team_from_bdl_id),
+    ):
+        with pytest.raises(GameIdError, match="unknown"):
+            function(bad)
+
+
+@pytest.mark.parametrize(
+    "name", ["De'Andre Fenwick", "Wendell O'Dell Jr.", "Javon Reed-Holloway", "O'Dell Jr., Wendell", "Zoë St. Cyr III"]
+)
+def test_player_lookup_matches_the_documented_rule(name):
+    assert ids.player_lookup(name) == player_lookup_from_name(name)
+
+
+def test_display_name_swaps_last_first():
+    assert ids.display_name("O'Dell Jr., Wendell") == "Wendell O'Dell Jr."
+    assert ids.display_name("Mateo Sandoval") == "Mateo Sandoval"
+
+
+def test_the_three_timestamp_forms():
+    instant = dt.datetime(2025, 1, 16, 0, 0, tzinfo=dt.UTC)
+    assert ids.parse_utc_z("2025-01-16T00:00:00Z") == instant
+    assert ids.parse_et_iso("2025-01-15T19:00:00-05:00") == instant
+    assert ids.parse_nba_est("2025-01-15T19:00:00Z") == instant  # ET wall clock with a literal Z
+    for bad, function in (
+        ("2025-01-16T00:00:00", ids.parse_utc_z),
+        ("2025-01-16T00:00:00+00:00Z", ids.parse_utc_z),
+        ("2025-01-15T19:00:00", ids.parse_et_iso),
+        ("2025-01-15T19:00:00Z", ids.parse_et_iso),
+        ("yesterday", ids.parse_nba_est),
+    ):
+        with pytest.raises(GameIdError):
+            function(bad)
+
+
+def test_season_start_year():
+    assert ids.season_start_year(DAY) == 2024
+    assert ids.season_start_year(dt.date(2024, 10, 22)) == 2024
+    assert ids.season_start_year(dt.date(2025, 6, 22)) == 2024
+    assert ids.season_start_year(dt.date(2025, 10, 21)) == 2025
+
+
+# --------------------------------------------------------------------------- decoding and field checks
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty body"),
+        (b"  \n", "empty body"),
+        (b"<html><body>502 Bad Gateway</body></html>", "HTML page"),
+        (b'\xef\xbb\xbf<!DOCTYPE html><html lang="en">', "HTML page"),
+        (b'{"games": [{"name": "Mat\xe9o"}]}', "not UTF-8: byte 0xe9 at offset 24"),
+        (b'{"games": [{"name": "Mat', "truncated JSON"),
+        (b'{"games": [1, 2', "truncated JSON"),
+        (b'{"games": [1, 2}', "invalid JSON at line 1"),
+        (b'{"minutes": NaN}', "non-finite"),
+        (b"[1, 2, 3]", "expected a JSON object"),
+    ],
+)
+def test_decode_refuses_what_is_not_a_json_object(body, reason):
+    with pytest.raises(Invalid) as caught:
+        decode(body)
+    assert reason in caught.value.reason
+
+
+def test_node_paths_and_types():
+    doc = Node({"games": [{"players": [{"pts": "29", "ok": True, "min": None}]}]})
+    player = doc.items("games")[0].items("players")[0]
+    assert player.path == "games[0].players[0]"
+    with pytest.raises(Invalid) as caught:
+        player.int("pts")
+    assert (caught.value.path, caught.value.value, caught.value.reason) == (
+        "games[0].players[0].pts",
+        "29",
+        "expected an integer",
+    )
+    with pytest.raises(Invalid, match="expected an integer"):
+        player.int("ok")  # a JSON true is not 1
+    with pytest.raises(Invalid, match="required field is missing"):
+        player.str("name")
+    with pytest.raises(Invalid, match="must not be null"):
+        player.str("min")
+    assert player.str("min", nullable=True) is None and player.str("absent", nullable=True) is None
+    with pytest.raises(Invalid, match="expected a JSON object"):
+        Node([1]).str("x")
+    status = Node({"a": 3, "b": True, "c": 3.0})
+    assert status.one_of("a", (1, 2, 3)) == 3
+    for key in ("b", "c"):  # true == 1 and 3.0 == 3 in Python, but not the same JSON value
+        with pytest.raises(Invalid, match="expected one of 1, 2, 3"):
+            status.one_of(key, (1, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "reason"),
+    [
+        ("36:26", 36 + 26 / 60, None),
+        ("0:07", 7 / 60, None),
+        ("36", 36.0, None),
+        ("-12:30", None, "negative minutes"),
+        ("36:61", None, "expected minutes"),
+        ("99:00", None, "more than 75"),
+        ("lots", None, "expected minutes"),
+    ],
+)
+def test_clock_minutes(text, minutes, reason):
+    node = Node({"minutes": text}, "games[0].players[1]")
+    if reason is None:
+        assert clock_minutes(node, "minutes", maximum=75, whole_allowed=True) == pytest.approx(minutes)
+    else:
+        with pytest.raises(Invalid, match=reason) as caught:
+            clock_minutes(node, "minutes", maximum=75, whole_allowed=True)
+        assert caught.value.path == "games[0].players[1].minutes"
+
+
+_LINE = {
+    "pts": 29, "fgm": 11, "fga": 24, "fg3m": 3, "fg3a": 8, "ftm": 4, "fta": 5, "oreb": 1, "dreb": 5, "reb": 6,
+    "ast": 3, "stl": 3, "blk": 3, "tov": 5, "pf": 3,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({}, None, None),
+        ({"fgm": 25, "pts": 57}, "fgm", "exceeds fga = 24"),
+        ({"fg3m": 9}, "fg3m", "exceeds fg3a = 8"),
+        ({"ftm": 6, "pts": 31}, "ftm", "exceeds fta = 5"),
+        ({"reb": 7}, "reb", "is not oreb + dreb = 6"),
+        ({"pts": 30}, "pts", "does not match 2*(fgm-fg3m) + 3*fg3m + ftm = 29"),
+        ({"ast": -1}, "ast", "negative"),
+        ({"blk": 1.5}, "blk", "expected an integer"),
+    ],
+)
+def test_box_stats_arithmetic(change, field, reason):
+    node = Node({**_LINE, **change}, "data[3]")
+    if reason is None:
+        assert box_stats(node, NBA_STATS)["points"] == 29
+        return
+    with pytest.raises(Invalid) as caught:
+        box_stats(node, NBA_STATS)
+    assert caught.value.path == f"data[3].{field}" and reason in caught.value.reason
+
+
+def test_collapse_folds_verbatim_repeats_and_refuses_conflicts():
+    a = ParsedRow("rows[0]", {"game_id": "g", "player_lookup": "p", "points": 3})
+    b = ParsedRow("rows[1]", dict(a.row))
+    c = ParsedRow("rows[2]", {"game_id": "g", "player_lookup": "q", "points": 3})
+    assert collapse([a, b, c], ("game_id", "player_lookup")) == [a, c]
+    conflict = ParsedRow("rows[3]", {"game_id": "g", "player_lookup": "p", "points": 4})
+    with pytest.raises(Invalid) as caught:
+        collapse([a, conflict], ("game_id", "player_lookup"))
+    assert caught.value.path == "rows[3]" and caught.value.value == 4 and "rows[0]" in caught.value.reason
+
+
+# --------------------------------------------------------------------------- parsing simulated payloads
+
+
+def _parse(name: str, imperfections: frozenset[str] = frozenset()) -> list[dict]:
+    spec = RAW_TABLES[name]
+    body = LEAGUE.payload(spec.source, DAY, as_of=AS_OF, imperfections=imperfections)
+    return [p.row for p in collapse(spec.parse(decode(body), DAY), spec.key_columns)]
+
+
+@pytest.mark.parametrize("name", ["nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play"])
+def test_mixed_game_ids_parse_to_the_clean_rows(name):
+    assert _parse(name, frozenset({MIXED_GAME_ID})) == _parse(name)
+
+
+@pytest.mark.parametrize("name", sorted(RAW_TABLES))
+def test_duplicate_rows_parse_to_the_clean_rows(name):
+    assert _parse(name, frozenset({DUPLICATE_ROWS})) == _parse(name)
+
+
+@pytest.mark.parametrize("name", sorted(RAW_TABLES))
+def test_parsed_rows_fit_the_declared_table(name):
+    spec = RAW_TABLES[name]
+    declared = {c.name for c in declared_tables()[spec.table].columns}
+    rows = _parse(name)
+    assert rows, f"{name} parsed no rows from a game day's payload"
+    assert set(rows[0]) == declared - {"loaded_at", "source_file_path"}
+    assert all(row["game_id"] == ids.normalise_game_id(row["game_id"]) for row in rows if "game_id" in row)
+
+
+def test_off_day_payloads_parse_to_no_rows():
+    off_day = dt.date(2024, 12, 24)
+    for name, spec in RAW_TABLES.items():
+        body = LEAGUE.payload(spec.source, off_day, as_of=dt.datetime(2024, 12, 25, 10, tzinfo=ET))
+        rows = spec.parse(decode(body), off_day)
+        assert (len(rows) > 0) == (name == "espn_team_rosters"), name
+
+
+def test_a_payload_stored_for_another_date_is_refused():
+    body = LEAGUE.payload("nbac_gamebook", DAY, as_of=AS_OF)
+    with pytest.raises(Invalid) as caught:
+        RAW_TABLES["nbac_gamebook_player_stats"].parse(decode(body), DAY + dt.timedelta(days=1))
+    assert caught.value.path == "gameDate" and caught.value.value == "2025-01-15"
+
+
+def test_a_row_of_another_game_is_refused():
+    document = json.loads(LEAGUE.payload("nbac_gamebook", DAY, as_of=AS_OF))
+    document["games"][0]["players"][2]["gameId"] = document["games"][1]["gameId"]
+    with pytest.raises(Invalid) as caught:
+        RAW_TABLES["nbac_gamebook_player_stats"].parse(Node(document), DAY)
+    assert caught.value.path == "games[0].players[2].gameId" and "another game" in caught.value.reason
+
+
+# --------------------------------------------------------------------------- the MERGE statement
+
+
+def test_merge_statement_shape_and_translation():
+    schema = declared_tables()["nba_raw.nbac_team_boxscore"]
+    columns = [c.name for c in schema.columns if c.name != "loaded_at"]
+    keys = ("game_id", "team_abbr")
+    content = [c for c in columns if c not in keys and c != "source_file_path"]
+    sql = _merge_sql(schema, columns, keys, content, "game_date")
+    assert "USING (SELECT r.game_id, r.game_date, r.team_abbr" in sql and "FROM UNNEST(@rows) AS r) AS S" in sql
+    assert "T.points IS DISTINCT FROM S.points" in sql
+    assert "T.source_file_path IS DISTINCT FROM" not in sql and "T.loaded_at IS DISTINCT FROM" not in sql
+    assert "loaded_at = @loaded_at" in sql and sql.count("MERGE") == 1
+    text, params = to_duckdb(sql)
+    assert params == {"rows", "loaded_at", "partitions"} and "UNNEST($rows)" in text
+    struct = _struct_array_type(schema, columns)
+    assert (
+        struct.startswith("ARRAY<STRUCT<game_id STRING, game_date DATE, team_abbr STRING") and "loaded_at" not in struct
+    )
