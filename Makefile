@@ -33,10 +33,19 @@ $(AIRFLOW_HOME)/airflow.db: $(BIN)/.synced
 	$(BIN)/airflow db migrate >/dev/null
 	$(BIN)/airflow pools set nba_state_writes 4 "bounds concurrent breaker and run-log writes" >/dev/null
 
+HISTORY_DAYS := 30
+day_offset = $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(DATE)') + d.timedelta(days=$(1)))")
+
 # The daily pipeline for one date of the simulated 2024-25 season, then a summary of what it did.
+# The first run backfills the 30 days before it (the history the features need); later runs skip
+# the dates already complete.
 run: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
 	@$(BIN)/nba-pipeline migrate
 	@mkdir -p $(LOCAL)/logs
+	@echo "backfilling history $(call day_offset,-$(HISTORY_DAYS)) .. $(call day_offset,-1) (log: $(LOCAL)/logs/backfill-$(DATE).log)"
+	@$(BIN)/airflow dags test nba_backfill $(call day_offset,-1) \
+		-c '{"start_date": "$(call day_offset,-$(HISTORY_DAYS))", "end_date": "$(call day_offset,-1)"}' \
+		> $(LOCAL)/logs/backfill-$(DATE).log 2>&1 || { tail -40 $(LOCAL)/logs/backfill-$(DATE).log; exit 1; }
 	@since=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
 	echo "running nba_daily_pipeline for $(DATE) (log: $(LOCAL)/logs/run-$(DATE).log)"; \
 	$(BIN)/airflow dags test nba_daily_pipeline $(DATE) -c '{"game_date": "$(DATE)"}' \
