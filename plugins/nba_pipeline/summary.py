@@ -11,6 +11,7 @@ from nba_pipeline.guards.run_log import RUN_TABLES
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.model import Phase
 from nba_pipeline.registry.processors import daily_processors
+from nba_pipeline.storage import PayloadStore
 from nba_pipeline.warehouse import Warehouse
 
 _RUN_COLUMNS = {
@@ -38,6 +39,10 @@ def run_rows(warehouse: Warehouse, since: dt.datetime) -> dict[int, list[dict[st
 def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) -> str:
     lines = [f"NBA pipeline run for game date {game_date} (results of {game_date - dt.timedelta(days=1)})", ""]
     rows_by_phase = run_rows(warehouse, since)
+    store = PayloadStore()
+    scrapers = [p for p in daily_processors() if p.phase is Phase.SCRAPERS]
+    stored = [p for p in scrapers if store.latest(p.sources[0], p.target_date(game_date))]
+    lines.append(f"phase 1 scrapers    payloads stored for {len(stored)} of {len(scrapers)} sources")
     writes: dict[str, tuple[int, int]] = {}
     specs = {p.name: p for p in daily_processors()}
     for phase in Phase:
@@ -64,7 +69,7 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
             if spec and row["status"] == "success":
                 for table in spec.writes:
                     writes[table] = (row["inserted"] or 0, row["updated"] or 0)
-    lines += ["", "rows per table (total for the date / inserted / updated in this run)"]
+    lines += ["", f"rows per table (rows dated {game_date - dt.timedelta(days=1)}..{game_date} / inserted / updated in this run)"]
     for table in sorted(writes):
         total = _rows_for_date(warehouse, table, game_date)
         inserted, updated = writes[table]

@@ -7,7 +7,8 @@
 --   UPGC days_rest is the number of days since the player's previous game, so days_rest = 1 means he
 --   played yesterday (a back-to-back, "0 days of rest"); the days of rest are days_rest - 1:
 --     days_rest >= 4 (3+ days off) +30;  days_rest = 3 (2 days off) +15;  days_rest = 2 (1 day off) 0;
---     days_rest = 1 (back-to-back) -20;  days_rest NULL (no previous game) 0
+--     days_rest = 1 (back-to-back) -20;  days_rest NULL (no previous game) 0, or -20 when UPGC's
+--     back_to_back flag is set
 --   minutes in the last 7 days (UPGC): > 245 -20; > 210 -10; < 140 +10; NULL 0
 --   back-to-back penalty: another -15 when the player played yesterday (days_rest = 1; when days_rest
 --     is NULL, UPGC's back_to_back flag decides)

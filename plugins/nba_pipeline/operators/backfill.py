@@ -10,15 +10,17 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 
 class BackfillDateOperator(BaseOperator):
-    """Process one date of a backfill (phases 1 → 2 → 3 → 4, guarded), once.
+    """Bring a backfill up to one date: process, in date order, every date of the range up to and
+    including ``game_date`` that is not complete yet (phases 1 → 2 → 3 → 4, guarded).
 
-    Mapped over the dates of the range with ``map_index_template`` showing the date, one date at a
-    time in date order (later dates read the history earlier ones wrote). A date already complete
-    is skipped, so a resumed or repeated backfill does not redo it; a date whose previous date in
-    the range did not complete fails at once instead of building on a gap.
+    Mapped over the dates of the range (``map_index_template`` shows the date). Whatever order the
+    executor runs the mapped instances in, dates are processed in order and once: an instance whose
+    date an earlier instance already completed is skipped, and a resumed or repeated backfill skips
+    every complete date. A date with a failed processor stops its instance (the next instance tries
+    it again; a processor that keeps failing opens its breaker and is then skipped).
 
     :param game_date: the date (``YYYY-MM-DD``), usually mapped.
-    :param first_date: the range's first date (its previous date is not required).
+    :param first_date: the range's first date.
     """
 
     template_fields = ("game_date", "first_date")
@@ -30,7 +32,7 @@ class BackfillDateOperator(BaseOperator):
         self.first_date = first_date
 
     def execute(self, context: Any) -> dict[str, str]:
-        from nba_pipeline.backfill import completed_dates, record_progress, run_date
+        from nba_pipeline.backfill import completed_dates, dates_between, record_progress, run_date
         from nba_pipeline.registry.processors import CALENDAR, backfill_processors
         from nba_pipeline.warehouse import get_warehouse
 
@@ -38,16 +40,22 @@ class BackfillDateOperator(BaseOperator):
         first = dt.date.fromisoformat(str(self.first_date))
         redo = bool(context["params"].get("redo_completed"))
         with get_warehouse() as warehouse:
-            previous = day - dt.timedelta(days=1)
-            done = completed_dates(warehouse, [previous, day])
-            if day in done and not redo:
+            if redo:
+                pending = [day]
+            else:
+                window = dates_between(first, day)
+                done = completed_dates(warehouse, window)
+                pending = [d for d in window if d not in done]
+            if not pending:
                 raise AirflowSkipException(f"{day} was already backfilled")
-            if day > first and previous not in done:
-                raise AirflowFailException(f"{previous} is not complete, so {day} would build on a gap")
-            outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id=context["run_id"])
-            record_progress(warehouse, outcome, context["run_id"])
-        failed = sorted(name for name, value in outcome.outcome.items() if value == "failed")
-        self.log.info("%s: %s", day, outcome.outcome)
-        if failed:
-            raise RuntimeError(f"{day}: {len(failed)} processor(s) failed: {', '.join(failed)}")
-        return outcome.outcome
+            outcomes: dict[str, str] = {}
+            for date in pending:
+                outcome = run_date(warehouse, backfill_processors(), CALENDAR, date, dag_run_id=context["run_id"])
+                record_progress(warehouse, outcome, context["run_id"])
+                failed = sorted(name for name, value in outcome.outcome.items() if value == "failed")
+                self.log.info("%s: %d run, %d skipped, %d failed", date, outcome.count("success"),
+                              outcome.count("skipped"), len(failed))
+                if failed:
+                    raise AirflowFailException(f"{date}: {len(failed)} processor(s) failed: {', '.join(failed)}")
+                outcomes[date.isoformat()] = "complete"
+        return outcomes
