@@ -1,0 +1,192 @@
+"""The daily DAG under ``dag.test()`` on the simulated 2024-25 season, on the embedded warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.airflow_runs import load_dag, run_dag, task_states
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+GAME_DAY = dt.date(2025, 1, 15)
+ALL_STAR_BREAK = dt.date(2025, 2, 16)
+JULY = dt.date(2025, 7, 15)
+RUN_TABLES = ("nba_processing.processor_runs", "nba_processing.analytics_processor_runs",
+              "nba_processing.precompute_processor_runs")
+LOG_TABLES = {*RUN_TABLES, "nba_orchestration.schema_migrations", "nba_orchestration.circuit_breaker_state",
+              "nba_orchestration.backfill_progress", "nba_predictions.prediction_worker_runs"}
+
+
+def _use(folder: Path) -> None:
+    """Point the settings (read at task run time) at a warehouse and payload folder."""
+    from nba_pipeline.settings import get_settings
+
+    os.environ["NBA_DATA_DIR"] = str(folder)
+    os.environ["NBA_DUCKDB_PATH"] = str(folder / "warehouse.duckdb")
+    os.environ["NBA_PAYLOAD_ROOT"] = str(folder / "payloads")
+    get_settings.cache_clear()
+
+
+def _backfill(first: dt.date, last: dt.date) -> None:
+    from nba_pipeline.backfill import dates_between, record_progress, run_date
+    from nba_pipeline.registry.processors import CALENDAR, backfill_processors
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        apply_migrations(warehouse)
+        for day in dates_between(first, last):
+            outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id="test_backfill")
+            record_progress(warehouse, outcome, "test_backfill")
+            assert outcome.count("failed") == 0, outcome.outcome
+
+
+def _query(sql: str, params: dict | None = None) -> list[dict]:
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        return warehouse.query(sql, params or {})
+
+
+def _data_snapshot() -> dict[str, list[tuple]]:
+    """Every data table's rows (minus load timestamps and file locations), sorted."""
+    from nba_pipeline.schema.declared import declared_tables
+
+    snapshot = {}
+    for name, table in declared_tables().items():
+        if name in LOG_TABLES:
+            continue
+        columns = [c.name for c in table.columns if c.name not in {"loaded_at", "source_file_path"}]
+        rows = _query(f"SELECT {', '.join(columns)} FROM {name}")
+        snapshot[name] = sorted(tuple(str(row[c]) for c in columns) for row in rows)
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def pipeline(airflow_db, tmp_path_factory) -> Iterator[object]:
+    saved = {k: os.environ.get(k) for k in ("NBA_DATA_DIR", "NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT",
+                                            "NBA_DEPENDENCY_POKE_SECONDS", "NBA_DEPENDENCY_TIMEOUT_SECONDS")}
+    os.environ["NBA_DEPENDENCY_POKE_SECONDS"] = "1"
+    os.environ["NBA_DEPENDENCY_TIMEOUT_SECONDS"] = "2"
+    _use(tmp_path_factory.mktemp("season"))
+    _backfill(GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1))
+    yield load_dag(PROJECT_ROOT / "dags", "nba_daily_pipeline")
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    from nba_pipeline.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def _final_rows(table: str, since: dt.datetime) -> dict[str, dict]:
+    column = "processed_at" if table.endswith(".processor_runs") else "created_at"
+    rows = _query(f"SELECT * FROM {table} WHERE {column} >= @since", {"since": since})
+    return {row["processor_name"]: row for row in rows}
+
+
+def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
+    since = dt.datetime.now(dt.UTC)
+    dag_run = run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    states = task_states(dag_run)
+    assert dag_run.state == "success", {t: s for t, s in states.items() if s != "success"}
+    runs = {t: s for t, s in states.items() if t.endswith(".run")}
+    assert set(runs.values()) == {"success"}, runs
+    raw = _final_rows("nba_processing.processor_runs", since)
+    assert len(raw) == 10 and {r["status"] for r in raw.values()} == {"success"}
+    analytics = _final_rows("nba_processing.analytics_processor_runs", since)
+    assert len(analytics) == 5 and all(r["success"] for r in analytics.values())
+    precompute = _final_rows("nba_processing.precompute_processor_runs", since)
+    assert len(precompute) == 5 and all(r["success"] and r["data_completeness_pct"] >= 90 for r in precompute.values())
+
+    yesterday = GAME_DAY - dt.timedelta(days=1)
+    played = _query("SELECT COUNT(*) AS n FROM nba_raw.nbac_gamebook_player_stats "
+                    "WHERE game_date = @d AND player_status = 'active'", {"d": yesterday})[0]["n"]
+    summaries = _query("SELECT COUNT(*) AS n FROM nba_analytics.player_game_summary WHERE game_date = @d",
+                       {"d": yesterday})[0]["n"]
+    assert summaries == played > 100
+    upcoming = _query("SELECT COUNT(*) AS n FROM nba_analytics.upcoming_player_game_context WHERE game_date = @d",
+                      {"d": GAME_DAY})[0]["n"]
+    features = _query("SELECT COUNT(*) AS n, MIN(feature_count) AS k FROM nba_predictions.ml_feature_store_v2 "
+                      "WHERE game_date = @d", {"d": GAME_DAY})[0]
+    assert features == {"n": upcoming, "k": 25} and upcoming > 100
+
+
+def test_rerunning_the_same_day_changes_no_table(pipeline):
+    run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    before = _data_snapshot()
+    loaded = _query("SELECT MAX(loaded_at) AS t FROM nba_predictions.ml_feature_store_v2")[0]["t"]
+    again = run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    assert again.state == "success"
+    assert _data_snapshot() == before
+    assert _query("SELECT MAX(loaded_at) AS t FROM nba_predictions.ml_feature_store_v2")[0]["t"] == loaded
+
+
+@pytest.mark.parametrize(("day", "reason"), [(ALL_STAR_BREAK, "no_games"), (JULY, "offseason")])
+def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
+    since = dt.datetime.now(dt.UTC)
+    dag_run = run_dag(pipeline, day, {"game_date": day.isoformat(), "backfill": True})
+    states = task_states(dag_run)
+    assert dag_run.state == "success"
+    assert states["phase_1_scrapers.scrape_nbac_schedule.run"] == "success", "the calendar itself is loaded"
+    assert states["phase_1_scrapers.scrape_nbac_gamebook.run"] == "skipped"
+    for table, count in zip(RUN_TABLES, (9, 5, 5), strict=True):
+        rows = _final_rows(table, since)
+        skipped = {name: row["skip_reason"] for name, row in rows.items() if name != "nbac_schedule"}
+        assert len(skipped) == count and set(skipped.values()) == {reason}, (table, skipped)
+
+
+def test_missing_team_box_scores_skip_only_their_dependents(pipeline):
+    """The team box score source is down (breaker forced open): the team summaries skip with
+    upstream_incomplete; the player summary and everything else still run; nothing fails."""
+    from nba_pipeline.guards.admin import BreakerAction, apply_action
+    from nba_pipeline.warehouse import get_warehouse
+
+    day = GAME_DAY + dt.timedelta(days=1)
+    with get_warehouse() as warehouse:
+        apply_action(warehouse, BreakerAction.OPEN, "nbac_team_boxscore", reason="source down")
+    since = dt.datetime.now(dt.UTC)
+    try:
+        dag_run = run_dag(pipeline, day, {"game_date": day.isoformat()})
+    finally:
+        with get_warehouse() as warehouse:
+            apply_action(warehouse, BreakerAction.RESET, "nbac_team_boxscore")
+    states = task_states(dag_run)
+    assert dag_run.state == "success"
+    assert "failed" not in states.values()
+    assert _final_rows("nba_processing.processor_runs", since)["nbac_team_boxscore"]["skip_reason"] == "circuit_open"
+    analytics = {k: (v["success"], v["skip_reason"]) for k, v in _final_rows(
+        "nba_processing.analytics_processor_runs", since).items()}
+    assert analytics["team_offense_game_summary"] == (None, "upstream_incomplete")
+    assert analytics["team_defense_game_summary"] == (None, "upstream_incomplete")
+    for independent in ("player_game_summary", "upcoming_player_game_context", "upcoming_team_game_context"):
+        assert analytics[independent] == (True, None), independent
+    precompute = _final_rows("nba_processing.precompute_processor_runs", since)
+    assert precompute["ml_feature_store"]["success"], "one missing day of 30 keeps the history above 90 %"
+
+
+def test_a_backfilled_week_equals_seven_daily_runs(pipeline, tmp_path):
+    """Same rows, whether a week is backfilled in one go or run day by day."""
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.warehouse import get_warehouse
+
+    week = [GAME_DAY + dt.timedelta(days=i) for i in range(-6, 1)]
+    _use(tmp_path / "daily")
+    with get_warehouse() as warehouse:
+        apply_migrations(warehouse)
+    for day in week:
+        dag_run = run_dag(pipeline, day, {"game_date": day.isoformat()})
+        assert dag_run.state == "success", day
+    daily = _data_snapshot()
+    _use(tmp_path / "backfill")
+    _backfill(week[0], week[-1])
+    assert _data_snapshot() == daily
+    assert sum(len(rows) for rows in daily.values()) > 5000
