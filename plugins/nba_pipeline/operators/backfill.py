@@ -32,7 +32,7 @@ class BackfillDateOperator(BaseOperator):
         self.first_date = first_date
 
     def execute(self, context: Any) -> dict[str, str]:
-        from nba_pipeline.backfill import completed_dates, dates_between, record_progress, run_date
+        from nba_pipeline.backfill import DateOutcome, completed_dates, dates_between, record_progress, run_date
         from nba_pipeline.registry.processors import CALENDAR, backfill_processors
         from nba_pipeline.warehouse import get_warehouse
 
@@ -50,7 +50,13 @@ class BackfillDateOperator(BaseOperator):
                 raise AirflowSkipException(f"{day} was already backfilled")
             outcomes: dict[str, str] = {}
             for date in pending:
-                outcome = run_date(warehouse, backfill_processors(), CALENDAR, date, dag_run_id=context["run_id"])
+                try:
+                    outcome = run_date(
+                        warehouse, backfill_processors(), CALENDAR, date, dag_run_id=context["run_id"]
+                    )
+                except Exception as error:  # a guard could not decide (e.g. the warehouse failed)
+                    record_progress(warehouse, DateOutcome(date, {"date": f"failed: {error}"}), context["run_id"])
+                    raise AirflowFailException(f"{date}: {type(error).__name__}: {error}") from error
                 record_progress(warehouse, outcome, context["run_id"])
                 failed = sorted(name for name, value in outcome.outcome.items() if value == "failed")
                 self.log.info("%s: %d run, %d skipped, %d failed", date, outcome.count("success"),

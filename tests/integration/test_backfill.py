@@ -1,0 +1,58 @@
+"""The backfill DAG: dates in order, finished dates never redone, resumable after a failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.airflow_runs import load_dag, run_dag, task_states
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+FIRST, LAST = dt.date(2025, 1, 13), dt.date(2025, 1, 15)
+
+
+def _progress(warehouse) -> list[tuple]:
+    rows = warehouse.query("SELECT game_date, status FROM nba_orchestration.backfill_progress ORDER BY completed_at")
+    return [(r["game_date"].isoformat(), r["status"]) for r in rows]
+
+
+def test_backfill_resumes_without_redoing_finished_dates(airflow_db, migrated_warehouse, settings_env):
+    from nba_pipeline.backfill import record_progress, run_date
+    from nba_pipeline.registry.processors import CALENDAR, backfill_processors
+    from nba_pipeline.schema.declared import declared_tables
+
+    settings_env.setenv("NBA_DEPENDENCY_TIMEOUT_SECONDS", "1")
+    record_progress(
+        migrated_warehouse,
+        run_date(migrated_warehouse, backfill_processors(), CALENDAR, FIRST, dag_run_id="earlier"),
+        "earlier",
+    )
+    migrated_warehouse.execute("DROP TABLE nba_raw.nbac_team_boxscore")  # the source table is gone: a failure
+    migrated_warehouse.close()
+    dag = load_dag(PROJECT_ROOT / "dags", "nba_backfill")
+    conf = {"start_date": FIRST.isoformat(), "end_date": LAST.isoformat()}
+
+    failed = run_dag(dag, LAST, conf)
+    assert failed.state == "failed"
+    labels = {ti.map_index: (ti.rendered_map_index, ti.state) for ti in failed.get_task_instances()
+              if ti.task_id == "backfill_date"}
+    assert labels[0] == ("2025-01-13", "skipped"), "the finished date was not redone"
+    assert {state for _, state in labels.values()} >= {"failed"}
+    progress = _progress(migrated_warehouse)
+    assert progress[0] == ("2025-01-13", "complete") and ("2025-01-14", "failed") in progress
+    assert ("2025-01-14", "complete") not in progress
+
+    migrated_warehouse.execute(declared_tables()["nba_raw.nbac_team_boxscore"].ddl)  # the source is back
+    migrated_warehouse.close()
+    resumed = run_dag(dag, LAST + dt.timedelta(days=1), conf)
+    assert resumed.state == "success", task_states(resumed)
+    progress = _progress(migrated_warehouse)
+    assert progress.count(("2025-01-13", "complete")) == 1
+    assert progress.count(("2025-01-14", "complete")) == 1 and progress.count(("2025-01-15", "complete")) == 1
+    rows = migrated_warehouse.query(
+        "SELECT COUNT(*) AS n FROM nba_analytics.team_offense_game_summary WHERE game_date = @d",
+        {"d": dt.date(2025, 1, 14)},
+    )
+    assert rows[0]["n"] > 0, "the resumed date processed the team box scores it had failed on"
