@@ -24,7 +24,7 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.dag_builder import build_pipeline
-from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, one_of
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.processors import CALENDAR, daily_processors
@@ -45,12 +45,14 @@ with DAG(
     params={
         "game_date": Param(None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"),
         "backfill": Param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
+        # names are checked with a pattern rather than an enum: every task copies the DAG's Params,
+        # and one string is far cheaper to copy than a list of 51 names
         "force_processors": Param(
-            [], type="array", items={"type": "string", "enum": [p.name for p in PROCESSORS]},
+            [], type="array", items={"type": "string", "pattern": one_of(p.name for p in PROCESSORS)},
             description="run these even if a smart skip or the dependency check says otherwise",
         ),
         "ignore_breakers": Param(
-            [], type="array", items={"type": "string", "enum": list(breaker_settings())},
+            [], type="array", items={"type": "string", "pattern": one_of(breaker_settings())},
             description="bypass these circuit breakers (outcomes are still recorded)",
         ),
         "sources": Param(

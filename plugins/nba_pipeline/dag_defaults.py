@@ -4,6 +4,8 @@ a timezone-aware start date in America/New_York, tags."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import pendulum
@@ -27,3 +29,8 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     }
     args.update(overrides)
     return args
+
+
+def one_of(names: Iterable[str]) -> str:
+    """A JSON-schema pattern matching exactly one of ``names`` (for Param validation)."""
+    return "^(" + "|".join(re.escape(n) for n in sorted(names)) + ")$"

@@ -71,3 +71,23 @@ def test_dag_files_are_thin_and_parse_fast(dagbag):
         assert not bag.import_errors
         print(f"{path.name}: {elapsed * 1000:.0f} ms warm")
         assert elapsed < 2.0, f"{path.name} took {elapsed:.2f}s to parse"
+
+
+def test_daily_params_accept_registry_names_and_refuse_others(dagbag):
+    import copy
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    params = copy.deepcopy(dagbag.dags["nba_daily_pipeline"].params)
+    params["force_processors"] = ["player_game_summary", "scrape_nbac_gamebook"]
+    params["ignore_breakers"] = ["xgboost_v1"]
+    params["game_date"] = "2025-01-15"
+    for key, bad in (("force_processors", ["player_game"]), ("ignore_breakers", ["xgboost"]),
+                     ("game_date", "15/01/2025"), ("backfill", "yes")):
+        with pytest.raises(ParamValidationError):
+            params[key] = bad
+
+
+def test_feature_store_asset_is_produced_by_the_daily_dag(dagbag):
+    run = dagbag.dags["nba_daily_pipeline"].get_task("phase_4_precompute.ml_feature_store.run")
+    assert [outlet.name for outlet in run.outlets] == ["nba_feature_store"]
