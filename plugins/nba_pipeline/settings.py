@@ -13,7 +13,9 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent.parent
-SQL_ROOT = PROJECT_ROOT / "include" / "sql"
+#: GoogleSQL files; ``NBA_SQL_ROOT`` overrides it where ``include/`` is not beside ``plugins/``
+#: (Cloud Composer syncs only dags/, plugins/ and data/: e.g. ``/home/airflow/gcs/data/sql``)
+SQL_ROOT = Path(os.environ.get("NBA_SQL_ROOT", PROJECT_ROOT / "include" / "sql"))
 SCHEMAS_DIR = SQL_ROOT / "schemas"
 MIGRATIONS_DIR = SQL_ROOT / "migrations"
 
@@ -50,6 +52,9 @@ class Settings:
     :param simulation_seed: the seed of the simulated league.
     :param simulation_imperfections: faults the simulated league injects (``docs/payloads.md`` §3),
         from a comma-separated list; empty by default.
+    :param model_root: where trained models are versioned (a local path or a ``gs://`` URL);
+        ``NBA_MODEL_ROOT``, default ``<data dir>/models``.
+    :param prediction_batch_size: players per phase 5 batch (``NBA_PREDICTION_BATCH_SIZE``, default 45).
     """
 
     warehouse_backend: str
@@ -66,6 +71,8 @@ class Settings:
     source_mode: str = "simulated"
     simulation_seed: int = 2024
     simulation_imperfections: frozenset[str] = frozenset()
+    model_root: str = str(PROJECT_ROOT / ".local" / "models")
+    prediction_batch_size: int = 45
 
 
 def _flag(value: str) -> bool:
@@ -94,4 +101,6 @@ def get_settings() -> Settings:
         simulation_imperfections=frozenset(
             name.strip() for name in env.get("NBA_SIMULATION_IMPERFECTIONS", "").split(",") if name.strip()
         ),
+        model_root=env.get("NBA_MODEL_ROOT", str(data_dir / "models")),
+        prediction_batch_size=int(env.get("NBA_PREDICTION_BATCH_SIZE", "45")),
     )
