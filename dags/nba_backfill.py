@@ -15,6 +15,7 @@ import datetime as dt
 
 from airflow.sdk import DAG, Param, task
 
+from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag_defaults import START_DATE, default_args
 from nba_pipeline.operators.backfill import BackfillDateOperator
 
@@ -26,6 +27,7 @@ with DAG(
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    on_failure_callback=on_dag_run_failure,
     tags=["nba", "backfill"],
     default_args=default_args(retries=0),  # a failed date stops the backfill; fix it and start again
     params={

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Param
 
+from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag_defaults import START_DATE, default_args
 from nba_pipeline.guards.admin import BreakerAction
 from nba_pipeline.operators.breaker_admin import ManageBreakerOperator
@@ -22,6 +23,7 @@ with DAG(
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    on_failure_callback=on_dag_run_failure,
     tags=["nba", "admin", "circuit-breaker"],
     default_args=default_args(retries=0),
     params={

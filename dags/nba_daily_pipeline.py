@@ -24,6 +24,7 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, one_of
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
@@ -39,6 +40,7 @@ with DAG(
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    on_failure_callback=on_dag_run_failure,
     dagrun_timeout=dt.timedelta(hours=3),
     tags=["nba", "daily"],
     default_args=default_args(),

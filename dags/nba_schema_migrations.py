@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import DAG
 
+from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag_defaults import START_DATE, default_args
 from nba_pipeline.operators.schema import ApplyMigrationsOperator, VerifySchemaOperator
 
@@ -15,6 +16,7 @@ with DAG(
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    on_failure_callback=on_dag_run_failure,
     tags=["nba", "schema"],
     default_args=default_args(retries=0),
 ):

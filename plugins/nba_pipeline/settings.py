@@ -47,6 +47,7 @@ class Settings:
     :param dependency_poke_seconds: how often a dependency sensor re-checks its upstreams.
     :param dependency_timeout_seconds: how long it waits before skipping with a reason.
     :param dependency_threshold_pct: the completeness every critical dependency must reach.
+    :param slack_conn_id: the Airflow connection alerts go to when it exists (else the log).
     :param source_mode: where the scrapers fetch from: ``simulated`` (the seeded simulated league,
         default) or ``http`` (the real APIs, through Airflow connections).
     :param simulation_seed: the seed of the simulated league.
@@ -68,6 +69,7 @@ class Settings:
     dependency_poke_seconds: float
     dependency_timeout_seconds: float
     dependency_threshold_pct: float
+    slack_conn_id: str
     source_mode: str = "simulated"
     simulation_seed: int = 2024
     simulation_imperfections: frozenset[str] = frozenset()
@@ -96,6 +98,7 @@ def get_settings() -> Settings:
         dependency_poke_seconds=float(env.get("NBA_DEPENDENCY_POKE_SECONDS", "300")),
         dependency_timeout_seconds=float(env.get("NBA_DEPENDENCY_TIMEOUT_SECONDS", "3600")),
         dependency_threshold_pct=float(env.get("NBA_DEPENDENCY_THRESHOLD_PCT", "90")),
+        slack_conn_id=env.get("NBA_SLACK_CONN_ID", "").strip() or "nba_slack",
         source_mode=env.get("NBA_SOURCE_MODE", "simulated").strip().lower(),
         simulation_seed=int(env.get("NBA_SIMULATION_SEED", "2024")),
         simulation_imperfections=frozenset(

@@ -91,3 +91,11 @@ def test_daily_params_accept_registry_names_and_refuse_others(dagbag):
 def test_feature_store_asset_is_produced_by_the_daily_dag(dagbag):
     run = dagbag.dags["nba_daily_pipeline"].get_task("phase_4_precompute.ml_feature_store.run")
     assert [outlet.name for outlet in run.outlets] == ["nba_feature_store"]
+
+
+def test_every_dag_alerts_when_a_run_fails(dagbag):
+    from nba_pipeline.alerts import on_dag_run_failure
+
+    for dag_id, dag in dagbag.dags.items():
+        callbacks = dag.on_failure_callback if isinstance(dag.on_failure_callback, list) else [dag.on_failure_callback]
+        assert on_dag_run_failure in callbacks, dag_id

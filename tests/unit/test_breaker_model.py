@@ -401,3 +401,13 @@ def test_abandoned_trial_frees_its_slot_after_an_hour():
     admission, renewed = admit(b, START + dt.timedelta(seconds=60 + 3600))
     assert admission is Admission.TRIAL
     assert (renewed.half_open_calls, renewed.half_opened_at) == (1, START + dt.timedelta(seconds=3660))
+
+
+def test_the_opening_failure_is_recognisable_exactly_once():
+    """The alert fires when a failure opens the breaker (opened_at == updated_at), not on later ones."""
+    b = Breaker("p", BreakerSettings(threshold=2, timeout_seconds=60))
+    openings = []
+    for i in range(5):
+        b = on_failure(b, START + dt.timedelta(seconds=i), "HTTPError", "503")
+        openings.append(b.state is State.OPEN and b.opened_at == b.updated_at)
+    assert openings == [False, True, False, False, False]

@@ -440,6 +440,10 @@ class RunProcessorOperator(BaseOperator):
         except Exception as log_error:  # never hide the processor's own error behind a logging one
             self.log.error("could not record the failure of %s: %s", self.processor.name, log_error)
             return
+        if breaker.state is State.OPEN and breaker.opened_at == breaker.updated_at:  # this failure opened it
+            from nba_pipeline.alerts import breaker_opened
+
+            breaker_opened(self.processor.name, breaker, dag_id=self.dag_id, run_id=self._attempt["context"]["run_id"])
         if breaker.state is State.OPEN and self.processor.name not in options.ignore_breakers:
             raise AirflowFailException(
                 f"{self.processor.name} failed ({type(error).__name__}: {error}); its breaker is now OPEN "

@@ -1,0 +1,332 @@
+"""Read-only operations pages: circuit breakers, today's skips, recent run rows.
+
+Each page has an HTML view and a JSON twin (``/breakers`` and ``/breakers.json``, ``/skips`` and
+``/skips.json``, ``/runs`` and ``/runs.json``). The app is mounted by the Airflow API server under
+``/nba`` (see ``plugins/nba_pipeline_plugin.py``); a mounted app gets no authentication from Airflow,
+so every route here depends on Airflow's own API security: ``requires_access_view(AccessView.WEBSITE)``,
+which resolves the caller with ``get_user`` (the JWT of the ``Authorization: Bearer`` header or of the
+``_token`` cookie the Airflow UI sets) and then asks the auth manager whether that user may see the
+website. An anonymous request is refused before the warehouse is touched.
+
+The warehouse is opened per request through :func:`get_warehouse` and closed afterwards. HTML is
+rendered by Jinja2 with autoescaping, so stored error messages cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+from airflow.api_fastapi.core_api.security import requires_access_view
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from nba_pipeline.guards.admin import list_breakers
+from nba_pipeline.guards.breaker import Breaker, State
+from nba_pipeline.guards.run_log import run_table
+from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
+from nba_pipeline.warehouse import Warehouse, WarehouseError, activity, get_warehouse
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+LOCAL_TZ = ZoneInfo(LOCAL_TIMEZONE)
+#: run rows shown per phase on the runs page
+RECENT_RUNS_PER_PHASE = 50
+#: a page waits at most this long for another process's DuckDB lock (tasks wait longer)
+UI_LOCK_WAIT_SECONDS = 10.0
+#: reading a page needs the same permission as seeing the Airflow UI at all
+authorize = requires_access_view(AccessView.WEBSITE)
+
+_HTML_HEADERS = {
+    # no script at all; inline CSS only; may be framed by the Airflow UI (same origin) only
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+_STATE_ORDER = {State.OPEN: 0, State.HALF_OPEN: 1, State.CLOSED: 2}
+
+
+# --------------------------------------------------------------------------- what the pages show
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """How one phase's run table answers the pages' questions (SQL fragments from constants only).
+
+    :param phase: the pipeline phase.
+    :param label: how the page names the phase.
+    :param table: ``dataset.table``.
+    :param written_at: the column stamped when the row was written.
+    :param subject: what a row is about (a processor, or a player in phase 5).
+    :param run_id: the row's id column.
+    :param status: an expression giving success / failed / skipped.
+    :param skipped: a predicate true for skip rows.
+    :param detail: an expression giving the error or skip detail.
+    :param duration: the run's duration in seconds.
+    """
+
+    phase: int
+    label: str
+    table: str
+    written_at: str
+    subject: str
+    run_id: str
+    status: str
+    skipped: str
+    detail: str
+    duration: str
+
+
+_OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
+
+RUN_TABLES: tuple[RunTable, ...] = (
+    RunTable(
+        phase=2, label="raw processors", table=str(run_table(2)), written_at="processed_at",
+        subject="processor_name", run_id="run_id", status="status", skipped="status = 'skipped'",
+        detail="error_message", duration="total_runtime_seconds",
+    ),
+    RunTable(
+        phase=3, label="analytics", table=str(run_table(3)), written_at="created_at",
+        subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
+        detail="errors_json", duration="duration_seconds",
+    ),
+    RunTable(
+        phase=4, label="precompute", table=str(run_table(4)), written_at="created_at",
+        subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
+        detail="errors_json", duration="duration_seconds",
+    ),
+    # one row per player; success is NOT NULL there, so a skip is a row with a skip_reason
+    RunTable(
+        phase=5, label="predictions (one row per player)", table="nba_predictions.prediction_worker_runs",
+        written_at="created_at", subject="player_lookup", run_id="request_id",
+        status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
+        skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
+    ),
+)
+
+
+def breaker_view(breaker: Breaker) -> dict[str, Any]:
+    """One breaker as the page shows it; failures newest first."""
+    return {
+        "key": breaker.key,
+        "state": str(breaker.state),
+        "failure_count": breaker.failure_count,
+        "threshold": breaker.settings.threshold,
+        "timeout_seconds": breaker.settings.timeout_seconds,
+        "opened_at": breaker.opened_at,
+        "retry_at": breaker.retry_at(),
+        "last_failure": breaker.last_failure,
+        "last_success": breaker.last_success,
+        "last_error_type": breaker.last_error_type,
+        "last_error_message": breaker.last_error_message,
+        "failures": [
+            {"failed_at": e.failed_at, "error_type": e.error_type, "error_message": e.error_message}
+            for e in reversed(breaker.failure_history)
+        ],
+    }
+
+
+def breakers_report(warehouse: Warehouse) -> dict[str, Any]:
+    """Every registry breaker, not-closed ones first (registry order within a state)."""
+    with activity("ui"):
+        breakers = sorted(list_breakers(warehouse), key=lambda b: _STATE_ORDER[b.state])
+    counts = {str(state): sum(b.state is state for b in breakers) for state in State}
+    return {"counts": counts, "breakers": [breaker_view(b) for b in breakers]}
+
+
+def local_day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC bounds of a calendar day in the pipeline's time zone (23 or 25 hours at DST changes)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(LOCAL_TZ).date()
+
+
+def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
+    """Skip rows written on ``day`` (America/New_York), grouped by phase and skip reason."""
+    start, end = local_day_window(day)
+    phases = []
+    with activity("ui"):
+        for spec in RUN_TABLES:
+            rows = warehouse.query(
+                f"SELECT skip_reason, {spec.subject} AS subject, COUNT(*) AS n FROM {spec.table} "
+                f"WHERE {spec.written_at} >= @start AND {spec.written_at} < @end AND {spec.skipped} "
+                f"GROUP BY skip_reason, {spec.subject}",
+                {"start": start, "end": end},
+            )
+            by_reason: dict[str, dict[str, int]] = defaultdict(dict)
+            for row in rows:
+                by_reason[row["skip_reason"] or "(none)"][row["subject"]] = int(row["n"])
+            reasons = [
+                {"reason": reason, "count": sum(subjects.values()), "subjects": sorted(subjects)}
+                for reason, subjects in by_reason.items()
+            ]
+            reasons.sort(key=lambda r: (-r["count"], r["reason"]))
+            phases.append(
+                {
+                    "phase": spec.phase,
+                    "label": spec.label,
+                    "table": spec.table,
+                    "total": sum(r["count"] for r in reasons),
+                    "reasons": reasons,
+                }
+            )
+    return {
+        "day": day,
+        "timezone": LOCAL_TIMEZONE,
+        "window_utc": {"start": start, "end": end},
+        "total": sum(p["total"] for p in phases),
+        "phases": phases,
+    }
+
+
+def runs_report(warehouse: Warehouse, limit: int = RECENT_RUNS_PER_PHASE) -> dict[str, Any]:
+    """The newest ``limit`` run rows of each phase, newest first."""
+    phases = []
+    with activity("ui"):
+        for spec in RUN_TABLES:
+            rows = warehouse.query(
+                f"SELECT {spec.subject} AS subject, {spec.run_id} AS run_id, {spec.status} AS status, "
+                f"skip_reason, {spec.detail} AS detail, {spec.duration} AS duration_seconds, "
+                f"{spec.written_at} AS written_at "
+                f"FROM {spec.table} ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit",
+                {"limit": limit},
+            )
+            for row in rows:
+                row["detail"] = _detail(row["detail"])
+            phases.append({"phase": spec.phase, "label": spec.label, "table": spec.table, "rows": rows})
+    return {"limit": limit, "phases": phases}
+
+
+def _detail(value: Any) -> str | None:
+    """A readable error or skip detail; phases 3–4 store ``[{"type": ..., "message": ...}]`` as JSON text."""
+    if value is None:
+        return None
+    text = str(value)
+    if text.startswith("["):
+        try:
+            errors = json.loads(text)
+            return "; ".join(
+                f"{e['type']}: {e['message']}" if e.get("type") else str(e.get("message")) for e in errors
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return text
+    return text
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def format_time(value: dt.datetime | dt.date | None) -> str:
+    """A timestamp in the pipeline's time zone (naive values are UTC, as the warehouse stores them)."""
+    if value is None:
+        return "–"
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,  # every value is escaped, whatever the template's extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = format_time
+    return env
+
+
+_TEMPLATES = _environment()
+
+
+_PAGES = (("breakers_page", "Circuit breakers"), ("skips_page", "Skips"), ("runs_page", "Recent runs"))
+
+
+def render(request: Request, page: str, template: str, **values: Any) -> HTMLResponse:
+    """An HTML page with the navigation between the three pages (links keep the mount prefix)."""
+    nav = [{"label": label, "href": request.url_for(name).path, "active": name == page} for name, label in _PAGES]
+    body = _TEMPLATES.get_template(template).render(
+        nav=nav, generated_at=dt.datetime.now(dt.UTC), timezone=LOCAL_TIMEZONE, **values
+    )
+    return HTMLResponse(body, headers=_HTML_HEADERS)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def open_warehouse() -> Iterator[Warehouse]:
+    """The configured warehouse for one request, closed afterwards (a page waits briefly for a lock)."""
+    settings = get_settings()
+    wait = min(settings.duckdb_lock_wait_seconds, UI_LOCK_WAIT_SECONDS)
+    warehouse = get_warehouse(dataclasses.replace(settings, duckdb_lock_wait_seconds=wait))
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
+
+
+WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]
+DayQuery = Annotated[dt.date | None, Query(description="calendar day in America/New_York; default today")]
+
+
+def _warehouse_unavailable(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse(f"warehouse unavailable: {exc}", status_code=503, headers=_HTML_HEADERS)
+
+
+def create_app() -> FastAPI:
+    """The operations app. Every route depends on :data:`authorize` (Airflow's API security)."""
+    app = FastAPI(
+        title="NBA pipeline operations",
+        docs_url=None,  # no unauthenticated documentation routes
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(authorize)],
+    )
+    app.add_exception_handler(WarehouseError, _warehouse_unavailable)
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> RedirectResponse:
+        return RedirectResponse(request.url_for("breakers_page").path, status_code=307)
+
+    @app.get("/breakers", response_class=HTMLResponse, name="breakers_page")
+    def breakers_page(request: Request, warehouse: WarehouseDep) -> HTMLResponse:
+        return render(request, "breakers_page", "breakers.html", report=breakers_report(warehouse))
+
+    @app.get("/breakers.json", name="breakers_json")
+    def breakers_json(warehouse: WarehouseDep) -> dict[str, Any]:
+        return breakers_report(warehouse)
+
+    @app.get("/skips", response_class=HTMLResponse, name="skips_page")
+    def skips_page(request: Request, warehouse: WarehouseDep, day: DayQuery = None) -> HTMLResponse:
+        return render(request, "skips_page", "skips.html", report=skips_report(warehouse, day or local_today()))
+
+    @app.get("/skips.json", name="skips_json")
+    def skips_json(warehouse: WarehouseDep, day: DayQuery = None) -> dict[str, Any]:
+        return skips_report(warehouse, day or local_today())
+
+    @app.get("/runs", response_class=HTMLResponse, name="runs_page")
+    def runs_page(request: Request, warehouse: WarehouseDep) -> HTMLResponse:
+        return render(request, "runs_page", "runs.html", report=runs_report(warehouse))
+
+    @app.get("/runs.json", name="runs_json")
+    def runs_json(warehouse: WarehouseDep) -> dict[str, Any]:
+        return runs_report(warehouse)
+
+    return app

@@ -1,0 +1,385 @@
+"""The operations plugin: pages and their JSON twins on a DuckDB warehouse, escaping, authentication,
+the AirflowPlugin class, and the app mounted by Airflow's own API server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from nba_pipeline.guards.breaker import BreakerStore
+from nba_pipeline.guards.run_log import RunRecord, write_run_records
+from nba_pipeline.registry.catalog import breaker_settings, settings_for
+from nba_pipeline.ui import app as ui
+from tests.conftest import PROJECT_ROOT
+
+T0 = dt.datetime(2025, 1, 15, 18, 0, tzinfo=dt.UTC)
+XSS = "<script>alert(1)</script>"
+ROUTES = ("/", "/breakers", "/breakers.json", "/skips", "/skips.json", "/runs", "/runs.json")
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _run(processor: str, phase: int, status: str, run_id: str, **extra) -> RunRecord:
+    now = dt.datetime.now(dt.UTC)
+    return RunRecord(
+        processor=processor, phase=phase, run_id=run_id, status=status, started_at=now,
+        completed_at=now + dt.timedelta(seconds=1.5), game_date=dt.date(2025, 1, 15), **extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def ops_template(tmp_path_factory) -> Path:
+    """A warehouse file built once per module: breakers in all three states with history, and run
+    rows of every phase (today and three days ago)."""
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+    path = tmp_path_factory.mktemp("ops") / "warehouse.duckdb"
+    with DuckDBWarehouse(path, lock_wait_seconds=5) as warehouse:
+        apply_migrations(warehouse)
+        _fill(warehouse)
+    return path
+
+
+@pytest.fixture
+def ops_warehouse(ops_template: Path, tmp_path: Path, settings_env: pytest.MonkeyPatch) -> Path:
+    """A copy of the template, configured as the warehouse the app opens."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(ops_template, path)
+    settings_env.setenv("NBA_DUCKDB_PATH", str(path))
+    settings_env.setenv("NBA_DATA_DIR", str(tmp_path))
+    return path
+
+
+def _fill(migrated_warehouse) -> None:
+    clock = Clock(T0)
+    store = BreakerStore(migrated_warehouse, clock=clock)
+    schedule = settings_for("nbac_schedule")
+    for i in range(12):  # opens at the 5th failure (T0 + 4 min); keeps counting while open
+        clock.now = T0 + dt.timedelta(minutes=i)
+        store.record_failure("nbac_schedule", schedule, "HTTPError", f"503 from schedule #{i}")
+    clock.now = T0 + dt.timedelta(minutes=12)
+    store.record_failure("nbac_schedule", schedule, "ValueError", XSS)
+    for _ in range(2):
+        store.record_failure("odds_api_game_lines", settings_for("odds_api_game_lines"), "TimeoutError", "slow")
+    model = settings_for("xgboost_v1")
+    for _ in range(3):
+        store.record_failure("xgboost_v1", model, "FileNotFoundError", "model file missing")
+    clock.now = T0 + dt.timedelta(hours=2)
+    store.request("xgboost_v1", model)  # past its timeout: admitted as a trial, HALF_OPEN
+
+    older = [_run("espn_team_rosters", 2, "success", "r2-old-success", rows_inserted=30)]
+    newer = [
+        _run("nbac_schedule", 2, "skipped", "r2-skip-a", skip_reason="no_games"),
+        _run("bdl_player_boxscores", 2, "skipped", "r2-skip-b", skip_reason="no_games"),
+        _run("nbac_injury_report", 2, "skipped", "r2-skip-c", skip_reason="circuit_open",
+             error_message=f"breaker is OPEN {XSS}"),
+        _run("odds_api_game_lines", 2, "failed", "r2-failed", error_type="TimeoutError", error_message="slow"),
+        _run("player_game_summary", 3, "skipped", "r3-skip", skip_reason="upstream_failed"),
+        _run("team_offense_game_summary", 3, "failed", "r3-failed", error_type="ValueError", error_message="bad"),
+        _run("player_daily_cache", 4, "skipped", "r4-skip", skip_reason="upstream_incomplete",
+             error_message="incomplete: player_game_summary 3/10"),
+    ]
+    write_run_records(migrated_warehouse, older)
+    write_run_records(migrated_warehouse, newer)
+    write_run_records(
+        migrated_warehouse,
+        [_run("team_defense_game_summary", 3, "success", f"r3-bulk-{i:02d}") for i in range(55)],
+    )
+    now = dt.datetime.now(dt.UTC)
+    migrated_warehouse.insert_rows(
+        "nba_predictions.prediction_worker_runs",
+        [
+            {"request_id": f"req-{player}", "run_date": now, "player_lookup": player, "game_date": dt.date(2025, 1, 15),
+             "success": success, "skip_reason": reason, "duration_seconds": 0.2}
+            for player, success, reason in [
+                ("lebronjames", True, None), ("stephencurry", False, "no_features"), ("jokic", False, "no_features"),
+            ]
+        ],
+    )
+    # a skip written three days ago: not one of today's
+    migrated_warehouse.insert_rows(
+        "nba_processing.processor_runs",
+        [{"run_id": "r2-ancient", "processor_name": "nbac_schedule", "started_at": now - dt.timedelta(days=3),
+          "status": "skipped", "skip_reason": "offseason", "processed_at": now - dt.timedelta(days=3)}],
+    )
+
+
+@pytest.fixture
+def auth_manager() -> Iterator[object]:
+    """Airflow's configured auth manager (SimpleAuthManager here), dropped again after the test."""
+    from airflow.api_fastapi.app import create_auth_manager, purge_cached_app
+
+    yield create_auth_manager()
+    purge_cached_app()
+
+
+def _viewer(role: str | None = "viewer"):
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return SimpleAuthManagerUser(username="ops", role=role)
+
+
+@pytest.fixture
+def make_client(auth_manager) -> Callable[..., TestClient]:
+    """A client of a fresh app; ``user`` replaces Airflow's ``get_user`` (None: no override)."""
+    from airflow.api_fastapi.core_api.security import get_user
+
+    def make(user: object | None = None) -> TestClient:
+        app = ui.create_app()
+        if user is not None:
+            app.dependency_overrides[get_user] = lambda: user
+        return TestClient(app)
+
+    return make
+
+
+@pytest.fixture
+def client(ops_warehouse, make_client) -> TestClient:
+    return make_client(_viewer())
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_breakers_json_lists_every_registry_key_not_closed_first(client):
+    report = client.get("/breakers.json").json()
+    keys = [b["key"] for b in report["breakers"]]
+    assert sorted(keys) == sorted(breaker_settings())
+    assert keys[:2] == ["nbac_schedule", "xgboost_v1"]  # OPEN, then HALF_OPEN
+    assert report["counts"] == {"OPEN": 1, "HALF_OPEN": 1, "CLOSED": len(keys) - 2}
+    by_key = {b["key"]: b for b in report["breakers"]}
+
+    opened = by_key["nbac_schedule"]
+    assert (opened["state"], opened["failure_count"], opened["threshold"]) == ("OPEN", 13, 5)
+    assert opened["opened_at"] == "2025-01-15T18:04:00Z"
+    assert opened["retry_at"] == "2025-01-15T18:34:00Z"  # opened_at + 1800 s
+    assert opened["last_error_type"] == "ValueError" and opened["last_error_message"] == XSS
+    # the last ten failures, newest first
+    assert [f["error_message"] for f in opened["failures"]] == [XSS] + [
+        f"503 from schedule #{i}" for i in range(11, 2, -1)
+    ]
+    assert opened["failures"][1] == {
+        "failed_at": "2025-01-15T18:11:00Z", "error_type": "HTTPError", "error_message": "503 from schedule #11",
+    }
+
+    assert by_key["xgboost_v1"]["state"] == "HALF_OPEN" and by_key["xgboost_v1"]["retry_at"] is None
+    closed = by_key["odds_api_game_lines"]
+    assert (closed["state"], closed["failure_count"], closed["opened_at"]) == ("CLOSED", 2, None)
+    assert len(closed["failures"]) == 2
+    never = by_key["player_daily_cache"]  # no row yet: a fresh closed breaker
+    assert (never["state"], never["failure_count"], never["failures"]) == ("CLOSED", 0, [])
+
+
+def test_breakers_page_escapes_stored_error_messages(client):
+    response = client.get("/breakers")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    body = response.text
+    assert "<script" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    for key in breaker_settings():
+        assert f">{key}<" in body
+    assert "2025-01-15 13:04:00 EST" in body  # opened_at, shown in America/New_York
+    assert "2025-01-15 13:34:00 EST" in body  # retry time
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_skips_json_groups_todays_skip_rows_by_phase_and_reason(client):
+    report = client.get("/skips.json").json()
+    assert report["day"] == ui.local_today().isoformat() and report["timezone"] == "America/New_York"
+    phases = {p["phase"]: p for p in report["phases"]}
+    assert phases[2]["reasons"] == [
+        {"reason": "no_games", "count": 2, "subjects": ["bdl_player_boxscores", "nbac_schedule"]},
+        {"reason": "circuit_open", "count": 1, "subjects": ["nbac_injury_report"]},
+    ]
+    assert phases[3]["reasons"] == [{"reason": "upstream_failed", "count": 1, "subjects": ["player_game_summary"]}]
+    assert phases[4]["reasons"] == [{"reason": "upstream_incomplete", "count": 1, "subjects": ["player_daily_cache"]}]
+    assert phases[5]["reasons"] == [{"reason": "no_features", "count": 2, "subjects": ["jokic", "stephencurry"]}]
+    assert report["total"] == 7  # the offseason skip of three days ago is not today's
+
+
+def test_skips_of_another_day(client):
+    day = ui.local_today() - dt.timedelta(days=3)
+    report = client.get("/skips.json", params={"day": day.isoformat()}).json()
+    assert report["total"] == 1
+    assert report["phases"][0]["reasons"] == [{"reason": "offseason", "count": 1, "subjects": ["nbac_schedule"]}]
+    assert client.get("/skips.json", params={"day": "not-a-date"}).status_code == 422
+
+
+def test_local_day_window_follows_new_york_time():
+    assert ui.local_day_window(dt.date(2025, 1, 15)) == (
+        dt.datetime(2025, 1, 15, 5, tzinfo=dt.UTC), dt.datetime(2025, 1, 16, 5, tzinfo=dt.UTC),
+    )
+    start, end = ui.local_day_window(dt.date(2025, 3, 9))  # spring forward: a 23-hour day
+    assert end - start == dt.timedelta(hours=23)
+    assert ui.local_today(dt.datetime(2025, 1, 16, 3, tzinfo=dt.UTC)) == dt.date(2025, 1, 15)
+
+
+def test_skips_page_shows_reasons(client):
+    body = client.get("/skips").text
+    assert "no_games" in body and "bdl_player_boxscores, nbac_schedule" in body and "no_features" in body
+
+
+def test_runs_json_has_the_newest_fifty_per_phase_newest_first(client):
+    phases = {p["phase"]: p["rows"] for p in client.get("/runs.json").json()["phases"]}
+    assert len(phases[3]) == 50  # 57 rows written
+    assert all(r["subject"] == "team_defense_game_summary" for r in phases[3])  # the last batch
+    raw = phases[2]
+    assert [r["run_id"] for r in raw][-2:] == ["r2-old-success", "r2-ancient"]
+    written = [r["written_at"] for r in raw]
+    assert written == sorted(written, reverse=True)
+    by_id = {r["run_id"]: r for r in raw}
+    assert by_id["r2-failed"]["status"] == "failed" and by_id["r2-failed"]["detail"] == "slow"
+    assert by_id["r2-skip-a"]["status"] == "skipped" and by_id["r2-skip-a"]["skip_reason"] == "no_games"
+    assert by_id["r2-old-success"]["duration_seconds"] == 1.5
+    pre = phases[4][0]
+    assert (pre["status"], pre["detail"]) == ("skipped", "incomplete: player_game_summary 3/10")
+    predictions = {r["subject"]: r["status"] for r in phases[5]}
+    assert predictions == {"lebronjames": "success", "stephencurry": "skipped", "jokic": "skipped"}
+
+
+def test_runs_page_renders_and_escapes(client):
+    body = client.get("/runs").text
+    assert "r2-skip-c" in body and "<script" not in body and "breaker is OPEN &lt;script&gt;" in body
+
+
+def test_root_redirects_to_the_breaker_page(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/breakers"
+
+
+def test_each_request_opens_and_closes_its_own_warehouse(ops_warehouse, make_client, monkeypatch):
+    opened = []
+    real = ui.get_warehouse
+
+    def counting(settings=None):
+        warehouse = real(settings)
+        close = warehouse.close
+        record = {"closed": 0, "lock_wait": warehouse.lock_wait_seconds}
+
+        def counted_close() -> None:
+            record["closed"] += 1
+            close()
+
+        warehouse.close = counted_close
+        opened.append(record)
+        return warehouse
+
+    monkeypatch.setattr(ui, "get_warehouse", counting)
+    client = make_client(_viewer())
+    for path in ("/breakers", "/runs.json", "/skips"):
+        assert client.get(path).status_code == 200
+    assert opened == [{"closed": 1, "lock_wait": ui.UI_LOCK_WAIT_SECONDS}] * 3
+
+
+def test_an_unreadable_warehouse_is_a_503_in_plain_text(warehouse, make_client):
+    response = make_client(_viewer()).get("/breakers")  # the tables were never created
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text.startswith("warehouse unavailable:")
+
+
+# --------------------------------------------------------------------------- authentication
+
+
+def test_anonymous_requests_are_refused_before_the_warehouse_is_opened(ops_warehouse, make_client, monkeypatch):
+    monkeypatch.setattr(ui, "get_warehouse", lambda *a, **k: pytest.fail("warehouse opened for an anonymous request"))
+    client = make_client()
+    for path in ROUTES:
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 401, path
+        assert response.json() == {"detail": "Not authenticated"}
+
+
+def test_a_forged_token_is_refused(ops_warehouse, make_client):
+    client = make_client()
+    assert client.get("/breakers", headers={"Authorization": "Bearer not.a.jwt"}).status_code == 403
+    client.cookies.set("_token", "not.a.jwt")
+    assert client.get("/breakers.json").status_code == 403
+
+
+def test_a_user_without_ui_access_is_forbidden(ops_warehouse, make_client):
+    response = make_client(_viewer(role=None)).get("/breakers.json")
+    assert response.status_code == 403
+
+
+def test_documentation_routes_are_not_exposed(ops_warehouse, make_client):
+    client = make_client(_viewer())
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.integration  # needs the Airflow metadata DB (revoked-token check) and the full API app
+def test_mounted_by_airflows_api_server_with_real_tokens(ops_warehouse, airflow_db):
+    """The plugin loader mounts the app at /nba; Airflow's JWT (header or cookie) opens it, nothing else does."""
+    from airflow.api_fastapi.app import create_app, get_auth_manager, purge_cached_app
+
+    try:
+        client = TestClient(create_app(apps="core"))
+        assert client.get("/nba/breakers").status_code == 401
+        token = get_auth_manager().generate_jwt(_viewer())
+        response = client.get("/nba/breakers", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert 'href="/nba/runs"' in response.text and "&lt;script&gt;" in response.text
+        client.cookies.set("_token", token)
+        assert client.get("/nba/skips.json").json()["total"] == 7
+        assert client.get("/nba/", follow_redirects=False).headers["location"] == "/nba/breakers"
+        plugins = {p["name"]: p for p in client.get("/api/v2/plugins").json()["plugins"]}
+        view = plugins["nba_pipeline"]["external_views"][0]
+        assert (view["name"], view["href"], view["destination"]) == ("NBA pipeline", "/nba/breakers", "nav")
+    finally:
+        purge_cached_app()
+
+
+# --------------------------------------------------------------------------- the plugin class
+
+
+def test_plugin_declares_the_app_and_the_nav_view():
+    from airflow.api_fastapi.core_api.datamodels.plugins import ExternalViewResponse
+    from airflow.plugins_manager import is_valid_plugin
+    from nba_pipeline_plugin import NbaPipelinePlugin
+
+    assert is_valid_plugin(NbaPipelinePlugin) and NbaPipelinePlugin.name == "nba_pipeline"
+    [entry] = NbaPipelinePlugin.fastapi_apps
+    assert entry["url_prefix"] == "/nba" and entry["name"]
+    assert isinstance(entry["app"], FastAPI)
+    assert NbaPipelinePlugin.fastapi_apps[0]["app"] is entry["app"]  # built once
+    paths = {route.path for route in entry["app"].routes}
+    assert {"/breakers", "/breakers.json", "/skips", "/skips.json", "/runs", "/runs.json"} <= paths
+    [view] = NbaPipelinePlugin.external_views
+    parsed = ExternalViewResponse.model_validate(view)
+    assert (parsed.name, parsed.destination, parsed.href, parsed.category) == (
+        "NBA pipeline", "nav", "/nba/breakers", "browse",
+    )
+
+
+def test_importing_the_plugin_is_cheap():
+    """Once Airflow's plugin manager is loaded, the plugin module adds neither FastAPI nor the warehouse."""
+    script = (
+        "import json, sys\n"
+        "import airflow.plugins_manager\n"
+        "before = set(sys.modules)\n"
+        "import nba_pipeline_plugin\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+        cwd=PROJECT_ROOT / "plugins",
+    )
+    added = json.loads(result.stdout.strip().splitlines()[-1])
+    assert added == ["nba_pipeline_plugin"]
