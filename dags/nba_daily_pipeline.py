@@ -8,7 +8,9 @@ For game date D the run fetches and processes the **results of D-1** and everyth
 games**. Each phase is a task group; inside it every processor shows its guards as tasks:
 `smart_skip` (no games, off-season, historical date, irrelevant source) → `breaker_gate` (circuit
 breaker) → `dependencies` (completeness sensor, phases 3–4) → `run`. Each phase ends with
-`record_runs`, which writes the phase's run rows (with `skip_reason`) in one batch. A successful
+`record_runs`, which writes the phase's run rows (with `skip_reason`) in one batch. Phase 5
+coordinates the eligible players, predicts in mapped batches (five systems, a breaker per system)
+and grades the previous game date. A successful
 feature-store load updates the `nba_feature_store` asset, so other DAGs can be scheduled on it.
 
 **Params**: `game_date` (default: the run's date in ET), `backfill` (no historical skip, no
@@ -23,9 +25,10 @@ import datetime as dt
 from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from nba_pipeline.dag_builder import build_pipeline
 from nba_pipeline.alerts import on_dag_run_failure
+from nba_pipeline.dag_builder import build_pipeline
 from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, one_of
+from nba_pipeline.predictions.tasks import build_phase5
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.processors import CALENDAR, daily_processors
@@ -45,7 +48,9 @@ with DAG(
     tags=["nba", "daily"],
     default_args=default_args(),
     params={
-        "game_date": Param(None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"),
+        "game_date": Param(
+            None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"
+        ),
         "backfill": Param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
         # names are checked with a pattern rather than an enum: every task copies the DAG's Params,
         # and one string is far cheaper to copy than a list of 51 names
@@ -63,4 +68,8 @@ with DAG(
         ),
     },
 ):
-    build_pipeline(PROCESSORS, CALENDAR, TABLE_ASSETS)
+    pipeline = build_pipeline(PROCESSORS, CALENDAR, TABLE_ASSETS)
+    build_phase5(
+        upstream_feature_task=pipeline.processors["ml_feature_store"].run,
+        upstream_grading_task=pipeline.processors["player_game_summary"].run,
+    )

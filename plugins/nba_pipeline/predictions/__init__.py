@@ -1,0 +1,1 @@
+"""Phase 5: eligible players, five prediction systems, batched workers, grading."""

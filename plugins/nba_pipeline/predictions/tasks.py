@@ -1,0 +1,136 @@
+"""Phase 5 in the daily DAG: coordinate the slate, predict it in mapped batches, grade yesterday.
+
+``build_phase5`` is called inside a ``with DAG(...)`` block and returns the
+``phase_5_predictions`` task group:
+
+* ``coordinate`` — the game date's eligible players cut into batches (XCom); skips with
+  ``no_data`` when nobody is eligible. Waits for the feature store: a skipped feature store skips
+  the predictions (the default ``all_success`` rule passes the skip on).
+* ``predict`` — one mapped task per batch, labelled ``batch 3: 45 players`` in the UI. Alerts
+  once for each system breaker the batch opened. Fails without retrying when no system worked for
+  any player of the batch (the breakers have already counted it).
+* ``grade_previous_day`` — grades game date − 1; it waits only for the player summaries, so it runs
+  whether or not today's predictions do; skips with ``no_data`` when that date has no predictions.
+
+Nothing here touches the warehouse or imports heavy modules at parse time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+from typing import Any
+
+from airflow.sdk import BaseOperator, TaskGroup, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+log = logging.getLogger(__name__)
+
+GROUP_ID = "phase_5_predictions"
+SKIP_KEY = "skip_reason"
+LABEL_KEY = "batch_label"
+
+
+def _skip(context: Any, reason: str, detail: str) -> None:
+    context["ti"].xcom_push(key=SKIP_KEY, value={"reason": reason, "detail": detail})
+    raise AirflowSkipException(f"{reason}: {detail}")
+
+
+@task(task_id="coordinate")
+def coordinate() -> list[dict[str, Any]]:
+    """The run's game date's eligible players, in batches of ``NBA_PREDICTION_BATCH_SIZE``."""
+    from nba_pipeline.guards.options import run_options
+    from nba_pipeline.guards.skip_reasons import SkipReason
+    from nba_pipeline.predictions.coordinator import eligible_players, make_batches
+    from nba_pipeline.settings import get_settings
+    from nba_pipeline.warehouse import activity, get_warehouse
+
+    context = get_current_context()
+    game_date = run_options(context).game_date
+    with activity("predictions"), get_warehouse() as warehouse:
+        players = eligible_players(warehouse, game_date)
+    if not players:
+        _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {game_date}")
+    batches = make_batches(players, get_settings().prediction_batch_size)
+    estimated = sum(1 for p in players if p.line_estimated)
+    log.info("%s: %d eligible players (%d with an estimated line) in %d batches", game_date, len(players), estimated,
+             len(batches))
+    return batches
+
+
+@task(task_id="predict", map_index_template="{{ batch_label }}")
+def predict(batch: dict[str, Any]) -> dict[str, Any]:
+    """Predict one batch with every admitted system and write its predictions and run rows."""
+    from nba_pipeline.guards.breaker import BreakerStore
+    from nba_pipeline.guards.options import run_options
+    from nba_pipeline.predictions.coordinator import batch_label
+    from nba_pipeline.predictions.systems import build_systems
+    from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch
+    from nba_pipeline.warehouse import get_warehouse
+
+    context = get_current_context()
+    context[LABEL_KEY] = batch_label(batch)  # type: ignore[literal-required]
+    options = run_options(context)
+    ti = context["ti"]
+    worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
+    model = ModelVersionRecorder()
+    systems = build_systems(model_loader=model)
+    with get_warehouse() as warehouse:
+        result = predict_batch(
+            warehouse, batch, systems, breaker_store=BreakerStore(warehouse), worker_id=worker_id,
+            ignore_breakers=options.ignore_breakers, model_version=model.current,
+        )
+    if result.opened_by_batch:
+        from nba_pipeline.alerts import breaker_opened
+
+        for key, breaker in sorted(result.opened_by_batch.items()):
+            breaker_opened(key, breaker, dag_id=ti.dag_id, run_id=context["run_id"])
+    summary = result.to_json()
+    log.info(
+        "%s: %d predicted, %d failed, skipped %s, circuits open %s", batch_label(batch), result.players_predicted,
+        result.players_failed, result.skipped, list(result.circuits_opened) or "none",
+    )
+    attempted = result.players - sum(result.skipped.values())
+    if attempted and not result.players_predicted:
+        raise AirflowFailException(
+            f"no prediction system worked for any of the {attempted} players of the batch: "
+            + "; ".join(f"{k}: {v.error or v.admission}" for k, v in result.systems.items())
+        )
+    return summary
+
+
+@task(task_id="grade_previous_day")
+def grade_previous_day() -> dict[str, Any]:
+    """Grade the previous game date's predictions against the points scored."""
+    from nba_pipeline.guards.options import run_options
+    from nba_pipeline.guards.skip_reasons import SkipReason
+    from nba_pipeline.predictions.grading import grade_predictions
+    from nba_pipeline.warehouse import activity, get_warehouse
+
+    context = get_current_context()
+    day = run_options(context).game_date - dt.timedelta(days=1)
+    with activity("predictions"), get_warehouse() as warehouse:
+        count = warehouse.query(
+            "SELECT COUNT(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = @d", {"d": day}
+        )[0]["n"]
+        if not count:
+            _skip(context, str(SkipReason.NO_DATA), f"no predictions for {day}")
+        changed = grade_predictions(warehouse, day)
+    log.info("graded %d predictions of %s; %d grade rows written", count, day, changed)
+    return {"game_date": day.isoformat(), "predictions": count, "rows_changed": changed}
+
+
+def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: BaseOperator) -> TaskGroup:
+    """Create the ``phase_5_predictions`` group in the current DAG and wire it to its upstreams.
+
+    :param upstream_feature_task: the feature store's run task; ``coordinate`` follows it.
+    :param upstream_grading_task: the player-game-summary run task; ``grade_previous_day`` follows it.
+    """
+    with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
+        batches = coordinate()
+        predict.expand(batch=batches)
+        grade = grade_previous_day()
+    upstream_feature_task >> batches.operator
+    upstream_grading_task >> grade.operator
+    return group

@@ -1,0 +1,778 @@
+"""The batched prediction worker: one call predicts a batch of players with every admitted system.
+
+Per batch, whatever its size: one query for the breakers of the five systems, one for the features
+(feature store row, the player's zone shares, the opponent's zone gaps), one for the players'
+history, one MERGE of the predictions and one MERGE of the run rows, plus the breaker outcomes
+(one statement for the systems that stayed healthy, a compare-and-set for each one that failed or
+was on trial).
+
+Rules:
+
+* No feature row → ``no_features``; ``feature_quality_score`` below 70 → ``low_feature_quality``;
+  no line and nothing to estimate one from → ``no_data``. A skipped player gets a run row (success
+  false) and no prediction.
+* A system whose breaker rejects (OPEN within its timeout, or HALF_OPEN with its trial taken) is not
+  attempted; past the timeout this batch is its trial. ``ignore_breakers`` bypasses the gate.
+* A system that raises fails for the whole batch; a :class:`SystemFailure` for a player fails that
+  player only. The ensemble combines the base systems that succeeded for the player and fails for a
+  player with none.
+* A player with at least one successful system is a success.
+* Each attempted system gets exactly one breaker outcome per batch: a failure when it raised or
+  failed for every player it was run for, a success otherwise.
+
+Run rows: the timing columns are the batch's, shared by its rows (``write_bigquery_seconds`` is the
+predictions MERGE); ``historical_games_count`` is the player's. ``circuits_opened`` names the systems
+whose breaker is OPEN after the batch (open and not attempted, or opened by it); players skipped
+before the systems carry none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nba_pipeline.features import FEATURE_NAMES, QUALITY_THRESHOLD
+from nba_pipeline.guards.breaker import Admission, Breaker, BreakerSettings, BreakerStore, Clock, State, utc_now
+from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.predictions.contract import (
+    BASE_SYSTEM_IDS,
+    SYSTEM_IDS,
+    PastGame,
+    PlayerInput,
+    SystemFailure,
+    SystemPrediction,
+)
+from nba_pipeline.predictions.coordinator import EligiblePlayer
+from nba_pipeline.registry.catalog import settings_for
+from nba_pipeline.schema.declared import declared_tables
+from nba_pipeline.warehouse.base import QueryParam, Warehouse, activity
+
+log = logging.getLogger(__name__)
+
+PREDICTIONS_TABLE = "nba_predictions.player_prop_predictions"
+RUNS_TABLE = "nba_predictions.prediction_worker_runs"
+ENSEMBLE_ID = "ensemble_v1"
+WORKER_VERSION = "phase5-batch-1"
+HISTORY_DAYS = 365
+HISTORY_MAX_GAMES = 82
+DEF_RATING_WINDOW = 15
+ERROR_LIMIT = 1000
+_ID_NAMESPACE = uuid.UUID("8c3e2f4a-5b1d-4e7a-9f60-2d1c0b9a8e71")
+
+# --------------------------------------------------------------------------- queries
+
+_FEATURES_SQL = """
+SELECT
+  p.player_lookup, f.game_id, f.features, f.feature_names, f.feature_quality_score, f.missing_features,
+  z.pct_paint, z.pct_mid_range, z.pct_three, z.pct_free_throw,
+  d.paint_pct_vs_league, d.mid_range_pct_vs_league, d.three_pt_pct_vs_league
+FROM UNNEST(@players) AS p
+JOIN nba_predictions.ml_feature_store_v2 AS f
+  ON f.player_lookup = p.player_lookup AND f.game_date = @game_date
+LEFT JOIN nba_precompute.player_shot_zone_analysis AS z
+  ON z.player_lookup = p.player_lookup AND z.analysis_date = @game_date
+LEFT JOIN nba_precompute.team_defense_zone_analysis AS d
+  ON d.team_abbr = p.opponent_team_abbr AND d.analysis_date = @game_date
+"""
+
+# A past game counts when the player had minutes. The opponent's defensive rating going into that
+# game is the mean of its previous DEF_RATING_WINDOW games (as team_defense_zone_analysis defines it).
+_HISTORY_SQL = f"""
+WITH
+defense AS (
+  SELECT
+    defending_team_abbr, game_id,
+    AVG(defensive_rating) OVER (
+      PARTITION BY defending_team_abbr ORDER BY game_date, game_id
+      ROWS BETWEEN {DEF_RATING_WINDOW} PRECEDING AND 1 PRECEDING
+    ) AS def_rating_before
+  FROM nba_analytics.team_defense_game_summary
+  WHERE game_date < @game_date AND game_date >= DATE_SUB(@game_date, INTERVAL {HISTORY_DAYS + 60} DAY)
+),
+games AS (
+  SELECT
+    g.player_lookup, g.game_id, g.game_date, g.opponent_team_abbr, g.points, g.minutes_played,
+    COALESCE(g.home_game, FALSE) AS home_game,
+    DATE_DIFF(
+      g.game_date, LAG(g.game_date) OVER (PARTITION BY g.player_lookup ORDER BY g.game_date, g.game_id), DAY
+    ) AS days_rest,
+    AVG(g.points) OVER (
+      PARTITION BY g.player_lookup ORDER BY g.game_date, g.game_id ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING
+    ) AS points_avg_last_5_before,
+    ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS recency
+  FROM nba_analytics.player_game_summary AS g
+  WHERE g.player_lookup IN UNNEST(@player_lookups)
+    AND g.game_date < @game_date
+    AND g.game_date >= DATE_SUB(@game_date, INTERVAL {HISTORY_DAYS} DAY)
+    AND COALESCE(g.minutes_played, 0) > 0
+)
+SELECT
+  games.player_lookup, games.game_date, games.points, games.minutes_played, games.home_game, games.days_rest,
+  games.points_avg_last_5_before, defense.def_rating_before
+FROM games
+LEFT JOIN defense
+  ON defense.defending_team_abbr = games.opponent_team_abbr AND defense.game_id = games.game_id
+WHERE games.recency <= @max_games
+ORDER BY games.player_lookup, games.game_date
+"""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class SystemSummary:
+    """What one system did in a batch."""
+
+    admission: str  # proceed / trial / reject / ignored
+    attempted: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    breaker_outcome: str | None = None  # success / failure / None (not attempted)
+    state_after: str | None = None
+    error: str | None = None  # the batch-level error, when the system raised
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Summary of one batch (JSON-friendly through :meth:`to_json`)."""
+
+    game_date: dt.date
+    batch_index: int
+    worker_id: str
+    players: int
+    players_predicted: int
+    players_failed: int  # eligible, attempted, but no system succeeded
+    skipped: dict[str, int]
+    systems: dict[str, SystemSummary]
+    circuits_opened: tuple[str, ...]
+    predictions_written: int
+    run_rows_written: int
+    timings: dict[str, float]
+    #: the breakers this batch's failures opened (CLOSED or HALF_OPEN → OPEN), for alerting once per opening
+    opened_by_batch: dict[str, Breaker] = field(default_factory=dict, repr=False)
+
+    @property
+    def circuit_breaker_triggered(self) -> bool:
+        return bool(self.circuits_opened)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "game_date": self.game_date.isoformat(),
+            "batch_index": self.batch_index,
+            "worker_id": self.worker_id,
+            "players": self.players,
+            "players_predicted": self.players_predicted,
+            "players_failed": self.players_failed,
+            "skipped": dict(self.skipped),
+            "systems": {k: vars(v) for k, v in self.systems.items()},
+            "circuits_opened": list(self.circuits_opened),
+            "opened_by_batch": sorted(self.opened_by_batch),
+            "predictions_written": self.predictions_written,
+            "run_rows_written": self.run_rows_written,
+            "timings": dict(self.timings),
+        }
+
+
+@dataclass
+class _PlayerWork:
+    """One player's way through the batch."""
+
+    player: EligiblePlayer
+    feature_row: Mapping[str, Any] | None = None
+    history: list[PastGame] = field(default_factory=list)
+    inputs: PlayerInput | None = None
+    skip_reason: SkipReason | None = None
+    skip_detail: str | None = None
+    attempted: list[str] = field(default_factory=list)
+    predictions: dict[str, SystemPrediction] = field(default_factory=dict)
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # system -> (error type, message)
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def prediction_id(system_id: str, player_lookup: str, game_date: dt.date) -> str:
+    """Deterministic: the same system, player and date always give the same id."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"prediction|{system_id}|{player_lookup}|{game_date.isoformat()}"))
+
+
+def request_id(game_date: dt.date, player_lookup: str) -> str:
+    """Deterministic per player and game date, so a rerun replaces the run row."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"request|{game_date.isoformat()}|{player_lookup}"))
+
+
+def default_worker_id(batch_index: int) -> str:
+    return f"{socket.gethostname()}:batch-{batch_index}"
+
+
+class ModelVersionRecorder:
+    """A model loader that remembers the version of the model it last loaded.
+
+    Give it to ``build_systems(model_loader=...)`` and its :meth:`current` to :func:`predict_batch`
+    as ``model_version``, so ``xgboost_v1`` rows carry the version that produced them.
+    """
+
+    def __init__(self, load: Callable[[], Any] | None = None) -> None:
+        self._load = load
+        self.version: str | None = None
+
+    def __call__(self) -> Any:
+        if self._load is None:
+            from nba_pipeline.predictions.model import load_best_model
+
+            model = load_best_model()
+        else:
+            model = self._load()
+        self.version = getattr(model, "version", None)
+        return model
+
+    def current(self) -> str | None:
+        return self.version
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def predict_batch(
+    warehouse: Warehouse,
+    batch: Mapping[str, Any],
+    systems: Iterable[Any],
+    *,
+    breaker_store: BreakerStore,
+    clock: Clock = utc_now,
+    worker_id: str | None = None,
+    ignore_breakers: Iterable[str] = (),
+    breaker_settings: Mapping[str, BreakerSettings] | None = None,
+    model_version: Callable[[], str | None] | None = None,
+) -> BatchResult:
+    """Predict one batch (a dict from :func:`~nba_pipeline.predictions.coordinator.make_batches`).
+
+    :param systems: the base systems (``system_id``, ``predict_batch(players)``) and the ensemble
+        (``system_id`` ``ensemble_v1``, ``combine(player, predictions)``).
+    :param breaker_store: where the systems' breakers live (its clock decides timeouts).
+    :param clock: the time written to ``run_date`` and ``created_at``.
+    :param worker_id: written to every run row; default ``<hostname>:batch-<index>``.
+    :param ignore_breakers: systems attempted whatever their breaker says (outcomes still recorded).
+    :param breaker_settings: per-system settings; default the registry's.
+    :param model_version: the version of the model ``xgboost_v1`` used in this batch, asked after it
+        ran (see :class:`ModelVersionRecorder`); else the system's ``model_version`` attribute, if any.
+    :raises WarehouseError: when the data cannot be read (no breaker is touched: no system was
+        judged) or the rows cannot be written (the systems' outcomes are already recorded: they ran).
+    """
+    started = time.perf_counter()
+    run_date = clock()
+    game_date = dt.date.fromisoformat(str(batch["game_date"]))
+    batch_index = int(batch.get("batch_index", 0))
+    worker = worker_id or default_worker_id(batch_index)
+    players = [EligiblePlayer.from_json(p) for p in batch["players"]]
+    by_id = _systems_by_id(systems)
+    settings = {key: (breaker_settings or {}).get(key) or settings_for(key) for key in SYSTEM_IDS}
+    ignored = set(ignore_breakers)
+    timings: dict[str, float] = {}
+
+    work = [_PlayerWork(p) for p in players]
+    candidates = [w for w in work if w.player.line is not None]
+    for w in work:
+        if w.player.line is None:
+            w.skip_reason, w.skip_detail = SkipReason.NO_DATA, "no book line and no points average to estimate one"
+
+    # 1. data: features and history, one query each for the whole batch
+    with activity("predictions"):
+        t0 = time.perf_counter()
+        features = _load_features(warehouse, game_date, [w.player for w in candidates]) if candidates else {}
+        timings["feature_load_seconds"] = time.perf_counter() - t0
+        for w in candidates:
+            w.feature_row = features.get(w.player.player_lookup)
+            _apply_feature_skips(w)
+        ready = [w for w in candidates if w.skip_reason is None]
+        t0 = time.perf_counter()
+        history = _load_history(warehouse, game_date, [w.player.player_lookup for w in ready]) if ready else {}
+        timings["history_load_seconds"] = time.perf_counter() - t0
+    for w in ready:
+        w.history = history.get(w.player.player_lookup, [])
+        w.inputs = _player_input(w)
+
+    # 2. breakers: one read for the five systems, a compare-and-set only to claim a trial
+    admissions: dict[str, str] = {}
+    known: dict[str, Breaker] = {}
+    if ready:
+        with activity("guards"):
+            t0 = time.perf_counter()
+            known = breaker_store.read(settings)
+            for key in SYSTEM_IDS:
+                if key in ignored:
+                    admissions[key] = "ignored"
+                    continue
+                admission, known[key] = breaker_store.request(key, settings[key], known[key])
+                admissions[key] = str(admission)
+            timings["breaker_read_seconds"] = time.perf_counter() - t0
+    else:
+        timings["breaker_read_seconds"] = 0.0
+    timings["data_load_seconds"] = sum(
+        timings[k] for k in ("feature_load_seconds", "history_load_seconds", "breaker_read_seconds")
+    )
+    admitted = [k for k in SYSTEM_IDS if ready and admissions.get(k) != str(Admission.REJECT)]
+
+    # 3. predictions
+    t0 = time.perf_counter()
+    batch_errors: dict[str, str] = {}
+    for key in (k for k in BASE_SYSTEM_IDS if k in admitted):
+        system = by_id.get(key)
+        error = _run_base_system(key, system, ready)
+        if error:
+            batch_errors[key] = error
+    if ENSEMBLE_ID in admitted:
+        error = _run_ensemble(by_id.get(ENSEMBLE_ID), ready)
+        if error:
+            batch_errors[ENSEMBLE_ID] = error
+    timings["prediction_compute_seconds"] = time.perf_counter() - t0
+
+    # 4. one breaker outcome per attempted system
+    summaries, circuits_opened, opened_now = _record_breakers(
+        breaker_store, settings, known, admissions, admitted, ready, batch_errors
+    )
+
+    # 5. writes: one MERGE of predictions, one MERGE of run rows
+    model_versions = {key: getattr(by_id.get(key), "model_version", None) for key in admitted}
+    if model_version is not None and "xgboost_v1" in admitted:
+        model_versions["xgboost_v1"] = model_version()
+    with activity("predictions"):
+        t0 = time.perf_counter()
+        prediction_rows = _prediction_rows(ready, game_date, model_versions)
+        written = _merge_predictions(warehouse, prediction_rows, game_date, clock())
+        timings["write_seconds"] = time.perf_counter() - t0
+        timings["duration_seconds"] = time.perf_counter() - started
+        run_rows = _run_rows(work, game_date, run_date, worker, timings, circuits_opened)
+        runs_written = _merge_runs(warehouse, run_rows, game_date, clock())
+
+    skipped = Counter(str(w.skip_reason) for w in work if w.skip_reason is not None)
+    predicted = sum(1 for w in ready if w.predictions)
+    result = BatchResult(
+        game_date=game_date,
+        batch_index=batch_index,
+        worker_id=worker,
+        players=len(work),
+        players_predicted=predicted,
+        players_failed=len(ready) - predicted,
+        skipped=dict(sorted(skipped.items())),
+        systems=summaries,
+        circuits_opened=tuple(circuits_opened),
+        predictions_written=written,
+        run_rows_written=runs_written,
+        timings={k: round(v, 6) for k, v in timings.items()},
+        opened_by_batch=opened_now,
+    )
+    log.info(
+        "batch %d of %s: %d players, %d predicted, %d failed, skipped %s, circuits open %s",
+        batch_index, game_date, result.players, predicted, result.players_failed, result.skipped,
+        list(circuits_opened) or "none",
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _load_features(warehouse: Warehouse, game_date: dt.date, players: Sequence[EligiblePlayer]) -> dict[str, dict]:
+    rows = warehouse.query(
+        _FEATURES_SQL,
+        {
+            "game_date": game_date,
+            "players": QueryParam(
+                [{"player_lookup": p.player_lookup, "opponent_team_abbr": p.opponent_team_abbr} for p in players],
+                "ARRAY<STRUCT<player_lookup STRING, opponent_team_abbr STRING>>",
+            ),
+        },
+    )
+    return {row["player_lookup"]: row for row in rows}
+
+
+def _load_history(warehouse: Warehouse, game_date: dt.date, player_lookups: Sequence[str]) -> dict[str, list[PastGame]]:
+    rows = warehouse.query(
+        _HISTORY_SQL,
+        {
+            "game_date": game_date,
+            "player_lookups": QueryParam(sorted(set(player_lookups)), "ARRAY<STRING>"),
+            "max_games": HISTORY_MAX_GAMES,
+        },
+    )
+    history: dict[str, list[PastGame]] = {}
+    for row in rows:
+        history.setdefault(row["player_lookup"], []).append(
+            PastGame(
+                game_date=row["game_date"],
+                points=float(row["points"] or 0),
+                minutes=float(row["minutes_played"] or 0),
+                opponent_def_rating=_float(row["def_rating_before"]),
+                days_rest=None if row["days_rest"] is None else int(row["days_rest"]),
+                home_game=bool(row["home_game"]),
+                points_avg_last_5_before=_float(row["points_avg_last_5_before"]),
+            )
+        )
+    return history
+
+
+def _apply_feature_skips(work: _PlayerWork) -> None:
+    row = work.feature_row
+    if row is None or not row.get("features"):
+        work.skip_reason, work.skip_detail = SkipReason.NO_FEATURES, "no feature store row for the game date"
+        return
+    names = list(row.get("feature_names") or FEATURE_NAMES)
+    if len(names) != len(row["features"]) or not set(FEATURE_NAMES) <= set(names):
+        work.skip_reason = SkipReason.NO_FEATURES
+        work.skip_detail = f"feature row has {len(row['features'])} values for {len(names)} names"
+        return
+    quality = row.get("feature_quality_score")
+    if quality is None or float(quality) < QUALITY_THRESHOLD:
+        work.skip_reason = SkipReason.LOW_FEATURE_QUALITY
+        work.skip_detail = f"feature_quality_score {quality} is below {QUALITY_THRESHOLD}"
+
+
+def _player_input(work: _PlayerWork) -> PlayerInput:
+    row, player = work.feature_row, work.player
+    assert row is not None and player.line is not None
+    names = list(row.get("feature_names") or FEATURE_NAMES)
+    values = dict(zip(names, (float(v) for v in row["features"]), strict=True))
+    zone = {
+        "paint": _float(row.get("pct_paint")),
+        "mid_range": _float(row.get("pct_mid_range")),
+        "three": _float(row.get("pct_three")),
+        "free_throw": _float(row.get("pct_free_throw")),
+        "opp_paint_vs_league": _float(row.get("paint_pct_vs_league")),
+        "opp_mid_range_vs_league": _float(row.get("mid_range_pct_vs_league")),
+        "opp_three_pt_vs_league": _float(row.get("three_pt_pct_vs_league")),
+    }
+    return PlayerInput(
+        player_lookup=player.player_lookup,
+        game_id=player.game_id or row.get("game_id") or "",
+        game_date=player.game_date,
+        team_abbr=player.team_abbr,
+        opponent_team_abbr=player.opponent_team_abbr,
+        is_home=player.is_home,
+        line=float(player.line),
+        line_source=player.line_source or "unknown",
+        line_estimated=player.line_estimated,
+        features={name: values[name] for name in FEATURE_NAMES},
+        feature_quality_score=float(row["feature_quality_score"]),
+        missing_features=tuple(row.get("missing_features") or ()),
+        zone_matchup=zone,
+        history=tuple(work.history),
+    )
+
+
+# --------------------------------------------------------------------------- systems
+
+
+def _systems_by_id(systems: Iterable[Any]) -> dict[str, Any]:
+    by_id: dict[str, Any] = {}
+    for system in systems:
+        key = getattr(system, "system_id", None)
+        if key not in SYSTEM_IDS:
+            raise ValueError(f"unknown prediction system {key!r}; known: {', '.join(SYSTEM_IDS)}")
+        if key in by_id:
+            raise ValueError(f"prediction system {key!r} given twice")
+        by_id[key] = system
+    return by_id
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    return type(error).__name__, (str(error) or type(error).__name__)[:ERROR_LIMIT]
+
+
+def _valid(prediction: Any) -> str | None:
+    """Why a system's answer cannot be stored, or None."""
+    if not isinstance(prediction, SystemPrediction):
+        return f"returned {type(prediction).__name__}, not a SystemPrediction"
+    if not math.isfinite(prediction.predicted_points) or not math.isfinite(prediction.confidence):
+        return f"non-finite prediction {prediction.predicted_points} (confidence {prediction.confidence})"
+    return None
+
+
+def _run_base_system(key: str, system: Any, ready: Sequence[_PlayerWork]) -> str | None:
+    """Run one base system for the batch; return the batch-level error, if it raised."""
+    for w in ready:
+        w.attempted.append(key)
+    try:
+        if system is None:
+            raise SystemFailure(f"{key} is not configured")
+        answers = system.predict_batch([w.inputs for w in ready])
+    except Exception as error:  # a system that raises is unavailable for the whole batch
+        error_type, message = _describe(error)
+        log.warning("%s failed for the whole batch: %s: %s", key, error_type, message)
+        for w in ready:
+            w.errors[key] = (error_type, message)
+        return f"{error_type}: {message}"
+    for w in ready:
+        answer = answers.get(w.player.player_lookup) if isinstance(answers, Mapping) else None
+        if answer is None:
+            w.errors[key] = ("SystemFailure", "no prediction returned for the player")
+        elif isinstance(answer, BaseException):
+            w.errors[key] = _describe(answer)
+        elif (problem := _valid(answer)) is not None:
+            w.errors[key] = ("InvalidPrediction", problem)
+        else:
+            w.predictions[key] = answer
+    return None
+
+
+def _run_ensemble(ensemble: Any, ready: Sequence[_PlayerWork]) -> str | None:
+    """Combine, per player, the base systems that succeeded; a player with none fails."""
+    if ensemble is None:
+        for w in ready:
+            w.attempted.append(ENSEMBLE_ID)
+            w.errors[ENSEMBLE_ID] = ("SystemFailure", f"{ENSEMBLE_ID} is not configured")
+        return f"SystemFailure: {ENSEMBLE_ID} is not configured"
+    for w in ready:
+        w.attempted.append(ENSEMBLE_ID)
+        base = [w.predictions[k] for k in BASE_SYSTEM_IDS if k in w.predictions]
+        if not base:
+            w.errors[ENSEMBLE_ID] = ("SystemFailure", "no base system succeeded for the player")
+            continue
+        try:
+            answer = ensemble.combine(w.inputs, base)
+        except Exception as error:  # one player's failure (SystemFailure or otherwise)
+            w.errors[ENSEMBLE_ID] = _describe(error)
+            continue
+        if isinstance(answer, BaseException):
+            w.errors[ENSEMBLE_ID] = _describe(answer)
+        elif (problem := _valid(answer)) is not None:
+            w.errors[ENSEMBLE_ID] = ("InvalidPrediction", problem)
+        else:
+            w.predictions[ENSEMBLE_ID] = answer
+    return None
+
+
+# --------------------------------------------------------------------------- breakers
+
+
+def _record_breakers(
+    store: BreakerStore,
+    settings: Mapping[str, BreakerSettings],
+    known: dict[str, Breaker],
+    admissions: Mapping[str, str],
+    admitted: Sequence[str],
+    ready: Sequence[_PlayerWork],
+    batch_errors: Mapping[str, str],
+) -> tuple[dict[str, SystemSummary], list[str], dict[str, Breaker]]:
+    """Record one outcome per attempted system; return the summaries, the circuits now open and the
+    breakers this batch opened."""
+    summaries: dict[str, SystemSummary] = {}
+    failures: dict[str, tuple[str, str]] = {}
+    successes: list[str] = []
+    counts: dict[str, tuple[int, int, int]] = {}
+    for key in admitted:
+        attempted = sum(1 for w in ready if key in w.attempted)
+        succeeded = sum(1 for w in ready if key in w.predictions)
+        counts[key] = (attempted, succeeded, attempted - succeeded)
+        if attempted == 0:
+            continue
+        if key in batch_errors:
+            error_type, _, message = batch_errors[key].partition(": ")
+            failures[key] = (error_type, message)
+        elif succeeded == 0:
+            first = next(w.errors[key] for w in ready if key in w.errors)
+            failures[key] = (first[0], f"failed for all {attempted} players; first: {first[1]}"[:ERROR_LIMIT])
+        else:
+            successes.append(key)
+    after: dict[str, State] = {}
+    opened_now: dict[str, Breaker] = {}
+    with activity("guards"):
+        for key, (error_type, message) in failures.items():
+            breaker = store.record_failure(key, settings[key], error_type, message)
+            after[key] = breaker.state
+            if breaker.state is State.OPEN and breaker.opened_at == breaker.updated_at:
+                opened_now[key] = breaker
+        if successes:
+            store.record_successes({k: settings[k] for k in successes}, known)
+            for key in successes:  # a success closes a trial; a closed breaker stays closed
+                after[key] = State.CLOSED if known[key].state is not State.OPEN else State.OPEN
+    opened: list[str] = []
+    for key in SYSTEM_IDS:
+        admission = admissions.get(key)
+        if admission is None:  # nothing was eligible in the batch: the gate was not consulted
+            summaries[key] = SystemSummary(admission="not_consulted")
+            continue
+        if admission == str(Admission.REJECT):
+            state = known[key].state
+            summaries[key] = SystemSummary(admission=admission, state_after=str(state))
+            opened.append(key)
+            continue
+        attempted, succeeded, failed = counts.get(key, (0, 0, 0))
+        state = after.get(key)
+        outcome = "failure" if key in failures else ("success" if key in successes else None)
+        summaries[key] = SystemSummary(
+            admission=admission,
+            attempted=attempted,
+            succeeded=succeeded,
+            failed=failed,
+            breaker_outcome=outcome,
+            state_after=str(state) if state else None,
+            error=batch_errors.get(key),
+        )
+        if state is State.OPEN:
+            opened.append(key)
+    return summaries, opened, opened_now
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _prediction_rows(
+    ready: Sequence[_PlayerWork], game_date: dt.date, model_versions: Mapping[str, str | None]
+) -> list[dict[str, Any]]:
+    rows = []
+    for w in ready:
+        assert w.inputs is not None
+        for key in SYSTEM_IDS:
+            prediction = w.predictions.get(key)
+            if prediction is None:
+                continue
+            predicted = round(float(prediction.predicted_points), 4)
+            rows.append(
+                {
+                    "prediction_id": prediction_id(key, w.player.player_lookup, game_date),
+                    "system_id": key,
+                    "player_lookup": w.player.player_lookup,
+                    "game_date": game_date,
+                    "game_id": w.player.game_id,
+                    "predicted_points": predicted,
+                    "confidence_score": round(float(prediction.confidence), 4),
+                    "recommendation": str(prediction.recommendation),
+                    "current_points_line": w.inputs.line,
+                    "line_margin": round(predicted - w.inputs.line, 4),
+                    "line_source": w.inputs.line_source,
+                    "line_estimated": w.inputs.line_estimated,
+                    "feature_quality_score": w.inputs.feature_quality_score,
+                    "model_version": model_versions.get(key) if key == "xgboost_v1" else None,
+                }
+            )
+    return rows
+
+
+def _run_rows(
+    work: Sequence[_PlayerWork],
+    game_date: dt.date,
+    run_date: dt.datetime,
+    worker_id: str,
+    timings: Mapping[str, float],
+    circuits_opened: Sequence[str],
+) -> list[dict[str, Any]]:
+    rows = []
+    for w in work:
+        player, feature_row = w.player, w.feature_row or {}
+        reached_systems = w.skip_reason is None
+        failed = [k for k in SYSTEM_IDS if k in w.errors]
+        first = failed[0] if failed else None
+        rows.append(
+            {
+                "request_id": request_id(game_date, player.player_lookup),
+                "worker_id": worker_id,
+                "run_date": run_date,
+                "player_lookup": player.player_lookup,
+                "universal_player_id": player.universal_player_id,
+                "game_date": game_date,
+                "game_id": player.game_id,
+                "line_values_requested": [player.line] if player.line is not None else [],
+                "success": bool(w.predictions),
+                "duration_seconds": round(timings["duration_seconds"], 6),
+                "predictions_generated": len(w.predictions),
+                "systems_attempted": [k for k in SYSTEM_IDS if k in w.attempted],
+                "systems_succeeded": [k for k in SYSTEM_IDS if k in w.predictions],
+                "systems_failed": failed,
+                "system_errors": (
+                    json.dumps({k: f"{t}: {m}" for k, (t, m) in sorted(w.errors.items())}, sort_keys=True)
+                    if reached_systems
+                    else None
+                ),
+                "feature_quality_score": _float(feature_row.get("feature_quality_score")),
+                "missing_features": list(feature_row.get("missing_features") or []),
+                "feature_load_time_seconds": round(timings["feature_load_seconds"], 6),
+                "historical_games_count": len(w.history) if reached_systems else None,
+                "historical_load_time_seconds": round(timings["history_load_seconds"], 6),
+                "error_message": w.errors[first][1] if first else w.skip_detail,
+                "error_system": first,
+                "error_type": w.errors[first][0] if first else None,
+                "data_load_seconds": round(timings["data_load_seconds"], 6),
+                "prediction_compute_seconds": round(timings["prediction_compute_seconds"], 6),
+                "write_bigquery_seconds": round(timings["write_seconds"], 6),
+                "circuit_breaker_triggered": bool(circuits_opened) and reached_systems,
+                "circuits_opened": list(circuits_opened) if reached_systems else [],
+                "skip_reason": str(w.skip_reason) if w.skip_reason else None,
+                "worker_version": WORKER_VERSION,
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _column_types(table: str) -> dict[str, str]:
+    return {c.name: c.type for c in declared_tables()[table].columns}
+
+
+def _rows_param(table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], as_text: Sequence[str] = ()):
+    types = _column_types(table)
+    fields = ", ".join(f"{c} {'STRING' if c in as_text else types[c]}" for c in columns)
+    return QueryParam([{c: row.get(c) for c in columns} for row in rows], f"ARRAY<STRUCT<{fields}>>")
+
+
+def _merge_predictions(
+    warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime
+) -> int:
+    """Insert new predictions and update changed ones (``created_at`` moves only with the content)."""
+    if not rows:
+        return 0
+    columns = [c for c in _column_types(PREDICTIONS_TABLE) if c != "created_at"]
+    content = [c for c in columns if c not in ("prediction_id", "system_id", "player_lookup", "game_date")]
+    selected = ", ".join(f"r.{c}" for c in columns)
+    differs = " OR ".join(f"T.{c} IS DISTINCT FROM S.{c}" for c in content)
+    updates = ", ".join(f"{c} = S.{c}" for c in content)
+    sql = (
+        f"MERGE {PREDICTIONS_TABLE} AS T USING (SELECT {selected} FROM UNNEST(@rows) AS r) AS S "
+        "ON T.prediction_id = S.prediction_id AND T.game_date = @game_date "
+        f"WHEN MATCHED AND ({differs}) THEN UPDATE SET {updates}, created_at = @now "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
+    )
+    return warehouse.execute(
+        sql, {"rows": _rows_param(PREDICTIONS_TABLE, columns, rows), "game_date": game_date, "now": now}
+    )
+
+
+def _merge_runs(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime) -> int:
+    """Insert or replace the run rows by request_id (``created_at`` stays the first run's)."""
+    if not rows:
+        return 0
+    columns = [c for c in _column_types(RUNS_TABLE) if c != "created_at"]
+    selected = ", ".join("PARSE_JSON(r.system_errors) AS system_errors" if c == "system_errors" else f"r.{c}"
+                         for c in columns)
+    updates = ", ".join(f"{c} = S.{c}" for c in columns if c != "request_id")
+    sql = (
+        f"MERGE {RUNS_TABLE} AS T USING (SELECT {selected} FROM UNNEST(@rows) AS r) AS S "
+        "ON T.request_id = S.request_id AND T.game_date = @game_date "
+        f"WHEN MATCHED THEN UPDATE SET {updates} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
+    )
+    params = {
+        "rows": _rows_param(RUNS_TABLE, columns, rows, as_text=("system_errors",)),
+        "game_date": game_date,
+        "now": now,
+    }
+    return warehouse.execute(sql, params)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
