@@ -46,6 +46,10 @@ run: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
 	@$(BIN)/airflow dags test nba_backfill $(call day_offset,-1) \
 		-c '{"start_date": "$(call day_offset,-$(HISTORY_DAYS))", "end_date": "$(call day_offset,-1)"}' \
 		> $(LOCAL)/logs/backfill-$(DATE).log 2>&1 || { tail -40 $(LOCAL)/logs/backfill-$(DATE).log; exit 1; }
+	@$(BIN)/python -c "from nba_pipeline.predictions.model import load_best_model; load_best_model()" \
+		>/dev/null 2>&1 || { echo "training the xgboost_v1 model on that history (log: $(LOCAL)/logs/training.log)"; \
+		$(BIN)/airflow dags test nba_model_training $(call day_offset,-1) > $(LOCAL)/logs/training.log 2>&1 \
+		|| { tail -40 $(LOCAL)/logs/training.log; exit 1; }; }
 	@since=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
 	echo "running nba_daily_pipeline for $(DATE) (log: $(LOCAL)/logs/run-$(DATE).log)"; \
 	$(BIN)/airflow dags test nba_daily_pipeline $(DATE) -c '{"game_date": "$(DATE)"}' \
