@@ -69,6 +69,7 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
             if spec and row["status"] == "success":
                 for table in spec.writes:
                     writes[table] = (row["inserted"] or 0, row["updated"] or 0)
+    lines += _phase5_lines(warehouse, game_date, since)
     lines += ["", f"rows per table (rows dated {game_date - dt.timedelta(days=1)}..{game_date} / inserted / updated in this run)"]
     for table in sorted(writes):
         total = _rows_for_date(warehouse, table, game_date)
@@ -83,6 +84,28 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
             f"{breaker.failure_count} failures ({breaker.last_error_type}: {breaker.last_error_message})"
         )
     return "\n".join(lines)
+
+
+def _phase5_lines(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) -> list[str]:
+    """Players predicted or skipped (by reason) and predictions per system, for the game date."""
+    players = warehouse.query(
+        "SELECT success, skip_reason, COUNT(*) AS n FROM nba_predictions.prediction_worker_runs "
+        "WHERE game_date = @d GROUP BY success, skip_reason",
+        {"d": game_date},
+    )
+    if not players:
+        return ["phase 5 predictions no players predicted for this date"]
+    predicted = sum(r["n"] for r in players if r["success"])
+    skipped = Counter({r["skip_reason"] or "no system succeeded": r["n"] for r in players if not r["success"]})
+    by_system = warehouse.query(
+        "SELECT system_id, COUNT(*) AS n, COUNTIF(recommendation != 'PASS') AS calls "
+        "FROM nba_predictions.player_prop_predictions WHERE game_date = @d GROUP BY system_id ORDER BY system_id",
+        {"d": game_date},
+    )
+    skipped_text = ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) or "-"
+    lines = [f"phase 5 predictions players predicted {predicted}   skipped {sum(skipped.values())} ({skipped_text})"]
+    lines += [f"    {r['system_id']:<24} {r['n']:>4} predictions, {r['calls']:>4} OVER/UNDER calls" for r in by_system]
+    return lines
 
 
 def _rows_for_date(warehouse: Warehouse, table: str, game_date: dt.date) -> int:
