@@ -35,8 +35,9 @@ def measure(count: int) -> dict:
     }
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*airflow, "pools", "set", "nba_state_writes", "4", "state writes"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*airflow, "pools", "set", "nba_state_writes", "4", "state writes"], env=env, check=True, capture_output=True
+    )
     out = subprocess.run([sys.executable, __file__, "--child"], env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -54,7 +55,9 @@ def child() -> None:
         warehouse.execute("CREATE TABLE nba_raw.bench_seed (event_date DATE, item STRING, loaded_at TIMESTAMP)")
         warehouse.insert_rows("nba_raw.bench_events", [{"event_date": DAY}] * 2)
         now = dt.datetime.now(dt.UTC)
-        warehouse.insert_rows("nba_raw.bench_seed", [{"event_date": DAY, "item": str(i), "loaded_at": now} for i in range(6)])
+        warehouse.insert_rows(
+            "nba_raw.bench_seed", [{"event_date": DAY, "item": str(i), "loaded_at": now} for i in range(6)]
+        )
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     DagBundlesManager().sync_bundles_to_db()
     sync_bag_to_db(bag, "dags-folder", None)
@@ -73,13 +76,18 @@ def child() -> None:
 
 def main(counts: list[int]) -> None:
     results = {n: measure(n) for n in counts}
-    print("| processors | guards round trips | run-log round trips | processor round trips | mutating statements per table (guards + run log) |")
+    print(
+        "| processors | guards round trips | run-log round trips | processor round trips "
+        "| mutating statements per table (guards + run log) |"
+    )
     print("|---|---|---|---|---|")
     for n, snap in results.items():
         trips = snap["round_trips"]
         state_tables = {k: v for k, v in snap["mutations"].items() if not k.startswith("processor:")}
-        print(f"| {n} | {trips.get('guards', 0)} | {trips.get('run_log', 0)} | {trips.get('processor', 0)} | "
-              f"{json.dumps(state_tables)} |")
+        print(
+            f"| {n} | {trips.get('guards', 0)} | {trips.get('run_log', 0)} | {trips.get('processor', 0)} | "
+            f"{json.dumps(state_tables)} |"
+        )
     print(json.dumps(results, indent=1))
 
 

@@ -71,5 +71,7 @@ def airflow_db() -> Path:
         ["db", "migrate"],
         ["pools", "set", "nba_state_writes", "4", "bounds concurrent breaker and run-log writes"],
     ):
-        subprocess.run([sys.executable, "-m", "airflow", *command], check=True, capture_output=True, env=os.environ.copy())
+        subprocess.run(
+            [sys.executable, "-m", "airflow", *command], check=True, capture_output=True, env=os.environ.copy()
+        )
     return Path(os.environ["AIRFLOW_HOME"])

@@ -74,7 +74,10 @@ def run_date(
         if offset not in verdicts:
             with activity("guards"):
                 verdicts[offset] = evaluate_calendar(
-                    warehouse, calendar, game_date + dt.timedelta(days=offset), reference_date=game_date,
+                    warehouse,
+                    calendar,
+                    game_date + dt.timedelta(days=offset),
+                    reference_date=game_date,
                     backfill=True,
                 )
         return verdicts[offset]
@@ -85,13 +88,26 @@ def run_date(
         target = spec.target_date(game_date)
         started = dt.datetime.now(dt.UTC)
 
-        def record(status: str, *, reason: SkipReason | None = None, detail: str | None = None,
-                   error: BaseException | None = None, report=None, outcome=None, spec=spec, target=target,
-                   started=started) -> RunRecord:
+        def record(
+            status: str,
+            *,
+            reason: SkipReason | None = None,
+            detail: str | None = None,
+            error: BaseException | None = None,
+            report=None,
+            outcome=None,
+            spec=spec,
+            target=target,
+            started=started,
+        ) -> RunRecord:
             return RunRecord(
-                processor=spec.name, phase=spec.phase.value,
+                processor=spec.name,
+                phase=spec.phase.value,
                 run_id=make_run_id(dag_run_id, spec.name, f"{game_date}:{status}"),
-                status=status, started_at=started, completed_at=dt.datetime.now(dt.UTC), game_date=target,
+                status=status,
+                started_at=started,
+                completed_at=dt.datetime.now(dt.UTC),
+                game_date=target,
                 skip_reason=str(reason) if reason else None,
                 error_type=type(error).__name__ if error else None,
                 error_message=str(error)[:4000] if error else detail,
@@ -100,7 +116,8 @@ def run_date(
                 rows_updated=getattr(outcome, "rows_updated", None),
                 rows_failed=getattr(outcome, "rows_failed", None),
                 file_path=getattr(outcome, "file_path", None),
-                date_range_start=target, date_range_end=target,
+                date_range_start=target,
+                date_range_end=target,
                 dependency_check_passed=report.dependency_check_passed if report else None,
                 data_completeness_pct=report.data_completeness_pct if report else None,
                 upstream_data_age_hours=report.upstream_data_age_hours if report else None,
@@ -125,15 +142,21 @@ def run_date(
             with activity("guards"):
                 report = evaluate(warehouse, spec.dependencies, target, dt.datetime.now(dt.UTC), threshold_pct)
             if not report.ready:
-                records.append(record("skipped", reason=SkipReason.UPSTREAM_INCOMPLETE, detail=report.describe(),
-                                      report=report))
+                records.append(
+                    record("skipped", reason=SkipReason.UPSTREAM_INCOMPLETE, detail=report.describe(), report=report)
+                )
                 result.outcome[spec.name] = "skipped:upstream_incomplete"
                 continue
         module_name, _, attribute = spec.run.partition(":")
         function = getattr(importlib.import_module(module_name), attribute)
         context = ProcessorContext(
-            warehouse=warehouse, processor=spec, game_date=game_date, backfill=True,
-            run_id=make_run_id(dag_run_id, spec.name, str(game_date)), dag_run_id=dag_run_id, try_number=1,
+            warehouse=warehouse,
+            processor=spec,
+            game_date=game_date,
+            backfill=True,
+            run_id=make_run_id(dag_run_id, spec.name, str(game_date)),
+            dag_run_id=dag_run_id,
+            try_number=1,
             options={"game_date": game_date.isoformat(), "backfill": True},
         )
         try:
@@ -149,7 +172,9 @@ def run_date(
             result.outcome[spec.name] = "failed"
             if spec.breaker is not None:
                 with activity("guards"):
-                    breakers[spec.name] = store.record_failure(spec.name, spec.breaker, type(error).__name__, str(error))
+                    breakers[spec.name] = store.record_failure(
+                        spec.name, spec.breaker, type(error).__name__, str(error)
+                    )
             continue
         records.append(record("success", outcome=outcome, report=report))
         result.outcome[spec.name] = "success"

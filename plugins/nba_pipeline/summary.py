@@ -16,10 +16,18 @@ from nba_pipeline.warehouse import Warehouse
 
 _RUN_COLUMNS = {
     2: ("processed_at", "status", "rows_inserted", "rows_updated"),
-    3: ("created_at", "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
-        "records_inserted", "records_updated"),
-    4: ("created_at", "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
-        "records_inserted", "records_updated"),
+    3: (
+        "created_at",
+        "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
+        "records_inserted",
+        "records_updated",
+    ),
+    4: (
+        "created_at",
+        "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END",
+        "records_inserted",
+        "records_updated",
+    ),
 }
 
 
@@ -70,7 +78,10 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
                 for table in spec.writes:
                     writes[table] = (row["inserted"] or 0, row["updated"] or 0)
     lines += _phase5_lines(warehouse, game_date, since)
-    lines += ["", f"rows per table (rows dated {game_date - dt.timedelta(days=1)}..{game_date} / inserted / updated in this run)"]
+    lines += [
+        "",
+        f"rows per table (rows dated {game_date - dt.timedelta(days=1)}..{game_date} / inserted / updated in this run)",
+    ]
     for table in sorted(writes):
         total = _rows_for_date(warehouse, table, game_date)
         inserted, updated = writes[table]
@@ -117,5 +128,3 @@ def _rows_for_date(warehouse: Warehouse, table: str, game_date: dt.date) -> int:
     return int(
         warehouse.query(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} BETWEEN @start AND @end", window)[0]["n"]
     )
-
-

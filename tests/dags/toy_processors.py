@@ -28,19 +28,22 @@ def create_tables(warehouse) -> None:
 
 
 def _fail_if_injected(ctx: ProcessorContext) -> None:
-    rows = ctx.warehouse.query(
-        "SELECT message FROM nba_raw.toy_faults WHERE processor = @p", {"p": ctx.processor.name}
-    )
+    rows = ctx.warehouse.query("SELECT message FROM nba_raw.toy_faults WHERE processor = @p", {"p": ctx.processor.name})
     if rows:
         raise ConnectionError(rows[0]["message"])
 
 
 def _write(ctx: ProcessorContext, table: str, per_event: int) -> ProcessorResult:
     _fail_if_injected(ctx)
-    events = ctx.warehouse.query("SELECT COUNT(*) AS n FROM nba_raw.toy_events WHERE event_date = @d", {"d": ctx.game_date})[0]["n"]
+    events = ctx.warehouse.query(
+        "SELECT COUNT(*) AS n FROM nba_raw.toy_events WHERE event_date = @d", {"d": ctx.game_date}
+    )[0]["n"]
     ctx.warehouse.execute(f"DELETE FROM {table} WHERE event_date = @d", {"d": ctx.game_date})
     now = dt.datetime.now(dt.UTC)
-    rows = [{"event_date": ctx.game_date, "item": f"{ctx.processor.name}-{i}", "loaded_at": now} for i in range(events * per_event)]
+    rows = [
+        {"event_date": ctx.game_date, "item": f"{ctx.processor.name}-{i}", "loaded_at": now}
+        for i in range(events * per_event)
+    ]
     ctx.warehouse.insert_rows(table, rows)
     return ProcessorResult(rows_processed=len(rows), rows_inserted=len(rows), date_range=(ctx.game_date, ctx.game_date))
 

@@ -27,7 +27,10 @@ def test_admin_dag_opens_configures_and_resets(airflow_db, migrated_warehouse):
     import datetime as dt
 
     day = dt.date(2025, 1, 15)
-    assert run_dag(dag, day, {"action": "open", "breaker": "xgboost_v1", "reason": "model file missing"}).state == "success"
+    assert (
+        run_dag(dag, day, {"action": "open", "breaker": "xgboost_v1", "reason": "model file missing"}).state
+        == "success"
+    )
     assert _state(migrated_warehouse, "xgboost_v1") == {"state": "OPEN", "threshold": 3}
     assert run_dag(dag, day, {"action": "configure", "breaker": "xgboost_v1", "threshold": 7}).state == "success"
     assert _state(migrated_warehouse, "xgboost_v1") == {"state": "OPEN", "threshold": 7}
@@ -54,8 +57,13 @@ def test_cli_breakers(migrated_warehouse, tmp_path):
     env = {**os.environ, "NBA_DUCKDB_PATH": str(migrated_warehouse.path)}
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "nba_pipeline.cli", "breakers", *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "nba_pipeline.cli", "breakers", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     opened = cli("open", "nbac_team_boxscore", "--reason", "source down")
     assert opened.returncode == 0 and "nbac_team_boxscore" in opened.stdout and "OPEN" in opened.stdout

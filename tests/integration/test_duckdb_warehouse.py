@@ -11,7 +11,7 @@ import pytest
 from nba_pipeline.warehouse import STATS, QueryParam, UnknownDatasetError, WarehouseError, activity
 from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture

@@ -22,7 +22,14 @@ def toy_warehouse(migrated_warehouse, settings_env):
     settings_env.setenv("NBA_DEPENDENCY_POKE_SECONDS", "1")
     settings_env.setenv("NBA_DEPENDENCY_TIMEOUT_SECONDS", "2")
     toy_processors.create_tables(migrated_warehouse)
-    events = [GAME_DAY, GAME_DAY, dt.date(2025, 1, 17), dt.date(2025, 1, 14), dt.date(2025, 6, 20), dt.date(2025, 10, 21)]
+    events = [
+        GAME_DAY,
+        GAME_DAY,
+        dt.date(2025, 1, 17),
+        dt.date(2025, 1, 14),
+        dt.date(2025, 6, 20),
+        dt.date(2025, 10, 21),
+    ]
     migrated_warehouse.insert_rows(
         "nba_raw.toy_events",
         [{"event_date": d, "label": f"e{i}", "loaded_at": dt.datetime.now(dt.UTC)} for i, d in enumerate(events)],
@@ -41,19 +48,28 @@ def test_game_day_runs_everything(guard_dag, toy_warehouse):
     states = task_states(dag_run)
     assert dag_run.state == "success", states
     assert states["phase_4_precompute.delta.run"] == "success"
-    rows = toy_warehouse.query("SELECT processor_name, status, skip_reason FROM nba_processing.processor_runs ORDER BY 1")
+    rows = toy_warehouse.query(
+        "SELECT processor_name, status, skip_reason FROM nba_processing.processor_runs ORDER BY 1"
+    )
     assert rows == [
         {"processor_name": "alpha", "status": "success", "skip_reason": None},
         {"processor_name": "flaky", "status": "success", "skip_reason": None},
     ]
     pre = toy_warehouse.query(
-        "SELECT processor_name, success, dependency_check_passed, data_completeness_pct FROM nba_processing.precompute_processor_runs"
+        "SELECT processor_name, success, dependency_check_passed, data_completeness_pct "
+        "FROM nba_processing.precompute_processor_runs"
     )
-    assert pre == [{"processor_name": "delta", "success": True, "dependency_check_passed": True, "data_completeness_pct": 100.0}]
+    assert pre == [
+        {"processor_name": "delta", "success": True, "dependency_check_passed": True, "data_completeness_pct": 100.0}
+    ]
 
 
 def _run_rows(warehouse, table: str) -> list[dict]:
-    key = "processor_name, status, skip_reason" if table == "nba_processing.processor_runs" else "processor_name, success, skip_reason"
+    key = (
+        "processor_name, status, skip_reason"
+        if table == "nba_processing.processor_runs"
+        else "processor_name, success, skip_reason"
+    )
     return warehouse.query(f"SELECT {key} FROM {table} ORDER BY processor_name, run_id")
 
 
@@ -86,7 +102,9 @@ def test_old_dates_are_historical_unless_backfill(guard_dag, toy_warehouse):
     skipped = run_dag(guard_dag, late, {"game_date": GAME_DAY.isoformat()})
     assert task_states(skipped)["phase_2_raw.alpha.run"] == "skipped"
     assert {r["skip_reason"] for r in _run_rows(toy_warehouse, "nba_processing.processor_runs")} == {"historical"}
-    backfilled = run_dag(guard_dag, late + dt.timedelta(minutes=1), {"game_date": GAME_DAY.isoformat(), "backfill": True})
+    backfilled = run_dag(
+        guard_dag, late + dt.timedelta(minutes=1), {"game_date": GAME_DAY.isoformat(), "backfill": True}
+    )
     assert task_states(backfilled)["phase_4_precompute.delta.run"] == "success"
 
 
@@ -99,7 +117,10 @@ def test_irrelevant_source_skips_only_what_depends_on_it(guard_dag, toy_warehous
         assert states[independent] == "success", independent
     raw = {r["processor_name"]: r["skip_reason"] for r in _run_rows(toy_warehouse, "nba_processing.processor_runs")}
     assert raw == {"alpha": None, "flaky": "irrelevant_source"}
-    analytics = {r["processor_name"]: r["skip_reason"] for r in _run_rows(toy_warehouse, "nba_processing.analytics_processor_runs")}
+    analytics = {
+        r["processor_name"]: r["skip_reason"]
+        for r in _run_rows(toy_warehouse, "nba_processing.analytics_processor_runs")
+    }
     assert analytics == {"beta": None, "gamma": "upstream_incomplete"}
 
 
@@ -139,7 +160,8 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
     second = run_dag(guard_dag, GAME_DAY, conf)
     assert task_states(second)["phase_2_raw.flaky.run"] == "skipped"
     skip = toy_warehouse.query(
-        "SELECT error_message FROM nba_processing.processor_runs WHERE processor_name = 'flaky' AND skip_reason = 'circuit_open'"
+        "SELECT error_message FROM nba_processing.processor_runs "
+        "WHERE processor_name = 'flaky' AND skip_reason = 'circuit_open'"
     )
     assert len(skip) == 1 and "OPEN after 3 consecutive failures" in skip[0]["error_message"]
     assert _breaker(toy_warehouse, "flaky")["failure_count"] == 3, "a skip is not a failure"
@@ -155,4 +177,9 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
     fourth = run_dag(guard_dag, GAME_DAY, conf)
     assert task_states(fourth)["phase_2_raw.flaky.run"] == "success"
     assert task_states(fourth)["phase_3_analytics.gamma.run"] == "success"
-    assert _breaker(toy_warehouse, "flaky") == {"state": "CLOSED", "failure_count": 0, "half_open_calls": 0, "history": 4}
+    assert _breaker(toy_warehouse, "flaky") == {
+        "state": "CLOSED",
+        "failure_count": 0,
+        "half_open_calls": 0,
+        "history": 4,
+    }

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
 from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.sources.http_client import (

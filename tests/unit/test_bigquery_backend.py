@@ -14,6 +14,7 @@ from google.api_core.exceptions import BadRequest, Forbidden, NotFound, RetryErr
 from google.auth.exceptions import DefaultCredentialsError
 from google.cloud.bigquery import SchemaField
 from google.cloud.bigquery.table import Row
+
 from nba_pipeline.settings import DATASETS
 from nba_pipeline.warehouse.base import (
     STATS,

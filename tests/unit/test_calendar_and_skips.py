@@ -12,7 +12,14 @@ from nba_pipeline.guards.options import RunOptions
 from nba_pipeline.guards.skip_reasons import SkipReason
 
 SPEC = CalendarSpec(table="nba_raw.events", date_column="game_date")
-SEASON = [dt.date(2024, 10, 22), dt.date(2024, 10, 23), dt.date(2024, 10, 24), dt.date(2025, 2, 13), dt.date(2025, 2, 20), dt.date(2025, 6, 22)]
+SEASON = [
+    dt.date(2024, 10, 22),
+    dt.date(2024, 10, 23),
+    dt.date(2024, 10, 24),
+    dt.date(2025, 2, 13),
+    dt.date(2025, 2, 20),
+    dt.date(2025, 6, 22),
+]
 
 
 @pytest.fixture
@@ -60,7 +67,9 @@ def test_historical_unless_backfill(calendar):
 
 
 def test_excluded_rows_do_not_count(calendar):
-    calendar.execute("UPDATE nba_raw.events SET status = 'postponed' WHERE game_date = @d", {"d": dt.date(2024, 10, 23)})
+    calendar.execute(
+        "UPDATE nba_raw.events SET status = 'postponed' WHERE game_date = @d", {"d": dt.date(2024, 10, 23)}
+    )
     spec = CalendarSpec(table="nba_raw.events", date_column="game_date", exclude_sql="status = 'postponed'")
     assert _decide(calendar, dt.date(2024, 10, 23), spec=spec).reason is SkipReason.NO_GAMES
 

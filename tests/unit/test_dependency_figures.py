@@ -18,7 +18,13 @@ def _dep(name: str, critical: bool = True, warn: float | None = None, fail: floa
 
 def _row(i: int, rows: int, expected: int, hours_old: float | None, source: int = 0) -> dict:
     newest = None if hours_old is None else NOW - dt.timedelta(hours=hours_old)
-    return {"dependency_index": i, "source_index": source, "row_count": rows, "newest_load": newest, "expected": expected}
+    return {
+        "dependency_index": i,
+        "source_index": source,
+        "row_count": rows,
+        "newest_load": newest,
+        "expected": expected,
+    }
 
 
 def test_figures_match_hand_computation():
@@ -40,7 +46,11 @@ def test_non_critical_shortfall_does_not_block():
 
 def test_nothing_expected_counts_as_complete():
     report = summarise([_dep("a")], [_row(0, 0, 0, None)], NOW)
-    assert (report.dependency_check_passed, report.data_completeness_pct, report.upstream_data_age_hours) == (True, 100.0, None)
+    assert (report.dependency_check_passed, report.data_completeness_pct, report.upstream_data_age_hours) == (
+        True,
+        100.0,
+        None,
+    )
 
 
 def test_best_alternative_source_counts():
@@ -72,8 +82,12 @@ def test_evaluate_on_a_small_fixture(warehouse):
     warehouse.insert_rows("nba_raw.props", [{"game_date": day, "loaded_at": NOW - dt.timedelta(hours=5)}] * 2)
     per_game = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start AND @end"
     deps = [
-        Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), expected_sql=per_game.format(k=2, i=0)),
-        Dependency("props", (TableWindow("nba_raw.props", "game_date", "loaded_at"),), expected_sql=per_game.format(k=1, i=1)),
+        Dependency(
+            "box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), expected_sql=per_game.format(k=2, i=0)
+        ),
+        Dependency(
+            "props", (TableWindow("nba_raw.props", "game_date", "loaded_at"),), expected_sql=per_game.format(k=1, i=1)
+        ),
     ]
     report = evaluate(warehouse, deps, day, NOW)
     assert [(s.rows, s.expected) for s in report.statuses] == [(3, 4), (2, 2)]

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
+
 from nba_pipeline.sources.http_client import (
     FetchedPayload,
     HttpSourceClient,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, UnknownSourceError, endpoint_for, season_label
 from nba_pipeline.scrapers.run import QuarantinedPayloadError
 from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from nba_pipeline.sources.simulated_league import (
     ALL_STAR_BREAK,
     BOX_SCORE_SOURCES,

@@ -97,8 +97,15 @@ def _rows(table: str, date_column: str = "game_date", loaded: str = "loaded_at")
     return TableWindow(table, date_column, loaded)
 
 
-def _dep(name: str, *sources: TableWindow, expected: str | None = _GAMES, critical: bool = True,
-         history: bool = False, warn: float | None = None, fail: float | None = None) -> Dependency:
+def _dep(
+    name: str,
+    *sources: TableWindow,
+    expected: str | None = _GAMES,
+    critical: bool = True,
+    history: bool = False,
+    warn: float | None = None,
+    fail: float | None = None,
+) -> Dependency:
     return Dependency(
         name=name,
         sources=sources,
@@ -117,8 +124,15 @@ _PROPS = {"warn": 12.0, "fail": 48.0}
 _DAY = {"warn": 24.0, "fail": 48.0}
 
 
-def _transform(name: str, phase: Phase, reads: tuple[str, ...], writes: str, deps: tuple[Dependency, ...],
-               offset: int, description: str) -> ProcessorSpec:
+def _transform(
+    name: str,
+    phase: Phase,
+    reads: tuple[str, ...],
+    writes: str,
+    deps: tuple[Dependency, ...],
+    offset: int,
+    description: str,
+) -> ProcessorSpec:
     return ProcessorSpec(
         name=name,
         phase=phase,
@@ -134,58 +148,101 @@ def _transform(name: str, phase: Phase, reads: tuple[str, ...], writes: str, dep
 
 ANALYTICS: tuple[ProcessorSpec, ...] = (
     _transform(
-        "player_game_summary", Phase.ANALYTICS,
-        ("nba_raw.nbac_gamebook_player_stats", "nba_raw.bdl_player_boxscores", "nba_raw.nbac_play_by_play",
-         "nba_raw.odds_api_player_points_props", "nba_raw.bettingpros_player_points_props", "nba_raw.nbac_schedule"),
+        "player_game_summary",
+        Phase.ANALYTICS,
+        (
+            "nba_raw.nbac_gamebook_player_stats",
+            "nba_raw.bdl_player_boxscores",
+            "nba_raw.nbac_play_by_play",
+            "nba_raw.odds_api_player_points_props",
+            "nba_raw.bettingpros_player_points_props",
+            "nba_raw.nbac_schedule",
+        ),
         "nba_analytics.player_game_summary",
         (
-            _dep("box_scores", _games("nba_raw.nbac_gamebook_player_stats"), _games("nba_raw.bdl_player_boxscores"), **_BOX),
+            _dep(
+                "box_scores",
+                _games("nba_raw.nbac_gamebook_player_stats"),
+                _games("nba_raw.bdl_player_boxscores"),
+                **_BOX,
+            ),
             _dep("props", _games("nba_raw.odds_api_player_points_props"), critical=False),
             _dep("shot_zones", _games("nba_raw.nbac_play_by_play"), critical=False),
         ),
-        -1, "One row per player per game: gamebook first, balldontlie for games it lacks",
+        -1,
+        "One row per player per game: gamebook first, balldontlie for games it lacks",
     ),
     _transform(
-        "team_offense_game_summary", Phase.ANALYTICS,
+        "team_offense_game_summary",
+        Phase.ANALYTICS,
         ("nba_raw.nbac_team_boxscore", "nba_raw.nbac_play_by_play", "nba_raw.nbac_schedule"),
         "nba_analytics.team_offense_game_summary",
         (
             _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore"), **_BOX),
             _dep("shot_zones", _games("nba_raw.nbac_play_by_play"), critical=False),
         ),
-        -1, "Team offense per game: possessions, offensive rating, pace",
+        -1,
+        "Team offense per game: possessions, offensive rating, pace",
     ),
     _transform(
-        "team_defense_game_summary", Phase.ANALYTICS,
-        ("nba_raw.nbac_team_boxscore", "nba_raw.nbac_gamebook_player_stats", "nba_raw.bdl_player_boxscores",
-         "nba_raw.nbac_play_by_play", "nba_raw.nbac_schedule"),
+        "team_defense_game_summary",
+        Phase.ANALYTICS,
+        (
+            "nba_raw.nbac_team_boxscore",
+            "nba_raw.nbac_gamebook_player_stats",
+            "nba_raw.bdl_player_boxscores",
+            "nba_raw.nbac_play_by_play",
+            "nba_raw.nbac_schedule",
+        ),
         "nba_analytics.team_defense_game_summary",
         (
             _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore"), **_BOX),
-            _dep("player_box_scores", _games("nba_raw.nbac_gamebook_player_stats"),
-                 _games("nba_raw.bdl_player_boxscores")),
+            _dep(
+                "player_box_scores",
+                _games("nba_raw.nbac_gamebook_player_stats"),
+                _games("nba_raw.bdl_player_boxscores"),
+            ),
         ),
-        -1, "Team defense per game: points allowed per 100 possessions, zones allowed",
+        -1,
+        "Team defense per game: points allowed per 100 possessions, zones allowed",
     ),
     _transform(
-        "upcoming_player_game_context", Phase.ANALYTICS,
-        ("nba_raw.nbac_schedule", "nba_raw.odds_api_player_points_props", "nba_raw.bettingpros_player_points_props",
-         "nba_raw.odds_api_game_lines", "nba_raw.bdl_player_boxscores", "nba_raw.nbac_gamebook_player_stats",
-         "nba_raw.nbac_injury_report", "nba_raw.espn_team_rosters"),
+        "upcoming_player_game_context",
+        Phase.ANALYTICS,
+        (
+            "nba_raw.nbac_schedule",
+            "nba_raw.odds_api_player_points_props",
+            "nba_raw.bettingpros_player_points_props",
+            "nba_raw.odds_api_game_lines",
+            "nba_raw.bdl_player_boxscores",
+            "nba_raw.nbac_gamebook_player_stats",
+            "nba_raw.nbac_injury_report",
+            "nba_raw.espn_team_rosters",
+        ),
         "nba_analytics.upcoming_player_game_context",
         (
             _dep("schedule", _games("nba_raw.nbac_schedule")),
-            _dep("props", _games("nba_raw.odds_api_player_points_props"),
-                 _games("nba_raw.bettingpros_player_points_props"), **_PROPS),
+            _dep(
+                "props",
+                _games("nba_raw.odds_api_player_points_props"),
+                _games("nba_raw.bettingpros_player_points_props"),
+                **_PROPS,
+            ),
             _dep("game_lines", _games("nba_raw.odds_api_game_lines"), **_PROPS),
-            _dep("box_score_history", _games("nba_raw.bdl_player_boxscores"),
-                 _games("nba_raw.nbac_gamebook_player_stats"), history=True),
+            _dep(
+                "box_score_history",
+                _games("nba_raw.bdl_player_boxscores"),
+                _games("nba_raw.nbac_gamebook_player_stats"),
+                history=True,
+            ),
             _dep("injury_report", _rows("nba_raw.nbac_injury_report"), expected=None, critical=False),
         ),
-        0, "Each player expected to play today: lines, rest, recent minutes and points, status",
+        0,
+        "Each player expected to play today: lines, rest, recent minutes and points, status",
     ),
     _transform(
-        "upcoming_team_game_context", Phase.ANALYTICS,
+        "upcoming_team_game_context",
+        Phase.ANALYTICS,
         ("nba_raw.nbac_schedule", "nba_raw.odds_api_game_lines", "nba_raw.nbac_injury_report"),
         "nba_analytics.upcoming_team_game_context",
         (
@@ -193,32 +250,50 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
             _dep("game_lines", _games("nba_raw.odds_api_game_lines"), critical=False),
             _dep("injury_report", _rows("nba_raw.nbac_injury_report"), expected=None, critical=False),
         ),
-        0, "Each team playing today: opponent, rest, spread, total, injuries",
+        0,
+        "Each team playing today: opponent, rest, spread, total, injuries",
     ),
 )
 
 _PRE = "analysis_date"
 PRECOMPUTE: tuple[ProcessorSpec, ...] = (
     _transform(
-        "team_defense_zone_analysis", Phase.PRECOMPUTE,
+        "team_defense_zone_analysis",
+        Phase.PRECOMPUTE,
         ("nba_analytics.team_defense_game_summary", "nba_raw.nbac_schedule"),
         "nba_precompute.team_defense_zone_analysis",
-        (_dep("team_defense_history", _rows("nba_analytics.team_defense_game_summary"), expected=_TEAM_GAMES,
-              history=True, **_DAY),),
-        0, "Per team, last 15 games: shooting allowed per zone against the league",
+        (
+            _dep(
+                "team_defense_history",
+                _rows("nba_analytics.team_defense_game_summary"),
+                expected=_TEAM_GAMES,
+                history=True,
+                **_DAY,
+            ),
+        ),
+        0,
+        "Per team, last 15 games: shooting allowed per zone against the league",
     ),
     _transform(
-        "player_shot_zone_analysis", Phase.PRECOMPUTE,
+        "player_shot_zone_analysis",
+        Phase.PRECOMPUTE,
         ("nba_analytics.player_game_summary", "nba_analytics.upcoming_player_game_context"),
         "nba_precompute.player_shot_zone_analysis",
         (_dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True, **_DAY),),
-        0, "Per player, last 10 and 20 games: share and efficiency per zone",
+        0,
+        "Per player, last 10 and 20 games: share and efficiency per zone",
     ),
     _transform(
-        "player_composite_factors", Phase.PRECOMPUTE,
-        ("nba_analytics.upcoming_player_game_context", "nba_analytics.upcoming_team_game_context",
-         "nba_precompute.player_shot_zone_analysis", "nba_precompute.team_defense_zone_analysis",
-         "nba_analytics.team_offense_game_summary", "nba_analytics.player_game_summary"),
+        "player_composite_factors",
+        Phase.PRECOMPUTE,
+        (
+            "nba_analytics.upcoming_player_game_context",
+            "nba_analytics.upcoming_team_game_context",
+            "nba_precompute.player_shot_zone_analysis",
+            "nba_precompute.team_defense_zone_analysis",
+            "nba_analytics.team_offense_game_summary",
+            "nba_analytics.player_game_summary",
+        ),
         "nba_precompute.player_composite_factors",
         (
             _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context"), **_DAY),
@@ -226,37 +301,58 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
             _dep("team_defense_zones", _rows("nba_precompute.team_defense_zone_analysis", _PRE), expected=_TEAM_GAMES),
         ),
-        0, "Fatigue, zone mismatch, pace and usage adjustments",
+        0,
+        "Fatigue, zone mismatch, pace and usage adjustments",
     ),
     _transform(
-        "player_daily_cache", Phase.PRECOMPUTE,
-        ("nba_analytics.player_game_summary", "nba_analytics.team_offense_game_summary",
-         "nba_analytics.upcoming_player_game_context", "nba_precompute.player_shot_zone_analysis"),
+        "player_daily_cache",
+        Phase.PRECOMPUTE,
+        (
+            "nba_analytics.player_game_summary",
+            "nba_analytics.team_offense_game_summary",
+            "nba_analytics.upcoming_player_game_context",
+            "nba_precompute.player_shot_zone_analysis",
+        ),
         "nba_precompute.player_daily_cache",
         (
             _dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True, **_DAY),
-            _dep("team_offense_history", _rows("nba_analytics.team_offense_game_summary"), expected=_TEAM_GAMES,
-                 history=True, **_DAY),
+            _dep(
+                "team_offense_history",
+                _rows("nba_analytics.team_offense_game_summary"),
+                expected=_TEAM_GAMES,
+                history=True,
+                **_DAY,
+            ),
             _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context"), **_DAY),
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
         ),
-        0, "Rolling points, minutes, usage and team pace per player",
+        0,
+        "Rolling points, minutes, usage and team pace per player",
     ),
     _transform(
-        "ml_feature_store", Phase.PRECOMPUTE,
-        ("nba_precompute.player_daily_cache", "nba_precompute.player_composite_factors",
-         "nba_precompute.player_shot_zone_analysis", "nba_precompute.team_defense_zone_analysis",
-         "nba_analytics.upcoming_player_game_context", "nba_analytics.player_game_summary",
-         "nba_analytics.team_offense_game_summary", "nba_analytics.team_defense_game_summary"),
+        "ml_feature_store",
+        Phase.PRECOMPUTE,
+        (
+            "nba_precompute.player_daily_cache",
+            "nba_precompute.player_composite_factors",
+            "nba_precompute.player_shot_zone_analysis",
+            "nba_precompute.team_defense_zone_analysis",
+            "nba_analytics.upcoming_player_game_context",
+            "nba_analytics.player_game_summary",
+            "nba_analytics.team_offense_game_summary",
+            "nba_analytics.team_defense_game_summary",
+        ),
         "nba_predictions.ml_feature_store_v2",
         (
             _dep("daily_cache", _rows("nba_precompute.player_daily_cache", _PRE), expected=_UPCOMING_PLAYERS),
-            _dep("composite_factors", _rows("nba_precompute.player_composite_factors", _PRE),
-                 expected=_UPCOMING_PLAYERS),
+            _dep(
+                "composite_factors", _rows("nba_precompute.player_composite_factors", _PRE), expected=_UPCOMING_PLAYERS
+            ),
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
             _dep("team_defense_zones", _rows("nba_precompute.team_defense_zone_analysis", _PRE), expected=_TEAM_GAMES),
         ),
-        0, "The 25 features per player, with quality score and missing features",
+        0,
+        "The 25 features per player, with quality score and missing features",
     ),
 )
 
