@@ -119,6 +119,25 @@ def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
                       "WHERE game_date = @d", {"d": GAME_DAY})[0]
     assert features == {"n": upcoming, "k": 25} and upcoming > 100
 
+    from nba_pipeline.predictions.coordinator import eligible_players
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        eligible = {p.player_lookup for p in eligible_players(warehouse, GAME_DAY)}
+    workers = _query(
+        "SELECT player_lookup, success, skip_reason FROM nba_predictions.prediction_worker_runs WHERE game_date = @d",
+        {"d": GAME_DAY},
+    )
+    assert {r["player_lookup"] for r in workers} == eligible, "every eligible player has a worker row"
+    predicted = _query(
+        "SELECT DISTINCT player_lookup FROM nba_predictions.player_prop_predictions "
+        "WHERE game_date = @d AND system_id = 'ensemble_v1'",
+        {"d": GAME_DAY},
+    )
+    assert {r["player_lookup"] for r in predicted} == {r["player_lookup"] for r in workers if r["success"]}
+    assert {r["skip_reason"] for r in workers if not r["success"]} <= {"no_features", "low_feature_quality"}
+    assert len(predicted) > 100
+
 
 def test_rerunning_the_same_day_changes_no_table(pipeline):
     run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
