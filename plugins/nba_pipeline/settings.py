@@ -56,6 +56,8 @@ class Settings:
     :param model_root: where trained models are versioned (a local path or a ``gs://`` URL);
         ``NBA_MODEL_ROOT``, default ``<data dir>/models``.
     :param prediction_batch_size: players per phase 5 batch (``NBA_PREDICTION_BATCH_SIZE``, default 45).
+    :param max_payload_bytes: the largest payload a scraper keeps or a raw processor reads; larger
+        ones are quarantined (``NBA_MAX_PAYLOAD_BYTES``, default 64 MiB).
     """
 
     warehouse_backend: str
@@ -75,6 +77,7 @@ class Settings:
     simulation_imperfections: frozenset[str] = frozenset()
     model_root: str = str(PROJECT_ROOT / ".local" / "models")
     prediction_batch_size: int = 45
+    max_payload_bytes: int = 64 * 1024 * 1024
 
 
 def _flag(value: str) -> bool:
@@ -106,4 +109,5 @@ def get_settings() -> Settings:
         ),
         model_root=env.get("NBA_MODEL_ROOT", str(data_dir / "models")),
         prediction_batch_size=int(env.get("NBA_PREDICTION_BATCH_SIZE", "45")),
+        max_payload_bytes=int(env.get("NBA_MAX_PAYLOAD_BYTES", str(64 * 1024 * 1024))),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,13 +68,18 @@ class PayloadStore:
     def read(self, uri: str) -> bytes:
         return self._open(uri).read_bytes()
 
+    def size(self, uri: str) -> int:
+        """The payload's size in bytes, without reading it."""
+        return int(self._open(uri).stat().st_size)
+
     def quarantine(self, uri: str, error: str) -> str:
         """Move a payload to quarantine with its error beside it; return the new URI."""
         source_path = self._open(uri)
         relative = str(source_path).split(str(self._base).rstrip("/") + "/", 1)[-1]
         target = self._base / "quarantine" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source_path.read_bytes())
+        with source_path.open("rb") as original, target.open("wb") as kept:  # streamed: it may be huge
+            shutil.copyfileobj(original, kept, 1 << 20)
         (target.parent / f"{target.name}.error.txt").write_text(error + "\n")
         source_path.unlink()
         return str(target)

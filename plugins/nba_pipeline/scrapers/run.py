@@ -2,10 +2,11 @@
 
 ``nba_pipeline.scrapers.run:scrape`` is the ``run`` of every phase-1 processor. The payload is
 written to the payload store before anything parses it. A body that is not JSON (an HTML error
-page, a truncated or empty response) is stored as received, moved to quarantine with its error,
-and the task fails naming the source, the URL and the quarantine path; Airflow's retries take it
-from there. Other fetch errors (rate limits, 5xx, timeouts after the client's own retries, a
-missing connection) propagate with their messages. Scrapers have no circuit breaker.
+page, a truncated or empty response) or is larger than ``NBA_MAX_PAYLOAD_BYTES`` is stored as
+received, moved to quarantine with its error, and the task fails naming the source, the URL and
+the quarantine path; Airflow's retries take it from there. Other fetch errors (rate limits, 5xx,
+timeouts after the client's own retries, a missing connection) propagate with their messages.
+Scrapers have no circuit breaker.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import datetime as dt
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
 from nba_pipeline.scrapers.endpoints import endpoint_for
 from nba_pipeline.scrapers.sources import payload_source
-from nba_pipeline.sources.http_client import SourceContentError
+from nba_pipeline.settings import get_settings
+from nba_pipeline.sources.http_client import FetchedPayload, SourceContentError
 from nba_pipeline.storage import PayloadStore
 
 __all__ = ["QuarantinedPayloadError", "scrape"]
@@ -52,13 +54,30 @@ class QuarantinedPayloadError(RuntimeError):
         return (type(self), (self.source, self.target_date, self.url, self.quarantine_uri, self.detail))
 
 
+def _quarantine(
+    store: PayloadStore,
+    source: str,
+    target_date: dt.date,
+    bad: FetchedPayload,
+    error: str,
+    detail: str,
+    cause: BaseException | None = None,
+) -> NoReturn:
+    """Keep the unusable bytes in quarantine with ``error`` beside them, and fail naming them."""
+    uri = store.store(source, target_date, bad.body, bad.fetched_at)
+    quarantined = store.quarantine(uri, error)
+    log.error("%s for %s: unusable payload quarantined at %s", source, target_date, quarantined)
+    raise QuarantinedPayloadError(source, target_date, bad.url, quarantined, detail) from cause
+
+
 def scrape(ctx: ProcessorContext) -> ProcessorResult:
     """Fetch ``ctx.processor.sources[0]`` for ``ctx.target_date`` and store the payload untouched.
 
     :returns: the stored payload's URI in ``file_path``; ``rows_processed`` is the number of
         items in the payload (games, rows, offers... as the endpoint declares), 0 if it could not
         be counted (then with a warning); ``load_seconds`` is the fetch time.
-    :raises QuarantinedPayloadError: the body was not JSON; it is kept in quarantine.
+    :raises QuarantinedPayloadError: the body was not JSON, or larger than ``NBA_MAX_PAYLOAD_BYTES``;
+        it is kept in quarantine.
     :raises SourceFetchError: the source could not deliver (after the client's retries).
     """
     if not ctx.processor.sources:
@@ -73,12 +92,12 @@ def scrape(ctx: ProcessorContext) -> ProcessorResult:
     try:
         fetched = fetcher.fetch(source, target_date)
     except SourceContentError as exc:
-        bad = exc.payload
-        uri = store.store(source, target_date, bad.body, bad.fetched_at)
-        quarantined = store.quarantine(uri, str(exc))
-        log.error("%s for %s: unusable payload quarantined at %s", source, target_date, quarantined)
-        raise QuarantinedPayloadError(source, target_date, exc.url, quarantined, exc.detail) from exc
+        _quarantine(store, source, target_date, exc.payload, str(exc), exc.detail, cause=exc)
     load_seconds = time.monotonic() - started
+    limit = get_settings().max_payload_bytes
+    if len(fetched.body) > limit:
+        detail = f"body is {len(fetched.body)} bytes, over the {limit}-byte limit (NBA_MAX_PAYLOAD_BYTES)"
+        _quarantine(store, source, target_date, fetched, f"{detail}: GET {fetched.url}", detail)
 
     saving = time.monotonic()
     uri = store.store(source, target_date, fetched.body, fetched.fetched_at)

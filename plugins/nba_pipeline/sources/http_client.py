@@ -211,9 +211,10 @@ class HttpSourceClient:
     ``min(backoff_cap_seconds, backoff_base_seconds * 2 ** (n - 1))`` seconds
     (n = failed attempt number), or after the server's ``Retry-After`` (capped
     the same way) when it sends one. Other non-2xx statuses fail at once. A
-    2xx body must decode as strict UTF-8 and parse as JSON, otherwise
-    :class:`SourceContentError` carries the payload. One client holds one
-    connection pool; use one client per task or thread.
+    2xx body must decode as strict UTF-8 (a leading byte order mark is
+    allowed) and parse as JSON, otherwise :class:`SourceContentError` carries
+    the payload. One client holds one connection pool; use one client per
+    task or thread.
 
     :param base_url: scheme, host and optional path prefix, e.g.
         ``"https://api.the-odds-api.com"``.
@@ -403,13 +404,13 @@ class HttpSourceClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _check_json(self, payload: FetchedPayload) -> None:
-        """Raise SourceContentError unless the body is strict UTF-8 JSON."""
+        """Raise SourceContentError unless the body is strict UTF-8 JSON (a leading UTF-8 BOM is allowed)."""
         body = payload.body
         if not body.strip():
             detail = "empty body" if not body else "body is only whitespace"
         else:
             try:
-                text = body.decode("utf-8", errors="strict")
+                text = body.decode("utf-8-sig", errors="strict")
             except UnicodeDecodeError as exc:
                 detail = f"body is not valid UTF-8 at byte {exc.start}: {exc.reason}"
             else:
@@ -420,6 +421,8 @@ class HttpSourceClient:
                         f"invalid JSON at line {exc.lineno} column {exc.colno} "
                         f"(char {exc.pos} of {len(text)}): {exc.msg}"
                     )
+                except RecursionError:
+                    detail = "JSON nested too deeply to parse"
                 else:
                     return
         raise SourceContentError(

@@ -8,6 +8,7 @@ from typing import Any
 
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
+    STAT_MAX,
     Invalid,
     Node,
     ParsedRow,
@@ -74,7 +75,7 @@ def parse_bdl_boxscores(doc: Node, day: dt.date) -> list[ParsedRow]:
                 "season", season, f"a game on {game_date} is in the {ids.season_start_year(game_date)} season"
             )
         for side, key in ((home, "home_team_score"), (away, "visitor_team_score")):
-            scores[(game_id, side)] = (game, key, game.int(key, minimum=0))
+            scores[(game_id, side)] = (game, key, game.int(key, minimum=0, maximum=STAT_MAX))
         row: dict[str, Any] = {
             "game_id": game_id,
             "bdl_game_id": game.int("id"),

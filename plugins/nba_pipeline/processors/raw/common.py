@@ -3,7 +3,8 @@
 A processor is a :class:`RawTable` (source, table, key, parse function) run by :func:`run_raw`:
 
 1. the newest stored payload of the source for the target date (none: skip with ``no_data``);
-2. decode and parse it completely into rows, checking every field on the way; any fault moves
+2. refuse it unread if it is larger than ``NBA_MAX_PAYLOAD_BYTES``; else decode and parse it
+   completely into rows, checking every field on the way; any fault moves
    the payload to quarantine and raises :class:`PayloadValidationError` naming the file, the
    field path (``games[2].players[5].minutes``) and the value, before anything is written;
 3. collapse duplicates (the same game in mixed id forms, verbatim repeats) to one row per key;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,10 +26,18 @@ from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.processors.game_ids import GameIdError
 from nba_pipeline.processors.merge import SOURCE_FILE_PATH, insert_absent, merge_rows
 from nba_pipeline.registry.model import ProcessorContext, ProcessorResult, ProcessorSkip
+from nba_pipeline.settings import get_settings
 from nba_pipeline.storage import PayloadStore
 
 _MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 BODY = "(body)"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Upper bound of any counting stat (player or team) and of a score; a team's record is under 200.
+STAT_MAX = 300
+#: Bound of a plus-minus (player or team), either way.
+PLUS_MINUS_MAX = 200
+#: Bound of American odds, either way.
+ODDS_MAX = 100_000
 
 
 class PayloadValidationError(ValueError):
@@ -139,6 +149,8 @@ class Node:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, value, "expected an integer")
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise self.fail(key, value, "out of range for a 64-bit integer")
         if minimum is not None and value < minimum:
             raise self.fail(key, value, f"must be at least {minimum}" + (" (negative)" if minimum == 0 else ""))
         if maximum is not None and value > maximum:
@@ -153,6 +165,8 @@ class Node:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, value, "expected a number")
+        if not math.isfinite(value):
+            raise self.fail(key, value, "not a finite number")
         if minimum is not None and value < minimum:
             raise self.fail(key, value, f"must be at least {minimum}")
         if maximum is not None and value > maximum:
@@ -176,37 +190,119 @@ class Node:
 
 
 def decode(body: bytes) -> Node:
-    """The payload's JSON object; empty bodies, non-UTF-8 bytes, HTML pages and broken JSON are faults."""
+    """The payload's JSON object.
+
+    A leading UTF-8 byte order mark is allowed (the stored bytes keep it). Faults: an empty body,
+    bytes that are not UTF-8 (UTF-16 / UTF-32, Latin-1), an HTML page, broken or truncated JSON,
+    ``NaN`` / ``Infinity`` or a number too large for a float, one object giving a key two different
+    values, nesting too deep to parse, and a document that is not an object.
+    """
     if not body.strip():
         raise Invalid(BODY, body[:40], "empty body")
+    for bom, encoding in _WIDE_BOMS:
+        if body.startswith(bom):
+            raise Invalid(BODY, body[:16], f"not UTF-8: {encoding} text (byte order mark {bom.hex(' ')})")
+    if b"\x00" in body[:4]:
+        raise Invalid(BODY, body[:16], "not UTF-8: NUL bytes at the start (UTF-16 or UTF-32 text without a BOM?)")
+    lead = body.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if lead.startswith(b"<"):  # before decoding: error pages are often not UTF-8
+        excerpt = lead[:80].decode("utf-8", errors="replace")
+        raise Invalid(BODY, excerpt, "an HTML page instead of JSON (the source served an error page)")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise Invalid(
             BODY,
             body[max(0, err.start - 16) : err.start + 8],
-            f"not UTF-8: byte 0x{body[err.start]:02x} at offset {err.start}",
+            f"not UTF-8: byte 0x{body[err.start]:02x} at offset {err.start} (Latin-1 / Windows-1252 text?)",
         ) from None
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("<"):
-        raise Invalid(BODY, stripped[:80], "an HTML page instead of JSON (the source served an error page)")
+    text = text.removeprefix("\ufeff")
+    stripped = text.lstrip(" \t\r\n")
+    markers: list[_Marker] = []
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(
+            text,
+            parse_constant=lambda name: _mark(markers, name, "a non-finite number (NaN / Infinity) is not valid JSON"),
+            parse_float=lambda literal: _finite_float(markers, literal),
+            object_pairs_hook=lambda pairs: _object(markers, pairs),
+        )
     except json.JSONDecodeError as err:
         cut_off = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
         kind = "truncated" if cut_off else "invalid"
         where = f"line {err.lineno}, column {err.colno}"
         excerpt = text[max(0, err.pos - 40) : err.pos + 10]
         raise Invalid(BODY, excerpt, f"{kind} JSON at {where}: {err.msg}") from None
-    except ValueError as err:
-        raise Invalid(BODY, str(err), "JSON with a non-finite number") from None
+    except RecursionError:
+        raise Invalid(BODY, stripped[:40], "JSON nested too deeply to parse") from None
+    if markers:
+        path, marker = _first_marker(document)
+        raise Invalid(path, marker.value, marker.reason)
     if not isinstance(document, dict):
-        raise Invalid("(root)", type(document).__name__, "expected a JSON object")
+        kind = _JSON_TYPES.get(type(document), type(document).__name__)
+        raise Invalid("(root)", stripped[:40], f"expected a JSON object, got {kind}")
     return Node(document)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+@dataclass(frozen=True)
+class _Marker:
+    """Stands in the parsed document for a value that must not load; found again by its path."""
+
+    value: Any
+    reason: str
+
+
+def _mark(markers: list[_Marker], value: Any, reason: str) -> _Marker:
+    marker = _Marker(value, reason)
+    markers.append(marker)
+    return marker
+
+
+def _finite_float(markers: list[_Marker], literal: str) -> Any:
+    value = float(literal)
+    return value if math.isfinite(value) else _mark(markers, literal, "a number too large to be finite")
+
+
+def _object(markers: list[_Marker], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object; a key given twice with different values is a fault (json would keep the last one)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result and result[key] != value:
+            value = _mark(
+                markers, result[key], f"the object repeats this key with a different value ({describe(value)})"
+            )
+        result[key] = value
+    return result
+
+
+def _first_marker(document: Any) -> tuple[str, _Marker]:
+    """The path of the first marker in document order (iterative: the document may be deep)."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, _Marker):
+            return path or "(root)", value
+        node = Node(None, path)
+        if isinstance(value, dict):
+            stack.extend((node.at(k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((node.at(i), v) for i, v in reversed(list(enumerate(value))))
+    raise AssertionError("a marker was recorded but is not in the document")
 
 
 # --------------------------------------------------------------------------- shared field rules
@@ -256,12 +352,12 @@ NBA_STATS: tuple[tuple[str, str], ...] = (
 
 
 def box_stats(node: Node, stats: Sequence[tuple[str, str]], *, nullable: bool = False) -> dict[str, Any]:
-    """Counting stats (non-negative integers) by column, checked for box-score arithmetic.
+    """Counting stats (integers from 0 to :data:`STAT_MAX`) by column, checked for box-score arithmetic.
 
     Makes never exceed attempts, threes are part of field goals, rebounds add up and points are
     2 x two-pointers + 3 x threes + free throws. Checked only when every stat is present.
     """
-    values = {key: node.int(key, nullable=nullable, minimum=0) for key, _ in stats}
+    values = {key: node.int(key, nullable=nullable, minimum=0, maximum=STAT_MAX) for key, _ in stats}
     if all(v is not None for v in values.values()):
         for makes, attempts in (
             ("fgm", "fga"),
@@ -306,8 +402,8 @@ def iso_date(node: Node, key: str) -> dt.date:
 
 
 def american_odds(node: Node, key: str, *, nullable: bool = True) -> Any:
-    """American odds: an integer at or beyond ±100."""
-    value = node.int(key, nullable=nullable)
+    """American odds: an integer at or beyond ±100 (and within ±:data:`ODDS_MAX`)."""
+    value = node.int(key, nullable=nullable, minimum=-ODDS_MAX, maximum=ODDS_MAX)
     if value is not None and -100 < value < 100:
         raise node.fail(key, value, "American odds lie at or beyond ±100")
     return value
@@ -373,9 +469,13 @@ def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
     uri = store.latest(spec.source, day)
     if uri is None:
         raise ProcessorSkip(SkipReason.NO_DATA, f"no {spec.source} payload stored for {day} yet")
-    body = store.read(uri)
-    loaded = time.monotonic()
+    limit = get_settings().max_payload_bytes
     try:
+        size = store.size(uri)
+        if size > limit:
+            raise Invalid(BODY, f"{size} bytes", f"larger than the {limit}-byte payload limit (NBA_MAX_PAYLOAD_BYTES)")
+        body = store.read(uri)
+        loaded = time.monotonic()
         parsed = spec.parse(decode(body), day)
         unique = collapse(parsed, spec.key_columns)
     except Invalid as fault:

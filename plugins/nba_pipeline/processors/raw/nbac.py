@@ -9,6 +9,8 @@ from typing import Any
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
     NBA_STATS,
+    PLUS_MINUS_MAX,
+    STAT_MAX,
     Invalid,
     Node,
     ParsedRow,
@@ -86,8 +88,8 @@ def parse_schedule(doc: Node, day: dt.date) -> list[ParsedRow]:
             status = game.one_of("gameStatus", (1, 2, 3))
             status_text = game.str("gameStatusText", nullable=True, empty=True)
             postponed = game.str("postponedStatus", nullable=True, empty=True)
-            home_score = home_team.int("score", nullable=True, minimum=0)
-            away_score = away_team.int("score", nullable=True, minimum=0)
+            home_score = home_team.int("score", nullable=True, minimum=0, maximum=STAT_MAX)
+            away_score = away_team.int("score", nullable=True, minimum=0, maximum=STAT_MAX)
             if status == 3:
                 if home_score is None or away_score is None:
                     raise game.fail("homeTeam.score", home_score, "a final game needs both scores")
@@ -135,7 +137,7 @@ def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
         for side, team in (("homeTeam", home), ("awayTeam", away)):
             side_node = game.obj(side)
             _team(side_node, "teamTricode", (team,))
-            scores[team] = (side_node, side_node.int("score", minimum=0))
+            scores[team] = (side_node, side_node.int("score", minimum=0, maximum=STAT_MAX))
         players: list[ParsedRow] = []
         for player in game.items("players"):
             game_id = _row_game_id(player, "gameId", nba_game_id, game_date, away, home)
@@ -150,7 +152,7 @@ def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
             if active and minutes is None:
                 raise player.fail("minutes", None, "an active player needs minutes")
             stats = box_stats(player, NBA_STATS, nullable=not active)
-            plus_minus = player.int("plusMinus", nullable=not active)
+            plus_minus = player.int("plusMinus", nullable=not active, minimum=-PLUS_MINUS_MAX, maximum=PLUS_MINUS_MAX)
             row: dict[str, Any] = {
                 "game_id": game_id,
                 "nba_game_id": nba_game_id,
@@ -206,7 +208,7 @@ def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
             "home_game": is_home,
             "minutes": clock_minutes(team_row, "minutes", maximum=_TEAM_MINUTES_MAX),
             **box_stats(team_row, NBA_STATS),
-            "plus_minus": team_row.int("plusMinus"),
+            "plus_minus": team_row.int("plusMinus", minimum=-PLUS_MINUS_MAX, maximum=PLUS_MINUS_MAX),
         }
         parsed.append(ParsedRow(team_row.path, row))
     unique = collapse(parsed, ("game_id", "team_abbr"))
@@ -279,7 +281,9 @@ def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
         lookup = ids.player_lookup(name)
         if not lookup:
             raise cell.fail("PLAYER_NAME", name, "has no letters to make a player_lookup from")
-        zone_values = {column: cell.int(header, minimum=0) for header, column in _ZONE_HEADERS.items()}
+        zone_values = {
+            column: cell.int(header, minimum=0, maximum=STAT_MAX) for header, column in _ZONE_HEADERS.items()
+        }
         for attempts, makes in (
             ("PAINT_FGA", "PAINT_FGM"),
             ("MID_RANGE_FGA", "MID_RANGE_FGM"),

@@ -1,0 +1,422 @@
+"""A corpus of bad phase-1 payloads, built from the simulated league's clean ones, and a local source to serve them.
+
+Each :class:`Kind` is one way a payload goes wrong, on one source, for :data:`GAME_DAY`: the bytes, the
+raw processor that reads them, and what the refusal must say. Kinds with ``path=None`` are faults the
+pipeline absorbs (they normalise to the clean rows). :class:`LocalSource` is a threaded HTTP server on
+127.0.0.1 that answers each path with the next body of its queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from nba_pipeline.sources.simulated_league import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
+
+GAME_DAY = dt.date(2025, 1, 15)
+DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
+DAY_AFTER = GAME_DAY + dt.timedelta(days=1)
+#: The payload size limit the corpus runs with (the largest clean payload is ~125 KB).
+PAYLOAD_LIMIT = 512 * 1024
+LEAGUE = SimulatedLeague(seed=2024)
+
+
+@cache
+def clean(source: str, day: dt.date = GAME_DAY, imperfections: frozenset[str] = frozenset()) -> bytes:
+    """The payload of ``source`` for ``day`` as fetched at 10:00 ET the next morning (every game final)."""
+    as_of = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10), tzinfo=ET)
+    return LEAGUE.payload(source, day, as_of=as_of, imperfections=imperfections)
+
+
+def _dump(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _edit(source: str, change: Callable[[dict[str, Any]], None]) -> Callable[[], bytes]:
+    def build() -> bytes:
+        document = json.loads(clean(source))
+        change(document)
+        return _dump(document)
+
+    return build
+
+
+def _literal(source: str, locate: Callable[[dict[str, Any]], tuple[Any, Any]], text: str) -> Callable[[], bytes]:
+    """The clean payload with one value replaced by raw JSON text (``NaN``, ``1e999``...)."""
+
+    def build() -> bytes:
+        document = json.loads(clean(source))
+        container, key = locate(document)
+        container[key] = "@@LITERAL@@"
+        return _dump(document).replace(b'"@@LITERAL@@"', text.encode(), 1)
+
+    return build
+
+
+def _first_active(game: int = 0) -> int:
+    players = json.loads(clean("nbac_gamebook"))["games"][game]["players"]
+    return next(i for i, p in enumerate(players) if p["status"] == "active")
+
+
+K = _first_active()
+PLAYER = f"games[0].players[{K}]"
+
+
+def _player(document: dict[str, Any]) -> dict[str, Any]:
+    return document["games"][0]["players"][K]
+
+
+def _set_player(key: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        _player(document)[key] = value(_player(document)[key])
+
+    return change
+
+
+def _latin1_rosters() -> bytes:
+    document = json.loads(clean("espn_rosters"))
+    document["teams"][0]["athletes"][0]["fullName"] = "José Ibáñez"
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("latin-1")
+
+
+def _padded_boxscores() -> bytes:
+    document = json.loads(clean("bdl_boxscores"))
+    document["meta"]["debug"] = "x" * (PAYLOAD_LIMIT + 4096)
+    return _dump(document)
+
+
+def _nested_gamebook() -> bytes:
+    return b'{"gameDate":"2025-01-15","games":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+def _delete_game_id(document: dict[str, Any]) -> None:
+    del document["leagueSchedule"]["gameDates"][0]["games"][2]["gameId"]
+
+
+def _conflicting_team_row(document: dict[str, Any]) -> None:
+    copy = dict(document["teams"][0])
+    copy["ast"] += 1
+    document["teams"].insert(1, copy)
+
+
+def _row_of_another_game(document: dict[str, Any]) -> None:
+    document["games"][0]["players"][2]["gameId"] = document["games"][1]["gameId"]
+
+
+def _short_shot_zone_row(document: dict[str, Any]) -> None:
+    rows = document["resultSets"][0]["rowSet"]
+    rows[2] = rows[2][:-1]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of bad payload.
+
+    :param name: the test id.
+    :param processor: the raw processor (= ``nba_raw`` table) that reads it.
+    :param build: the payload's bytes, as a source would serve them.
+    :param path: the field path the refusal names; None when the fault is absorbed by normalisation.
+    :param fragments: texts the refusal's message must contain (the value, the reason).
+    :param scraper: for faults the scraper already refuses, a text of its refusal; None when it stores them.
+    """
+
+    name: str
+    processor: str
+    build: Callable[[], bytes]
+    path: str | None
+    fragments: tuple[str, ...] = ()
+    scraper: str | None = None
+
+
+GB, TB, PBP = "nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play"
+SCHED, INJ, BDL = "nbac_schedule", "nbac_injury_report", "bdl_player_boxscores"
+PROPS, LINES = "odds_api_player_points_props", "odds_api_game_lines"
+BP, ROSTERS = "bettingpros_player_points_props", "espn_team_rosters"
+_GAME0 = "leagueSchedule.gameDates[0].games"
+MIXED_IDS, DUPLICATES = frozenset({MIXED_GAME_ID}), frozenset({DUPLICATE_ROWS})
+_OUTCOME = "data[0].bookmakers[0].markets[0].outcomes[0]"
+
+KINDS: tuple[Kind, ...] = (
+    # ---- the body is not a JSON document: the scraper refuses it, and so does the processor
+    Kind(
+        "truncated_json",
+        GB,
+        lambda: clean("nbac_gamebook")[: len(clean("nbac_gamebook")) // 2],
+        "(body)",
+        ("truncated JSON at line 1",),
+        scraper="invalid JSON",
+    ),
+    Kind("empty_body", TB, lambda: b"", "(body)", ("b''", "empty body"), scraper="empty body"),
+    Kind(
+        "html_error_page",
+        SCHED,
+        lambda: b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+        "(body)",
+        ("<!DOCTYPE html>", "an HTML page instead of JSON"),
+        scraper="invalid JSON",
+    ),
+    Kind(
+        "latin1_text",
+        ROSTERS,
+        _latin1_rosters,
+        "(body)",
+        ("not UTF-8: byte 0xe9 at offset", "Latin-1"),
+        scraper="not valid UTF-8",
+    ),
+    Kind(
+        "utf16_text",
+        INJ,
+        lambda: clean("nbac_injury_report").decode().encode("utf-16"),
+        "(body)",
+        ("not UTF-8: UTF-16 text (byte order mark ff fe)",),
+        scraper="not valid UTF-8 at byte 0",
+    ),
+    Kind(
+        "huge_body",
+        BDL,
+        _padded_boxscores,
+        "(body)",
+        (f"larger than the {PAYLOAD_LIMIT}-byte payload limit (NBA_MAX_PAYLOAD_BYTES)",),
+        scraper=f"over the {PAYLOAD_LIMIT}-byte limit",
+    ),
+    Kind(
+        "deeply_nested",
+        GB,
+        _nested_gamebook,
+        "(body)",
+        ("JSON nested too deeply to parse",),
+        scraper="JSON nested too deeply to parse",
+    ),
+    # ---- JSON, but not a JSON object
+    Kind(
+        "top_level_array",
+        INJ,
+        lambda: b"[" + clean("nbac_injury_report") + b"]",
+        "(root)",
+        ("expected a JSON object, got an array",),
+    ),
+    Kind("top_level_number", PROPS, lambda: b"404", "(root)", ("'404'", "expected a JSON object, got a number")),
+    Kind("top_level_null", ROSTERS, lambda: b"null", "(root)", ("'null'", "expected a JSON object, got null")),
+    # ---- a JSON object with faulty fields
+    Kind(
+        "missing_required_key",
+        SCHED,
+        _edit("nbac_schedule", _delete_game_id),
+        f"{_GAME0}[2].gameId",
+        ("<missing>", "required field is missing"),
+    ),
+    Kind(
+        "null_where_required",
+        GB,
+        _edit("nbac_gamebook", lambda d: d["games"][1]["players"][3].update(name=None)),
+        "games[1].players[3].name",
+        ("= None", "must not be null"),
+    ),
+    Kind(
+        "object_for_array",
+        PROPS,
+        _edit("odds_api_player_points_props", lambda d: d["data"][0].update(bookmakers={"draftkings": []})),
+        "data[0].bookmakers",
+        ("{'draftkings': []}", "expected a JSON array"),
+    ),
+    Kind(
+        "string_for_number",
+        GB,
+        _edit("nbac_gamebook", _set_player("pts", str)),
+        f"{PLAYER}.pts",
+        ("expected an integer",),
+    ),
+    Kind(
+        "negative_minutes",
+        GB,
+        _edit("nbac_gamebook", _set_player("minutes", lambda m: f"-{m}")),
+        f"{PLAYER}.minutes",
+        ("'-", "negative minutes"),
+    ),
+    Kind(
+        "points_not_from_made_shots",
+        GB,
+        _edit("nbac_gamebook", _set_player("pts", lambda p: p + 1)),
+        f"{PLAYER}.pts",
+        ("does not match 2*(fgm-fg3m) + 3*fg3m + ftm",),
+    ),
+    Kind(
+        "score_out_of_range",
+        SCHED,
+        _edit("nbac_schedule", lambda d: d["leagueSchedule"]["gameDates"][0]["games"][0]["homeTeam"].update(score=999)),
+        f"{_GAME0}[0].homeTeam.score",
+        ("= 999", "must be at most 300"),
+    ),
+    Kind(
+        "integer_beyond_int64",
+        BDL,
+        _edit("bdl_boxscores", lambda d: d["data"][0]["player"].update(id=2**64)),
+        "data[0].player.id",
+        (str(2**64), "out of range for a 64-bit integer"),
+    ),
+    Kind(
+        "nan_literal",
+        PROPS,
+        _literal(
+            "odds_api_player_points_props",
+            lambda d: (d["data"][0]["bookmakers"][0]["markets"][0]["outcomes"][0], "point"),
+            "NaN",
+        ),
+        f"{_OUTCOME}.point",
+        ("'NaN'", "non-finite number (NaN / Infinity) is not valid JSON"),
+    ),
+    Kind(
+        "number_overflows_to_infinity",
+        LINES,
+        _literal(
+            "odds_api_game_lines",
+            lambda d: (d["data"][0]["bookmakers"][0]["markets"][2]["outcomes"][0], "point"),
+            "1e999",
+        ),
+        "data[0].bookmakers[0].markets[2].outcomes[0].point",
+        ("'1e999'", "a number too large to be finite"),
+    ),
+    Kind(
+        "utc_timestamp_without_z",
+        PROPS,
+        _edit("odds_api_player_points_props", lambda d: d["data"][0].update(commence_time="2025-01-16 00:00:00")),
+        "data[0].commence_time",
+        ("is not a UTC timestamp ending in Z",),
+    ),
+    Kind(
+        "utc_timestamp_for_et",
+        INJ,
+        _edit("nbac_injury_report", lambda d: d.update(reportTime="2025-01-15T22:30:00Z")),
+        "reportTime",
+        ("is not an ET timestamp with an offset",),
+    ),
+    Kind(
+        "future_game_date",
+        SCHED,
+        _edit("nbac_schedule", lambda d: d["leagueSchedule"]["gameDates"][0].update(gameDate="01/15/2027 00:00:00")),
+        "leagueSchedule.gameDates[0].gameDate",
+        ("'01/15/2027 00:00:00'", "more than 366 days from the payload's date 2025-01-15"),
+    ),
+    Kind(
+        "payload_of_another_date",
+        INJ,
+        lambda: clean("nbac_injury_report", DAY_AFTER),
+        "gameDate",
+        ("'2025-01-16'", "the payload is for 2025-01-16, but it was stored for 2025-01-15"),
+    ),
+    Kind(
+        "row_of_another_game",
+        GB,
+        _edit("nbac_gamebook", _row_of_another_game),
+        "games[0].players[2].gameId",
+        ("belongs to another game than",),
+    ),
+    Kind(
+        "unknown_team_code",
+        ROSTERS,
+        _edit("espn_rosters", lambda d: d["teams"][3]["team"].update(abbreviation="SEA")),
+        "teams[3].team.abbreviation",
+        ("unknown team code 'SEA'",),
+    ),
+    Kind(
+        "conflicting_duplicate_rows",
+        TB,
+        _edit("nbac_team_boxscore", _conflicting_team_row),
+        "teams[1]",
+        ("repeats the key", "of teams[0] with a different assists"),
+    ),
+    Kind(
+        "conflicting_duplicate_key",
+        GB,
+        lambda: clean("nbac_gamebook").replace(b'"pts":', b'"pts":99,"pts":', 1),
+        "games[0].players[0].pts",
+        ("= 99", "the object repeats this key with a different value"),
+    ),
+    Kind(
+        "short_positional_row",
+        PBP,
+        _edit("nbac_play_by_play", _short_shot_zone_row),
+        "resultSets[0].rowSet[2]",
+        ("expected a list of 14 values in headers order",),
+    ),
+    Kind(
+        "offer_of_unknown_event",
+        BP,
+        _edit("bettingpros_player_props", lambda d: d["offers"][0].update(event_id=999999)),
+        "offers[0].event_id",
+        ("999999", "is not one of the payload's events"),
+    ),
+    # ---- faults the pipeline absorbs: the rows equal the clean payload's
+    Kind("mixed_game_id_forms", GB, lambda: clean("nbac_gamebook", imperfections=MIXED_IDS), None),
+    Kind("verbatim_duplicate_rows", INJ, lambda: clean("nbac_injury_report", imperfections=DUPLICATES), None),
+    Kind("utf8_byte_order_mark", ROSTERS, lambda: b"\xef\xbb\xbf" + clean("espn_rosters"), None),
+)
+
+
+# --------------------------------------------------------------------------- the local source
+
+
+class LocalSource:
+    """Answers each path with the next body queued for it (404 when none is left); records the paths asked."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, deque[bytes]] = {}
+        self.asked: list[str] = []
+        self.port = 0
+        self._lock = threading.Lock()
+
+    def serve(self, path: str, *bodies: bytes) -> None:
+        with self._lock:
+            self.queues.setdefault(path, deque()).extend(bodies)
+
+    def take(self, path: str) -> bytes | None:
+        with self._lock:
+            self.asked.append(path)
+            queue = self.queues.get(path)
+            return queue.popleft() if queue else None
+
+
+def _handler(source: LocalSource) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            body = source.take(urlsplit(self.path).path)
+            status, content_type = (200, "application/json") if body is not None else (404, "application/json")
+            if body is not None and body.lstrip().startswith(b"<"):
+                content_type = "text/html"
+            payload = body if body is not None else b'{"message": "nothing queued"}'
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+            pass
+
+    return Handler
+
+
+@contextmanager
+def local_source() -> Iterator[LocalSource]:
+    """A :class:`LocalSource` listening on 127.0.0.1 for the duration of the block."""
+    source = LocalSource()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(source))
+    server.daemon_threads = True
+    source.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield source
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,379 @@
+"""Bad payload corpus: every kind of broken phase-1 payload is refused by name, quarantined intact, and costs no row.
+
+Each kind (built in :mod:`tests.reliability.payload_corpus`, for 2025-01-15) is served by a local HTTP source
+to the real scraper, then read by the real raw processor on a real DuckDB warehouse. A good payload of the
+day before is loaded first and a clean re-fetch of the day comes after: the table must end holding exactly
+the rows of those two good payloads. Refused kinds must raise an error naming the file, the field path and
+the value or reason, and be moved to quarantine byte for byte with ``<name>.error.txt`` beside them; the
+ones the scraper already refuses are also dropped straight into the inbox, so the processor's own check is
+tested too. Absorbed kinds must load exactly the clean payload's rows.
+
+Where: *client* = the HTTP client's content check in the scraper, *scrape* = the scraper's size limit,
+*decode* / *parse* / *collapse* = the raw processor's byte, field and duplicate checks.
+
+===============================  ==========================  ===============  ======================================
+kind                             source                      caught by        the refusal says
+===============================  ==========================  ===============  ======================================
+truncated_json                   nbac_gamebook               client, decode   truncated JSON at line 1, column N
+empty_body                       nbac_team_boxscore          client, decode   empty body
+html_error_page                  nbac_schedule               client, decode   an HTML page instead of JSON
+latin1_text                      espn_rosters                client, decode   not UTF-8: byte 0xe9 at offset N
+utf16_text                       nbac_injury_report          client, decode   not UTF-8: UTF-16 text (BOM ff fe)
+huge_body                        bdl_boxscores               scrape, decode   larger than the N-byte payload limit
+deeply_nested                    nbac_gamebook               client, decode   JSON nested too deeply to parse
+top_level_array                  nbac_injury_report          decode           expected a JSON object, got an array
+top_level_number                 odds_api_player_points_...  decode           expected a JSON object, got a number
+top_level_null                   espn_rosters                decode           expected a JSON object, got null
+missing_required_key             nbac_schedule               parse            games[2].gameId: required field missing
+null_where_required              nbac_gamebook               parse            players[3].name = None: must not be null
+object_for_array                 odds_api_player_points_...  parse            data[0].bookmakers: expected a JSON array
+string_for_number                nbac_gamebook               parse            pts = '29': expected an integer
+negative_minutes                 nbac_gamebook               parse            minutes = '-36:47': negative minutes
+points_not_from_made_shots       nbac_gamebook               parse            pts does not match 2*(fgm-fg3m) + ...
+score_out_of_range               nbac_schedule               parse            homeTeam.score = 999: must be at most 300
+integer_beyond_int64             bdl_boxscores               parse            player.id: out of range for a 64-bit int
+nan_literal                      odds_api_player_points_...  decode           point = 'NaN': non-finite number ...
+number_overflows_to_infinity     odds_api_game_lines         decode           point = '1e999': too large to be finite
+utc_timestamp_without_z          odds_api_player_points_...  parse            commence_time: not a UTC timestamp ...
+utc_timestamp_for_et             nbac_injury_report          parse            reportTime: not an ET timestamp ...
+future_game_date                 nbac_schedule               parse            gameDate: more than 366 days from ...
+payload_of_another_date          nbac_injury_report          parse            the payload is for 2025-01-16, but ...
+row_of_another_game              nbac_gamebook               parse            gameId: belongs to another game than ...
+unknown_team_code                espn_rosters                parse            abbreviation = 'SEA': unknown team code
+conflicting_duplicate_rows       nbac_team_boxscore          collapse         teams[1] repeats the key ... assists
+conflicting_duplicate_key        nbac_gamebook               decode           pts = 99: the object repeats this key
+short_positional_row             nbac_play_by_play           parse            rowSet[2]: expected a list of 14 values
+offer_of_unknown_event           bettingpros_player_props    parse            event_id: not one of the payload's events
+mixed_game_id_forms              nbac_gamebook               normalised       (rows equal the clean payload's)
+verbatim_duplicate_rows          nbac_injury_report          normalised       (rows equal the clean payload's)
+utf8_byte_order_mark             espn_rosters                normalised       (rows equal the clean payload's)
+===============================  ==========================  ===============  ======================================
+
+At the Airflow level, a refused payload fails the daily DAG's run task with its run row and breaker failure
+written, and a backfilled date records the refusal in ``nba_processing.processor_runs`` while the rest of
+phases 1-2 goes on; the next run of the date loads the clean payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.processors import raw
+from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
+from nba_pipeline.processors.raw.common import collapse, decode
+from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult, ProcessorSkip, ProcessorSpec
+from nba_pipeline.scrapers.endpoints import ENDPOINTS
+from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
+from nba_pipeline.settings import get_settings
+from nba_pipeline.sources.simulated_league import ET
+from nba_pipeline.storage import PayloadStore
+from tests.reliability.payload_corpus import (
+    DAY_AFTER,
+    DAY_BEFORE,
+    GAME_DAY,
+    KINDS,
+    PAYLOAD_LIMIT,
+    PLAYER,
+    LocalSource,
+    clean,
+    local_source,
+)
+
+GAMEBOOK = "nbac_gamebook_player_stats"
+BAD_GAMEBOOK = next(k for k in KINDS if k.name == "points_not_from_made_shots")
+
+
+@dataclass
+class Corpus:
+    root: Path
+    store: PayloadStore
+    source: LocalSource
+    warehouse: Any
+
+
+@pytest.fixture
+def corpus(migrated_warehouse: Any, settings_env: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Corpus]:
+    """A fresh warehouse and payload store, HTTP mode, every API connection pointing at a local source."""
+    root = tmp_path / "payloads"
+    settings_env.setenv("NBA_PAYLOAD_ROOT", str(root))
+    settings_env.setenv("NBA_MAX_PAYLOAD_BYTES", str(PAYLOAD_LIMIT))
+    settings_env.setenv("NBA_SOURCE_MODE", "http")
+    with local_source() as source:
+        for conn_id in {endpoint.conn_id for endpoint in ENDPOINTS.values()}:
+            connection = {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "schema": "http",
+                "port": source.port,
+                "extra": {"timeout_seconds": 5, "max_attempts": 1},
+            }
+            settings_env.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(connection))
+        get_settings.cache_clear()
+        yield Corpus(root, PayloadStore(str(root)), source, migrated_warehouse)
+
+
+def run(warehouse: Any, name: str, day: dt.date) -> ProcessorResult:
+    """The raw processor's entry point, as the run task calls it."""
+    spec = ProcessorSpec(name, Phase.RAW, run=f"nba_pipeline.processors.raw:process_{name}", date_offset_days=0)
+    ctx = ProcessorContext(
+        warehouse=warehouse,
+        processor=spec,
+        game_date=day,
+        backfill=False,
+        run_id="corpus-run",
+        dag_run_id="manual__corpus",
+        try_number=1,
+    )
+    return getattr(raw, f"process_{name}")(ctx)
+
+
+def scrape_context(source: str) -> ProcessorContext:
+    spec = ProcessorSpec(
+        f"scrape_{source}", Phase.SCRAPERS, run="nba_pipeline.scrapers.run:scrape", sources=(source,), breaker=None
+    )
+    return ProcessorContext(
+        warehouse=None,
+        processor=spec,
+        game_date=GAME_DAY,
+        backfill=False,
+        run_id="corpus-scrape",
+        dag_run_id="manual__corpus",
+        try_number=1,
+    )
+
+
+def local(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
+
+
+def _key(name: str) -> Any:
+    columns = RAW_TABLES[name].key_columns
+    return lambda row: tuple(row[c] for c in columns)
+
+
+def table_rows(warehouse: Any, name: str) -> list[dict[str, Any]]:
+    return sorted(warehouse.query(f"SELECT * FROM {RAW_TABLES[name].table}"), key=_key(name))
+
+
+def content(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without the bookkeeping columns (when and from which file they were loaded)."""
+    return [{k: v for k, v in row.items() if k not in ("loaded_at", "source_file_path")} for row in rows]
+
+
+def expected(name: str, *payloads: tuple[bytes, dt.date]) -> list[dict[str, Any]]:
+    """The rows good payloads must leave in the table, computed by the processor's own parser."""
+    spec = RAW_TABLES[name]
+    rows = [p.row for body, day in payloads for p in collapse(spec.parse(decode(body), day), spec.key_columns)]
+    return sorted(rows, key=_key(name))
+
+
+def _morning_after(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(hour), tzinfo=ET)
+
+
+# --------------------------------------------------------------------------- the corpus, kind by kind
+
+
+def test_the_docstring_table_lists_every_kind():
+    lines = __doc__.splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("====")]
+    listed = [line.split()[0] for line in lines[rules[1] + 1 : rules[2]]]
+    assert listed == [kind.name for kind in KINDS]
+    assert len(KINDS) >= 20 and len({kind.name for kind in KINDS}) == len(KINDS)
+
+
+def test_the_payload_size_limit_defaults_to_64_mib(settings_env: pytest.MonkeyPatch) -> None:
+    settings_env.delenv("NBA_MAX_PAYLOAD_BYTES", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().max_payload_bytes == 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.name for kind in KINDS])
+def test_bad_payload_is_named_quarantined_and_costs_no_row(corpus: Corpus, kind: Any) -> None:
+    name, warehouse, store = kind.processor, corpus.warehouse, corpus.store
+    source = RAW_TABLES[name].source
+    bad, good_before, good = kind.build(), clean(source, DAY_BEFORE), clean(source)
+    want_before = expected(name, (good_before, DAY_BEFORE))
+    want_day = expected(name, (good, GAME_DAY))
+    assert want_before and want_day and bad != good
+
+    # a good day, already loaded
+    store.store(source, DAY_BEFORE, good_before, _morning_after(DAY_BEFORE))
+    run(warehouse, name, DAY_BEFORE)
+    loaded_before = table_rows(warehouse, name)
+    assert content(loaded_before) == want_before
+
+    # the bad body comes over HTTP; a clean re-fetch is queued behind it
+    path = ENDPOINTS[source].request(GAME_DAY)[0]
+    corpus.source.serve(path, bad, good)
+    if kind.scraper:
+        with pytest.raises(QuarantinedPayloadError) as refused:
+            scrape(scrape_context(source))
+        message = str(refused.value)
+        assert f"{source} for 2025-01-15: GET http://127.0.0.1:{corpus.source.port}{path}" in message
+        assert kind.scraper in message and refused.value.quarantine_uri in message
+        kept = local(refused.value.quarantine_uri)
+        assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
+        assert kept.read_bytes() == bad, "the quarantined bytes are the bytes served"
+        assert kind.scraper in kept.with_name(kept.name + ".error.txt").read_text()
+        assert store.latest(source, GAME_DAY) is None
+        with pytest.raises(ProcessorSkip) as nothing:
+            run(warehouse, name, GAME_DAY)
+        assert nothing.value.reason == SkipReason.NO_DATA
+        # the same bytes reaching the inbox another way meet the processor's own check
+        bad_uri = store.store(source, GAME_DAY, bad, dt.datetime.now(dt.UTC))
+    else:
+        bad_uri = scrape(scrape_context(source)).file_path
+        assert local(bad_uri).read_bytes() == bad, "the scraper stores the bytes as served"
+
+    if kind.path is None:
+        absorbed = run(warehouse, name, GAME_DAY)
+        assert content(table_rows(warehouse, name)) == sorted(want_before + want_day, key=_key(name))
+        assert absorbed.rows_processed == absorbed.rows_inserted == len(want_day)
+        assert store.quarantined(source, GAME_DAY) == []
+    else:
+        with pytest.raises(PayloadValidationError) as caught:
+            run(warehouse, name, GAME_DAY)
+        error, message = caught.value, str(caught.value)
+        assert error.path == kind.path
+        assert message.startswith(f"invalid payload {bad_uri}: {kind.path} = "), message
+        missing = [fragment for fragment in kind.fragments if fragment not in message]
+        assert not missing, f"{missing} not in {message!r}"
+        assert "Traceback" not in message and len(message) < 1000
+        kept = local(error.quarantine_uri)
+        assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
+        assert kept.name == local(bad_uri).name and not local(bad_uri).exists()
+        assert kept.read_bytes() == bad, "the quarantined bytes are the bytes stored"
+        assert kept.with_name(kept.name + ".error.txt").read_text() == message + "\n"
+        assert store.latest(source, GAME_DAY) is None
+        assert table_rows(warehouse, name) == loaded_before, "the refused payload touched no row"
+
+    # the source recovers: the clean re-fetch loads exactly the clean rows, once
+    refetched = scrape(scrape_context(source))
+    result = run(warehouse, name, GAME_DAY)
+    assert result.file_path == refetched.file_path and local(result.file_path).read_bytes() == good
+    final = table_rows(warehouse, name)
+    assert content(final) == sorted(want_before + want_day, key=_key(name))
+    assert len(final) == len(want_before) + len(want_day)
+    if kind.path is None:
+        assert (result.rows_inserted, result.rows_updated) == (0, 0), "the absorbed payload already held these rows"
+    else:
+        assert (result.rows_inserted, result.rows_updated) == (len(want_day), 0)
+        assert bad_uri not in {row["source_file_path"] for row in final}
+    assert not corpus.source.queues[path], "every body served was fetched"
+
+
+# --------------------------------------------------------------------------- at the Airflow level
+
+
+class _TaskInstance:
+    """The part of a task instance the run task uses: its try number and XCom."""
+
+    try_number = 1
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value") -> Any:
+        return None
+
+
+def _breaker(warehouse: Any, name: str) -> dict[str, Any]:
+    (row,) = warehouse.query(
+        "SELECT state, failure_count, last_error_type, last_error_message "
+        "FROM nba_orchestration.circuit_breaker_state WHERE processor_name = @p",
+        {"p": name},
+    )
+    return row
+
+
+def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_on(corpus: Corpus) -> None:
+    """The daily DAG's run task (RunProcessorOperator) for the 16th reads the 15th's box scores."""
+    from nba_pipeline.guards.operators import RunProcessorOperator
+    from nba_pipeline.registry.processors import RAW
+
+    specs = {spec.name: spec for spec in RAW}
+    warehouse, store = corpus.warehouse, corpus.store
+    bad_uri = store.store("nbac_gamebook", GAME_DAY, BAD_GAMEBOOK.build(), _morning_after(GAME_DAY))
+    store.store("nbac_team_boxscore", GAME_DAY, clean("nbac_team_boxscore"), _morning_after(GAME_DAY))
+    context = {
+        "params": {"game_date": DAY_AFTER.isoformat()},
+        "logical_date": _morning_after(GAME_DAY, 12),
+        "run_id": "manual__bad_payload_corpus",
+        "ti": _TaskInstance(),
+    }
+
+    gamebook = RunProcessorOperator(task_id=f"raw.{GAMEBOOK}.run", processor=specs[GAMEBOOK])
+    with pytest.raises(PayloadValidationError) as caught:
+        gamebook.execute(context)
+    (row,) = warehouse.query("SELECT * FROM nba_processing.processor_runs WHERE processor_name = @p", {"p": GAMEBOOK})
+    assert row["status"] == "failed" and row["error_message"] == str(caught.value)
+    assert bad_uri in row["error_message"] and f"{PLAYER}.pts" in row["error_message"]
+    assert "does not match 2*(fgm-fg3m) + 3*fg3m + ftm" in row["error_message"]
+    assert json.loads(row["opts"])["game_date"] == "2025-01-16"  # the run's date; its box scores are the 15th's
+    breaker = _breaker(warehouse, GAMEBOOK)
+    assert (breaker["state"], breaker["failure_count"], breaker["last_error_type"]) == (
+        "CLOSED",
+        1,
+        "PayloadValidationError",
+    )
+    assert breaker["last_error_message"].startswith(f"invalid payload {bad_uri}")
+    assert table_rows(warehouse, GAMEBOOK) == []
+
+    team = RunProcessorOperator(task_id="raw.nbac_team_boxscore.run", processor=specs["nbac_team_boxscore"])
+    record = team.execute({**context, "ti": _TaskInstance()})
+    want = expected("nbac_team_boxscore", (clean("nbac_team_boxscore"), GAME_DAY))
+    assert record["status"] == "success" and record["rows_inserted"] == len(want) == 20
+    assert content(table_rows(warehouse, "nbac_team_boxscore")) == want
+
+
+def test_a_backfilled_date_records_the_refusal_and_phases_one_and_two_go_on(corpus: Corpus, settings_env) -> None:
+    """Scrapers (simulated league) and raw processors of the 16th through the backfill runner, twice."""
+    from nba_pipeline.backfill import run_date
+    from nba_pipeline.registry.processors import CALENDAR, backfill_processors
+
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+    get_settings.cache_clear()
+    warehouse, store = corpus.warehouse, corpus.store
+    processors = [spec for spec in backfill_processors() if spec.phase.value <= 2]
+    raw_names = {spec.name for spec in processors if spec.phase.value == 2}
+    bad = BAD_GAMEBOOK.build()
+    # fetched an hour after the scheduled scrape: the newest gamebook payload of the 15th
+    bad_uri = store.store("nbac_gamebook", GAME_DAY, bad, _morning_after(GAME_DAY, 11))
+
+    first = run_date(warehouse, processors, CALENDAR, DAY_AFTER, dag_run_id="backfill__corpus_1")
+    assert first.outcome.pop(GAMEBOOK) == "failed"
+    assert set(first.outcome.values()) == {"success"} and len(first.outcome) == len(processors) - 1
+    runs = {
+        r["processor_name"]: r
+        for r in warehouse.query("SELECT processor_name, status, error_message FROM nba_processing.processor_runs")
+    }
+    assert set(runs) == raw_names
+    failed = runs.pop(GAMEBOOK)
+    assert failed["status"] == "failed"
+    assert failed["error_message"].startswith(f"invalid payload {bad_uri}: {PLAYER}.pts = ")
+    assert "does not match 2*(fgm-fg3m) + 3*fg3m + ftm" in failed["error_message"]
+    assert {r["status"] for r in runs.values()} == {"success"}
+    assert _breaker(warehouse, GAMEBOOK)["last_error_type"] == "PayloadValidationError"
+    assert table_rows(warehouse, GAMEBOOK) == []
+    assert all(table_rows(warehouse, name) for name in raw_names - {GAMEBOOK}), "the rest of the phase loaded"
+    (kept,) = store.quarantined("nbac_gamebook", GAME_DAY)
+    assert local(kept).read_bytes() == bad
+
+    # the scheduled (clean) payload stayed in the inbox: the next run of the date loads it, and only it
+    others = {name: table_rows(warehouse, name) for name in raw_names - {GAMEBOOK}}
+    second = run_date(warehouse, processors, CALENDAR, DAY_AFTER, dag_run_id="backfill__corpus_2")
+    assert set(second.outcome.values()) == {"success"}
+    assert content(table_rows(warehouse, GAMEBOOK)) == expected(GAMEBOOK, (clean("nbac_gamebook"), GAME_DAY))
+    assert {name: table_rows(warehouse, name) for name in others} == others, "a rerun changes no other table"
