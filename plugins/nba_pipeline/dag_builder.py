@@ -1,10 +1,12 @@
 """Build a guarded pipeline from the registry, inside a ``with DAG(...)`` block.
 
 Layout: ``read_breakers`` (every breaker in one query) and ``calendar_check`` at the top; one task
-group per phase; inside it one group per processor with its guards and its run task; a
-``record_runs`` task per phase that writes the phase's run rows in one batch. Edges follow the data:
-a processor waits for the processors whose tables it reads, and for nothing else, so a skip or a
-failure reaches only the processors that really depend on it.
+group per phase; inside it one ``dependency_snapshot_<n>`` per wave (the processors at one depth of
+the phase's own graph, their dependencies measured in one query), one group per processor with its
+guards and its run task, and a ``record_runs`` task that writes the phase's run rows in one batch.
+Edges follow the data: a processor waits for the processors whose tables it reads (its dependency
+check also for the rest of its wave's producers, whatever their outcome), so a skip or a failure
+reaches only the processors that really depend on it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nba_pipeline.guards.operators import (
     CalendarCheckOperator,
     CircuitBreakerGateOperator,
     DependencyCompletenessSensor,
+    MeasureDependenciesOperator,
     ReadBreakersOperator,
     RecordPhaseRunsOperator,
     RunProcessorOperator,
@@ -57,6 +60,35 @@ def producers_of(processors: Sequence[ProcessorSpec]) -> dict[str, list[Processo
     return producers
 
 
+def upstream_processors(spec: ProcessorSpec, producers: Mapping[str, list[ProcessorSpec]]) -> list[ProcessorSpec]:
+    """The processors whose tables ``spec`` reads."""
+    found = {p.name: p for table in spec.reads for p in producers.get(table, ()) if p.name != spec.name}
+    return list(found.values())
+
+
+def dependency_waves(
+    members: Sequence[ProcessorSpec], producers: Mapping[str, list[ProcessorSpec]]
+) -> dict[int, list[ProcessorSpec]]:
+    """Group a phase's processors that have dependencies by their depth in the phase's own graph
+    (1: fed only from earlier phases), so each wave's dependencies are measured in one snapshot."""
+    in_phase = {p.name for p in members}
+    depth: dict[str, int] = {}
+
+    def depth_of(spec: ProcessorSpec, seen: tuple[str, ...] = ()) -> int:
+        if spec.name in seen:
+            raise ValueError(f"processors read each other's tables in a cycle: {' → '.join((*seen, spec.name))}")
+        if spec.name not in depth:
+            inner = [p for p in upstream_processors(spec, producers) if p.name in in_phase]
+            depth[spec.name] = 1 + max((depth_of(p, (*seen, spec.name)) for p in inner), default=0)
+        return depth[spec.name]
+
+    waves: dict[int, list[ProcessorSpec]] = defaultdict(list)
+    for spec in members:
+        if spec.dependencies:
+            waves[depth_of(spec)].append(spec)
+    return dict(sorted(waves.items()))
+
+
 def build_pipeline(
     processors: Sequence[ProcessorSpec],
     calendar: CalendarSpec,
@@ -84,9 +116,15 @@ def build_pipeline(
     built: dict[str, ProcessorTasks] = {}
     groups: dict[Phase, TaskGroup] = {}
     record_runs: dict[Phase, BaseOperator] = {}
+    all_snapshots: list[MeasureDependenciesOperator] = []
     for phase in sorted({p.phase for p in processors}):
         members = [p for p in processors if p.phase == phase]
         with TaskGroup(group_id=phase.group_id, tooltip=f"Phase {phase.value}: {phase.name.lower()}") as group:
+            snapshots = [
+                MeasureDependenciesOperator(task_id=f"dependency_snapshot_{wave}", processors=specs)
+                for wave, specs in dependency_waves(members, producers).items()
+            ]
+            all_snapshots.extend(snapshots)
             for spec in members:
                 with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name):
                     chain: list[BaseOperator] = []
@@ -105,8 +143,13 @@ def build_pipeline(
                         read_breakers >> chain[-1]
                     sensor_id = None
                     if spec.dependencies:
-                        chain.append(DependencyCompletenessSensor(task_id="dependencies", processor=spec))
-                        sensor_id = chain[-1].task_id
+                        snapshot = next(op for op in snapshots if spec in op.processors)
+                        sensor = DependencyCompletenessSensor(
+                            task_id="dependencies", processor=spec, snapshot_task_id=snapshot.task_id
+                        )
+                        snapshot >> sensor
+                        chain.append(sensor)
+                        sensor_id = sensor.task_id
                     outlets = [assets[t] for t in spec.writes if assets and t in assets]
                     run = RunProcessorOperator(
                         task_id="run", processor=spec, dependency_task_id=sensor_id, outlets=outlets
@@ -131,10 +174,12 @@ def build_pipeline(
         first = built[spec.name].first
         if spec.calendar_guarded:
             calendar_check >> first
-        for table in spec.reads:
-            for producer in producers.get(table, ()):
-                if producer.name != spec.name:
-                    built[producer.name].run >> first
+        for producer in upstream_processors(spec, producers):
+            built[producer.name].run >> first
+    for snapshot in all_snapshots:
+        for spec in snapshot.processors:
+            for producer in upstream_processors(spec, producers):
+                built[producer.name].run >> snapshot
     for producer in producers.get(calendar.table, ()):
         if producer.calendar_guarded:
             raise ValueError(f"{producer.name} writes the calendar {calendar.table}, so it cannot be calendar-guarded")

@@ -99,3 +99,25 @@ def test_every_dag_alerts_when_a_run_fails(dagbag):
     for dag_id, dag in dagbag.dags.items():
         callbacks = dag.on_failure_callback if isinstance(dag.on_failure_callback, list) else [dag.on_failure_callback]
         assert on_dag_run_failure in callbacks, dag_id
+
+
+def test_each_dependency_sensor_reads_a_snapshot_taken_after_its_producers(dagbag):
+    """The daily DAG measures dependencies once per wave; a sensor's snapshot must wait for every
+    producer of what the sensor's processor reads, or it would measure too early."""
+    from nba_pipeline.dag_builder import producers_of, upstream_processors
+    from nba_pipeline.guards.operators import task_ids_for
+    from nba_pipeline.registry.processors import daily_processors
+
+    dag = dagbag.dags["nba_daily_pipeline"]
+    producers = producers_of(daily_processors())
+    checked = 0
+    for spec in daily_processors():
+        if not spec.dependencies:
+            continue
+        sensor = dag.get_task(task_ids_for(spec)["dependencies"])
+        snapshots = [t for t in sensor.upstream_task_ids if ".dependency_snapshot_" in t]
+        assert len(snapshots) == 1 and snapshots[0].startswith(spec.phase.group_id + "."), (spec.name, snapshots)
+        needed = {task_ids_for(p)["run"] for p in upstream_processors(spec, producers)}
+        assert needed and needed <= dag.get_task(snapshots[0]).upstream_task_ids, spec.name
+        checked += 1
+    assert checked == 10

@@ -102,3 +102,36 @@ def test_readiness_uses_the_threshold_while_the_figure_stays_strict():
     assert report.ready, "95 % clears the 90 % threshold"
     report = summarise([_dep("a")], [_row(0, 17, 20, 1.0)], NOW, threshold_pct=90)
     assert not report.ready and [s.name for s in report.incomplete()] == ["a"]
+
+
+def test_a_wave_is_measured_in_one_round_trip_with_the_same_figures(warehouse):
+    """``evaluate_many`` gives each processor exactly the report ``evaluate`` gives it alone, in one
+    query, and measures a window that several processors share once."""
+    from nba_pipeline.guards.dependencies import DependencyReport, evaluate_many
+    from nba_pipeline.warehouse import STATS
+
+    day = dt.date(2025, 1, 15)
+    warehouse.ensure_datasets()
+    warehouse.execute("CREATE TABLE nba_raw.slate (game_date DATE, loaded_at TIMESTAMP)")
+    warehouse.execute("CREATE TABLE nba_raw.box (game_date DATE, loaded_at TIMESTAMP)")
+    warehouse.insert_rows("nba_raw.slate", [{"game_date": day, "loaded_at": NOW}] * 2)
+    warehouse.insert_rows(
+        "nba_raw.box",
+        [{"game_date": day, "loaded_at": NOW - dt.timedelta(hours=3)}] * 3
+        + [{"game_date": day - dt.timedelta(days=1), "loaded_at": NOW - dt.timedelta(hours=30)}] * 4,
+    )
+    per_game = "SELECT 2 * COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start AND @end"
+    box = Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), expected_sql=per_game)
+    history = Dependency(
+        "history", (TableWindow("nba_raw.box", "game_date", "loaded_at"),), lookback_days=1, end_offset_days=-1
+    )
+    requests = {"today": ([box], day), "both": ([box, history], day), "tomorrow": ([box], day + dt.timedelta(days=1))}
+    alone = {key: evaluate(warehouse, deps, end, NOW) for key, (deps, end) in requests.items()}
+    STATS.reset()
+    together = evaluate_many(warehouse, requests, NOW)
+    assert STATS.snapshot()["round_trips"] == {"processor": 1}
+    assert together == alone
+    assert [(s.rows, s.expected) for s in together["both"].statuses] == [(3, 4), (4, 1)]
+    assert [(s.rows, s.expected) for s in together["tomorrow"].statuses] == [(0, 0)]
+    assert DependencyReport.from_dict(together["both"].as_dict()) == together["both"]
+    assert evaluate_many(warehouse, {"none": ([], day)}, NOW)["none"].ready

@@ -73,3 +73,35 @@ def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
     phases = [p.phase.value for p in order[2:]]
     assert phases == sorted(phases)
     assert [p.name for p in order if p.phase is Phase.PRECOMPUTE] == list(PRECOMPUTE_ORDER)
+
+
+def test_dependency_waves_follow_the_depth_of_each_phase():
+    """Phase 3 reads only phase 2, so one snapshot serves it; phase 4 feeds itself in three steps."""
+    from nba_pipeline.dag_builder import dependency_waves
+
+    producers = producers_of(PROCESSORS)
+    waves = {}
+    for phase in (Phase.ANALYTICS, Phase.PRECOMPUTE):
+        members = [p for p in PROCESSORS if p.phase == phase]
+        found = dependency_waves(members, producers)
+        waves[phase] = {depth: sorted(p.name for p in specs) for depth, specs in found.items()}
+    assert waves[Phase.ANALYTICS] == {1: sorted(p.name for p in PROCESSORS if p.phase == Phase.ANALYTICS)}
+    assert waves[Phase.PRECOMPUTE] == {
+        1: ["player_shot_zone_analysis", "team_defense_zone_analysis"],
+        2: ["player_composite_factors", "player_daily_cache"],
+        3: ["ml_feature_store"],
+    }
+
+
+def test_dependency_waves_refuse_a_cycle():
+    from dataclasses import replace
+
+    from nba_pipeline.dag_builder import dependency_waves
+
+    first, second = [p for p in PROCESSORS if p.phase == Phase.PRECOMPUTE and p.dependencies][:2]
+    looped = [
+        replace(first, reads=(*first.reads, *second.writes)),
+        replace(second, reads=(*second.reads, *first.writes)),
+    ]
+    with pytest.raises(ValueError, match="cycle"):
+        dependency_waves(looped, producers_of(looped))

@@ -3,7 +3,8 @@
 For each declared dependency the check counts rows in the window and compares them with an expected
 count that the registry derives from the schedule (never a fixed minimum: the original's fixed
 200-row floor failed on opening night and in the Finals). All dependencies of a processor are
-measured in one round trip. The three figures are exactly:
+measured in one round trip, and so are those of every processor of a wave (:func:`evaluate_many`).
+The three figures are exactly:
 
 - ``dependency_check_passed``: every critical dependency has at least its expected rows;
 - ``data_completeness_pct``: mean over dependencies of ``min(100, 100 · rows / expected)``
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -127,6 +128,17 @@ class DependencyReport:
             "statuses": [asdict(s) for s in self.statuses],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DependencyReport:
+        """The inverse of :meth:`as_dict` (reports travel between tasks through XCom)."""
+        return cls(
+            statuses=tuple(DependencyStatus(**status) for status in data["statuses"]),
+            dependency_check_passed=data["dependency_check_passed"],
+            data_completeness_pct=data["data_completeness_pct"],
+            upstream_data_age_hours=data["upstream_data_age_hours"],
+            threshold_pct=data["threshold_pct"],
+        )
+
     def describe(self) -> str:
         parts = [
             f"{s.name}{'*' if s.critical else ''} {s.rows}/{s.expected}"
@@ -160,15 +172,40 @@ def evaluate(
     threshold_pct: float = 90.0,
 ) -> DependencyReport:
     """Measure every dependency in one round trip and compute the three figures."""
-    if not dependencies:
-        return DependencyReport((), True, 100.0, None, threshold_pct)
-    params: dict[str, Any] = {}
-    for i, dependency in enumerate(dependencies):
-        end = window_end + dt.timedelta(days=dependency.end_offset_days)
-        params[f"end_{i}"] = end
-        params[f"start_{i}"] = end - dt.timedelta(days=dependency.lookback_days)
-    rows = warehouse.query(measure_sql(dependencies), params)
-    return summarise(dependencies, rows, now, threshold_pct)
+    return evaluate_many(warehouse, {"": (dependencies, window_end)}, now, threshold_pct)[""]
+
+
+def evaluate_many(
+    warehouse: Warehouse,
+    requests: Mapping[str, tuple[Sequence[Dependency], dt.date]],
+    now: dt.datetime,
+    threshold_pct: float = 90.0,
+) -> dict[str, DependencyReport]:
+    """Measure the dependencies of several processors in one round trip: key → (dependencies,
+    window end) in, key → report out. A window that several processors share is measured once.
+    """
+    windows: dict[tuple[Dependency, dt.date], int] = {}
+    for dependencies, window_end in requests.values():
+        for dependency in dependencies:
+            windows.setdefault((dependency, window_end + dt.timedelta(days=dependency.end_offset_days)), len(windows))
+    rows: list[dict[str, Any]] = []
+    if windows:
+        params: dict[str, Any] = {}
+        for (dependency, end), i in windows.items():
+            params[f"end_{i}"] = end
+            params[f"start_{i}"] = end - dt.timedelta(days=dependency.lookback_days)
+        rows = warehouse.query(measure_sql([dependency for dependency, _ in windows]), params)
+    by_window: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_window.setdefault(int(row["dependency_index"]), []).append(row)
+    reports = {}
+    for key, (dependencies, window_end) in requests.items():
+        own_rows = []
+        for i, dependency in enumerate(dependencies):
+            measured = windows[(dependency, window_end + dt.timedelta(days=dependency.end_offset_days))]
+            own_rows.extend({**row, "dependency_index": i} for row in by_window.get(measured, ()))
+        reports[key] = summarise(dependencies, own_rows, now, threshold_pct)
+    return reports
 
 
 def summarise(
@@ -178,6 +215,8 @@ def summarise(
     threshold_pct: float = 90.0,
 ) -> DependencyReport:
     """The report for measured rows (split out so the arithmetic is testable on its own)."""
+    if not dependencies:
+        return DependencyReport((), True, 100.0, None, threshold_pct)
     by_dependency: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_dependency.setdefault(int(row["dependency_index"]), []).append(row)

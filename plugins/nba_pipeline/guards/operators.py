@@ -1,7 +1,8 @@
 """Airflow operators for the guards. Each processor shows its guards as tasks:
 
 ``smart_skip`` (calendar verdict, irrelevant source) → ``breaker_gate`` → ``dependencies`` (sensor,
-phases 3–4) → ``run``. A phase reads its breakers once (``read_breakers``) and records its runs once
+phases 3–4) → ``run``. The run reads its breakers once (``read_breakers``), measures dependencies
+once per wave of a phase (``dependency_snapshot_<n>``) and records runs once per phase
 (``record_runs``), so the guards' warehouse traffic does not grow with the number of processors.
 A guard that skips pushes ``skip_reason`` to XCom; ``record_runs`` writes it to the run table.
 """
@@ -237,22 +238,65 @@ class CircuitBreakerGateOperator(ShortCircuitOperator):
         return True
 
 
-class DependencyCompletenessSensor(BaseSensorOperator):
-    """Pattern #2: wait until every critical upstream is filled for the date window.
+class MeasureDependenciesOperator(BaseOperator):
+    """Measure the dependencies of every processor of a wave in one round trip.
 
-    Each poke measures all dependencies in one round trip. Ready when every critical dependency has
-    its expected rows and none is stale (older than its warn threshold; staleness is ignored in
-    backfill). Not ready by ``timeout`` → skipped with ``upstream_incomplete`` or ``upstream_stale``,
-    except that a critical dependency older than its fail threshold fails the task outside backfill.
-    Returns the three figures (``dependency_check_passed``, ``data_completeness_pct``,
-    ``upstream_data_age_hours``) for the run row. Reschedule mode: no worker slot held while waiting.
+    A wave is the processors of a phase that sit at the same depth of the phase's own graph, so
+    the snapshot runs once their producers are done (whatever their outcome) and the guards'
+    warehouse traffic grows with the depth of the phase, not with its number of processors. Each
+    processor's sensor trusts a *ready* verdict from the snapshot and measures for itself only
+    while waiting. Failing to measure is not fatal: the sensors then measure for themselves.
 
-    :param processor: the processor's registry entry (its ``dependencies`` are checked).
+    :param processors: the wave's processors (each with dependencies).
     """
 
     ui_color = "#d0e0e3"
 
-    def __init__(self, *, processor: ProcessorSpec, **kwargs: Any) -> None:
+    def __init__(self, *, processors: Sequence[ProcessorSpec], **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
+        kwargs.setdefault("retries", 0)
+        super().__init__(**kwargs)
+        self.processors = tuple(processors)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from nba_pipeline.guards.dependencies import evaluate_many
+        from nba_pipeline.settings import get_settings
+        from nba_pipeline.warehouse import activity, get_warehouse
+
+        options = run_options(context)
+        requests = {p.name: (p.dependencies, p.target_date(options.game_date)) for p in self.processors}
+        try:
+            with activity("guards"), get_warehouse() as warehouse:
+                reports = evaluate_many(
+                    warehouse, requests, dt.datetime.now(dt.UTC), get_settings().dependency_threshold_pct
+                )
+        except Exception as error:  # the sensors measure for themselves
+            self.log.warning("could not measure the wave's dependencies; each sensor will: %s", error)
+            return {}
+        for name, report in reports.items():
+            self.log.info("%s: %s%s", name, report.describe(), "" if report.ready else " (not ready)")
+        return {name: report.as_dict() for name, report in reports.items()}
+
+
+class DependencyCompletenessSensor(BaseSensorOperator):
+    """Pattern #2: wait until every critical upstream is filled for the date window.
+
+    The first verdict comes from the wave's snapshot when it says *ready* (no round trip); else
+    each poke measures all of the processor's dependencies in one round trip. Ready when every
+    critical dependency reaches the threshold and none is stale (older than its warn threshold;
+    staleness is ignored in backfill). Not ready by ``timeout`` → skipped with
+    ``upstream_incomplete`` or ``upstream_stale``, except that a critical dependency older than its
+    fail threshold fails the task outside backfill. Returns the three figures
+    (``dependency_check_passed``, ``data_completeness_pct``, ``upstream_data_age_hours``) for the
+    run row. Reschedule mode: no worker slot held while waiting.
+
+    :param processor: the processor's registry entry (its ``dependencies`` are checked).
+    :param snapshot_task_id: the wave's :class:`MeasureDependenciesOperator`, if any.
+    """
+
+    ui_color = "#d0e0e3"
+
+    def __init__(self, *, processor: ProcessorSpec, snapshot_task_id: str | None = None, **kwargs: Any) -> None:
         from nba_pipeline.settings import get_settings
 
         settings = get_settings()
@@ -262,7 +306,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
         self.processor = processor
-        self._last_report: dict[str, Any] | None = None
+        self.snapshot_task_id = snapshot_task_id
 
     def _measure(self, options: RunOptions) -> Any:
         from nba_pipeline.guards.dependencies import evaluate
@@ -278,17 +322,31 @@ class DependencyCompletenessSensor(BaseSensorOperator):
                 threshold_pct=get_settings().dependency_threshold_pct,
             )
 
+    def _from_snapshot(self, context: Any, options: RunOptions) -> Any:
+        """The wave's report for this processor if it lets the processor go, else None."""
+        from nba_pipeline.guards.dependencies import DependencyReport
+
+        if not self.snapshot_task_id:
+            return None
+        snapshot = context["ti"].xcom_pull(task_ids=self.snapshot_task_id) or {}
+        if self.processor.name not in snapshot:
+            return None
+        report = DependencyReport.from_dict(snapshot[self.processor.name])
+        if self.processor.name in options.force or (report.ready and (options.backfill or not report.stale())):
+            return report
+        return None
+
     def poke(self, context: Any) -> bool | PokeReturnValue:
         options = run_options(context)
-        report = self._measure(options)
-        self._last_report = report.as_dict()
+        report = self._from_snapshot(context, options) or self._measure(options)
+        figures = report.as_dict()
         if self.processor.name in options.force:
             self.log.info("forced: running whatever the dependencies (%s)", report.describe())
-            return PokeReturnValue(True, self._last_report)
+            return PokeReturnValue(True, figures)
         stale = [] if options.backfill else report.stale()
         ready = report.ready and not stale
         self.log.info("%s: %s", "ready" if ready else "waiting", report.describe())
-        return PokeReturnValue(True, self._last_report) if ready else False
+        return PokeReturnValue(True, figures) if ready else False
 
     def execute(self, context: Any) -> Any:
         try:
