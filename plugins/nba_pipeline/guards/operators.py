@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.python import ShortCircuitOperator
 from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue, TriggerRule
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTimeout,
+)
 
 from nba_pipeline.guards.options import RunOptions, run_options
 from nba_pipeline.guards.skip_reasons import SkipReason
@@ -379,7 +386,9 @@ class RunProcessorOperator(BaseOperator):
     Success: returns the run record; the phase's ``record_runs`` writes it with the others and
     records the breaker success. Failure (any exception, including a timeout): the run row is
     written at once, the breaker counts the failure, and if that opened the breaker the task fails
-    without further retries instead of hammering the source.
+    without further retries instead of hammering the source. Killed (SIGTERM from the supervisor):
+    ``on_kill`` writes the failed row at once; if the processor still finishes in the grace period,
+    the task fails rather than report a success for an attempt already recorded as failed.
 
     :param processor: the processor's registry entry.
     :param dependency_task_id: the sensor whose figures go into the run row, if any.
@@ -404,6 +413,7 @@ class RunProcessorOperator(BaseOperator):
         run_id = make_run_id(context["run_id"], self.processor.name, f"try{ti.try_number}")
         started = dt.datetime.now(dt.UTC)
         self._attempt = {"run_id": run_id, "started": started, "options": options, "context": context}
+        timed = signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the execution_timeout's alarm is armed
         function = _resolve(self.processor.run)
         clock = time.perf_counter()
         try:
@@ -424,8 +434,15 @@ class RunProcessorOperator(BaseOperator):
             _push_skip(context, SkipReason(skip.reason), skip.detail)
             raise AirflowSkipException(str(skip)) from None
         except BaseException as err:
+            if timed and not isinstance(err, AirflowTaskTimeout) and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
+                # the alarm fired inside a call that raised its own error instead (DuckDB: "Query interrupted")
+                timeout = AirflowTaskTimeout(f"timed out after {self.execution_timeout}: {type(err).__name__}: {err}")
+                self._record_failure(timeout)
+                raise timeout from err
             self._record_failure(err)
             raise
+        if self._attempt.get("recorded"):  # killed while running: on_kill wrote the attempt's failed row
+            raise AirflowException(f"{self.processor.name} was killed while running; its attempt is recorded as failed")
         self.log.info("%s done in %.2fs: %s", self.processor.name, time.perf_counter() - clock, result)
         if self.processor.breaker is None and self.processor.phase.value == 1:
             return None
@@ -433,7 +450,8 @@ class RunProcessorOperator(BaseOperator):
         return record.to_json()
 
     def on_kill(self) -> None:
-        self._record_failure(KeyboardInterrupt("task killed"))
+        unrecorded = (self._attempt or {}).get("unrecorded")  # a failure whose recording the timeout cut short
+        self._record_failure(unrecorded or KeyboardInterrupt("task killed"))
 
     # internals -------------------------------------------------------------
 
@@ -498,6 +516,9 @@ class RunProcessorOperator(BaseOperator):
         except Exception as log_error:  # never hide the processor's own error behind a logging one
             self.log.error("could not record the failure of %s: %s", self.processor.name, log_error)
             return
+        except BaseException:  # interrupted, e.g. by the timeout while waiting for the warehouse: on_kill retries
+            self._attempt.update(recorded=False, unrecorded=error)
+            raise
         if breaker.state is State.OPEN and breaker.opened_at == breaker.updated_at:  # this failure opened it
             from nba_pipeline.alerts import breaker_opened
 
