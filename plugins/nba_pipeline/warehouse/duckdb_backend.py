@@ -65,7 +65,7 @@ class DuckDBWarehouse(Warehouse):
                 if not any(m in str(err) for m in _LOCK_MESSAGES) or time.monotonic() >= deadline:
                     raise WarehouseError(
                         f"cannot open DuckDB warehouse {self.path}: {err} "
-                        f"(waited {self.lock_wait_seconds:.0f}s for another process's lock)"
+                        f"(waited {self.lock_wait_seconds:g}s for another process's lock)"
                     ) from err
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
