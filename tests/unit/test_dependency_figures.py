@@ -135,3 +135,34 @@ def test_a_wave_is_measured_in_one_round_trip_with_the_same_figures(warehouse):
     assert [(s.rows, s.expected) for s in together["tomorrow"].statuses] == [(0, 0)]
     assert DependencyReport.from_dict(together["both"].as_dict()) == together["both"]
     assert evaluate_many(warehouse, {"none": ([], day)}, NOW)["none"].ready
+
+
+def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, settings_env, tmp_path):
+    """A warehouse that cannot be opened is "not ready yet" for the sensor, not a failure: once it is
+    back (here: the configured path becomes the real file), the same sensor passes with its figures."""
+    from airflow.sdk import PokeReturnValue
+
+    from nba_pipeline.guards.operators import DependencyCompletenessSensor
+    from nba_pipeline.registry.model import Phase, ProcessorSpec
+    from nba_pipeline.settings import get_settings
+
+    day = dt.date(2025, 1, 15)
+    warehouse.ensure_datasets()
+    warehouse.execute("CREATE TABLE nba_raw.box (game_date DATE, loaded_at TIMESTAMP)")
+    warehouse.insert_rows("nba_raw.box", [{"game_date": day, "loaded_at": dt.datetime.now(dt.UTC)}])
+    warehouse.close()
+    box = Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),))
+    spec = ProcessorSpec("reader", Phase.ANALYTICS, "tests.dags.toy_processors:beta", dependencies=(box,))
+    sensor = DependencyCompletenessSensor(task_id="dependencies", processor=spec)
+    context = {"params": {"game_date": day.isoformat()}, "logical_date": dt.datetime(2025, 1, 15, 15, tzinfo=dt.UTC)}
+
+    real_path = get_settings().duckdb_path
+    settings_env.setenv("NBA_DUCKDB_PATH", str(tmp_path))  # a folder: DuckDB cannot open it
+    get_settings.cache_clear()
+    assert sensor.poke(context) is False
+    settings_env.setenv("NBA_DUCKDB_PATH", str(real_path))
+    get_settings.cache_clear()
+    passed = sensor.poke(context)
+    assert isinstance(passed, PokeReturnValue) and passed.is_done
+    assert passed.xcom_value["dependency_check_passed"] is True
+    assert passed.xcom_value["data_completeness_pct"] == 100.0

@@ -291,11 +291,11 @@ class DependencyCompletenessSensor(BaseSensorOperator):
     The first verdict comes from the wave's snapshot when it says *ready* (no round trip); else
     each poke measures all of the processor's dependencies in one round trip. Ready when every
     critical dependency reaches the threshold and none is stale (older than its warn threshold;
-    staleness is ignored in backfill). Not ready by ``timeout`` → skipped with
-    ``upstream_incomplete`` or ``upstream_stale``, except that a critical dependency older than its
-    fail threshold fails the task outside backfill. Returns the three figures
-    (``dependency_check_passed``, ``data_completeness_pct``, ``upstream_data_age_hours``) for the
-    run row. Reschedule mode: no worker slot held while waiting.
+    staleness is ignored in backfill); a warehouse that cannot be reached counts as not ready yet.
+    Not ready by ``timeout`` → skipped with ``upstream_incomplete`` or ``upstream_stale``, except
+    that a critical dependency older than its fail threshold fails the task outside backfill.
+    Returns the three figures (``dependency_check_passed``, ``data_completeness_pct``,
+    ``upstream_data_age_hours``) for the run row. Reschedule mode: no worker slot held while waiting.
 
     :param processor: the processor's registry entry (its ``dependencies`` are checked).
     :param snapshot_task_id: the wave's :class:`MeasureDependenciesOperator`, if any.
@@ -344,8 +344,14 @@ class DependencyCompletenessSensor(BaseSensorOperator):
         return None
 
     def poke(self, context: Any) -> bool | PokeReturnValue:
+        from nba_pipeline.warehouse.base import WarehouseError
+
         options = run_options(context)
-        report = self._from_snapshot(context, options) or self._measure(options)
+        try:
+            report = self._from_snapshot(context, options) or self._measure(options)
+        except WarehouseError as error:  # an outage is waited out like missing data, up to the timeout
+            self.log.warning("cannot measure the dependencies yet (%s); poking again", error)
+            return False
         figures = report.as_dict()
         if self.processor.name in options.force:
             self.log.info("forced: running whatever the dependencies (%s)", report.describe())

@@ -62,11 +62,10 @@ class DuckDBWarehouse(Warehouse):
                 connection.execute("SET TimeZone = 'UTC'")
                 return connection
             except duckdb.IOException as err:
-                if not any(m in str(err) for m in _LOCK_MESSAGES) or time.monotonic() >= deadline:
-                    raise WarehouseError(
-                        f"cannot open DuckDB warehouse {self.path}: {err} "
-                        f"(waited {self.lock_wait_seconds:g}s for another process's lock)"
-                    ) from err
+                locked = any(m in str(err) for m in _LOCK_MESSAGES)
+                if not locked or time.monotonic() >= deadline:
+                    waited = f" (waited {self.lock_wait_seconds:g}s for another process's lock)" if locked else ""
+                    raise WarehouseError(f"cannot open DuckDB warehouse {self.path}: {err}{waited}") from err
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
