@@ -25,6 +25,7 @@ from nba_pipeline.processors.transform import TRANSFORMS_DIR, run_sql_transform
 from nba_pipeline.registry.model import ProcessorContext
 from nba_pipeline.registry.processors import PRECOMPUTE, processor
 from nba_pipeline.schema.migrations import apply_migrations
+from nba_pipeline.schema.sqlfile import expand_includes
 from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 D = dt.date(2025, 1, 15)
@@ -617,7 +618,7 @@ def _literal(node: exp.Expression) -> object:
 
 
 def test_sql_feature_table_matches_the_python_contract():
-    sql = (TRANSFORMS_DIR / "ml_feature_store.sql").read_text(encoding="utf-8")
+    sql = expand_includes(TRANSFORMS_DIR / "ml_feature_store.sql")
     structs = list(sqlglot.parse_one(sql, read="bigquery").find_all(exp.Struct))
     table = [[_literal(e) for e in s.expressions] for s in structs]
     assert [row[0] for row in table] == [float(i) for i in range(1, 26)]
@@ -657,6 +658,6 @@ def test_each_transform_runs_on_an_empty_warehouse(migrated_warehouse, name):
 def test_every_transform_file_is_a_single_merge():
     for name in ORDER:
         path: Path = TRANSFORMS_DIR / f"{name}.sql"
-        statements = sqlglot.parse(path.read_text(encoding="utf-8"), read="bigquery")
+        statements = sqlglot.parse(expand_includes(path), read="bigquery")
         assert len([s for s in statements if s is not None]) == 1, name
         assert isinstance(statements[0], exp.Merge), name

@@ -48,21 +48,10 @@ MERGE nba_predictions.ml_feature_store_v2 T
 USING (
   WITH
   players AS (
-    SELECT *
-    FROM (
-      SELECT u.*, ROW_NUMBER() OVER (PARTITION BY u.player_lookup ORDER BY u.game_id) AS pick
-      FROM nba_analytics.upcoming_player_game_context AS u
-      WHERE u.game_date = @game_date
-    )
-    WHERE pick = 1
+    -- @include fragments/upcoming_players.sql
   ),
   season AS (
-    SELECT COALESCE(
-      MAX(season_year),
-      IF(EXTRACT(MONTH FROM @game_date) >= 8, EXTRACT(YEAR FROM @game_date), EXTRACT(YEAR FROM @game_date) - 1)
-    ) AS season_year
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
+    -- @include fragments/season.sql
   ),
   games_today AS (
     SELECT game_id, season_type
@@ -80,35 +69,11 @@ USING (
     WHERE pick = 1
   ),
   scheduled AS (
-    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
-    FROM (
-      SELECT game_id, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_id, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
-    GROUP BY team_abbr
+    -- @include fragments/scheduled_games.sql
   ),
   -- ------------------------------------------------------------------ phase 3 figures (fallbacks)
   player_games AS (
-    SELECT
-      g.player_lookup, g.points, g.minutes_played,
-      COALESCE(g.season_year,
-               IF(EXTRACT(MONTH FROM g.game_date) >= 8, EXTRACT(YEAR FROM g.game_date),
-                  EXTRACT(YEAR FROM g.game_date) - 1)) AS season_year,
-      ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS rn
-    FROM nba_analytics.player_game_summary AS g
-    JOIN players AS p ON p.player_lookup = g.player_lookup
-    WHERE g.game_date < @game_date
-      AND g.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-      AND (g.minutes_played IS NULL OR g.minutes_played > 0)
+    -- @include fragments/player_history.sql
   ),
   player_history AS (
     SELECT
@@ -121,17 +86,18 @@ USING (
     CROSS JOIN season AS s
     GROUP BY g.player_lookup
   ),
+  team_games AS (
+    -- @include fragments/team_offense_history.sql
+  ),
   team_offense AS (
+    -- the season of each game: the schedule's, else from the game date
     SELECT
-      o.team_abbr, o.pace, o.offensive_rating, o.win_flag,
+      o.*,
       COALESCE(sc.season_year,
                IF(EXTRACT(MONTH FROM o.game_date) >= 8, EXTRACT(YEAR FROM o.game_date),
-                  EXTRACT(YEAR FROM o.game_date) - 1)) AS season_year,
-      ROW_NUMBER() OVER (PARTITION BY o.team_abbr ORDER BY o.game_date DESC, o.game_id DESC) AS rn
-    FROM nba_analytics.team_offense_game_summary AS o
+                  EXTRACT(YEAR FROM o.game_date) - 1)) AS season_year
+    FROM team_games AS o
     LEFT JOIN nba_raw.nbac_schedule AS sc ON sc.game_id = o.game_id
-    WHERE o.game_date < @game_date
-      AND o.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
   ),
   team_offense_figures AS (
     SELECT
@@ -145,17 +111,14 @@ USING (
     GROUP BY o.team_abbr
   ),
   team_defense AS (
-    SELECT defending_team_abbr AS team_abbr, defensive_rating, opponent_pace,
-           ROW_NUMBER() OVER (PARTITION BY defending_team_abbr ORDER BY game_date DESC, game_id DESC) AS rn
-    FROM nba_analytics.team_defense_game_summary
-    WHERE game_date < @game_date
-      AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+    -- @include fragments/team_defense_history.sql
   ),
   team_defense_figures AS (
-    SELECT team_abbr, AVG(defensive_rating) AS def_rating_last_15, AVG(opponent_pace) AS opponent_pace_last_15
+    SELECT defending_team_abbr AS team_abbr, AVG(defensive_rating) AS def_rating_last_15,
+           AVG(opponent_pace) AS opponent_pace_last_15
     FROM team_defense
     WHERE rn <= 15
-    GROUP BY team_abbr
+    GROUP BY defending_team_abbr
   ),
   -- ------------------------------------------------------------------ one row of inputs per player
   base AS (

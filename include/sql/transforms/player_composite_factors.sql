@@ -35,41 +35,14 @@ MERGE nba_precompute.player_composite_factors T
 USING (
   WITH
   players AS (
-    SELECT player_lookup, game_id, team_abbr, opponent_team_abbr, days_rest, back_to_back,
-           minutes_in_last_7_days
-    FROM (
-      SELECT u.*, ROW_NUMBER() OVER (PARTITION BY u.player_lookup ORDER BY u.game_id) AS pick
-      FROM nba_analytics.upcoming_player_game_context AS u
-      WHERE u.game_date = @game_date
-    )
-    WHERE pick = 1
+    -- @include fragments/upcoming_players.sql
   ),
   scheduled AS (
-    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
-    FROM (
-      SELECT game_id, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_id, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
-    GROUP BY team_abbr
+    -- @include fragments/scheduled_games.sql
   ),
   -- ------------------------------------------------------------------ usage (player history)
   player_games AS (
-    SELECT g.player_lookup, g.usage_rate,
-           ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS rn
-    FROM nba_analytics.player_game_summary AS g
-    JOIN players AS p ON p.player_lookup = g.player_lookup
-    WHERE g.game_date < @game_date
-      AND g.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-      AND (g.minutes_played IS NULL OR g.minutes_played > 0)
+    -- @include fragments/player_history.sql
   ),
   usage AS (
     SELECT player_lookup,
@@ -81,11 +54,7 @@ USING (
   ),
   -- ------------------------------------------------------------------ pace (team history)
   team_games AS (
-    SELECT team_abbr, pace,
-           ROW_NUMBER() OVER (PARTITION BY team_abbr ORDER BY game_date DESC, game_id DESC) AS rn
-    FROM nba_analytics.team_offense_game_summary
-    WHERE game_date < @game_date
-      AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+    -- @include fragments/team_offense_history.sql
   ),
   team_pace AS (
     SELECT team_abbr, AVG(pace) AS pace_last_10
@@ -99,7 +68,8 @@ USING (
   -- ------------------------------------------------------------------ the four factors
   inputs AS (
     SELECT
-      p.*,
+      p.player_lookup, p.game_id, p.team_abbr, p.opponent_team_abbr, p.days_rest, p.back_to_back,
+      p.minutes_in_last_7_days,
       COALESCE(u.games_last_10, 0) AS games_last_10,
       u.usage_last_5,
       u.usage_last_20,

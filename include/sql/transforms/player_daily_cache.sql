@@ -22,52 +22,16 @@ MERGE nba_precompute.player_daily_cache T
 USING (
   WITH
   players AS (
-    SELECT player_lookup, game_id, team_abbr
-    FROM (
-      SELECT player_lookup, game_id, team_abbr,
-             ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY game_id) AS pick
-      FROM nba_analytics.upcoming_player_game_context
-      WHERE game_date = @game_date
-    )
-    WHERE pick = 1
+    -- @include fragments/upcoming_players.sql
   ),
   season AS (
-    SELECT COALESCE(
-      MAX(season_year),
-      IF(EXTRACT(MONTH FROM @game_date) >= 8, EXTRACT(YEAR FROM @game_date), EXTRACT(YEAR FROM @game_date) - 1)
-    ) AS season_year
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
+    -- @include fragments/season.sql
   ),
   scheduled AS (
-    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
-    FROM (
-      SELECT game_id, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_id, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
-    GROUP BY team_abbr
+    -- @include fragments/scheduled_games.sql
   ),
   player_games AS (
-    SELECT
-      g.player_lookup, g.points, g.minutes_played, g.usage_rate,
-      COALESCE(g.season_year,
-               IF(EXTRACT(MONTH FROM g.game_date) >= 8, EXTRACT(YEAR FROM g.game_date),
-                  EXTRACT(YEAR FROM g.game_date) - 1)) AS season_year,
-      ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS rn
-    FROM nba_analytics.player_game_summary AS g
-    JOIN players AS p ON p.player_lookup = g.player_lookup
-    WHERE g.game_date < @game_date
-      AND g.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-      AND (g.minutes_played IS NULL OR g.minutes_played > 0)
+    -- @include fragments/player_history.sql
   ),
   player_figures AS (
     SELECT
@@ -85,11 +49,7 @@ USING (
     GROUP BY g.player_lookup
   ),
   team_games AS (
-    SELECT team_abbr, pace, offensive_rating,
-           ROW_NUMBER() OVER (PARTITION BY team_abbr ORDER BY game_date DESC, game_id DESC) AS rn
-    FROM nba_analytics.team_offense_game_summary
-    WHERE game_date < @game_date
-      AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+    -- @include fragments/team_offense_history.sql
   ),
   team_figures AS (
     SELECT team_abbr, AVG(pace) AS team_pace_last_10, AVG(offensive_rating) AS team_off_rating_last_10

@@ -14,11 +14,7 @@ MERGE nba_analytics.player_game_summary T
 USING (
   WITH
   final_games AS (
-    SELECT game_id, season_year, home_team_abbr, away_team_abbr, home_score, away_score, start_time_utc
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
-      AND game_status = 3
-      AND NOT COALESCE(is_postponed, FALSE)
+    -- @include fragments/final_games.sql
   ),
   gamebook_games AS (
     -- a game "has a gamebook" when any of its rows (active, dnp or inactive) is loaded
@@ -97,20 +93,12 @@ USING (
       ) AS pick
     FROM candidate_lines
   ),
-  completeness AS (
-    -- expected: final games on the date (schedule); actual: those with player box scores
-    SELECT
-      (SELECT COUNT(*) FROM final_games) AS expected_games_count,
-      (SELECT COUNT(DISTINCT game_id) FROM box) AS actual_games_count
+  covered_games AS (
+    -- actual side of the completeness: the final games with player box scores
+    SELECT game_id FROM box
   ),
-  completeness_figures AS (
-    SELECT
-      expected_games_count,
-      actual_games_count,
-      IF(expected_games_count = 0, 100.0,
-         ROUND(100 * actual_games_count / expected_games_count, 2)) AS completeness_percentage,
-      expected_games_count - actual_games_count AS missing_games_count
-    FROM completeness
+  completeness AS (
+    -- @include fragments/final_games_completeness.sql
   )
   SELECT
     w.player_lookup,
@@ -168,14 +156,14 @@ USING (
     c.actual_games_count,
     c.completeness_percentage,
     c.missing_games_count,
-    c.completeness_percentage >= 90 AS is_production_ready,
+    c.is_production_ready,
     CONCAT(CAST(c.actual_games_count AS STRING), ' of ', CAST(c.expected_games_count AS STRING),
            ' final games have player box scores') AS processing_decision_reason
   FROM with_team AS w
   JOIN final_games AS f ON f.game_id = w.game_id
   LEFT JOIN zones AS z ON z.game_id = w.game_id AND z.player_lookup = w.player_lookup
   LEFT JOIN ranked_lines AS l ON l.game_id = w.game_id AND l.player_lookup = w.player_lookup AND l.pick = 1
-  CROSS JOIN completeness_figures AS c
+  CROSS JOIN completeness AS c
 ) S
 ON T.game_id = S.game_id AND T.player_lookup = S.player_lookup
 WHEN MATCHED AND (

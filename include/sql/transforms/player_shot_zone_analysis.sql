@@ -20,43 +20,17 @@ MERGE nba_precompute.player_shot_zone_analysis T
 USING (
   WITH
   players AS (
-    SELECT player_lookup, team_abbr
-    FROM (
-      SELECT player_lookup, team_abbr,
-             ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY game_id) AS pick
-      FROM nba_analytics.upcoming_player_game_context
-      WHERE game_date = @game_date
-    )
-    WHERE pick = 1
+    -- @include fragments/upcoming_players.sql
   ),
   scheduled AS (
-    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
-    FROM (
-      SELECT game_id, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_id, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
-    GROUP BY team_abbr
+    -- @include fragments/scheduled_games.sql
+  ),
+  player_games AS (
+    -- @include fragments/player_history.sql
   ),
   history AS (
-    SELECT
-      g.player_lookup, g.points, g.fg_attempts, g.three_pt_attempts, g.three_pt_makes, g.ft_makes,
-      g.paint_attempts, g.paint_makes, g.mid_range_attempts, g.mid_range_makes,
-      g.paint_makes IS NOT NULL AND g.mid_range_makes IS NOT NULL AS has_zones,
-      ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS rn
-    FROM nba_analytics.player_game_summary AS g
-    JOIN players AS p ON p.player_lookup = g.player_lookup
-    WHERE g.game_date < @game_date
-      AND g.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-      AND (g.minutes_played IS NULL OR g.minutes_played > 0)
+    SELECT g.*, g.paint_makes IS NOT NULL AND g.mid_range_makes IS NOT NULL AS has_zones
+    FROM player_games AS g
   ),
   sums AS (
     SELECT

@@ -14,11 +14,7 @@ MERGE nba_analytics.team_defense_game_summary T
 USING (
   WITH
   final_games AS (
-    SELECT game_id, home_team_abbr, away_team_abbr, home_score, away_score
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
-      AND game_status = 3
-      AND NOT COALESCE(is_postponed, FALSE)
+    -- @include fragments/final_games.sql
   ),
   team_box AS (
     SELECT
@@ -32,12 +28,7 @@ USING (
   ),
   zones AS (
     -- shots by the players of team_abbr
-    SELECT game_id, team_abbr,
-           SUM(paint_attempts) AS paint_attempts, SUM(paint_makes) AS paint_makes,
-           SUM(mid_range_attempts) AS mid_range_attempts, SUM(mid_range_makes) AS mid_range_makes
-    FROM nba_raw.nbac_play_by_play
-    WHERE game_date = @game_date
-    GROUP BY game_id, team_abbr
+    -- @include fragments/team_shot_zones.sql
   ),
   matchups AS (
     SELECT d.game_id, d.team_abbr AS defending_team_abbr, d.home_game, d.defensive_rebounds,
@@ -47,20 +38,12 @@ USING (
     FROM team_box AS d
     JOIN team_box AS o ON o.game_id = d.game_id AND o.team_abbr = d.opponent_team_abbr
   ),
-  completeness AS (
-    -- expected: final games on the date (schedule); actual: those with both teams' box scores
-    SELECT
-      (SELECT COUNT(*) FROM final_games) AS expected_games_count,
-      (SELECT COUNT(DISTINCT game_id) FROM matchups) AS actual_games_count
+  covered_games AS (
+    -- actual side of the completeness: the final games with both teams' box scores
+    SELECT game_id FROM matchups
   ),
-  completeness_figures AS (
-    SELECT
-      expected_games_count,
-      actual_games_count,
-      IF(expected_games_count = 0, 100.0,
-         ROUND(100 * actual_games_count / expected_games_count, 2)) AS completeness_percentage,
-      expected_games_count - actual_games_count AS missing_games_count
-    FROM completeness
+  completeness AS (
+    -- @include fragments/final_games_completeness.sql
   )
   SELECT
     m.game_id,
@@ -92,13 +75,13 @@ USING (
     c.actual_games_count,
     c.completeness_percentage,
     c.missing_games_count,
-    c.completeness_percentage >= 90 AS is_production_ready,
+    c.is_production_ready,
     CONCAT(CAST(c.actual_games_count AS STRING), ' of ', CAST(c.expected_games_count AS STRING),
            ' final games have both team box scores') AS processing_decision_reason
   FROM matchups AS m
   JOIN final_games AS f ON f.game_id = m.game_id
   LEFT JOIN zones AS z ON z.game_id = m.game_id AND z.team_abbr = m.opponent_team_abbr
-  CROSS JOIN completeness_figures AS c
+  CROSS JOIN completeness AS c
 ) S
 ON T.game_id = S.game_id AND T.defending_team_abbr = S.defending_team_abbr
 WHEN MATCHED AND (

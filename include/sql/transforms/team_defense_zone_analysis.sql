@@ -17,46 +17,17 @@
 MERGE nba_precompute.team_defense_zone_analysis T
 USING (
   WITH
-  games_today AS (
-    SELECT home_team_abbr, away_team_abbr
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
-      AND NOT COALESCE(is_postponed, FALSE)
+  teams_today AS (
+    -- @include fragments/teams_today.sql
   ),
   teams AS (
-    SELECT DISTINCT team_abbr
-    FROM (
-      SELECT home_team_abbr AS team_abbr FROM games_today
-      UNION ALL
-      SELECT away_team_abbr AS team_abbr FROM games_today
-    )
+    SELECT DISTINCT team_abbr FROM teams_today
   ),
   scheduled AS (
-    -- the team's scheduled (not postponed) games before the date, for the expected count
-    SELECT team_abbr, COUNT(DISTINCT game_id) AS scheduled_games
-    FROM (
-      SELECT game_id, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_id, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date < @game_date
-        AND game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
-    GROUP BY team_abbr
+    -- @include fragments/scheduled_games.sql
   ),
   ranked AS (
-    -- every team's games before the date, newest first
-    SELECT
-      d.*,
-      ROW_NUMBER() OVER (PARTITION BY d.defending_team_abbr ORDER BY d.game_date DESC, d.game_id DESC) AS rn
-    FROM nba_analytics.team_defense_game_summary AS d
-    WHERE d.game_date < @game_date
-      AND d.game_date >= DATE_SUB(@game_date, INTERVAL 365 DAY)
+    -- @include fragments/team_defense_history.sql
   ),
   windowed AS (
     SELECT * FROM ranked WHERE rn <= 15

@@ -28,18 +28,8 @@
 MERGE nba_analytics.upcoming_player_game_context T
 USING (
   WITH
-  games AS (
-    SELECT game_id, home_team_abbr, away_team_abbr
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
-      AND NOT COALESCE(is_postponed, FALSE)
-  ),
   teams_today AS (
-    SELECT game_id, home_team_abbr AS team_abbr, away_team_abbr AS opponent_team_abbr, TRUE AS home_game
-    FROM games
-    UNION ALL
-    SELECT game_id, away_team_abbr AS team_abbr, home_team_abbr AS opponent_team_abbr, FALSE AS home_game
-    FROM games
+    -- @include fragments/teams_today.sql
   ),
 
   -- ------------------------------------------------------------------ box-score history
@@ -97,9 +87,7 @@ USING (
       AND player_lookup NOT IN (SELECT player_lookup FROM box_members)
   ),
   latest_report AS (
-    SELECT MAX(report_time) AS report_time
-    FROM nba_raw.nbac_injury_report
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
+    -- @include fragments/latest_injury_report.sql
   ),
   injuries AS (
     SELECT r.player_lookup, LOWER(r.injury_status) AS injury_status,
@@ -110,9 +98,7 @@ USING (
                         WHEN 'out' THEN 1 WHEN 'doubtful' THEN 2 WHEN 'questionable' THEN 3 ELSE 4
                       END
            ) AS pick
-    FROM nba_raw.nbac_injury_report AS r
-    JOIN latest_report AS l ON l.report_time = r.report_time
-    WHERE r.game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
+    FROM latest_report AS r
   ),
   candidates AS (
     SELECT m.player_lookup, t.game_id, t.team_abbr, t.opponent_team_abbr, t.home_game,
@@ -157,37 +143,13 @@ USING (
                               ORDER BY source_rank, book, current_points_line) AS pick
     FROM candidate_lines
   ),
-  book_game_lines AS (
-    SELECT game_id, home_spread, total_points,
-           ROW_NUMBER() OVER (PARTITION BY game_id
-                              ORDER BY IF(home_spread IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
-             AS spread_pick,
-           ROW_NUMBER() OVER (PARTITION BY game_id
-                              ORDER BY IF(total_points IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
-             AS total_pick
-    FROM nba_raw.odds_api_game_lines
-    WHERE game_date = @game_date
-  ),
   game_lines AS (
-    SELECT game_id,
-           MAX(IF(spread_pick = 1, home_spread, NULL)) AS home_spread,
-           MAX(IF(total_pick = 1, total_points, NULL)) AS game_total
-    FROM book_game_lines
-    GROUP BY game_id
+    -- @include fragments/game_lines.sql
   ),
 
   -- ------------------------------------------------------------------ rest and recent form
   team_schedule AS (
-    -- each team's games of the last 14 days
-    SELECT game_id, game_date, home_team_abbr AS team_abbr
-    FROM nba_raw.nbac_schedule
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 14 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
-      AND NOT COALESCE(is_postponed, FALSE)
-    UNION ALL
-    SELECT game_id, game_date, away_team_abbr AS team_abbr
-    FROM nba_raw.nbac_schedule
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 14 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
-      AND NOT COALESCE(is_postponed, FALSE)
+    -- @include fragments/team_schedule.sql
   ),
   team_recent AS (
     SELECT team_abbr,
@@ -204,7 +166,8 @@ USING (
            COUNT(*) AS expected_games_count,
            COUNT(p.game_id) AS actual_games_count
     FROM candidates AS c
-    JOIN team_schedule AS s ON s.team_abbr = c.team_abbr
+    JOIN team_schedule AS s
+      ON s.team_abbr = c.team_abbr AND s.game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY)
     LEFT JOIN player_games_present AS p ON p.player_lookup = c.player_lookup AND p.game_id = s.game_id
     GROUP BY c.player_lookup
   ),

@@ -13,64 +13,29 @@
 MERGE nba_analytics.upcoming_team_game_context T
 USING (
   WITH
-  games AS (
-    SELECT game_id, home_team_abbr, away_team_abbr
-    FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
-      AND NOT COALESCE(is_postponed, FALSE)
-  ),
   teams_today AS (
-    SELECT game_id, home_team_abbr AS team_abbr, away_team_abbr AS opponent_team_abbr, TRUE AS home_game
-    FROM games
-    UNION ALL
-    SELECT game_id, away_team_abbr AS team_abbr, home_team_abbr AS opponent_team_abbr, FALSE AS home_game
-    FROM games
+    -- @include fragments/teams_today.sql
+  ),
+  team_schedule AS (
+    -- @include fragments/team_schedule.sql
   ),
   previous_games AS (
     -- each team's most recent game of the last 30 days
     SELECT team_abbr, MAX(game_date) AS last_game_date
-    FROM (
-      SELECT game_date, home_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 30 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-      UNION ALL
-      SELECT game_date, away_team_abbr AS team_abbr
-      FROM nba_raw.nbac_schedule
-      WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 30 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
-        AND NOT COALESCE(is_postponed, FALSE)
-    )
+    FROM team_schedule
+    WHERE game_date >= DATE_SUB(@game_date, INTERVAL 30 DAY)
     GROUP BY team_abbr
   ),
-  book_game_lines AS (
-    SELECT game_id, home_spread, total_points,
-           ROW_NUMBER() OVER (PARTITION BY game_id
-                              ORDER BY IF(home_spread IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
-             AS spread_pick,
-           ROW_NUMBER() OVER (PARTITION BY game_id
-                              ORDER BY IF(total_points IS NULL, 1, 0), IF(bookmaker = 'draftkings', 0, 1), bookmaker)
-             AS total_pick
-    FROM nba_raw.odds_api_game_lines
-    WHERE game_date = @game_date
-  ),
   game_lines AS (
-    SELECT game_id,
-           MAX(IF(spread_pick = 1, home_spread, NULL)) AS home_spread,
-           MAX(IF(total_pick = 1, total_points, NULL)) AS game_total
-    FROM book_game_lines
-    GROUP BY game_id
+    -- @include fragments/game_lines.sql
   ),
   latest_report AS (
-    SELECT MAX(report_time) AS report_time
-    FROM nba_raw.nbac_injury_report
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
+    -- @include fragments/latest_injury_report.sql
   ),
   injured AS (
     SELECT DISTINCT r.team_abbr, r.player_lookup
-    FROM nba_raw.nbac_injury_report AS r
-    JOIN latest_report AS l ON l.report_time = r.report_time
-    WHERE r.game_date BETWEEN DATE_SUB(@game_date, INTERVAL 7 DAY) AND @game_date
-      AND LOWER(r.injury_status) IN ('out', 'doubtful')
+    FROM latest_report AS r
+    WHERE LOWER(r.injury_status) IN ('out', 'doubtful')
   ),
   injured_by_team AS (
     SELECT team_abbr,

@@ -2,7 +2,9 @@
 
 The file holds one or more statements (typically one ``MERGE``) using these parameters:
 ``@game_date`` (the processor's target date) and ``@loaded_at`` (this attempt's timestamp, written
-only to rows that are inserted or whose content changed, so a rerun changes nothing).
+only to rows that are inserted or whose content changed, so a rerun changes nothing). CTEs that
+several transforms share are fragments (``include/sql/fragments/``), pulled in by a line
+``-- @include fragments/<name>.sql`` (see :mod:`nba_pipeline.schema.sqlfile`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ TRANSFORMS_DIR = SQL_ROOT / "transforms"
 
 @cache
 def transform_statements(name: str, directory: Path = TRANSFORMS_DIR) -> tuple[Statement, ...]:
+    """The statements of ``<directory>/<name>.sql``, fragments included from ``directory``'s parent."""
     path = directory / f"{name}.sql"
     if not path.exists():
         raise FileNotFoundError(f"processor {name!r} has no SQL file {path}")
-    return tuple(read_statements(path))
+    return tuple(read_statements(path, root=directory.parent))
 
 
 def run_sql_transform(ctx: ProcessorContext) -> ProcessorResult:

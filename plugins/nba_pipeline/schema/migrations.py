@@ -60,7 +60,7 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         seen_numbers[match.group(1)] = path.name
         raw = path.read_bytes()
         try:
-            statements = read_statements(path)
+            statements = read_statements(path, includes=False)
         except SqlFileError as err:
             raise MigrationError(f"malformed migration {err}") from err
         if not statements:
