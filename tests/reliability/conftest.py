@@ -71,10 +71,16 @@ def use_folder() -> Iterator:
 
 
 def without_retry_delays(dag):
-    """Retries follow each other at once: same number of attempts, no minutes of waiting in tests."""
+    """Retries follow each other at once and sensors give up as ``FAST_SENSORS`` says (the DAG was
+    parsed with the defaults): same number of attempts, no minutes of waiting in tests."""
+    from airflow.sdk import BaseSensorOperator
+
     for task in dag.tasks:
         task.retry_delay = dt.timedelta(0)
         task.retry_exponential_backoff = 0
+        if isinstance(task, BaseSensorOperator):
+            task.poke_interval = float(FAST_SENSORS["NBA_DEPENDENCY_POKE_SECONDS"])
+            task.timeout = float(FAST_SENSORS["NBA_DEPENDENCY_TIMEOUT_SECONDS"])
     return dag
 
 
