@@ -64,8 +64,11 @@ test: $(BIN)/.synced
 lint: $(BIN)/.synced
 	$(BIN)/ruff check .
 
+# Every benchmark, one Markdown report (also .local/bench/report.md). BENCH_ARGS=--quick for a smoke
+# test with smaller sizes, or names to run a subset, e.g. BENCH_ARGS="parse guard_cost".
+BENCH_ARGS ?=
 bench: $(BIN)/.synced
-	$(BIN)/python bench/guard_cost.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(LOCAL)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, emit, loadavg  # noqa: E402
+
 CHILD = """
 import json, sys, time
 import airflow.sdk, nba_pipeline.settings  # warm imports, as a long-running DAG processor has them
@@ -33,17 +37,21 @@ def measure(target: Path, runs: int) -> dict:
     env = {**os.environ, "AIRFLOW_HOME": tempfile.mkdtemp(prefix="nba-parse-"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
            "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR", "PYTHONPATH": str(ROOT / "plugins")}
     samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(target)], env=env, check=True, capture_output=True,
-                             text=True)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        assert result["errors"] == 0, f"{target} has import errors"
-        samples.append(result["seconds"])
+    try:
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", CHILD, str(target)], env=env, check=True,
+                                 capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            assert result["errors"] == 0, f"{target} has import errors"
+            samples.append(result["seconds"])
+    finally:
+        shutil.rmtree(env["AIRFLOW_HOME"], ignore_errors=True)
     return {"median_ms": round(statistics.median(samples) * 1000, 1), "max_ms": round(max(samples) * 1000, 1),
             "runs": runs}
 
 
 def main(runs: int = 5) -> dict:
+    load_start = loadavg()
     results = {path.name: measure(path, runs) for path in sorted((ROOT / "dags").glob("*.py"))}
     results["dags/ (DagBag of the folder)"] = measure(ROOT / "dags", runs)
     print("| DAG file | median ms | max ms | target |")
@@ -51,6 +59,7 @@ def main(runs: int = 5) -> dict:
     for name, r in results.items():
         target = "< 1000" if name.startswith("dags/") else "< 300"
         print(f"| {name} | {r['median_ms']} | {r['max_ms']} | {target} ms |")
+    emit("parse_time", {"loadavg_start": load_start, "runs": runs, "results": results})
     return results
 
 

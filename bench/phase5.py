@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 DAY = dt.date(2025, 1, 15)
 HISTORY_DAYS = 30
@@ -58,7 +59,7 @@ def slate(warehouse, size: int) -> list:
     return players[:size]
 
 
-def build_season(folder: Path) -> Path:
+def build_season(folder: Path, history_days: int = HISTORY_DAYS) -> Path:
     """Backfill the simulated season into ``folder`` (about 1.5 s per date)."""
     os.environ["NBA_DATA_DIR"] = str(folder)
     os.environ["NBA_DUCKDB_PATH"] = str(folder / "warehouse.duckdb")
@@ -72,7 +73,7 @@ def build_season(folder: Path) -> Path:
     get_settings.cache_clear()
     with get_warehouse() as warehouse:
         apply_migrations(warehouse)
-        for day in dates_between(DAY - dt.timedelta(days=HISTORY_DAYS), DAY):
+        for day in dates_between(DAY - dt.timedelta(days=history_days), DAY):
             outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id="bench_phase5")
             record_progress(warehouse, outcome, "bench_phase5")
     return folder / "warehouse.duckdb"
@@ -193,16 +194,20 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, help="a backfilled warehouse to copy (default: build one)")
     parser.add_argument("--batch-size", type=int, default=45)
     parser.add_argument("--slates", type=int, nargs="+", default=[450, 4500])
+    parser.add_argument("--history-days", type=int, default=HISTORY_DAYS, help="days backfilled before the slate")
     args = parser.parse_args()
+    from harness import emit, loadavg
+
+    load_start = loadavg()
     logging.disable(logging.INFO)  # the pipeline's progress logs would drown the table
 
     work = Path(tempfile.mkdtemp(prefix="nba-bench-phase5-"))
     if args.warehouse:
         shutil.copy(args.warehouse, work / "warehouse.duckdb")
     else:
-        print(f"backfilling {HISTORY_DAYS + 1} dates into {work} …", file=sys.stderr)
+        print(f"backfilling {args.history_days + 1} dates into {work} …", file=sys.stderr)
         t0 = time.perf_counter()
-        build_season(work)
+        build_season(work, args.history_days)
         print(f"backfill took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     os.environ["NBA_DATA_DIR"] = str(work)
     os.environ["NBA_DUCKDB_PATH"] = str(work / "warehouse.duckdb")
@@ -236,6 +241,10 @@ def main() -> None:
     print(f"\none batch of {args.batch_size}: peak Python heap {heap:.1f} MiB (tracemalloc; DuckDB's own memory "
           f"is not traced). Process max RSS {rss / 1024:.0f} MiB, mostly imports (Airflow, xgboost with "
           f"scikit-learn, pandas, scipy). Untimed warm-up batch (imports, first model load): {cold:.1f} s")
+    emit("phase5", {"loadavg_start": load_start, "real_players": real, "batch_size": args.batch_size,
+                    "history_days": args.history_days, "model": model_note, "slates": results,
+                    "batch_peak_heap_mib": round(heap, 2), "max_rss_mib": round(rss / 1024),
+                    "warm_up_s": round(cold, 1)})
 
 
 if __name__ == "__main__":
