@@ -1,4 +1,4 @@
-"""A small guarded pipeline of toy processors, built by the same builder as the real DAGs.
+"""An Airflow DAG: a small guarded pipeline of toy processors, built by the same builder as the real DAGs.
 
 Phase 2: alpha, flaky. Phase 3: beta (needs alpha), gamma (needs flaky). Phase 4: delta (needs beta).
 The calendar is ``nba_raw.toy_events``. Retries are immediate so multi-attempt scenarios run fast.
@@ -6,16 +6,12 @@ The calendar is ``nba_raw.toy_events``. Retries are immediate so multi-attempt s
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import DAG, Param
-
 from nba_pipeline.dag_builder import build_pipeline
-from nba_pipeline.dag_defaults import START_DATE, default_args
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.registry.model import Phase, ProcessorSpec
+from tests.dags.toy_dag import toy_dag
 
 EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start AND @end"
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
@@ -47,21 +43,5 @@ PROCESSORS = [
                   breaker=BREAKER, retries=0),
 ]
 
-with DAG(
-    dag_id="guard_scenario",
-    doc_md=__doc__,
-    schedule=None,
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    tags=["nba", "test"],
-    default_args=default_args(retry_delay=dt.timedelta(seconds=0), retry_exponential_backoff=0),
-    params={
-        "game_date": Param(None, type=["null", "string"], format="date"),
-        "backfill": Param(False, type="boolean"),
-        "force_processors": Param([], type="array", items={"type": "string"}),
-        "ignore_breakers": Param([], type="array", items={"type": "string"}),
-        "sources": Param([], type="array", items={"type": "string"}),
-    },
-):
+with toy_dag("guard_scenario", __doc__):
     build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"))

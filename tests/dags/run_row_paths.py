@@ -12,10 +12,10 @@ import datetime as dt
 from airflow.sdk import DAG, Param, TriggerRule
 
 from nba_pipeline.dag_builder import build_pipeline
-from nba_pipeline.dag_defaults import START_DATE, default_args
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.registry.model import Phase, ProcessorSpec
+from tests.dags.toy_dag import toy_dag
 
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
 CALENDAR = CalendarSpec(table="nba_raw.toy_events", date_column="event_date")
@@ -35,17 +35,7 @@ def _spec(name: str, retries: int = 0) -> ProcessorSpec:
 
 
 def _dag(dag_id: str) -> DAG:
-    return DAG(
-        dag_id=dag_id,
-        doc_md=__doc__,
-        schedule=None,
-        start_date=START_DATE,
-        catchup=False,
-        max_active_runs=1,
-        tags=["nba", "test"],
-        default_args=default_args(retry_delay=dt.timedelta(seconds=0), retry_exponential_backoff=0),
-        params={"game_date": Param(None, type=["null", "string"], format="date")},
-    )
+    return toy_dag(dag_id, __doc__, params={"game_date": Param(None, type=["null", "string"], format="date")})
 
 
 with _dag("run_row_timeout"):
