@@ -60,8 +60,13 @@ def run_date(
     game_date: dt.date,
     *,
     dag_run_id: str,
+    written_since: dt.datetime | None = None,
 ) -> DateOutcome:
-    """Run every processor for ``game_date`` behind its guards; failures are recorded, not raised."""
+    """Run every processor for ``game_date`` behind its guards; failures are recorded, not raised.
+
+    ``written_since``: when this DAG run began (its ``run_after``), which bounds the run-table
+    partitions searched for rows already written by an earlier try of the same date.
+    """
     result = DateOutcome(game_date)
     store = BreakerStore(warehouse)
     threshold_pct = get_settings().dependency_threshold_pct
@@ -181,7 +186,7 @@ def run_date(
         if spec.breaker is not None:
             succeeded[spec.name] = spec.breaker
     with activity("run_log"):
-        write_run_records(warehouse, records)
+        write_run_records(warehouse, records, written_since=written_since)
     if succeeded:
         with activity("guards"):
             store.record_successes(succeeded, breakers)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 ``run_row_timeout``: sleepy (retried once), grinding and jammed outlive their ``execution_timeout``
 in Python code, inside a warehouse query, and while their failure waits for the warehouse lock.
 ``run_row_kill``: doomed and stubborn say when they have started, so a test can kill them.
+``run_row_outage``: stranded fails while the warehouse is unreachable, so its row cannot be written.
 """
 
 from __future__ import annotations
@@ -48,3 +49,6 @@ with _dag("run_row_timeout"):
 
 with _dag("run_row_kill"):
     build_pipeline([_spec("doomed"), _spec("stubborn")], CALENDAR)
+
+with _dag("run_row_outage"):
+    build_pipeline([_spec("stranded")], CALENDAR)

@@ -150,3 +150,9 @@ def stubborn(ctx: ProcessorContext) -> ProcessorResult:
     _begin_unfinished_write(ctx)
     _say_started(ctx)
     return _work(ctx, 60)
+
+
+def stranded(ctx: ProcessorContext) -> ProcessorResult:
+    """Reads the warehouse: fails exactly while the warehouse is unreachable."""
+    ctx.warehouse.query("SELECT 1 AS one")
+    return ProcessorResult(rows_processed=1)

@@ -303,3 +303,63 @@ def test_killed_processor_that_outlasts_the_grace_period_is_sigkilled_with_its_r
     assert killed["stubborn"]["exit_code"] == -signal.SIGKILL
     assert killed["stubborn"]["outcome"] == ("failed", None)
     assert _committed(toy_warehouse, "stubborn") == 0, "its open transaction died with it"
+
+
+# warehouse unreachable ---------------------------------------------------------------------------
+
+_HOLD_UNTIL_STDIN_CLOSES = (
+    "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); sys.stdin.read()"
+)
+
+
+def test_failure_while_the_warehouse_is_unreachable_keeps_its_row_until_record_runs_writes_it(
+    toy_warehouse, monkeypatch
+):
+    """Another process holds the warehouse file for a whole run: the failed attempt's row waits in
+    the run-log outbox, and the next run's ``record_runs`` writes it with its own."""
+    from nba_pipeline.guards.run_log import RunLogOutbox, make_run_id
+    from nba_pipeline.settings import get_settings
+
+    dag = load_dag(DAG_FOLDER, "run_row_outage")
+    box = RunLogOutbox(Path(toy_warehouse.location()).parent / "run_log_outbox")
+    toy_warehouse.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_UNTIL_STDIN_CLOSES, toy_warehouse.location()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        monkeypatch.setenv("NBA_DUCKDB_LOCK_WAIT_SECONDS", "0.2")
+        get_settings.cache_clear()
+        outage = run_dag(dag, GAME_DAY, CONF)
+    finally:
+        holder.stdin.close()
+        holder.wait(30)
+        monkeypatch.setenv("NBA_DUCKDB_LOCK_WAIT_SECONDS", "30")
+        get_settings.cache_clear()
+
+    states = {ti.task_id: ti.state for ti in outage.get_task_instances()}
+    # the breaker snapshot could not be read, so the gate read for itself and failed open (the default)
+    assert (states["read_breakers"], states["phase_2_raw.stranded.breaker_gate"]) == ("success", "success")
+    assert (states["phase_2_raw.stranded.run"], states["phase_2_raw.record_runs"]) == ("failed", "failed")
+    waiting = box.claim()
+    box.release(waiting)
+    failed_id = make_run_id(outage.run_id, "stranded", "try1")
+    assert [record.run_id for _, record in waiting] == [failed_id]
+    kept = waiting[0][1]
+    assert (kept.status, kept.error_type) == ("failed", "WarehouseError")
+    assert "Could not set lock" in kept.error_message and toy_warehouse.location() in kept.error_message
+    assert _rows(toy_warehouse, "stranded") == []
+
+    recovered = run_dag(dag, GAME_DAY, CONF)
+    assert recovered.state == "success"
+    rows = _rows(toy_warehouse, "stranded")
+    assert [(r["run_id"], r["status"]) for r in rows] == [
+        (failed_id, "failed"),
+        (make_run_id(recovered.run_id, "stranded", "try1"), "success"),
+    ]
+    assert rows[0]["error_message"] == kept.error_message
+    assert box.claim() == [] and not list(box.directory.iterdir()), "the outbox is empty once written"
+    # a failure the breaker store never saw is not replayed into it later: consecutive counts stay true
+    assert _breaker(toy_warehouse, "stranded")["failure_count"] == 0

@@ -2,7 +2,8 @@
 daily run is over, far longer than the 0.2 s the run's tasks are allowed to wait for it.
 
 Expected: the tasks that need the warehouse fail with an error naming the warehouse file and the
-lock; no table is left half-written (each is exactly as before the run or exactly as after a clean
+lock; each failed attempt's run row waits in the run-log outbox and the rerun writes it; no table is
+left half-written (each is exactly as before the run or exactly as after a clean
 run); no breaker counted the outage or was left in a broken state; and once the file is free again,
 a rerun of the day succeeds and leaves every data table equal to the clean run's.
 """
@@ -15,6 +16,7 @@ import sys
 
 import pytest
 
+from nba_pipeline.guards.run_log import make_run_id
 from nba_pipeline.registry.catalog import RAW_PROCESSORS
 from tests.airflow_runs import run_dag, task_states
 from tests.conftest import PROJECT_ROOT
@@ -95,3 +97,22 @@ def test_outage_after_phase_2_fails_clearly_half_writes_nothing_and_a_rerun_reco
     assert sum(v.rows for v in _data_tables(recovered).values()) > 5000
     breakers = state.breakers(path)
     assert {(breakers[k]["state"], breakers[k]["failure_count"]) for k in breakers_before} == {("CLOSED", 0)}
+
+    # every attempt that failed in the outage has its run row now: it waited in the run-log outbox
+    # and the rerun's first record_runs wrote it
+    attempts = {
+        make_run_id(outage.run_id, task.split(".")[1], f"try{n}")
+        for task, tries in failed.items()
+        if task.endswith(".run")
+        for n in range(1, tries + 1)
+    }
+    assert len(attempts) == 15, failed  # five phase 3 processors, three tries each
+    rows = state.query(
+        path,
+        "SELECT run_id, success, errors_json FROM nba_processing.analytics_processor_runs WHERE run_id IN "
+        "(SELECT UNNEST(?))",
+        [sorted(attempts)],
+    )
+    assert {r["run_id"] for r in rows} == attempts and len(rows) == len(attempts)
+    assert all(r["success"] is False and "Could not set lock" in r["errors_json"] for r in rows)
+    assert not list((folder / "run_log_outbox").iterdir())

@@ -86,3 +86,78 @@ def test_rewriting_a_batch_adds_nothing_and_costs_one_statement_per_table(migrat
     assert STATS.snapshot()["mutations"] == {"run_log:nba_processing.processor_runs": 1}
     assert write_run_records(migrated_warehouse, records) == 0
     assert migrated_warehouse.query("SELECT COUNT(*) AS n FROM nba_processing.processor_runs")[0]["n"] == 10
+
+
+class _RecordingWarehouse:
+    """Passes every call to the real warehouse and keeps each query's SQL and parameters."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.queries = inner, []
+
+    def query(self, sql, params=None):
+        self.queries.append((sql, params))
+        return self.inner.query(sql, params)
+
+    def insert_rows(self, table, rows):
+        return self.inner.insert_rows(table, rows)
+
+
+def test_presence_check_reads_only_partitions_from_written_since(migrated_warehouse):
+    from nba_pipeline.warehouse import QueryParam
+
+    first = [_record(2), _record(3)]
+    assert write_run_records(migrated_warehouse, first, written_since=T0) == 2
+    recording = _RecordingWarehouse(migrated_warehouse)
+    # the same rows again, with a bound late in the day they were written: still found, nothing added
+    assert write_run_records(recording, first, written_since=T0 + dt.timedelta(hours=10)) == 0
+    midnight = QueryParam(dt.datetime(2025, 1, 15, tzinfo=dt.UTC), "TIMESTAMP")
+    assert [(sql, params["since"]) for sql, params in recording.queries] == [
+        ("SELECT run_id FROM nba_processing.analytics_processor_runs WHERE run_id IN UNNEST(@ids) "
+         "AND run_date >= @since", midnight),
+        ("SELECT run_id FROM nba_processing.processor_runs WHERE run_id IN UNNEST(@ids) "
+         "AND started_at >= @since", midnight),
+    ]
+    unbounded = _RecordingWarehouse(migrated_warehouse)
+    assert write_run_records(unbounded, first) == 0
+    assert all("@since" not in sql and "since" not in params for sql, params in unbounded.queries)
+
+
+# outbox -------------------------------------------------------------------------------------------
+
+
+def test_outbox_keeps_claims_settles_and_releases(tmp_path):
+    from nba_pipeline.guards.run_log import RunLogOutbox
+
+    box = RunLogOutbox(tmp_path / "outbox")
+    assert box.claim() == [], "a missing folder is an empty outbox"
+    failed = _record(2, status="failed", error_type="WarehouseError", error_message="locked")
+    path = box.keep(failed)
+    assert box.keep(failed) == path, "the same run_id overwrites"
+    claimed = box.claim()
+    assert [record for _, record in claimed] == [failed]
+    assert box.claim() == [], "a claimed row belongs to its claimer"
+    box.release(claimed)
+    again = box.claim()
+    assert [record for _, record in again] == [failed]
+    box.settle(again)
+    assert list(box.directory.iterdir()) == []
+
+
+def test_outbox_takes_over_a_stale_claim_and_sets_aside_an_unreadable_file(tmp_path):
+    import os
+
+    from nba_pipeline.guards.run_log import RunLogOutbox
+
+    box = RunLogOutbox(tmp_path / "outbox", stale_after=dt.timedelta(minutes=15))
+    failed = _record(3, status="failed", error_message="down")
+    box.keep(failed)
+    (abandoned,) = box.claim()  # its claimer died before writing it
+    assert box.claim() == []
+    hour_ago = dt.datetime.now().timestamp() - 3600
+    os.utime(abandoned[0], (hour_ago, hour_ago))
+    assert [record for _, record in box.claim()] == [failed]
+    (box.directory / "broken.json").write_text("{not json")
+    assert box.claim() == []
+    assert sorted(p.name.split(".claimed-")[0] for p in box.directory.iterdir() if p.name.endswith(".bad")) == [
+        "broken.json"
+    ]

@@ -174,11 +174,15 @@ class ReadBreakersOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline.guards.breaker import BreakerStore
         from nba_pipeline.guards.serialization import breaker_to_json
-        from nba_pipeline.warehouse import activity, get_warehouse
+        from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
 
         settings = {p.name: p.breaker for p in self.processors if p.breaker is not None}
-        with activity("guards"), get_warehouse() as warehouse:
-            breakers = BreakerStore(warehouse).read(settings)
+        try:
+            with activity("guards"), get_warehouse() as warehouse:
+                breakers = BreakerStore(warehouse).read(settings)
+        except WarehouseError as err:  # an empty snapshot: each gate reads, then fails open or closed
+            self.log.warning("could not read the breakers (%s); each gate will decide for itself", err)
+            return {}
         not_closed = sorted(k for k, b in breakers.items() if b.state != "CLOSED")
         self.log.info("%d breakers read; not closed: %s", len(breakers), not_closed or "none")
         return {key: breaker_to_json(b) for key, b in breakers.items()}
@@ -500,19 +504,29 @@ class RunProcessorOperator(BaseOperator):
         )
 
     def _record_failure(self, error: BaseException) -> None:
+        """Write the failed row and count the failure; the row waits in the outbox until written."""
         from nba_pipeline.guards.breaker import BreakerStore, State
-        from nba_pipeline.guards.run_log import write_run_records
+        from nba_pipeline.guards.run_log import outbox, write_run_records
         from nba_pipeline.warehouse import activity, get_warehouse
 
         if self._attempt is None or self._attempt.get("recorded"):
             return
         self._attempt["recorded"] = True
         options: RunOptions = self._attempt["options"]
+        record = self._record("failed", error=error) if self.processor.phase.value > 1 else None
+        kept = None
+        if record is not None:
+            try:
+                kept = outbox().keep(record)  # first, so an outage or a kill during the write loses nothing
+            except OSError as disk_error:
+                self.log.warning("could not keep the run row of %s on disk: %s", self.processor.name, disk_error)
         try:
             with get_warehouse() as warehouse:
-                if self.processor.phase.value > 1:
+                if record is not None:
                     with activity("run_log"):
-                        write_run_records(warehouse, [self._record("failed", error=error)])
+                        write_run_records(warehouse, [record], written_since=self._attempt["started"])
+                    if kept is not None:
+                        outbox().discard(kept)
                 if self.processor.breaker is None:
                     return
                 with activity("guards"):
@@ -520,7 +534,8 @@ class RunProcessorOperator(BaseOperator):
                         self.processor.name, self.processor.breaker, type(error).__name__, str(error)
                     )
         except Exception as log_error:  # never hide the processor's own error behind a logging one
-            self.log.error("could not record the failure of %s: %s", self.processor.name, log_error)
+            waiting = f"; its run row waits in {kept} for the phase's record_runs" if kept else ""
+            self.log.error("could not record the failure of %s: %s%s", self.processor.name, log_error, waiting)
             return
         except BaseException:  # interrupted, e.g. by the timeout while waiting for the warehouse: on_kill retries
             self._attempt.update(recorded=False, unrecorded=error)
@@ -557,7 +572,7 @@ class RecordPhaseRunsOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline.guards.breaker import BreakerStore
-        from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
+        from nba_pipeline.guards.run_log import RunRecord, make_run_id, outbox, write_run_records
         from nba_pipeline.guards.serialization import breaker_from_json
         from nba_pipeline.warehouse import activity, get_warehouse
 
@@ -604,15 +619,26 @@ class RecordPhaseRunsOperator(BaseOperator):
                     options=options.as_dict(),
                 )
             )
-        with get_warehouse() as warehouse:
-            with activity("run_log"):
-                written = write_run_records(warehouse, records)
-            guarded = {p.name: p.breaker for p in succeeded if p.breaker is not None}
-            if guarded:
-                snapshot = ti.xcom_pull(task_ids=self.snapshot_task_id) if self.snapshot_task_id else None
-                known = {k: breaker_from_json(v) for k, v in (snapshot or {}).items()}
-                with activity("guards"):
-                    BreakerStore(warehouse).record_successes(guarded, known)
+        box = outbox()
+        waiting = box.claim()  # failed rows their own tasks could not write (e.g. the warehouse was down)
+        records.extend(record for _, record in waiting)
+        since = min([context["dag_run"].run_after, *(record.started_at for _, record in waiting)])
+        try:
+            with get_warehouse() as warehouse:
+                with activity("run_log"):
+                    written = write_run_records(warehouse, records, written_since=since)
+                box.settle(waiting)
+                guarded = {p.name: p.breaker for p in succeeded if p.breaker is not None}
+                if guarded:
+                    snapshot = ti.xcom_pull(task_ids=self.snapshot_task_id) if self.snapshot_task_id else None
+                    known = {k: breaker_from_json(v) for k, v in (snapshot or {}).items()}
+                    with activity("guards"):
+                        BreakerStore(warehouse).record_successes(guarded, known)
+        except BaseException:
+            box.release(waiting)
+            raise
+        if waiting:
+            self.log.info("wrote %d run rows that had waited in %s", len(waiting), box.directory)
         self.log.info("wrote %d run rows; outcomes: %s", written, outcome)
         return outcome
 

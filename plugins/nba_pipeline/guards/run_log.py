@@ -12,14 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
+import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.warehouse.base import QueryParam, Warehouse
 
 PROCESSOR_VERSION = "1"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -191,8 +197,24 @@ def run_table(phase: int) -> str | None:
     return entry[0] if entry else None
 
 
-def write_run_records(warehouse: Warehouse, records: Sequence[RunRecord]) -> int:
-    """Write records not yet present (by run_id): one read and one insert per run table at most."""
+#: run table → the timestamp column it is partitioned by (each row's ``RunRecord.started_at``)
+_PARTITIONED_BY = {
+    "nba_processing.processor_runs": "started_at",
+    "nba_processing.analytics_processor_runs": "run_date",
+    "nba_processing.precompute_processor_runs": "run_date",
+}
+
+
+def write_run_records(
+    warehouse: Warehouse, records: Sequence[RunRecord], *, written_since: dt.datetime | None = None
+) -> int:
+    """Write records not yet present (by run_id): one read and one insert per run table at most.
+
+    ``written_since`` is the earliest time any of these rows may already have been written (a
+    DAG run's ``run_after``, an attempt's start). Given it, the presence check reads only the
+    partitions from that day on, so on BigQuery it is not billed for the whole run table; without
+    it, every partition is read.
+    """
     written = 0
     by_table: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -203,14 +225,100 @@ def write_run_records(warehouse: Warehouse, records: Sequence[RunRecord]) -> int
         by_table.setdefault(table, []).append(build(record))
     for table, rows in sorted(by_table.items()):
         ids = sorted({row["run_id"] for row in rows})
-        present = {
-            r["run_id"]
-            for r in warehouse.query(
-                f"SELECT run_id FROM {table} WHERE run_id IN UNNEST(@ids)", {"ids": QueryParam(ids, "ARRAY<STRING>")}
-            )
-        }
+        params: dict[str, Any] = {"ids": QueryParam(ids, "ARRAY<STRING>")}
+        sql = f"SELECT run_id FROM {table} WHERE run_id IN UNNEST(@ids)"
+        if written_since is not None:
+            day = written_since.astimezone(dt.UTC).date()
+            params["since"] = QueryParam(dt.datetime.combine(day, dt.time(), dt.UTC), "TIMESTAMP")
+            sql += f" AND {_PARTITIONED_BY[table]} >= @since"
+        present = {r["run_id"] for r in warehouse.query(sql, params)}
         fresh = [row for row in rows if row["run_id"] not in present]
         unique = list({row["run_id"]: row for row in fresh}.values())
         if unique:
             written += warehouse.insert_rows(table, unique)
     return written
+
+
+class RunLogOutbox:
+    """Run rows kept on local disk until the warehouse takes them.
+
+    A failed attempt's row is kept here before the warehouse write is tried, and removed once it
+    is written, so neither an unreachable warehouse nor a kill during the write loses it. The
+    phase's ``record_runs`` task takes whatever is left (``claim``) into its own batch. Claiming
+    renames a file, which one process wins; a claim older than ``stale_after`` (its holder died)
+    is taken over. Rewriting a row is harmless: ``write_run_records`` skips ids already present.
+
+    :param directory: ``NBA_RUN_LOG_OUTBOX``; on Cloud Composer a folder of the mounted bucket
+        (``/home/airflow/gcs/data/...``) is shared by all workers.
+    """
+
+    SUFFIX = ".json"
+
+    def __init__(self, directory: Path, *, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> None:
+        self.directory = Path(directory)
+        self.stale_after = stale_after
+
+    def keep(self, record: RunRecord) -> Path:
+        """Store one row (atomically: a reader never sees half a file); the same run_id overwrites."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{record.run_id}{self.SUFFIX}"
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(record.to_json(), sort_keys=True))
+        os.replace(partial, path)
+        return path
+
+    def discard(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def claim(self) -> list[tuple[Path, RunRecord]]:
+        """Take the rows waiting here (and stale claims), each for this process alone."""
+        if not self.directory.is_dir():
+            return []
+        mine = f".claimed-{socket.gethostname()}-{os.getpid()}"
+        now = dt.datetime.now().timestamp()
+        claimed = []
+        for path in sorted(self.directory.iterdir()):
+            waiting = path.name.endswith(self.SUFFIX)
+            claimed_by_other = ".claimed-" in path.name and not path.name.endswith(".bad")
+            stale = claimed_by_other and now - _mtime(path) > self.stale_after.total_seconds()
+            if not (waiting or stale) or path.name.startswith("."):
+                continue
+            target = path.with_name(path.name.split(".claimed-")[0] + mine)
+            try:
+                os.rename(path, target)
+                os.utime(target)
+            except FileNotFoundError:  # another process claimed it first
+                continue
+            try:
+                claimed.append((target, RunRecord.from_json(json.loads(target.read_text()))))
+            except (ValueError, TypeError, KeyError) as err:  # keep it for a person to look at
+                log.error("run-log outbox file %s is unreadable (%s); left as %s.bad", target, err, target.name)
+                os.replace(target, target.with_name(target.name + ".bad"))
+        return claimed
+
+    def settle(self, claimed: Sequence[tuple[Path, RunRecord]]) -> None:
+        """The claimed rows are in the warehouse: remove their files."""
+        for path, _ in claimed:
+            path.unlink(missing_ok=True)
+
+    def release(self, claimed: Sequence[tuple[Path, RunRecord]]) -> None:
+        """The write failed: put the claimed rows back for the next writer."""
+        for path, _ in claimed:
+            try:
+                os.replace(path, path.with_name(path.name.split(".claimed-")[0]))
+            except FileNotFoundError:
+                continue
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
+
+
+def outbox() -> RunLogOutbox:
+    """The process's run-log outbox (``NBA_RUN_LOG_OUTBOX``)."""
+    from nba_pipeline.settings import get_settings
+
+    return RunLogOutbox(get_settings().run_log_outbox)

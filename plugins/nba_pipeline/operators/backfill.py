@@ -52,7 +52,12 @@ class BackfillDateOperator(BaseOperator):
             for date in pending:
                 try:
                     outcome = run_date(
-                        warehouse, backfill_processors(), CALENDAR, date, dag_run_id=context["run_id"]
+                        warehouse,
+                        backfill_processors(),
+                        CALENDAR,
+                        date,
+                        dag_run_id=context["run_id"],
+                        written_since=context["dag_run"].run_after,
                     )
                 except Exception as error:  # a guard could not decide (e.g. the warehouse failed)
                     record_progress(warehouse, DateOutcome(date, {"date": f"failed: {error}"}), context["run_id"])
