@@ -171,19 +171,60 @@ def test_newer_versions_that_do_not_qualify_are_ignored(trained, tmp_path):
     assert load_best_model(root).version == "20250120T110001Z"
 
 
-def test_no_model_at_all_is_a_system_failure(season, settings_env, tmp_path):
-    from nba_pipeline.predictions.contract import SystemFailure
-    from nba_pipeline.predictions.model import load_best_model
+def test_no_model_at_all_skips_the_system(season, settings_env, tmp_path, trained):
+    """Nothing to serve is no fault: no version stored, only an unfinished one, or only versions that
+    do not beat the baseline all raise SystemSkip(no_model), which the worker does not count."""
+    from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
+    from nba_pipeline.predictions.model import TrainingResult, load_best_model, save_model
     from nba_pipeline.predictions.systems import XGBoostSystem
     from nba_pipeline.settings import get_settings
     from tests.unit.test_prediction_systems import make_player
 
     settings_env.setenv("NBA_MODEL_ROOT", str(tmp_path / "empty"))
     get_settings.cache_clear()
-    with pytest.raises(SystemFailure, match="no usable xgboost_v1 model"):
+    with pytest.raises(SystemSkip, match="no usable xgboost_v1 model") as skip:
         load_best_model()
-    with pytest.raises(SystemFailure, match="nba_model_training"):
+    assert skip.value.reason == "no_model" and not isinstance(skip.value, SystemFailure)
+    assert "0 stored version(s)" in skip.value.detail and "nba_model_training" in skip.value.detail
+    with pytest.raises(SystemSkip, match="nba_model_training"):
         XGBoostSystem().predict_batch([make_player()])
+
+    root = tmp_path / "not_served"
+    unfinished = root / "xgboost_v1" / "20250120T140000Z"
+    unfinished.mkdir(parents=True)
+    (unfinished / "model.json").write_text("{}")  # metrics.json is written last: training still running
+    worse = TrainingResult(trained.model, {**trained.metrics, "beats_baseline": False})
+    save_model(worse, str(root), now=dt.datetime(2025, 1, 20, 11, 0, tzinfo=dt.UTC))
+    with pytest.raises(SystemSkip, match="2 stored version"):
+        load_best_model(str(root))
+
+
+def test_a_damaged_model_is_a_failure_unless_an_older_one_serves(season, tmp_path, trained):
+    """A model that is there but cannot be read is a fault (SystemFailure, counted by the breaker);
+    an older good version still serves when the newest is damaged."""
+    from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
+    from nba_pipeline.predictions.model import load_best_model, save_model
+    from nba_pipeline.predictions.systems import XGBoostSystem
+    from tests.unit.test_prediction_systems import make_player
+
+    t0 = dt.datetime(2025, 1, 20, 11, 0, tzinfo=dt.UTC)
+    broken_model = str(tmp_path / "broken_model")
+    version = save_model(trained, broken_model, now=t0)
+    (tmp_path / "broken_model" / "xgboost_v1" / version / "model.json").write_bytes(b"\x00 not a model")
+    with pytest.raises(SystemFailure, match="1 damaged version") as failure:
+        load_best_model(broken_model)
+    assert not isinstance(failure.value, SystemSkip) and f"{version} model.json" in str(failure.value)
+    with pytest.raises(SystemFailure, match="damaged version"):
+        XGBoostSystem(lambda: load_best_model(broken_model)).predict_batch([make_player()])
+
+    broken_metrics = str(tmp_path / "broken_metrics")
+    version = save_model(trained, broken_metrics, now=t0)
+    (tmp_path / "broken_metrics" / "xgboost_v1" / version / "metrics.json").write_text('{"beats_baseline": tr')
+    with pytest.raises(SystemFailure, match=f"{version} metrics.json: JSONDecodeError"):
+        load_best_model(broken_metrics)
+
+    older = save_model(trained, broken_model, now=t0 - dt.timedelta(days=1))
+    assert load_best_model(broken_model).version == older
 
 
 def test_too_few_rows_store_nothing(season, tmp_path):

@@ -8,6 +8,7 @@ test works on its own copy of that warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from nba_pipeline.guards.breaker import BreakerSettings, BreakerStore, State
+from nba_pipeline.features import FEATURE_NAMES
+from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerStore, State
+from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.coordinator import eligible_players, make_batches
 from nba_pipeline.predictions.grading import grade_predictions
-from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch
+from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch, record_pending_successes
 from nba_pipeline.registry.catalog import settings_for
 from nba_pipeline.warehouse import STATS
 
@@ -66,14 +69,14 @@ def season(tmp_path_factory) -> Iterator[Season]:
 
 
 def _train_model(warehouse) -> str:
-    """Train xgboost_v1 on the dates before the game day, if the package can; else it fails, counted."""
+    """Train xgboost_v1 on the dates before the game day, if the package can; else it is skipped (no_model)."""
     try:
         from nba_pipeline.predictions.model import train
     except ImportError:
         return "no model module"
     try:
         train(warehouse, end=GAME_DAY - dt.timedelta(days=1))
-    except Exception as err:  # noqa: BLE001 - xgboost_v1 then fails for every batch, which is counted
+    except Exception as err:  # noqa: BLE001 - xgboost_v1 then skips every batch with no_model
         return f"not trained: {err}"
     return "trained"
 
@@ -148,9 +151,17 @@ def _run_rows(wh, batch) -> list[dict]:
 # --------------------------------------------------------------------------- breaker
 
 
-def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(wh, season):
-    # xgboost_v1 (threshold 3, timeout 3600 s in the registry); without a model it cannot recover,
-    # so moving_average (the default 5 / 1800 s) stands in for it
+def _breaker_mutations() -> int:
+    return sum(n for key, n in STATS.snapshot()["mutations"].items() if key.endswith(":" + BREAKER_TABLE))
+
+
+@pytest.mark.parametrize("record_successes", [True, False], ids=["successes_per_batch", "successes_per_run"])
+def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(wh, season, record_successes):
+    """Failures and trial outcomes are written by the batch at once in both modes, so the breaker
+    opens, rejects, admits one trial at a time and closes exactly alike; with the successes left
+    pending (the DAG's way) the run's recording writes them at the end."""
+    # xgboost_v1 (threshold 3, timeout 3600 s in the registry); without a model it is skipped, never
+    # failing, so moving_average (the default 5 / 1800 s) stands in for it
     FORCED = "xgboost_v1" if season.model_note == "trained" else "moving_average"  # noqa: N806
     settings = settings_for(FORCED)
     if FORCED == "xgboost_v1":
@@ -161,10 +172,14 @@ def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(w
     systems, forced, model = _systems(FORCED)
     clock = Clock(T0)
     store = BreakerStore(wh, clock=clock)
+    done: list = []
 
     def run(index: int, **kwargs):
-        return predict_batch(wh, batches[index], systems, breaker_store=store, clock=clock,
-                             model_version=model.current, **kwargs)
+        result = predict_batch(wh, batches[index], systems, breaker_store=store, clock=clock,
+                               model_version=model.current, record_successes=record_successes, **kwargs)
+        done.append(result)
+        assert bool(result.pending_successes) is not record_successes
+        return result
 
     forced.failing = True
     for index in range(settings.threshold):  # each failing batch is one failure, not one per player
@@ -225,6 +240,14 @@ def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(w
     forced.hold = None
     result = run(0)  # closed again: attempted normally
     assert result.systems[FORCED].admission == "proceed" and result.systems[FORCED].succeeded > 0
+    if not record_successes:  # the run's end: every batch's pending successes in one recording
+        before = store.read({FORCED: settings})[FORCED]
+        assert FORCED in result.pending_successes and before.success_count == 1, "only the trial's, written at once"
+        STATS.reset()
+        summary = record_pending_successes(store, [r.to_json() for r in done])
+        assert _breaker_mutations() == 1 and summary["superseded"] == [] and FORCED in summary["recorded"]
+        after = store.read({FORCED: settings})[FORCED]
+        assert (after.state, after.failure_count, after.success_count) == (State.CLOSED, 0, 2)
 
 
 # --------------------------------------------------------------------------- skips
@@ -311,30 +334,92 @@ def test_rerunning_the_batches_duplicates_nothing_and_keeps_created_at(wh):
     assert duplicates == []
 
 
-def test_round_trips_per_batch_do_not_grow_with_its_size(wh, season):
+@pytest.mark.parametrize("record_successes", [True, False], ids=["successes_per_batch", "successes_per_run"])
+def test_round_trips_per_batch_do_not_grow_with_its_size(wh, record_successes):
     players = eligible_players(wh, GAME_DAY)
     systems, _, model = _systems()
     store = BreakerStore(wh)
-    trained = season.model_note == "trained"
-    # without a model xgboost_v1 fails every batch (a read and a compare-and-set each); keep it from opening
-    overrides = {} if trained else {"xgboost_v1": BreakerSettings(threshold=1_000_000)}
     predict_batch(wh, make_batches(players[:5], 5)[0], systems, breaker_store=store,  # creates breaker rows
-                  model_version=model.current, breaker_settings=overrides)
+                  model_version=model.current)
     trips = {}
     for size in (10, 45, 120):
         batch = make_batches(players[:size], size)[0]
         STATS.reset()
         result = predict_batch(wh, batch, systems, breaker_store=store, model_version=model.current,
-                               breaker_settings=overrides)
+                               record_successes=record_successes)
         assert result.players_predicted == size
         trips[size] = STATS.snapshot()
     rounds = {size: snap["round_trips"] for size, snap in trips.items()}
     assert rounds[10] == rounds[45] == rounds[120], rounds
-    # features, history, one MERGE of predictions, one MERGE of run rows; breakers: one read, one success MERGE
-    assert rounds[45] == {"predictions": 4, "guards": 2 if trained else 4}
+    # features, history, one MERGE of predictions, one MERGE of run rows; breakers: one read, and the
+    # success MERGE unless the successes are left to the run's recording
+    assert rounds[45] == {"predictions": 4, "guards": 2 if record_successes else 1}
     mutations = trips[45]["mutations"]
     assert mutations["predictions:nba_predictions.player_prop_predictions"] == 1
     assert mutations["predictions:nba_predictions.prediction_worker_runs"] == 1
+    assert mutations.get(f"guards:{BREAKER_TABLE}", 0) == (1 if record_successes else 0)
+
+
+def test_a_run_writes_the_breaker_table_once_for_2_or_10_batches(wh):
+    """The whole slate as the DAG runs it, cut into 2 and then 10 batches: the batches write no
+    breaker, the run's recording one statement, and each run is one success per system."""
+    players = eligible_players(wh, GAME_DAY)
+    systems, _, model = _systems()
+    store = BreakerStore(wh)
+    writes = {}
+    for run, count in enumerate((2, 10), start=1):
+        batches = make_batches(players, -(-len(players) // count))
+        assert len(batches) == count
+        STATS.reset()
+        results = [predict_batch(wh, b, systems, breaker_store=store, model_version=model.current,
+                                 record_successes=False) for b in batches]
+        by_batches = _breaker_mutations()
+        summary = record_pending_successes(store, [r.to_json() for r in results])
+        writes[count] = (by_batches, _breaker_mutations() - by_batches)
+        assert summary["recorded"] == sorted(SYSTEM_IDS) and summary["batches"] == count
+        breakers = store.read({k: settings_for(k) for k in SYSTEM_IDS})
+        assert {k: (b.state, b.success_count) for k, b in breakers.items()} == {k: (State.CLOSED, run)
+                                                                              for k in SYSTEM_IDS}
+    assert writes == {2: (0, 1), 10: (0, 1)}
+
+
+# --------------------------------------------------------------------------- no model, damaged model
+
+
+def test_no_trained_model_skips_xgboost_and_a_damaged_one_fails_it(wh, settings_env, tmp_path):
+    """A fresh install (no model stored): xgboost_v1 is skipped with no_model, its breaker untouched,
+    the ensemble made of the other three. A model file that is there but unreadable is a failure."""
+    from nba_pipeline.settings import get_settings
+
+    batch = make_batches(eligible_players(wh, GAME_DAY), 45)[0]
+    store = BreakerStore(wh)
+    settings_env.setenv("NBA_MODEL_ROOT", str(tmp_path / "fresh"))
+    get_settings.cache_clear()
+    systems, _, model = _systems()
+    result = predict_batch(wh, batch, systems, breaker_store=store, model_version=model.current)
+    xgb = result.systems["xgboost_v1"]
+    assert (xgb.skip_reason, xgb.breaker_outcome, xgb.attempted, xgb.error) == ("no_model", None, 0, None)
+    assert "no usable xgboost_v1 model" in xgb.skip_detail and "nba_model_training" in xgb.skip_detail
+    assert result.players_predicted == len(batch["players"]) and result.circuits_opened == ()
+    assert "xgboost_v1" not in {b.key for b in store.read_all()}, "a skip never touches the breaker"
+    rows = _run_rows(wh, batch)
+    assert all("xgboost_v1" not in r["systems_attempted"] + r["systems_failed"] for r in rows)
+    assert all("ensemble_v1" in r["systems_succeeded"] and r["skip_reason"] is None for r in rows)
+    assert wh.query(f"SELECT COUNT(*) AS n FROM {PREDICTIONS} WHERE system_id = 'xgboost_v1'")[0]["n"] == 0
+
+    damaged = tmp_path / "damaged" / "xgboost_v1" / "20250110T000000Z"
+    damaged.mkdir(parents=True)
+    (damaged / "metrics.json").write_text(json.dumps({"beats_baseline": True, "feature_names": list(FEATURE_NAMES)}))
+    (damaged / "model.json").write_text("not a model")
+    settings_env.setenv("NBA_MODEL_ROOT", str(tmp_path / "damaged"))
+    get_settings.cache_clear()
+    systems, _, model = _systems()
+    result = predict_batch(wh, batch, systems, breaker_store=store, model_version=model.current)
+    xgb = result.systems["xgboost_v1"]
+    assert (xgb.skip_reason, xgb.breaker_outcome, xgb.attempted) == (None, "failure", len(batch["players"]))
+    assert "damaged version" in xgb.error
+    breaker = store.read({"xgboost_v1": settings_for("xgboost_v1")})["xgboost_v1"]
+    assert (breaker.state, breaker.failure_count, breaker.last_error_type) == (State.CLOSED, 1, "SystemFailure")
 
 
 # --------------------------------------------------------------------------- grading
@@ -439,6 +524,8 @@ def test_the_task_group_maps_batches_labels_them_and_grades_the_previous_day(pro
     assert [t.rendered_map_index for t in predict] == [f"batch {i}: {len(b['players'])} players"
                                                        for i, b in enumerate(expected)]
     assert tis["phase_5_predictions.grade_previous_day"][0].state == "success"
+    assert tis["phase_5_predictions.record_successes"][0].state == "success"
+    assert tis["phase_5_predictions.batches_succeeded"][0].state == "success"
     runs = wh.query(f"SELECT COUNT(*) AS n, COUNT(DISTINCT worker_id) AS w FROM {RUNS} WHERE game_date = @d",
                     {"d": GAME_DAY})[0]
     assert runs == {"n": len(players), "w": len(expected)}
@@ -460,6 +547,9 @@ def test_a_skipped_feature_store_skips_predictions_but_not_grading(probe_dag, wh
     assert grade.state == "skipped"
     assert grade.xcom_pull(task_ids=grade.task_id, key="skip_reason")["reason"] == "no_data"
     assert _count(wh, RUNS) == 0
+    assert tis["phase_5_predictions.record_successes"][0].state == "success", "all_done: runs, records nothing"
+    assert tis["phase_5_predictions.batches_succeeded"][0].state == "skipped"
+    assert {b.key for b in BreakerStore(wh).read_all()} & set(SYSTEM_IDS) == set(), "no system breaker written"
 
 
 def test_a_date_without_eligible_players_skips_with_a_reason(probe_dag, wh):
@@ -473,3 +563,53 @@ def test_a_date_without_eligible_players_skips_with_a_reason(probe_dag, wh):
     assert coordinate.state == "skipped"
     assert coordinate.xcom_pull(task_ids=coordinate.task_id, key="skip_reason")["reason"] == "no_data"
     assert {t.state for t in tis["phase_5_predictions.predict"]} == {"skipped"}
+
+
+def _breaker_writes_of_a_run(probe_dag, wh, settings_env, batch_size: int):
+    """One probe run with the given batch size: (mapped batches, statements on the breaker table)."""
+    from nba_pipeline.settings import get_settings
+    from tests.airflow_runs import run_dag
+
+    settings_env.setenv("NBA_PREDICTION_BATCH_SIZE", str(batch_size))
+    get_settings.cache_clear()
+    wh.close()
+    STATS.reset()
+    dag_run = run_dag(probe_dag, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    writes = _breaker_mutations()
+    tis = _instances(dag_run)
+    assert dag_run.state == "success", {k: [t.state for t in v] for k, v in tis.items()}
+    return len(tis["phase_5_predictions.predict"]), writes
+
+
+def test_the_dag_writes_the_breaker_table_once_per_run_for_2_or_10_batches(probe_dag, wh, settings_env):
+    """Under dag.test(): 2 batches and 10 batches of the same slate each cost the breaker table one
+    statement (record_successes' MERGE); every system gains one success per run."""
+    players = len(eligible_players(wh, GAME_DAY))
+    two = _breaker_writes_of_a_run(probe_dag, wh, settings_env, -(-players // 2))
+    assert two == (2, 1)
+    ten = _breaker_writes_of_a_run(probe_dag, wh, settings_env, -(-players // 10))
+    assert ten == (10, 1)
+    breakers = BreakerStore(wh).read({k: settings_for(k) for k in SYSTEM_IDS})
+    assert {k: (b.state, b.success_count, b.failure_count) for k, b in breakers.items()} == {
+        k: (State.CLOSED, 2, 0) for k in SYSTEM_IDS}
+
+
+def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
+    """Every system's breaker open: each batch fails (no system could run). record_successes runs all
+    the same (all_done) and has nothing to record; batches_succeeded keeps the run failed."""
+    from nba_pipeline.guards.admin import BreakerAction, apply_action
+    from tests.airflow_runs import run_dag
+
+    for key in SYSTEM_IDS:
+        apply_action(wh, BreakerAction.OPEN, key, reason="test: everything down")
+    before = BreakerStore(wh).read_all()
+    wh.close()
+    dag_run = run_dag(probe_dag, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    tis = _instances(dag_run)
+    assert dag_run.state == "failed"
+    assert {t.state for t in tis["phase_5_predictions.predict"]} == {"failed"}
+    record = tis["phase_5_predictions.record_successes"][0]
+    assert record.state == "success"
+    assert record.xcom_pull(task_ids=record.task_id)["recorded"] == []
+    assert tis["phase_5_predictions.batches_succeeded"][0].state == "upstream_failed"
+    assert BreakerStore(wh).read_all() == before, "rejections are no failures; nothing else to write"

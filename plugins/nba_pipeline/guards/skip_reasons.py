@@ -19,3 +19,4 @@ class SkipReason(enum.StrEnum):
     LOW_FEATURE_QUALITY = "low_feature_quality"
     NOT_SELECTED = "not_selected"
     NO_DATA = "no_data"
+    NO_MODEL = "no_model"  # a prediction system has no trained model to serve (phase 5, per system)

@@ -76,10 +76,26 @@ class SystemFailure(Exception):
     """A system could not predict for a player (or, raised from ``predict_batch``, for the batch)."""
 
 
+class SystemSkip(Exception):
+    """Raised from ``predict_batch``: the system cannot run for a reason that is no fault of its own
+    (e.g. no trained model yet). The worker leaves it out of the batch; its breaker is not touched,
+    since a skip is neither a success nor a failure.
+
+    :param reason: a ``SkipReason`` value, e.g. ``no_model``.
+    :param detail: what is missing and how to fix it.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = str(reason)
+        self.detail = detail
+
+
 class PredictionSystem(Protocol):
     system_id: str
 
     def predict_batch(self, players: Sequence[PlayerInput]) -> Mapping[str, SystemPrediction | SystemFailure]:
         """Predictions by player_lookup; a player's failure is returned, not raised. Raising means
-        the whole system is unavailable for the batch (e.g. no usable model): its breaker counts it."""
+        the whole system is unavailable for the batch (e.g. an unreadable model): its breaker counts
+        it, unless what is raised is a :class:`SystemSkip` (e.g. no model trained yet)."""
         ...

@@ -12,7 +12,8 @@ production, through Airflow's ``ObjectStoragePath``)::
     xgboost_v1/<version>/metrics.json                       written last: a version without it is ignored
 
 Nothing is overwritten; the newest version whose metrics beat the baseline on the current feature
-set is the one served.
+set is the one served. With none (a fresh install) ``xgboost_v1`` is skipped with ``no_model``, not
+failed; a damaged version that leaves nothing to serve is a failure.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from nba_pipeline.features import FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, QUALITY_THRESHOLD
-from nba_pipeline.predictions.contract import SystemFailure
+from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
 from nba_pipeline.settings import get_settings
 from nba_pipeline.warehouse import QueryParam, Warehouse
 
@@ -258,12 +260,21 @@ def list_versions(root: str | None = None) -> list[str]:
 
 def read_metrics(version: str, root: str | None = None) -> dict[str, Any] | None:
     """A version's metrics, or None when it has none (unfinished) or they cannot be read."""
+    return _read_metrics(version, root)[0]
+
+
+def _read_metrics(version: str, root: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """(metrics, problem): metrics None and no problem when the file is absent (training unfinished);
+    a problem when it is there but unreadable (a damaged version)."""
     path = _root(root) / version / "metrics.json"
     try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, ValueError) as error:
-        log.warning("ignoring %s model %s: no readable metrics (%s)", SYSTEM_ID, version, error)
-        return None
+        return json.loads(path.read_text()), None
+    except FileNotFoundError as error:
+        log.warning("ignoring %s model %s: no metrics.json yet (%s)", SYSTEM_ID, version, error)
+        return None, None
+    except ValueError as error:
+        log.warning("ignoring %s model %s: unreadable metrics.json (%s)", SYSTEM_ID, version, error)
+        return None, f"metrics.json: {type(error).__name__}: {error}"
 
 
 def _usable(metrics: dict[str, Any]) -> bool:
@@ -273,13 +284,21 @@ def _usable(metrics: dict[str, Any]) -> bool:
 def load_best_model(root: str | None = None) -> LoadedModel:
     """The newest stored version that beats its baseline on the current feature set.
 
-    Raises :class:`SystemFailure` (what ``xgboost_v1`` reports for the whole batch) when there is none.
+    A damaged version (unreadable ``metrics.json``, or a qualifying version whose ``model.json`` does
+    not load) is passed over for an older one. When nothing loads:
+
+    * raises :class:`SystemSkip` with ``no_model`` when nothing was damaged: no version stored, none
+      finished, or none qualifies. Not a fault: ``xgboost_v1`` is skipped and its breaker untouched.
+    * raises :class:`SystemFailure` when a version was damaged: a fault, which the breaker counts.
     """
     import xgboost
 
     versions = list_versions(root)
+    damaged: list[str] = []
     for version in versions:
-        metrics = read_metrics(version, root)
+        metrics, problem = _read_metrics(version, root)
+        if problem is not None:
+            damaged.append(f"{version} {problem}")
         if metrics is None or not _usable(metrics):
             continue
         try:
@@ -288,12 +307,19 @@ def load_best_model(root: str | None = None) -> LoadedModel:
             booster.load_model(bytearray(raw))
         except Exception as error:  # a damaged version is skipped, an older one may still serve
             log.warning("ignoring %s model %s: cannot load model.json (%s)", SYSTEM_ID, version, error)
+            damaged.append(f"{version} model.json: {type(error).__name__}: {error}")
             continue
         return LoadedModel(version=version, metrics=metrics, booster=booster)
     where = root or get_settings().model_root
-    raise SystemFailure(
+    if damaged:
+        raise SystemFailure(
+            f"no loadable {SYSTEM_ID} model under {where}: {len(damaged)} damaged version(s): "
+            + "; ".join(damaged)[:500]
+        )
+    raise SystemSkip(
+        SkipReason.NO_MODEL,
         f"no usable {SYSTEM_ID} model under {where}: {len(versions)} stored version(s), none beats the "
-        f"season-average baseline with feature set {FEATURE_VERSION}; run the nba_model_training DAG"
+        f"season-average baseline with feature set {FEATURE_VERSION}; run the nba_model_training DAG",
     )
 
 

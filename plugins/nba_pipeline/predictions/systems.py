@@ -31,6 +31,7 @@ from nba_pipeline.predictions.contract import (
     Recommendation,
     SystemFailure,
     SystemPrediction,
+    SystemSkip,
 )
 
 #: a base system recommends OVER / UNDER only when |edge| is strictly above this
@@ -338,8 +339,9 @@ def _default_loader() -> PointsModel:
 class XGBoostSystem:
     """The stored gradient-boosted model on the 25 features, loaded once per batch.
 
-    No usable model (the loader raises) makes the whole system fail for the batch: ``predict_batch``
-    raises :class:`SystemFailure`, which the system's breaker counts. Confidence scales the edge by the
+    A loader that raises :class:`SystemSkip` (no model trained yet) skips the system for the batch;
+    any other loading problem (e.g. a damaged model file) fails it: ``predict_batch`` raises
+    :class:`SystemFailure`, which the system's breaker counts. Confidence scales the edge by the
     model's held-out MAE: ``clip(45 + 25 * |edge| / model_mae, 0, 100)`` (an edge of one MAE gives 70).
 
     :param model_loader: returns the model to use; ``model.load_best_model`` by default.
@@ -355,9 +357,9 @@ class XGBoostSystem:
             return {}
         try:
             model = self._load()
-        except SystemFailure:
+        except (SystemFailure, SystemSkip):
             raise
-        except Exception as error:  # any loading problem means no model for this batch
+        except Exception as error:  # any other loading problem means no model for this batch
             raise SystemFailure(f"xgboost_v1: loading the model failed: {type(error).__name__}: {error}") from error
         x = feature_matrix(players)
         try:

@@ -6,9 +6,17 @@
 * ``coordinate`` — the game date's eligible players cut into batches (XCom); skips with
   ``no_data`` when nobody is eligible. Waits for the feature store: a skipped feature store skips
   the predictions (the default ``all_success`` rule passes the skip on).
-* ``predict`` — one mapped task per batch, labelled ``batch 3: 45 players`` in the UI. Alerts
-  once for each system breaker the batch opened. Fails without retrying when no system worked for
-  any player of the batch (the breakers have already counted it).
+* ``predict`` — one mapped task per batch, labelled ``batch 3: 45 players`` in the UI. Records
+  its systems' failures and trial outcomes at once (so a breaker opens, or a trial closes it, while
+  the run goes on) and returns the other successes in its XCom. Alerts once for each system breaker
+  the batch opened. Fails without retrying when no system worked for any player of the batch (the
+  breakers have already counted it).
+* ``record_successes`` — after every batch, whatever its outcome (``all_done``): the batches'
+  successes for all five systems in one batched statement, as ``record_runs`` does in phases 2-4,
+  so the breaker table sees the same few statements for 2 batches or 100.
+* ``batches_succeeded`` — a no-op that fails (upstream_failed) when a batch or the recording failed:
+  with ``record_successes`` after them the batches are no longer leaves, and without it a failed
+  batch would no longer fail the run.
 * ``grade_previous_day`` — grades game date − 1; it waits only for the player summaries, so it runs
   whether or not today's predictions do; skips with ``no_data`` when that date has no predictions.
 
@@ -22,7 +30,8 @@ import logging
 import socket
 from typing import Any
 
-from airflow.sdk import BaseOperator, TaskGroup, get_current_context, task
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import BaseOperator, TaskGroup, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 log = logging.getLogger(__name__)
@@ -61,7 +70,8 @@ def coordinate() -> list[dict[str, Any]]:
 
 @task(task_id="predict", map_index_template="{{ batch_label }}")
 def predict(batch: dict[str, Any]) -> dict[str, Any]:
-    """Predict one batch with every admitted system and write its predictions and run rows."""
+    """Predict one batch with every admitted system and write its predictions and run rows; the
+    successes to record are in the returned summary's ``pending_successes``."""
     from nba_pipeline.guards.breaker import BreakerStore
     from nba_pipeline.guards.options import run_options
     from nba_pipeline.predictions.coordinator import batch_label
@@ -79,7 +89,7 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
     with get_warehouse() as warehouse:
         result = predict_batch(
             warehouse, batch, systems, breaker_store=BreakerStore(warehouse), worker_id=worker_id,
-            ignore_breakers=options.ignore_breakers, model_version=model.current,
+            ignore_breakers=options.ignore_breakers, model_version=model.current, record_successes=False,
         )
     if result.opened_by_batch:
         from nba_pipeline.alerts import breaker_opened
@@ -97,6 +107,25 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
             f"no prediction system worked for any of the {attempted} players of the batch: "
             + "; ".join(f"{k}: {v.error or v.admission}" for k, v in result.systems.items())
         )
+    return summary
+
+
+@task(task_id="record_successes", trigger_rule=TriggerRule.ALL_DONE)
+def record_successes(results: Any) -> dict[str, Any]:
+    """Record every batch's pending breaker successes in one batched statement (a failed batch left no
+    XCom: its failures are already recorded, its successes, if any, are not)."""
+    from nba_pipeline.guards.breaker import BreakerStore
+    from nba_pipeline.predictions.worker import record_pending_successes
+    from nba_pipeline.warehouse import get_warehouse
+
+    summaries = [r for r in (results or []) if r]
+    if not any(s.get("pending_successes") for s in summaries):
+        log.info("%d batches returned no success to record", len(summaries))
+        return {"batches": len(summaries), "recorded": [], "superseded": [], "statements": 0}
+    with get_warehouse() as warehouse:
+        summary = record_pending_successes(BreakerStore(warehouse), summaries)
+    log.info("breaker successes of %d batches: recorded %s; left alone (a later failure) %s; %d statements",
+             summary["batches"], summary["recorded"] or "none", summary["superseded"] or "none", summary["statements"])
     return summary
 
 
@@ -127,9 +156,13 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
     :param upstream_feature_task: the feature store's run task; ``coordinate`` follows it.
     :param upstream_grading_task: the player-game-summary run task; ``grade_previous_day`` follows it.
     """
+    from nba_pipeline.settings import get_settings
+
     with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
         batches = coordinate()
-        predict.expand(batch=batches)
+        predicted = predict.expand(batch=batches)
+        recorded = record_successes.override(pool=get_settings().state_write_pool)(predicted)
+        [predicted.operator, recorded.operator] >> EmptyOperator(task_id="batches_succeeded")
         grade = grade_previous_day()
     upstream_feature_task >> batches.operator
     upstream_grading_task >> grade.operator

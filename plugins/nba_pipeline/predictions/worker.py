@@ -2,9 +2,20 @@
 
 Per batch, whatever its size: one query for the breakers of the five systems, one for the features
 (feature store row, the player's zone shares, the opponent's zone gaps), one for the players'
-history, one MERGE of the predictions and one MERGE of the run rows, plus the breaker outcomes
-(one statement for the systems that stayed healthy, a compare-and-set for each one that failed or
-was on trial).
+history, one MERGE of the predictions and one MERGE of the run rows, plus the breaker outcomes.
+
+Breaker outcomes, and when they are written:
+
+* A failure is recorded at once (a compare-and-set), as a phase 2-4 run task does: every failed
+  attempt counts, and the breaker can open while the run goes on, so later batches skip the system.
+  Failures are the exception, and a breaker stops them at its threshold.
+* A trial (HALF_OPEN) is claimed with a compare-and-set before the system runs, so at most
+  ``half_open_max_calls`` batches try it at once; its outcome is recorded at once too, so a success
+  closes the breaker for the batches that come after it rather than at the end of the run.
+* Any other success is recorded by the batch itself (one statement for the systems that stayed
+  healthy) or, with ``record_successes=False``, left in :attr:`BatchResult.pending_successes` for
+  :func:`record_pending_successes`, which records every batch's successes together after the last
+  batch (what the DAG does: one statement per run, however many batches).
 
 Rules:
 
@@ -14,8 +25,9 @@ Rules:
 * A system whose breaker rejects (OPEN within its timeout, or HALF_OPEN with its trial taken) is not
   attempted; past the timeout this batch is its trial. ``ignore_breakers`` bypasses the gate.
 * A system that raises fails for the whole batch; a :class:`SystemFailure` for a player fails that
-  player only. The ensemble combines the base systems that succeeded for the player and fails for a
-  player with none.
+  player only. A system that raises :class:`SystemSkip` (``xgboost_v1`` with no trained model) is
+  skipped for the batch: not attempted, no breaker outcome, the reason in the batch summary. The
+  ensemble combines the base systems that succeeded for the player and fails for a player with none.
 * A player with at least one successful system is a success.
 * Each attempted system gets exactly one breaker outcome per batch: a failure when it raised or
   failed for every player it was run for, a success otherwise.
@@ -50,6 +62,7 @@ from nba_pipeline.predictions.contract import (
     PlayerInput,
     SystemFailure,
     SystemPrediction,
+    SystemSkip,
 )
 from nba_pipeline.predictions.coordinator import EligiblePlayer
 from nba_pipeline.registry.catalog import settings_for
@@ -140,6 +153,8 @@ class SystemSummary:
     breaker_outcome: str | None = None  # success / failure / None (not attempted)
     state_after: str | None = None
     error: str | None = None  # the batch-level error, when the system raised
+    skip_reason: str | None = None  # when the system skipped itself for the batch (e.g. no_model)
+    skip_detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +175,8 @@ class BatchResult:
     timings: dict[str, float]
     #: the breakers this batch's failures opened (CLOSED or HALF_OPEN → OPEN), for alerting once per opening
     opened_by_batch: dict[str, Breaker] = field(default_factory=dict, repr=False)
+    #: system → when it succeeded, for the successes left to :func:`record_pending_successes`
+    pending_successes: dict[str, dt.datetime] = field(default_factory=dict)
 
     @property
     def circuit_breaker_triggered(self) -> bool:
@@ -177,6 +194,7 @@ class BatchResult:
             "systems": {k: vars(v) for k, v in self.systems.items()},
             "circuits_opened": list(self.circuits_opened),
             "opened_by_batch": sorted(self.opened_by_batch),
+            "pending_successes": {k: v.isoformat() for k, v in sorted(self.pending_successes.items())},
             "predictions_written": self.predictions_written,
             "run_rows_written": self.run_rows_written,
             "timings": dict(self.timings),
@@ -254,6 +272,7 @@ def predict_batch(
     ignore_breakers: Iterable[str] = (),
     breaker_settings: Mapping[str, BreakerSettings] | None = None,
     model_version: Callable[[], str | None] | None = None,
+    record_successes: bool = True,
 ) -> BatchResult:
     """Predict one batch (a dict from :func:`~nba_pipeline.predictions.coordinator.make_batches`).
 
@@ -266,6 +285,9 @@ def predict_batch(
     :param breaker_settings: per-system settings; default the registry's.
     :param model_version: the version of the model ``xgboost_v1`` used in this batch, asked after it
         ran (see :class:`ModelVersionRecorder`); else the system's ``model_version`` attribute, if any.
+    :param record_successes: False: leave the successes of systems not on trial in
+        ``pending_successes`` for :func:`record_pending_successes` (failures and trial outcomes are
+        recorded here whatever this says).
     :raises WarehouseError: when the data cannot be read (no breaker is touched: no system was
         judged) or the rows cannot be written (the systems' outcomes are already recorded: they ran).
     """
@@ -326,11 +348,14 @@ def predict_batch(
     # 3. predictions
     t0 = time.perf_counter()
     batch_errors: dict[str, str] = {}
+    batch_skips: dict[str, SystemSkip] = {}
     for key in (k for k in BASE_SYSTEM_IDS if k in admitted):
         system = by_id.get(key)
-        error = _run_base_system(key, system, ready)
-        if error:
-            batch_errors[key] = error
+        outcome = _run_base_system(key, system, ready)
+        if isinstance(outcome, SystemSkip):
+            batch_skips[key] = outcome
+        elif outcome:
+            batch_errors[key] = outcome
     if ENSEMBLE_ID in admitted:
         error = _run_ensemble(by_id.get(ENSEMBLE_ID), ready)
         if error:
@@ -338,8 +363,9 @@ def predict_batch(
     timings["prediction_compute_seconds"] = time.perf_counter() - t0
 
     # 4. one breaker outcome per attempted system
-    summaries, circuits_opened, opened_now = _record_breakers(
-        breaker_store, settings, known, admissions, admitted, ready, batch_errors
+    summaries, circuits_opened, opened_now, pending = _record_breakers(
+        breaker_store, settings, known, admissions, admitted, ready, batch_errors, batch_skips,
+        defer_successes=not record_successes,
     )
 
     # 5. writes: one MERGE of predictions, one MERGE of run rows
@@ -371,6 +397,7 @@ def predict_batch(
         run_rows_written=runs_written,
         timings={k: round(v, 6) for k, v in timings.items()},
         opened_by_batch=opened_now,
+        pending_successes=pending,
     )
     log.info(
         "batch %d of %s: %d players, %d predicted, %d failed, skipped %s, circuits open %s",
@@ -498,20 +525,25 @@ def _valid(prediction: Any) -> str | None:
     return None
 
 
-def _run_base_system(key: str, system: Any, ready: Sequence[_PlayerWork]) -> str | None:
-    """Run one base system for the batch; return the batch-level error, if it raised."""
-    for w in ready:
-        w.attempted.append(key)
+def _run_base_system(key: str, system: Any, ready: Sequence[_PlayerWork]) -> str | SystemSkip | None:
+    """Run one base system for the batch; return the batch-level error if it raised, the skip if it
+    skipped itself (then it counts as not attempted)."""
     try:
         if system is None:
             raise SystemFailure(f"{key} is not configured")
         answers = system.predict_batch([w.inputs for w in ready])
+    except SystemSkip as skip:
+        log.warning("%s skipped for the batch: %s", key, skip)
+        return skip
     except Exception as error:  # a system that raises is unavailable for the whole batch
         error_type, message = _describe(error)
         log.warning("%s failed for the whole batch: %s: %s", key, error_type, message)
         for w in ready:
+            w.attempted.append(key)
             w.errors[key] = (error_type, message)
         return f"{error_type}: {message}"
+    for w in ready:
+        w.attempted.append(key)
     for w in ready:
         answer = answers.get(w.player.player_lookup) if isinstance(answers, Mapping) else None
         if answer is None:
@@ -563,9 +595,13 @@ def _record_breakers(
     admitted: Sequence[str],
     ready: Sequence[_PlayerWork],
     batch_errors: Mapping[str, str],
-) -> tuple[dict[str, SystemSummary], list[str], dict[str, Breaker]]:
-    """Record one outcome per attempted system; return the summaries, the circuits now open and the
-    breakers this batch opened."""
+    batch_skips: Mapping[str, SystemSkip],
+    *,
+    defer_successes: bool = False,
+) -> tuple[dict[str, SystemSummary], list[str], dict[str, Breaker], dict[str, dt.datetime]]:
+    """Record one outcome per attempted system: failures and trial outcomes at once, other successes
+    at once or (``defer_successes``) left pending. Return the summaries, the circuits now open, the
+    breakers this batch opened and the pending successes."""
     summaries: dict[str, SystemSummary] = {}
     failures: dict[str, tuple[str, str]] = {}
     successes: list[str] = []
@@ -584,18 +620,24 @@ def _record_breakers(
             failures[key] = (first[0], f"failed for all {attempted} players; first: {first[1]}"[:ERROR_LIMIT])
         else:
             successes.append(key)
+    # a trial's success is written now: it closes the breaker for the batches that follow
+    now_keys = [k for k in successes if not defer_successes or admissions.get(k) == str(Admission.TRIAL)]
     after: dict[str, State] = {}
     opened_now: dict[str, Breaker] = {}
+    pending: dict[str, dt.datetime] = {}
     with activity("guards"):
         for key, (error_type, message) in failures.items():
             breaker = store.record_failure(key, settings[key], error_type, message)
             after[key] = breaker.state
             if breaker.state is State.OPEN and breaker.opened_at == breaker.updated_at:
                 opened_now[key] = breaker
-        if successes:
-            store.record_successes({k: settings[k] for k in successes}, known)
-            for key in successes:  # a success closes a trial; a closed breaker stays closed
-                after[key] = State.CLOSED if known[key].state is not State.OPEN else State.OPEN
+        if now_keys:
+            store.record_successes({k: settings[k] for k in now_keys}, known)
+    if len(now_keys) < len(successes):
+        succeeded_at = store.clock()
+        pending = {k: succeeded_at for k in successes if k not in now_keys}
+    for key in successes:  # a success closes a trial; a closed breaker stays closed
+        after[key] = State.CLOSED if known[key].state is not State.OPEN else State.OPEN
     opened: list[str] = []
     for key in SYSTEM_IDS:
         admission = admissions.get(key)
@@ -609,7 +651,10 @@ def _record_breakers(
             continue
         attempted, succeeded, failed = counts.get(key, (0, 0, 0))
         state = after.get(key)
+        if key in batch_skips:  # skipped itself: its breaker is as the batch found it
+            state = known[key].state
         outcome = "failure" if key in failures else ("success" if key in successes else None)
+        skip = batch_skips.get(key)
         summaries[key] = SystemSummary(
             admission=admission,
             attempted=attempted,
@@ -618,10 +663,57 @@ def _record_breakers(
             breaker_outcome=outcome,
             state_after=str(state) if state else None,
             error=batch_errors.get(key),
+            skip_reason=skip.reason if skip else None,
+            skip_detail=skip.detail if skip else None,
         )
         if state is State.OPEN:
             opened.append(key)
-    return summaries, opened, opened_now
+    return summaries, opened, opened_now, pending
+
+
+def record_pending_successes(
+    store: BreakerStore,
+    results: Iterable[BatchResult | Mapping[str, Any]],
+    breaker_settings: Mapping[str, BreakerSettings] | None = None,
+) -> dict[str, Any]:
+    """Record the successes the batches left pending (``record_successes=False``), every system at
+    once: one read, then one statement for the systems whose breakers are healthy (a compare-and-set
+    each for the others), however many batches there were.
+
+    A system whose breaker recorded a failure at or after its latest pending success is left alone:
+    the success came before the failure, and writing it now would wipe the consecutive-failure count.
+
+    :param results: the batches' results, or their :meth:`BatchResult.to_json` (XCom); a batch whose
+        task failed has none, and its successes go unrecorded (its failures were recorded by it).
+    :param breaker_settings: per-system settings; default the registry's.
+    :returns: ``recorded`` and ``superseded`` systems, ``batches`` seen and ``statements`` issued.
+    """
+    latest: dict[str, dt.datetime] = {}
+    batches = 0
+    for result in results:
+        batches += 1
+        if isinstance(result, BatchResult):
+            pending: Mapping[str, Any] = result.pending_successes
+        else:
+            pending = (result or {}).get("pending_successes") or {}
+        for key, at in pending.items():
+            moment = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+            latest[key] = max(latest.get(key, moment), moment)
+    summary: dict[str, Any] = {"batches": batches, "recorded": [], "superseded": [], "statements": 0}
+    if not latest:
+        return summary
+    settings = {key: (breaker_settings or {}).get(key) or settings_for(key) for key in sorted(latest)}
+    with activity("guards"):
+        known = store.read(settings)
+        superseded = [
+            k for k in settings if known[k].last_failure is not None and known[k].last_failure >= latest[k]
+        ]
+        keep = {k: v for k, v in settings.items() if k not in superseded}
+        statements = 1 + (store.record_successes(keep, known) if keep else 0)
+    if superseded:
+        log.info("not recording the successes of %s: a later failure is on their breakers", superseded)
+    summary.update(recorded=sorted(keep), superseded=superseded, statements=statements)
+    return summary
 
 
 # --------------------------------------------------------------------------- rows
