@@ -307,9 +307,9 @@ def load_slate(warehouse, skip: dict[str, Any] | None = None) -> None:
         warehouse.insert_rows(table, rows)
 
 
-def run(warehouse, name: str, loaded_at: dt.datetime = LOADED_AT) -> int:
-    """Run one transform for D the way the processor does; return the rows it changed."""
-    params = {"game_date": D, "loaded_at": loaded_at}
+def run(warehouse, name: str, loaded_at: dt.datetime = LOADED_AT, game_date: dt.date = D) -> int:
+    """Run one transform for ``game_date`` (D) the way the processor does; return the rows it changed."""
+    params = {"game_date": game_date, "loaded_at": loaded_at}
     return sum(warehouse.execute(statement.sql, params) for statement in transform_statements(name))
 
 
@@ -650,6 +650,24 @@ def test_later_report_out_removes_player_and_lists_him_injured(loaded):
     assert run(loaded, "upcoming_team_game_context", LATER) == 1
     bos = table(loaded, "upcoming_team_game_context")[(GAME_A, "BOS")]
     assert (bos["injured_players_count"], list(bos["injured_players"])) == (2, ["jaysontatum", "kristapsporzingis"])
+
+
+def test_a_rerun_deletes_exactly_the_rows_that_left_its_date(loaded):
+    """With rows for D and for the day before, a rerun of D after game B was postponed deletes game B's
+    upcoming rows alone: the other rows of D and the rows of the day before stay as they were, loaded_at
+    included."""
+    names = ("upcoming_player_game_context", "upcoming_team_game_context")
+    for name in names:
+        run(loaded, name, game_date=_day(-1))
+        run(loaded, name)
+    before = {name: table(loaded, name) for name in names}
+    for name in names:
+        assert {row["game_date"] for row in before[name].values()} == {_day(-1), D}, name
+    loaded.execute("UPDATE nba_raw.nbac_schedule SET is_postponed = TRUE WHERE game_id = @g", {"g": GAME_B})
+    # upcoming players: lebronjames and nikolajokic; upcoming teams: LAL and DEN
+    for name in names:
+        assert run(loaded, name, LATER) == 2, name
+        assert table(loaded, name) == {key: row for key, row in before[name].items() if key[0] != GAME_B}, name
 
 
 @pytest.mark.parametrize(

@@ -647,6 +647,51 @@ def test_a_player_leaving_the_upcoming_context_loses_his_rows(fresh_league):
         assert set(rows_by(wh, name, "player_lookup")) == set(UPGC_PLAYERS) - {"d_mid"}, name
 
 
+def _key(name: str) -> str:
+    return "team_abbr" if name == "team_defense_zone_analysis" else "player_lookup"
+
+
+def _sorted(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: repr(sorted(r.items())))
+
+
+def test_a_rerun_deletes_exactly_the_rows_that_left_its_date(fresh_league):
+    """With rows for D and for the day before in every table, a rerun of D after upstream rows disappeared
+    (a player leaves D's upcoming context; a game of D is postponed) deletes those rows of D alone: every
+    other row of D and every row of the day before stay as they were, loaded_at included."""
+    wh = fresh_league
+    earlier = day(1)
+    rows = []
+    for row in upgc_rows():
+        game_id, opponent = game_of(row["team_abbr"], 1)
+        rows.append({**row, "game_id": game_id, "game_date": earlier, "opponent_team_abbr": opponent,
+                     "home_game": game_id.endswith(row["team_abbr"])})
+    wh.insert_rows("nba_analytics.upcoming_player_game_context", rows)
+    for name in ORDER:
+        run(wh, name, earlier)
+    before = {name: wh.query(f"SELECT * FROM {OUTPUT[name][0]}") for name in ORDER}
+    for name in ORDER:
+        date_column = OUTPUT[name][1]
+        assert {r[date_column] for r in before[name]} == {earlier, D}, name
+
+    def without(name: str, date: dt.date, gone: set[str]) -> list[dict]:
+        date_column = OUTPUT[name][1]
+        return [r for r in before[name] if not (r[date_column] == date and r[_key(name)] in gone)]
+
+    # d_mid leaves D's upcoming context: the four player tables lose his row of D, and nothing else
+    wh.execute("DELETE FROM nba_analytics.upcoming_player_game_context WHERE player_lookup = 'd_mid' "
+               "AND game_date = @d", {"d": D})
+    for name in ORDER[1:]:
+        assert run(wh, name).rows_processed == 1, name
+        after = wh.query(f"SELECT * FROM {OUTPUT[name][0]}")
+        assert _sorted(after) == _sorted(without(name, D, {"d_mid"})), name
+    # CCC @ DDD on D is postponed: team_defense_zone_analysis loses CCC's and DDD's rows of D
+    wh.execute("UPDATE nba_raw.nbac_schedule SET is_postponed = TRUE WHERE game_id = @g", {"g": gid(D, "CCC", "DDD")})
+    assert run(wh, ORDER[0]).rows_processed == 2
+    after = wh.query(f"SELECT * FROM {OUTPUT[ORDER[0]][0]}")
+    assert _sorted(after) == _sorted(without(ORDER[0], D, {"CCC", "DDD"}))
+
+
 @pytest.mark.parametrize("name", ORDER)
 def test_each_transform_runs_on_an_empty_warehouse(migrated_warehouse, name):
     result = run(migrated_warehouse, name)

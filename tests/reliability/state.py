@@ -28,7 +28,9 @@ LEDGERS = (*RUN_TABLES, "nba_predictions.prediction_worker_runs", BREAKER_TABLE)
 #: set when a row is inserted or its content changes; differ between two warehouses built apart
 LOAD_TIMESTAMPS = frozenset({"loaded_at", "created_at", "graded_at", "processed_at", "completed_at"})
 _MERGE_TARGET = re.compile(r"\bMERGE\s+([a-z_]+\.[a-z0-9_]+)\s+(?:AS\s+)?T\b", re.IGNORECASE)
-_MERGE_ON = re.compile(r"^ON\s+(T\.\w+\s*=\s*S\.\w+(?:\s+AND\s+T\.\w+\s*=\s*S\.\w+)*)\s*$", re.MULTILINE)
+#: ``T.key = S.key`` pairs, and ``T.date = @game_date`` (a MERGE kept to the rows of one date)
+_ON_TERM = r"T\.\w+\s*=\s*(?:S\.\w+|@\w+)"
+_MERGE_ON = re.compile(rf"^ON\s+({_ON_TERM}(?:\s+AND\s+{_ON_TERM})*)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -261,40 +261,54 @@ USING (
       END AS completeness_percentage
     FROM base AS b
     JOIN vectors AS v ON v.player_lookup = b.player_lookup
+  ),
+  fresh AS (
+    SELECT
+      player_lookup,
+      CAST(@game_date AS DATE) AS game_date,
+      game_id,
+      features,
+      feature_names,
+      feature_sources,
+      feature_count,
+      'v1_baseline_25' AS feature_version,
+      feature_quality_score,
+      missing_features,
+      opponent_team_abbr,
+      home_game AS is_home,
+      days_rest,
+      current_points_line,
+      expected_games_count,
+      actual_games_count,
+      completeness_percentage,
+      GREATEST(0, expected_games_count - actual_games_count) AS missing_games_count,
+      completeness_percentage >= 90 AS is_production_ready,
+      CONCAT(
+        CASE
+          WHEN actual_games_count = 0 THEN 'no_history: no games before the date'
+          ELSE CONCAT(
+            IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
+            CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
+            ' expected games in the 10-game window')
+        END,
+        IF(feature_quality_score < 70, '; feature quality below 70', '')
+      ) AS processing_decision_reason
+    FROM figures
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    player_lookup,
-    CAST(@game_date AS DATE) AS game_date,
-    game_id,
-    features,
-    feature_names,
-    feature_sources,
-    feature_count,
-    'v1_baseline_25' AS feature_version,
-    feature_quality_score,
-    missing_features,
-    opponent_team_abbr,
-    home_game AS is_home,
-    days_rest,
-    current_points_line,
-    expected_games_count,
-    actual_games_count,
-    completeness_percentage,
-    GREATEST(0, expected_games_count - actual_games_count) AS missing_games_count,
-    completeness_percentage >= 90 AS is_production_ready,
-    CONCAT(
-      CASE
-        WHEN actual_games_count = 0 THEN 'no_history: no games before the date'
-        ELSE CONCAT(
-          IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
-          CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
-          ' expected games in the 10-game window')
-      END,
-      IF(feature_quality_score < 70, '; feature quality below 70', '')
-    ) AS processing_decision_reason
-  FROM figures
+    f.*,
+    COALESCE(f.player_lookup, old.player_lookup) AS merge_player_lookup,
+    f.player_lookup IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT player_lookup FROM nba_predictions.ml_feature_store_v2 WHERE game_date = @game_date
+  ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.player_lookup AND T.game_date = S.game_date
+ON T.player_lookup = S.merge_player_lookup AND T.game_date = @game_date
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.game_id IS DISTINCT FROM S.game_id
   OR TO_JSON_STRING(T.features) IS DISTINCT FROM TO_JSON_STRING(S.features)
@@ -346,4 +360,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.completeness_percentage, S.missing_games_count, S.is_production_ready, S.processing_decision_reason,
   @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date THEN DELETE

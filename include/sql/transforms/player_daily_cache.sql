@@ -86,35 +86,49 @@ USING (
         ELSE ROUND(100 * LEAST(actual_games_count, expected_games_count) / expected_games_count, 2)
       END AS completeness_percentage
     FROM figures AS x
+  ),
+  fresh AS (
+    SELECT
+      player_lookup,
+      CAST(@game_date AS DATE) AS analysis_date,
+      team_abbr,
+      points_avg_last_5,
+      points_avg_last_10,
+      points_avg_season,
+      points_std_last_10,
+      minutes_avg_last_10,
+      usage_rate_last_10,
+      games_played_season,
+      team_pace_last_10,
+      team_off_rating_last_10,
+      expected_games_count,
+      actual_games_count,
+      completeness_percentage,
+      GREATEST(0, expected_games_count - actual_games_count) AS missing_games_count,
+      completeness_percentage >= 90 AS is_production_ready,
+      CASE
+        WHEN actual_games_count = 0 THEN 'no_history: no games before the date'
+        ELSE CONCAT(
+          IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
+          CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
+          ' expected games in the 10-game window')
+      END AS processing_decision_reason
+    FROM completeness
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    player_lookup,
-    CAST(@game_date AS DATE) AS analysis_date,
-    team_abbr,
-    points_avg_last_5,
-    points_avg_last_10,
-    points_avg_season,
-    points_std_last_10,
-    minutes_avg_last_10,
-    usage_rate_last_10,
-    games_played_season,
-    team_pace_last_10,
-    team_off_rating_last_10,
-    expected_games_count,
-    actual_games_count,
-    completeness_percentage,
-    GREATEST(0, expected_games_count - actual_games_count) AS missing_games_count,
-    completeness_percentage >= 90 AS is_production_ready,
-    CASE
-      WHEN actual_games_count = 0 THEN 'no_history: no games before the date'
-      ELSE CONCAT(
-        IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
-        CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
-        ' expected games in the 10-game window')
-    END AS processing_decision_reason
-  FROM completeness
+    f.*,
+    COALESCE(f.player_lookup, old.player_lookup) AS merge_player_lookup,
+    f.player_lookup IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT player_lookup FROM nba_precompute.player_daily_cache WHERE analysis_date = @game_date
+  ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.player_lookup AND T.analysis_date = S.analysis_date
+ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @game_date
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.team_abbr IS DISTINCT FROM S.team_abbr
   OR T.points_avg_last_5 IS DISTINCT FROM S.points_avg_last_5
@@ -162,4 +176,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.actual_games_count, S.completeness_percentage, S.missing_games_count, S.is_production_ready,
   S.processing_decision_reason, @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.analysis_date = @game_date THEN DELETE

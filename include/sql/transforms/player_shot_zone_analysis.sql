@@ -96,38 +96,52 @@ USING (
         ELSE ROUND(100 * LEAST(games_last_10, expected_games_count) / expected_games_count, 2)
       END AS completeness_percentage
     FROM shares AS x
+  ),
+  fresh AS (
+    SELECT
+      player_lookup,
+      CAST(@game_date AS DATE) AS analysis_date,
+      games_last_10,
+      games_last_20,
+      pct_paint,
+      pct_mid_range,
+      pct_three,
+      pct_free_throw,
+      paint_fg_pct_last_10,
+      mid_range_fg_pct_last_10,
+      three_pt_fg_pct_last_10,
+      paint_rate_last_20,
+      mid_range_rate_last_20,
+      three_pt_rate_last_20,
+      primary_scoring_zone,
+      expected_games_count,
+      games_last_10 AS actual_games_count,
+      completeness_percentage,
+      GREATEST(0, expected_games_count - games_last_10) AS missing_games_count,
+      completeness_percentage >= 90 AS is_production_ready,
+      CASE
+        WHEN games_last_10 = 0 THEN 'no_history: no games before the date'
+        ELSE CONCAT(
+          IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
+          CAST(games_last_10 AS STRING), ' of ', CAST(expected_games_count AS STRING),
+          ' expected games in the 10-game window')
+      END AS processing_decision_reason
+    FROM figures
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    player_lookup,
-    CAST(@game_date AS DATE) AS analysis_date,
-    games_last_10,
-    games_last_20,
-    pct_paint,
-    pct_mid_range,
-    pct_three,
-    pct_free_throw,
-    paint_fg_pct_last_10,
-    mid_range_fg_pct_last_10,
-    three_pt_fg_pct_last_10,
-    paint_rate_last_20,
-    mid_range_rate_last_20,
-    three_pt_rate_last_20,
-    primary_scoring_zone,
-    expected_games_count,
-    games_last_10 AS actual_games_count,
-    completeness_percentage,
-    GREATEST(0, expected_games_count - games_last_10) AS missing_games_count,
-    completeness_percentage >= 90 AS is_production_ready,
-    CASE
-      WHEN games_last_10 = 0 THEN 'no_history: no games before the date'
-      ELSE CONCAT(
-        IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
-        CAST(games_last_10 AS STRING), ' of ', CAST(expected_games_count AS STRING),
-        ' expected games in the 10-game window')
-    END AS processing_decision_reason
-  FROM figures
+    f.*,
+    COALESCE(f.player_lookup, old.player_lookup) AS merge_player_lookup,
+    f.player_lookup IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT player_lookup FROM nba_precompute.player_shot_zone_analysis WHERE analysis_date = @game_date
+  ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.player_lookup AND T.analysis_date = S.analysis_date
+ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @game_date
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.games_last_10 IS DISTINCT FROM S.games_last_10
   OR T.games_last_20 IS DISTINCT FROM S.games_last_20
@@ -182,4 +196,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.primary_scoring_zone, S.expected_games_count, S.actual_games_count, S.completeness_percentage,
   S.missing_games_count, S.is_production_ready, S.processing_decision_reason, @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.analysis_date = @game_date THEN DELETE

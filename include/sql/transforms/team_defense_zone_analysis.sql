@@ -80,46 +80,60 @@ USING (
         ELSE ROUND(100 * LEAST(games_in_window, expected_games_count) / expected_games_count, 2)
       END AS completeness_percentage
     FROM zones AS z
+  ),
+  fresh AS (
+    SELECT
+      team_abbr,
+      CAST(@game_date AS DATE) AS analysis_date,
+      games_in_window,
+      paint_pct_allowed,
+      mid_range_pct_allowed,
+      three_pt_pct_allowed,
+      paint_vs AS paint_pct_vs_league,
+      mid_range_vs AS mid_range_pct_vs_league,
+      three_vs AS three_pt_pct_vs_league,
+      defensive_rating,
+      opponent_pace,
+      CASE
+        WHEN paint_vs IS NULL OR mid_range_vs IS NULL OR three_vs IS NULL THEN NULL
+        WHEN paint_vs <= mid_range_vs AND paint_vs <= three_vs THEN 'paint'
+        WHEN mid_range_vs <= three_vs THEN 'mid_range'
+        ELSE 'three'
+      END AS strongest_zone,
+      CASE
+        WHEN paint_vs IS NULL OR mid_range_vs IS NULL OR three_vs IS NULL THEN NULL
+        WHEN paint_vs >= mid_range_vs AND paint_vs >= three_vs THEN 'paint'
+        WHEN mid_range_vs >= three_vs THEN 'mid_range'
+        ELSE 'three'
+      END AS weakest_zone,
+      expected_games_count,
+      games_in_window AS actual_games_count,
+      completeness_percentage,
+      GREATEST(0, expected_games_count - games_in_window) AS missing_games_count,
+      completeness_percentage >= 90 AS is_production_ready,
+      CASE
+        WHEN games_in_window = 0 THEN 'no_history: no team defense games before the date'
+        ELSE CONCAT(
+          IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
+          CAST(games_in_window AS STRING), ' of ', CAST(expected_games_count AS STRING),
+          ' expected games in the 15-game window')
+      END AS processing_decision_reason
+    FROM figures
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    team_abbr,
-    CAST(@game_date AS DATE) AS analysis_date,
-    games_in_window,
-    paint_pct_allowed,
-    mid_range_pct_allowed,
-    three_pt_pct_allowed,
-    paint_vs AS paint_pct_vs_league,
-    mid_range_vs AS mid_range_pct_vs_league,
-    three_vs AS three_pt_pct_vs_league,
-    defensive_rating,
-    opponent_pace,
-    CASE
-      WHEN paint_vs IS NULL OR mid_range_vs IS NULL OR three_vs IS NULL THEN NULL
-      WHEN paint_vs <= mid_range_vs AND paint_vs <= three_vs THEN 'paint'
-      WHEN mid_range_vs <= three_vs THEN 'mid_range'
-      ELSE 'three'
-    END AS strongest_zone,
-    CASE
-      WHEN paint_vs IS NULL OR mid_range_vs IS NULL OR three_vs IS NULL THEN NULL
-      WHEN paint_vs >= mid_range_vs AND paint_vs >= three_vs THEN 'paint'
-      WHEN mid_range_vs >= three_vs THEN 'mid_range'
-      ELSE 'three'
-    END AS weakest_zone,
-    expected_games_count,
-    games_in_window AS actual_games_count,
-    completeness_percentage,
-    GREATEST(0, expected_games_count - games_in_window) AS missing_games_count,
-    completeness_percentage >= 90 AS is_production_ready,
-    CASE
-      WHEN games_in_window = 0 THEN 'no_history: no team defense games before the date'
-      ELSE CONCAT(
-        IF(completeness_percentage >= 90, 'complete: ', 'incomplete_history: '),
-        CAST(games_in_window AS STRING), ' of ', CAST(expected_games_count AS STRING),
-        ' expected games in the 15-game window')
-    END AS processing_decision_reason
-  FROM figures
+    f.*,
+    COALESCE(f.team_abbr, old.team_abbr) AS merge_team_abbr,
+    f.team_abbr IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT team_abbr FROM nba_precompute.team_defense_zone_analysis WHERE analysis_date = @game_date
+  ) AS old ON old.team_abbr = f.team_abbr
 ) S
-ON T.team_abbr = S.team_abbr AND T.analysis_date = S.analysis_date
+ON T.team_abbr = S.merge_team_abbr AND T.analysis_date = @game_date
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.games_in_window IS DISTINCT FROM S.games_in_window
   OR T.paint_pct_allowed IS DISTINCT FROM S.paint_pct_allowed
@@ -169,4 +183,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.actual_games_count, S.completeness_percentage, S.missing_games_count, S.is_production_ready,
   S.processing_decision_reason, @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.analysis_date = @game_date THEN DELETE

@@ -224,18 +224,34 @@ USING (
     LEFT JOIN player_recent AS pr ON pr.player_lookup = c.player_lookup
     LEFT JOIN player_completeness AS pc ON pc.player_lookup = c.player_lookup
     WHERE c.player_status != 'out'
+  ),
+  fresh AS (
+    SELECT
+      figures.*,
+      IF(expected_games_count = 0, 100.0,
+         ROUND(100 * actual_games_count / expected_games_count, 2)) AS completeness_percentage,
+      expected_games_count - actual_games_count AS missing_games_count,
+      expected_games_count = 0 OR 100 * actual_games_count / expected_games_count >= 90 AS is_production_ready,
+      CONCAT(CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
+             ' team games in the last 14 days have a box-score row for the player') AS processing_decision_reason
+    FROM figures
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    figures.*,
-    IF(expected_games_count = 0, 100.0,
-       ROUND(100 * actual_games_count / expected_games_count, 2)) AS completeness_percentage,
-    expected_games_count - actual_games_count AS missing_games_count,
-    expected_games_count = 0 OR 100 * actual_games_count / expected_games_count >= 90 AS is_production_ready,
-    CONCAT(CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
-           ' team games in the last 14 days have a box-score row for the player') AS processing_decision_reason
-  FROM figures
+    f.*,
+    COALESCE(f.game_id, old.game_id) AS merge_game_id,
+    COALESCE(f.player_lookup, old.player_lookup) AS merge_player_lookup,
+    f.game_id IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT game_id, player_lookup FROM nba_analytics.upcoming_player_game_context WHERE game_date = @game_date
+  ) AS old ON old.game_id = f.game_id AND old.player_lookup = f.player_lookup
 ) S
-ON T.game_id = S.game_id AND T.player_lookup = S.player_lookup
+-- no date here: the key is (game_id, player_lookup), and a row the game had under another date is updated
+ON T.game_id = S.merge_game_id AND T.player_lookup = S.merge_player_lookup
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.universal_player_id IS DISTINCT FROM S.universal_player_id
   OR T.game_date IS DISTINCT FROM S.game_date
@@ -309,4 +325,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.completeness_percentage, S.missing_games_count, S.is_production_ready, S.processing_decision_reason,
   @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date THEN DELETE

@@ -43,25 +43,41 @@ USING (
            ARRAY_AGG(player_lookup ORDER BY player_lookup) AS injured_players
     FROM injured
     GROUP BY team_abbr
+  ),
+  fresh AS (
+    SELECT
+      t.team_abbr,
+      t.game_id,
+      CAST(@game_date AS DATE) AS game_date,
+      t.opponent_team_abbr,
+      t.home_game,
+      DATE_DIFF(@game_date, p.last_game_date, DAY) AS days_rest,
+      COALESCE(DATE_DIFF(@game_date, p.last_game_date, DAY) = 1, FALSE) AS back_to_back,
+      IF(t.home_game, g.home_spread, -g.home_spread) AS game_spread,
+      g.game_total,
+      COALESCE(i.injured_players_count, 0) AS injured_players_count,
+      COALESCE(i.injured_players, ARRAY<STRING>[]) AS injured_players
+    FROM teams_today AS t
+    LEFT JOIN previous_games AS p ON p.team_abbr = t.team_abbr
+    LEFT JOIN game_lines AS g ON g.game_id = t.game_id
+    LEFT JOIN injured_by_team AS i ON i.team_abbr = t.team_abbr
   )
+  -- The fresh rows, and the keys of the table's rows of the date that are no longer among them
+  -- (gone: deleted below). Not WHEN NOT MATCHED BY SOURCE, which DuckDB runs as a full outer join
+  -- with the whole table (a cost that grows with every date loaded): this reads the date's rows only.
   SELECT
-    t.team_abbr,
-    t.game_id,
-    CAST(@game_date AS DATE) AS game_date,
-    t.opponent_team_abbr,
-    t.home_game,
-    DATE_DIFF(@game_date, p.last_game_date, DAY) AS days_rest,
-    COALESCE(DATE_DIFF(@game_date, p.last_game_date, DAY) = 1, FALSE) AS back_to_back,
-    IF(t.home_game, g.home_spread, -g.home_spread) AS game_spread,
-    g.game_total,
-    COALESCE(i.injured_players_count, 0) AS injured_players_count,
-    COALESCE(i.injured_players, ARRAY<STRING>[]) AS injured_players
-  FROM teams_today AS t
-  LEFT JOIN previous_games AS p ON p.team_abbr = t.team_abbr
-  LEFT JOIN game_lines AS g ON g.game_id = t.game_id
-  LEFT JOIN injured_by_team AS i ON i.team_abbr = t.team_abbr
+    f.*,
+    COALESCE(f.game_id, old.game_id) AS merge_game_id,
+    COALESCE(f.team_abbr, old.team_abbr) AS merge_team_abbr,
+    f.game_id IS NULL AS gone
+  FROM fresh AS f
+  FULL JOIN (
+    SELECT game_id, team_abbr FROM nba_analytics.upcoming_team_game_context WHERE game_date = @game_date
+  ) AS old ON old.game_id = f.game_id AND old.team_abbr = f.team_abbr
 ) S
-ON T.game_id = S.game_id AND T.team_abbr = S.team_abbr
+-- no date here: the key is (game_id, team_abbr), and a row the game had under another date is updated
+ON T.game_id = S.merge_game_id AND T.team_abbr = S.merge_team_abbr
+WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.game_date IS DISTINCT FROM S.game_date
   OR T.opponent_team_abbr IS DISTINCT FROM S.opponent_team_abbr
@@ -91,4 +107,3 @@ WHEN NOT MATCHED THEN INSERT (
   S.team_abbr, S.game_id, S.game_date, S.opponent_team_abbr, S.home_game, S.days_rest, S.back_to_back,
   S.game_spread, S.game_total, S.injured_players_count, S.injured_players, @loaded_at
 )
-WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date THEN DELETE
