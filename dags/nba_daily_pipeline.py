@@ -12,6 +12,8 @@ breaker) → `dependencies` (completeness sensor, phases 3–4) → `run`. Each 
 coordinates the eligible players, predicts in mapped batches (five systems, a breaker per system)
 and grades the previous game date. A successful
 feature-store load updates the `nba_feature_store` asset, so other DAGs can be scheduled on it.
+A failed processor does not stop the processors that do not depend on it; the run still ends
+failed (`fail_run_if_a_task_failed`, which names the failed tasks), so the failure alert fires.
 
 **Params**: `game_date` (default: the run's date in ET), `backfill` (no historical skip, no
 staleness failure), `force_processors`, `ignore_breakers`, `sources` (run only the processors that
@@ -28,6 +30,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag_builder import build_pipeline
 from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, one_of
+from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.predictions.tasks import build_phase5
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
@@ -67,9 +70,10 @@ with DAG(
             description="only processors reading these sources run; empty: all",
         ),
     },
-):
+) as dag:
     pipeline = build_pipeline(PROCESSORS, CALENDAR, TABLE_ASSETS)
     build_phase5(
         upstream_feature_task=pipeline.processors["ml_feature_store"].run,
         upstream_grading_task=pipeline.processors["player_game_summary"].run,
     )
+    fail_run_when_a_task_fails(dag)

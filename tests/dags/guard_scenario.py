@@ -10,6 +10,7 @@ from nba_pipeline.dag_builder import build_pipeline
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
+from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.registry.model import Phase, ProcessorSpec
 from tests.dags.toy_dag import toy_dag
 
@@ -43,5 +44,6 @@ PROCESSORS = [
                   breaker=BREAKER, retries=0),
 ]
 
-with toy_dag("guard_scenario", __doc__):
+with toy_dag("guard_scenario", __doc__) as dag:
     build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"))
+    fail_run_when_a_task_fails(dag)

@@ -156,6 +156,9 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
     assert len(failed_rows) == 3 and {r["status"] for r in failed_rows} == {"failed"}
     assert all("feed unreachable" in r["error_message"] for r in failed_rows)
     assert task_states(first)["phase_4_precompute.delta.run"] == "success", "an unrelated branch still runs"
+    # ... and the run still ends failed, naming the task, so the DAG's failure alert fires
+    assert first.state == "failed"
+    assert task_states(first)["fail_run_if_a_task_failed"] == "failed"
 
     second = run_dag(guard_dag, GAME_DAY, conf)
     assert task_states(second)["phase_2_raw.flaky.run"] == "skipped"

@@ -469,6 +469,7 @@ from airflow.providers.standard.operators.python import ShortCircuitOperator
 from airflow.sdk import DAG, Param
 
 from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.predictions.tasks import build_phase5
 
 
@@ -480,11 +481,12 @@ with DAG(
     dag_id="phase5_probe", schedule=None, start_date=START_DATE, catchup=False, max_active_runs=1,
     tags=["nba"], default_args=default_args(retries=0), doc_md=__doc__,
     params={"game_date": Param(None, type=["null", "string"]), "feature_store_ran": Param(True, type="boolean")},
-):
+) as dag:
     features = ShortCircuitOperator(task_id="ml_feature_store_run", python_callable=_feature_store_ran,
                                     ignore_downstream_trigger_rules=False)
     summaries = EmptyOperator(task_id="player_game_summary_run")
     build_phase5(upstream_feature_task=features, upstream_grading_task=summaries)
+    fail_run_when_a_task_fails(dag)
 '''
 
 
@@ -525,7 +527,7 @@ def test_the_task_group_maps_batches_labels_them_and_grades_the_previous_day(pro
                                                        for i, b in enumerate(expected)]
     assert tis["phase_5_predictions.grade_previous_day"][0].state == "success"
     assert tis["phase_5_predictions.record_successes"][0].state == "success"
-    assert tis["phase_5_predictions.batches_succeeded"][0].state == "success"
+    assert tis["fail_run_if_a_task_failed"][0].state == "success", "nothing failed"
     runs = wh.query(f"SELECT COUNT(*) AS n, COUNT(DISTINCT worker_id) AS w FROM {RUNS} WHERE game_date = @d",
                     {"d": GAME_DAY})[0]
     assert runs == {"n": len(players), "w": len(expected)}
@@ -548,7 +550,7 @@ def test_a_skipped_feature_store_skips_predictions_but_not_grading(probe_dag, wh
     assert grade.xcom_pull(task_ids=grade.task_id, key="skip_reason")["reason"] == "no_data"
     assert _count(wh, RUNS) == 0
     assert tis["phase_5_predictions.record_successes"][0].state == "success", "all_done: runs, records nothing"
-    assert tis["phase_5_predictions.batches_succeeded"][0].state == "skipped"
+    assert tis["fail_run_if_a_task_failed"][0].state == "success"
     assert {b.key for b in BreakerStore(wh).read_all()} & set(SYSTEM_IDS) == set(), "no system breaker written"
 
 
@@ -596,7 +598,7 @@ def test_the_dag_writes_the_breaker_table_once_per_run_for_2_or_10_batches(probe
 
 def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
     """Every system's breaker open: each batch fails (no system could run). record_successes runs all
-    the same (all_done) and has nothing to record; batches_succeeded keeps the run failed."""
+    the same (all_done) and has nothing to record; the failure watcher keeps the run failed."""
     from nba_pipeline.guards.admin import BreakerAction, apply_action
     from tests.airflow_runs import run_dag
 
@@ -611,5 +613,5 @@ def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
     record = tis["phase_5_predictions.record_successes"][0]
     assert record.state == "success"
     assert record.xcom_pull(task_ids=record.task_id)["recorded"] == []
-    assert tis["phase_5_predictions.batches_succeeded"][0].state == "upstream_failed"
+    assert tis["fail_run_if_a_task_failed"][0].state == "failed"
     assert BreakerStore(wh).read_all() == before, "rejections are no failures; nothing else to write"

@@ -154,3 +154,20 @@ def test_each_dependency_sensor_reads_a_snapshot_taken_after_its_producers(dagba
         assert needed and needed <= dag.get_task(snapshots[0]).upstream_task_ids, spec.name
         checked += 1
     assert checked == 10
+
+
+def test_a_failed_task_fails_the_daily_run(dagbag):
+    """Airflow judges a run by its leaves; the watcher is the leaf that sees every task."""
+    from airflow.providers.standard.operators.python import ShortCircuitOperator
+
+    from nba_pipeline.operators.run_outcome import TASK_ID
+
+    dag = dagbag.dags["nba_daily_pipeline"]
+    watcher = dag.get_task(TASK_ID)
+    checks = {t.task_id for t in dag.tasks if isinstance(t, ShortCircuitOperator)}
+    assert len(checks) > 50, "smart skips and breaker gates (a skip would skip their direct downstream)"
+    assert watcher.upstream_task_ids == {t.task_id for t in dag.tasks} - checks - {TASK_ID}
+    waited = {c for c in checks if {t.task_id for t in dag.get_task(c).get_flat_relatives(upstream=False)} - checks}
+    assert waited == checks, "each check has a later task the watcher waits for"
+    assert watcher.trigger_rule == "all_done" and watcher.retries == 0
+    assert [t.task_id for t in dag.tasks if not t.downstream_task_ids] == [TASK_ID]

@@ -17,6 +17,7 @@ import sys
 import pytest
 
 from nba_pipeline.guards.run_log import make_run_id
+from nba_pipeline.operators.run_outcome import TASK_ID as FAILURE_WATCHER
 from nba_pipeline.registry.catalog import RAW_PROCESSORS
 from tests.airflow_runs import run_dag, task_states
 from tests.conftest import PROJECT_ROOT
@@ -56,15 +57,18 @@ def test_outage_after_phase_2_fails_clearly_half_writes_nothing_and_a_rerun_reco
 
     states = task_states(outage)
     failed = {ti.task_id: ti.try_number for ti in outage.get_task_instances() if ti.state == "failed"}
+    assert failed.pop(FAILURE_WATCHER) == 1, "the run is failed by the watcher, which names the failed tasks"
     assert outage.state == "failed" and failed
     assert all(t.startswith(("phase_3_", "phase_4_", "phase_5_")) for t in failed), failed
     assert {s for t, s in states.items() if t.startswith(("phase_1_", "phase_2_"))} == {"success"}
     assert all(tries <= daily_dag.get_task(t).retries + 1 for t, tries in failed.items()), failed
     # every failed attempt says which warehouse file and why; nothing failed for another reason
+    # (apart from the watcher, whose failure names the failed tasks)
     text = output.out + output.err
     named = text.count(f"WarehouseError: cannot open DuckDB warehouse {path}: IO Error: Could not set lock")
     attempts = sum(failed.values())
-    assert named >= text.count("Task failed with exception") >= attempts, (named, attempts)
+    assert f"AirflowFailException: {len(failed)} task(s) failed: " in text
+    assert named >= text.count("Task failed with exception") - 1 >= attempts, (named, attempts)
     assert f"(waited {LOCK_WAIT_SECONDS}s for another process's lock)" in text
 
     # each table is exactly as before the run or exactly as after a clean run: nothing half-written
@@ -106,7 +110,8 @@ def test_outage_after_phase_2_fails_clearly_half_writes_nothing_and_a_rerun_reco
         if task.endswith(".run")
         for n in range(1, tries + 1)
     }
-    assert len(attempts) == 15, failed  # five phase 3 processors, three tries each
+    # (which tasks fail depends on when the holder takes the file: the phase 3 run tasks, three tries
+    # each, or their dependency sensors; the one-processor case in test_run_row_paths is deterministic)
     rows = state.query(
         path,
         "SELECT run_id, success, errors_json FROM nba_processing.analytics_processor_runs WHERE run_id IN "
@@ -115,4 +120,5 @@ def test_outage_after_phase_2_fails_clearly_half_writes_nothing_and_a_rerun_reco
     )
     assert {r["run_id"] for r in rows} == attempts and len(rows) == len(attempts)
     assert all(r["success"] is False and "Could not set lock" in r["errors_json"] for r in rows)
-    assert not list((folder / "run_log_outbox").iterdir())
+    outbox = folder / "run_log_outbox"
+    assert not outbox.exists() or not list(outbox.iterdir()), "the outbox is empty"

@@ -14,9 +14,6 @@
 * ``record_successes`` — after every batch, whatever its outcome (``all_done``): the batches'
   successes for all five systems in one batched statement, as ``record_runs`` does in phases 2-4,
   so the breaker table sees the same few statements for 2 batches or 100.
-* ``batches_succeeded`` — a no-op that fails (upstream_failed) when a batch or the recording failed:
-  with ``record_successes`` after them the batches are no longer leaves, and without it a failed
-  batch would no longer fail the run.
 * ``grade_previous_day`` — grades game date − 1; it waits only for the player summaries, so it runs
   whether or not today's predictions do; skips with ``no_data`` when that date has no predictions.
 
@@ -30,7 +27,6 @@ import logging
 import socket
 from typing import Any
 
-from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import BaseOperator, TaskGroup, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
@@ -161,8 +157,7 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
     with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
         batches = coordinate()
         predicted = predict.expand(batch=batches)
-        recorded = record_successes.override(pool=get_settings().state_write_pool)(predicted)
-        [predicted.operator, recorded.operator] >> EmptyOperator(task_id="batches_succeeded")
+        record_successes.override(pool=get_settings().state_write_pool)(predicted)
         grade = grade_previous_day()
     upstream_feature_task >> batches.operator
     upstream_grading_task >> grade.operator
