@@ -4,7 +4,8 @@ A row is built from a :class:`RunRecord` by the phase's row builder, so the tabl
 names the seed gave them. Rows are written in batches: the run task writes its own row at once only
 when it fails (so a crash or a later retry loses nothing); successes and skips are collected per
 phase and written in one statement. Writing is idempotent on ``run_id``: a retried batch writes
-only the rows not yet there.
+only the rows not yet there. A failed row is kept in a local outbox until it is written, so an
+unreachable warehouse delays it instead of losing it.
 """
 
 from __future__ import annotations
@@ -210,10 +211,10 @@ def write_run_records(
 ) -> int:
     """Write records not yet present (by run_id): one read and one insert per run table at most.
 
-    ``written_since`` is the earliest time any of these rows may already have been written (a
-    DAG run's ``run_after``, an attempt's start). Given it, the presence check reads only the
-    partitions from that day on, so on BigQuery it is not billed for the whole run table; without
-    it, every partition is read.
+    ``written_since`` bounds the ``started_at`` of any copy of these rows already in the table (a
+    DAG run's ``run_after``: nothing of the run started before it; or an attempt's start). Given
+    it, the presence check reads only the partitions from that day on, so on BigQuery it is not
+    billed for the whole run table; without it, every partition is read.
     """
     written = 0
     by_table: dict[str, list[dict[str, Any]]] = {}
