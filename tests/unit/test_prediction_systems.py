@@ -18,6 +18,7 @@ from nba_pipeline.predictions.contract import (
     Recommendation,
     SystemFailure,
     SystemPrediction,
+    SystemSkip,
 )
 from nba_pipeline.predictions.systems import (
     EnsembleSystem,
@@ -248,12 +249,20 @@ def test_xgboost_uses_the_loaded_model_once_per_batch():
     assert XGBoostSystem(loader).predict_batch([]) == {}
 
 
-@pytest.mark.parametrize("error", [SystemFailure("no usable xgboost_v1 model"), FileNotFoundError("model.json")])
-def test_xgboost_without_a_model_fails_the_whole_batch(error):
+@pytest.mark.parametrize("error", [SystemFailure("damaged xgboost_v1 model"), FileNotFoundError("model.json")])
+def test_xgboost_whose_model_cannot_load_fails_the_whole_batch(error):
     def loader():
         raise error
 
     with pytest.raises(SystemFailure):
+        XGBoostSystem(loader).predict_batch([make_player()])
+
+
+def test_xgboost_with_no_model_trained_yet_skips_the_batch():
+    def loader():
+        raise SystemSkip("no_model", "no model version stored yet")
+
+    with pytest.raises(SystemSkip, match="no_model"):
         XGBoostSystem(loader).predict_batch([make_player()])
 
 
