@@ -515,9 +515,10 @@ class RunProcessorOperator(BaseOperator):
         options: RunOptions = self._attempt["options"]
         record = self._record("failed", error=error) if self.processor.phase.value > 1 else None
         kept = None
+        box = outbox()
         if record is not None:
             try:
-                kept = outbox().keep(record)  # first, so an outage or a kill during the write loses nothing
+                kept = box.keep(record)  # first, so an outage or a kill during the write loses nothing
             except OSError as disk_error:
                 self.log.warning("could not keep the run row of %s on disk: %s", self.processor.name, disk_error)
         try:
@@ -526,7 +527,7 @@ class RunProcessorOperator(BaseOperator):
                     with activity("run_log"):
                         write_run_records(warehouse, [record], written_since=self._attempt["started"])
                     if kept is not None:
-                        outbox().discard(kept)
+                        box.discard(kept)
                 if self.processor.breaker is None:
                     return
                 with activity("guards"):
@@ -578,7 +579,7 @@ class RecordPhaseRunsOperator(BaseOperator):
 
         ti = context["ti"]
         options = run_options(context)
-        states = _task_states(context, [task_ids_for(p)["run"] for p in self.processors])
+        states = run_task_states(context, [task_ids_for(p)["run"] for p in self.processors])
         now = dt.datetime.now(dt.UTC)
         records: list[RunRecord] = []
         succeeded = []
@@ -643,12 +644,12 @@ class RecordPhaseRunsOperator(BaseOperator):
         return outcome
 
 
-def _task_states(context: Any, task_ids: list[str]) -> dict[str, str | None]:
-    """States of tasks of this DAG run, through the Task SDK (tasks cannot read the metadata DB)."""
+def run_task_states(context: Any, task_ids: list[str]) -> dict[str, str]:
+    """States of tasks of this DAG run, through the Task SDK (tasks cannot read the metadata DB).
+    A mapped task's instances are keyed ``<task_id>_<map_index>``; a task with no instance is absent."""
     ti = context["ti"]
     found = ti.get_task_states(dag_id=ti.dag_id, task_ids=task_ids, run_ids=[context["run_id"]])
-    states = found.get(context["run_id"], {}) if isinstance(found, dict) else {}
-    return {task_id: states.get(task_id) for task_id in task_ids}
+    return found.get(context["run_id"], {}) if isinstance(found, dict) else {}
 
 
 def _resolve(path: str) -> Any:

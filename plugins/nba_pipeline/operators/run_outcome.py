@@ -28,10 +28,9 @@ class FailRunOnTaskFailureOperator(BaseOperator):
         super().__init__(**kwargs)
 
     def execute(self, context: Any) -> None:
-        ti = context["ti"]
-        task_ids = sorted(set(self.dag.task_ids) - {self.task_id})
-        found = ti.get_task_states(dag_id=ti.dag_id, task_ids=task_ids, run_ids=[context["run_id"]])
-        states = found.get(context["run_id"], {}) if isinstance(found, dict) else {}
+        from nba_pipeline.guards.operators import run_task_states
+
+        states = run_task_states(context, sorted(set(self.dag.task_ids) - {self.task_id}))
         failed = sorted(t for t, state in states.items() if state == "failed")
         if failed:
             raise AirflowFailException(

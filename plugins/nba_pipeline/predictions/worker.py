@@ -544,7 +544,6 @@ def _run_base_system(key: str, system: Any, ready: Sequence[_PlayerWork]) -> str
         return f"{error_type}: {message}"
     for w in ready:
         w.attempted.append(key)
-    for w in ready:
         answer = answers.get(w.player.player_lookup) if isinstance(answers, Mapping) else None
         if answer is None:
             w.errors[key] = ("SystemFailure", "no prediction returned for the player")
