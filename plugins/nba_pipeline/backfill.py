@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nba_pipeline import clock
 from nba_pipeline.guards.breaker import Admission, BreakerStore
 from nba_pipeline.guards.calendar import CalendarSpec, CalendarVerdict, evaluate_calendar
 from nba_pipeline.guards.dependencies import evaluate
@@ -91,7 +92,7 @@ def run_date(
     succeeded: dict[str, object] = {}
     for spec in processors:
         target = spec.target_date(game_date)
-        started = dt.datetime.now(dt.UTC)
+        started = clock.now()
 
         def record(
             status: str,
@@ -111,7 +112,7 @@ def run_date(
                 run_id=make_run_id(dag_run_id, spec.name, f"{game_date}:{status}"),
                 status=status,
                 started_at=started,
-                completed_at=dt.datetime.now(dt.UTC),
+                completed_at=clock.now(),
                 game_date=target,
                 skip_reason=str(reason) if reason else None,
                 error_type=type(error).__name__ if error else None,
@@ -145,7 +146,7 @@ def run_date(
         report = None
         if spec.dependencies:
             with activity("guards"):
-                report = evaluate(warehouse, spec.dependencies, target, dt.datetime.now(dt.UTC), threshold_pct)
+                report = evaluate(warehouse, spec.dependencies, target, clock.now(), threshold_pct)
             if not report.ready:
                 records.append(
                     record("skipped", reason=SkipReason.UPSTREAM_INCOMPLETE, detail=report.describe(), report=report)
@@ -207,7 +208,7 @@ def record_progress(warehouse: Warehouse, outcome: DateOutcome, dag_run_id: str)
                 "processors_skipped": outcome.count("skipped"),
                 "processors_failed": failed,
                 "outcome": json.dumps(outcome.outcome, sort_keys=True),
-                "completed_at": dt.datetime.now(dt.UTC),
+                "completed_at": clock.now(),
             }
         ],
     )

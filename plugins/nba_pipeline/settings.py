@@ -31,6 +31,21 @@ DATASETS: tuple[str, ...] = (
 
 LOCAL_TIMEZONE = "America/New_York"
 
+#: seconds added to the wall clock by the package clock (``nba_pipeline.clock``); set by a replay
+CLOCK_OFFSET_VARIABLE = "NBA_CLOCK_OFFSET_SECONDS"
+
+
+def clock_offset_seconds() -> float:
+    """The package clock's offset from the wall clock. Read on every call, not cached: a replay
+    moves the clock from one run to the next within one process."""
+    value = os.environ.get(CLOCK_OFFSET_VARIABLE, "").strip()
+    if not value:
+        return 0.0
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{CLOCK_OFFSET_VARIABLE}={value!r} is not a number of seconds") from None
+
 
 @dataclass(frozen=True)
 class Settings:

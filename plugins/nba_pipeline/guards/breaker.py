@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nba_pipeline import clock
 from nba_pipeline.warehouse.base import QueryParam, Warehouse, WriteConflictError
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def trial_expiry(settings: BreakerSettings) -> dt.timedelta:
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 class State(enum.StrEnum):

@@ -26,6 +26,7 @@ from airflow.sdk.exceptions import (
     AirflowTaskTimeout,
 )
 
+from nba_pipeline import clock
 from nba_pipeline.guards.options import RunOptions, run_options
 from nba_pipeline.guards.skip_reasons import SkipReason
 
@@ -279,7 +280,7 @@ class MeasureDependenciesOperator(BaseOperator):
         try:
             with activity("guards"), get_warehouse() as warehouse:
                 reports = evaluate_many(
-                    warehouse, requests, dt.datetime.now(dt.UTC), get_settings().dependency_threshold_pct
+                    warehouse, requests, clock.now(), get_settings().dependency_threshold_pct
                 )
         except Exception as error:  # the sensors measure for themselves
             self.log.warning("could not measure the wave's dependencies; each sensor will: %s", error)
@@ -329,7 +330,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
                 warehouse,
                 self.processor.dependencies,
                 self.processor.target_date(options.game_date),
-                dt.datetime.now(dt.UTC),
+                clock.now(),
                 threshold_pct=get_settings().dependency_threshold_pct,
             )
 
@@ -421,11 +422,11 @@ class RunProcessorOperator(BaseOperator):
         options = run_options(context)
         ti = context["ti"]
         run_id = make_run_id(context["run_id"], self.processor.name, f"try{ti.try_number}")
-        started = dt.datetime.now(dt.UTC)
+        started = clock.now()
         self._attempt = {"run_id": run_id, "started": started, "options": options, "context": context}
         timed = signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the execution_timeout's alarm is armed
         function = _resolve(self.processor.run)
-        clock = time.perf_counter()
+        timer = time.perf_counter()
         try:
             with activity("processor"), get_warehouse() as warehouse:
                 result = function(
@@ -453,7 +454,7 @@ class RunProcessorOperator(BaseOperator):
             raise
         if self._attempt.get("recorded"):  # killed while running: on_kill wrote the attempt's failed row
             raise AirflowException(f"{self.processor.name} was killed while running; its attempt is recorded as failed")
-        self.log.info("%s done in %.2fs: %s", self.processor.name, time.perf_counter() - clock, result)
+        self.log.info("%s done in %.2fs: %s", self.processor.name, time.perf_counter() - timer, result)
         if self.processor.breaker is None and self.processor.phase.value == 1:
             return None
         record = self._record("success", result=result)
@@ -480,7 +481,7 @@ class RunProcessorOperator(BaseOperator):
             run_id=attempt["run_id"],
             status=status,
             started_at=attempt["started"],
-            completed_at=dt.datetime.now(dt.UTC),
+            completed_at=clock.now(),
             game_date=self.processor.target_date(options.game_date),
             error_type=type(error).__name__ if error else None,
             error_message=str(error)[:4000] if error else None,
@@ -580,7 +581,7 @@ class RecordPhaseRunsOperator(BaseOperator):
         ti = context["ti"]
         options = run_options(context)
         states = run_task_states(context, [task_ids_for(p)["run"] for p in self.processors])
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         records: list[RunRecord] = []
         succeeded = []
         outcome: dict[str, str] = {}

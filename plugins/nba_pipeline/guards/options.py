@@ -9,6 +9,7 @@ from typing import Any
 
 import pendulum
 
+from nba_pipeline import clock
 from nba_pipeline.settings import LOCAL_TIMEZONE
 
 
@@ -41,7 +42,7 @@ class RunOptions:
 
 def local_date(moment: dt.datetime | None) -> dt.date:
     if moment is None:
-        return pendulum.now(LOCAL_TIMEZONE).date()
+        return clock.local_today()
     return pendulum.instance(moment).in_timezone(LOCAL_TIMEZONE).date()
 
 

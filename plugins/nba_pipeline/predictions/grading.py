@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nba_pipeline import clock
 from nba_pipeline.warehouse.base import Warehouse
 
 GRADES_TABLE = "nba_predictions.prediction_grades"
@@ -77,4 +78,4 @@ def grade_predictions(warehouse: Warehouse, game_date: dt.date, *, now: dt.datet
 
     :param now: the ``graded_at`` written to new and changed rows; the current time when None.
     """
-    return warehouse.execute(_GRADE_SQL, {"game_date": game_date, "now": now or dt.datetime.now(dt.UTC)})
+    return warehouse.execute(_GRADE_SQL, {"game_date": game_date, "now": now or clock.now()})

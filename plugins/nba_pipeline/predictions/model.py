@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from nba_pipeline import clock
 from nba_pipeline.features import FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, QUALITY_THRESHOLD
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
@@ -212,7 +213,7 @@ def train_and_evaluate(frame: TrainingFrame, holdout_fraction: float = 0.2, seed
         "feature_names": list(FEATURE_NAMES),
         "params": {**XGB_PARAMS, "random_state": seed},
         "xgboost_version": xgboost.__version__,
-        "trained_at": dt.datetime.now(dt.UTC).isoformat(),
+        "trained_at": clock.now().isoformat(),
     }
     return TrainingResult(model=model, metrics=metrics)
 
@@ -236,7 +237,7 @@ def save_model(result: TrainingResult, root: str | None = None, *, now: dt.datet
     a second, so versions stay unique and ordered. ``metrics.json`` is written last.
     """
     base = _root(root)
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    moment = (now or clock.now()).astimezone(dt.UTC).replace(microsecond=0)
     while (base / moment.strftime(VERSION_FORMAT)).exists():
         moment += dt.timedelta(seconds=1)
     version = moment.strftime(VERSION_FORMAT)

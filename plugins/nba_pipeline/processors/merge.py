@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nba_pipeline import clock
 from nba_pipeline.schema.declared import TableSchema, declared_tables
 from nba_pipeline.warehouse.base import QueryParam, Warehouse
 
@@ -115,7 +116,7 @@ def _write(
         sql = _merge_sql(schema, columns, keys, content if update else [], partition_column)
         params: dict[str, Any] = {
             "rows": QueryParam(to_write, _struct_array_type(schema, columns)),
-            "loaded_at": QueryParam(loaded_at or dt.datetime.now(dt.UTC), "TIMESTAMP"),
+            "loaded_at": QueryParam(loaded_at or clock.now(), "TIMESTAMP"),
         }
         if partition_column:
             params["partitions"] = QueryParam(sorted({r[partition_column] for r in to_write}), "ARRAY<DATE>")

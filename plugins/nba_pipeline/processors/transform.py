@@ -9,11 +9,11 @@ several transforms share are fragments (``include/sql/fragments/``), pulled in b
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from functools import cache
 from pathlib import Path
 
+from nba_pipeline import clock
 from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
 from nba_pipeline.schema.sqlfile import Statement, read_statements
 from nba_pipeline.settings import SQL_ROOT
@@ -33,7 +33,7 @@ def transform_statements(name: str, directory: Path = TRANSFORMS_DIR) -> tuple[S
 def run_sql_transform(ctx: ProcessorContext) -> ProcessorResult:
     """Execute the processor's SQL for its target date; count rows inserted and updated."""
     table = ctx.processor.writes[0]
-    params = {"game_date": ctx.target_date, "loaded_at": dt.datetime.now(dt.UTC)}
+    params = {"game_date": ctx.target_date, "loaded_at": clock.now()}
     started = time.perf_counter()
     before = _count(ctx, table)
     changed = 0

@@ -30,6 +30,7 @@ from airflow.api_fastapi.core_api.security import requires_access_view
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from nba_pipeline import clock
 from nba_pipeline.guards.admin import list_breakers
 from nba_pipeline.guards.breaker import Breaker, State
 from nba_pipeline.guards.run_log import run_table
@@ -152,7 +153,7 @@ def local_day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(LOCAL_TZ).date()
+    return (now or clock.now()).astimezone(LOCAL_TZ).date()
 
 
 def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
@@ -263,7 +264,7 @@ def render(request: Request, page: str, template: str, **values: Any) -> HTMLRes
     """An HTML page with the navigation between the three pages (links keep the mount prefix)."""
     nav = [{"label": label, "href": request.url_for(name).path, "active": name == page} for name, label in _PAGES]
     body = _TEMPLATES.get_template(template).render(
-        nav=nav, generated_at=dt.datetime.now(dt.UTC), timezone=LOCAL_TIMEZONE, **values
+        nav=nav, generated_at=clock.now(), timezone=LOCAL_TIMEZONE, **values
     )
     return HTMLResponse(body, headers=_HTML_HEADERS)
 
