@@ -1,12 +1,23 @@
 """Build a guarded pipeline from the registry, inside a ``with DAG(...)`` block.
 
-Layout: ``read_breakers`` (every breaker in one query) and ``calendar_check`` at the top; one task
-group per phase; inside it one ``dependency_snapshot_<n>`` per wave (the processors at one depth of
-the phase's own graph, their dependencies measured in one query), one group per processor with its
-guards and its run task, and a ``record_runs`` task that writes the phase's run rows in one batch.
-Edges follow the data: a processor waits for the processors whose tables it reads (its dependency
-check also for the rest of its wave's producers, whatever their outcome), so a skip or a failure
-reaches only the processors that really depend on it.
+Layout: ``read_breakers`` (every breaker in one query) at the top; a ``calendar`` group with the
+processors that load the calendar table (and those they read from) followed by ``calendar.check``,
+which decides the run's early exits; one task group per phase for everything else. Inside a phase
+group: one ``dependency_snapshot_<n>`` per wave (the processors at one depth of the phase's own
+graph, their dependencies measured in one query), one group per processor with its guards and its
+run task, and a ``record_runs`` task that writes the phase's run rows in one batch (the calendar
+group's processors included). Edges follow the data: a processor waits for the processors whose
+tables it reads (its dependency check also for the rest of its wave's producers, whatever their
+outcome), so a skip or a failure reaches only the processors that really depend on it.
+
+The calendar's loaders get a group of their own because every calendar-guarded processor, in any
+phase, waits for the check, and the check waits for them: inside the phase groups, the phases and
+the check would depend on each other, and the Airflow UI (which sorts the task groups at every
+level) could not draw the DAG.
+
+A processor's *sources* are its own and those of every processor upstream of it: a run triggered
+for some sources runs exactly the processors that read them, directly or through a table, and the
+calendar's loaders, which every decision needs.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from airflow.sdk import Asset, BaseOperator, TaskGroup
 
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.operators import (
-    CALENDAR_TASK_ID,
+    CALENDAR_CHECK_TASK_ID,
+    CALENDAR_GROUP_ID,
     CalendarCheckOperator,
     CircuitBreakerGateOperator,
     DependencyCompletenessSensor,
@@ -41,6 +53,7 @@ class ProcessorTasks:
     first: BaseOperator
     run: BaseOperator
     tasks: list[BaseOperator] = field(default_factory=list)
+    group_id: str = ""
 
 
 @dataclass
@@ -89,6 +102,42 @@ def dependency_waves(
     return dict(sorted(waves.items()))
 
 
+def calendar_loaders(
+    processors: Sequence[ProcessorSpec], calendar: CalendarSpec, producers: Mapping[str, list[ProcessorSpec]]
+) -> list[ProcessorSpec]:
+    """The processors that write the calendar table and those they read from, in registry order.
+    None of them may be calendar-guarded: the calendar is decided from what they load."""
+    needed: dict[str, ProcessorSpec] = {}
+    pending = list(producers.get(calendar.table, ()))
+    while pending:
+        spec = pending.pop()
+        if spec.name in needed:
+            continue
+        if spec.calendar_guarded:
+            raise ValueError(f"{spec.name} loads the calendar {calendar.table}, so it cannot be calendar-guarded")
+        needed[spec.name] = spec
+        pending.extend(upstream_processors(spec, producers))
+    return [p for p in processors if p.name in needed]
+
+
+def effective_sources(
+    processors: Sequence[ProcessorSpec], producers: Mapping[str, list[ProcessorSpec]]
+) -> dict[str, frozenset[str]]:
+    """name → the sources a processor reads itself or through the processors upstream of it."""
+    found: dict[str, frozenset[str]] = {}
+
+    def sources_of(spec: ProcessorSpec) -> frozenset[str]:
+        if spec.name not in found:
+            found[spec.name] = frozenset(spec.sources)  # a cycle is reported by dependency_waves
+            upstream = (sources_of(p) for p in upstream_processors(spec, producers))
+            found[spec.name] = frozenset(spec.sources).union(*upstream)
+        return found[spec.name]
+
+    for spec in processors:
+        sources_of(spec)
+    return found
+
+
 def build_pipeline(
     processors: Sequence[ProcessorSpec],
     calendar: CalendarSpec,
@@ -102,18 +151,59 @@ def build_pipeline(
     if len(set(names)) != len(names):
         raise ValueError(f"processor names repeat: {sorted(n for n in names if names.count(n) > 1)}")
     producers = producers_of(processors)
+    sources = effective_sources(processors, producers)
     known_sources = sorted({s for p in processors for s in p.sources})
+    loaders = {p.name for p in calendar_loaders(processors, calendar, producers)}
     settings = get_settings()
 
     guarded = [p for p in processors if p.breaker is not None]
     read_breakers = ReadBreakersOperator(task_id=READ_BREAKERS_TASK_ID, processors=guarded) if guarded else None
-    calendar_check = CalendarCheckOperator(
-        task_id=CALENDAR_TASK_ID,
-        calendar=calendar,
-        offsets=sorted({p.date_offset_days for p in processors if p.calendar_guarded}) or [0],
-    )
-
     built: dict[str, ProcessorTasks] = {}
+
+    def build_processor(spec: ProcessorSpec, snapshots: Sequence[MeasureDependenciesOperator] = ()) -> None:
+        with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name) as group:
+            chain: list[BaseOperator] = []
+            if spec.calendar_guarded or (sources[spec.name] and spec.name not in loaders):
+                chain.append(
+                    SmartSkipCheckOperator(
+                        task_id="smart_skip", processor=spec, sources=sorted(sources[spec.name]),
+                        known_sources=known_sources,
+                    )
+                )
+            if spec.breaker is not None and read_breakers is not None:
+                chain.append(
+                    CircuitBreakerGateOperator(
+                        task_id="breaker_gate", processor=spec, snapshot_task_id=READ_BREAKERS_TASK_ID
+                    )
+                )
+                read_breakers >> chain[-1]
+            sensor_id = None
+            if spec.dependencies:
+                snapshot = next(op for op in snapshots if spec in op.processors)
+                sensor = DependencyCompletenessSensor(
+                    task_id="dependencies", processor=spec, snapshot_task_id=snapshot.task_id
+                )
+                snapshot >> sensor
+                chain.append(sensor)
+                sensor_id = sensor.task_id
+            outlets = [assets[t] for t in spec.writes if assets and t in assets]
+            run = RunProcessorOperator(task_id="run", processor=spec, dependency_task_id=sensor_id, outlets=outlets)
+            chain.append(run)
+            for upstream, downstream in zip(chain, chain[1:], strict=False):
+                upstream >> downstream
+        built[spec.name] = ProcessorTasks(first=chain[0], run=run, tasks=chain, group_id=group.group_id)
+
+    with TaskGroup(group_id=CALENDAR_GROUP_ID, tooltip=f"Load the calendar ({calendar.table}) and decide on it"):
+        for spec in (p for p in processors if p.name in loaders):
+            if spec.dependencies:
+                raise ValueError(f"{spec.name} loads the calendar and cannot wait for dependencies")
+            build_processor(spec)
+        calendar_check = CalendarCheckOperator(
+            task_id=CALENDAR_CHECK_TASK_ID,
+            calendar=calendar,
+            offsets=sorted({p.date_offset_days for p in processors if p.calendar_guarded}) or [0],
+        )
+
     groups: dict[Phase, TaskGroup] = {}
     record_runs: dict[Phase, BaseOperator] = {}
     all_snapshots: list[MeasureDependenciesOperator] = []
@@ -122,46 +212,17 @@ def build_pipeline(
         with TaskGroup(group_id=phase.group_id, tooltip=f"Phase {phase.value}: {phase.name.lower()}") as group:
             snapshots = [
                 MeasureDependenciesOperator(task_id=f"dependency_snapshot_{wave}", processors=specs)
-                for wave, specs in dependency_waves(members, producers).items()
+                for wave, specs in dependency_waves([p for p in members if p.name not in loaders], producers).items()
             ]
             all_snapshots.extend(snapshots)
             for spec in members:
-                with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name):
-                    chain: list[BaseOperator] = []
-                    if spec.calendar_guarded or spec.sources:
-                        chain.append(
-                            SmartSkipCheckOperator(task_id="smart_skip", processor=spec, known_sources=known_sources)
-                        )
-                    if spec.breaker is not None and read_breakers is not None:
-                        chain.append(
-                            CircuitBreakerGateOperator(
-                                task_id="breaker_gate",
-                                processor=spec,
-                                snapshot_task_id=READ_BREAKERS_TASK_ID,
-                            )
-                        )
-                        read_breakers >> chain[-1]
-                    sensor_id = None
-                    if spec.dependencies:
-                        snapshot = next(op for op in snapshots if spec in op.processors)
-                        sensor = DependencyCompletenessSensor(
-                            task_id="dependencies", processor=spec, snapshot_task_id=snapshot.task_id
-                        )
-                        snapshot >> sensor
-                        chain.append(sensor)
-                        sensor_id = sensor.task_id
-                    outlets = [assets[t] for t in spec.writes if assets and t in assets]
-                    run = RunProcessorOperator(
-                        task_id="run", processor=spec, dependency_task_id=sensor_id, outlets=outlets
-                    )
-                    chain.append(run)
-                    for upstream, downstream in zip(chain, chain[1:], strict=False):
-                        upstream >> downstream
-                    built[spec.name] = ProcessorTasks(first=chain[0], run=run, tasks=chain)
+                if spec.name not in loaders:
+                    build_processor(spec, snapshots)
             if run_table(phase.value) is not None:
                 record = RecordPhaseRunsOperator(
                     task_id="record_runs",
                     processors=members,
+                    run_task_ids={p.name: built[p.name].run.task_id for p in members},
                     snapshot_task_id=READ_BREAKERS_TASK_ID if read_breakers is not None else None,
                     pool=settings.state_write_pool,
                 )
@@ -181,7 +242,5 @@ def build_pipeline(
             for producer in upstream_processors(spec, producers):
                 built[producer.name].run >> snapshot
     for producer in producers.get(calendar.table, ()):
-        if producer.calendar_guarded:
-            raise ValueError(f"{producer.name} writes the calendar {calendar.table}, so it cannot be calendar-guarded")
         built[producer.name].run >> calendar_check
     return Pipeline(calendar_check, built, groups, record_runs)

@@ -155,7 +155,7 @@ def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
     dag_run = run_dag(pipeline, day, {"game_date": day.isoformat(), "backfill": True})
     states = task_states(dag_run)
     assert dag_run.state == "success"
-    assert states["phase_1_scrapers.scrape_nbac_schedule.run"] == "success", "the calendar itself is loaded"
+    assert states["calendar.scrape_nbac_schedule.run"] == "success", "the calendar itself is loaded"
     assert states["phase_1_scrapers.scrape_nbac_gamebook.run"] == "skipped"
     for table, count in zip(RUN_TABLES, (9, 5, 5), strict=True):
         rows = _final_rows(table, since)
@@ -165,7 +165,9 @@ def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
 
 def test_missing_team_box_scores_skip_only_their_dependents(pipeline):
     """The team box score source is down (breaker forced open): the team summaries skip with
-    upstream_incomplete; the player summary and everything else still run; nothing fails."""
+    upstream_incomplete, and so do the team defense zones (their history lacks the latest game
+    date) and what needs them; the player summaries and shot zones still run;
+    nothing fails."""
     from nba_pipeline.guards.admin import BreakerAction, apply_action
     from nba_pipeline.warehouse import get_warehouse
 
@@ -188,8 +190,11 @@ def test_missing_team_box_scores_skip_only_their_dependents(pipeline):
     assert analytics["team_defense_game_summary"] == (None, "upstream_incomplete")
     for independent in ("player_game_summary", "upcoming_player_game_context", "upcoming_team_game_context"):
         assert analytics[independent] == (True, None), independent
-    precompute = _final_rows("nba_processing.precompute_processor_runs", since)
-    assert precompute["ml_feature_store"]["success"], "one missing day of 30 keeps the history above 90 %"
+    precompute = {k: (v["success"], v["skip_reason"]) for k, v in _final_rows(
+        "nba_processing.precompute_processor_runs", since).items()}
+    assert precompute["player_shot_zone_analysis"] == (True, None)
+    for dependent in ("team_defense_zone_analysis", "player_composite_factors", "ml_feature_store"):
+        assert precompute[dependent] == (None, "upstream_incomplete"), dependent
 
 
 def test_a_backfilled_week_equals_seven_daily_runs(pipeline, tmp_path):

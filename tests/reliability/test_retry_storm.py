@@ -150,7 +150,7 @@ def test_permanent_failures_are_bounded_per_day_and_the_breaker_stops_them(
             "box_raw": [(r["status"], r["skip_reason"]) for r in box_rows],
         })
         assert all("reason" in r["error_message"] for r in injury_rows if r["status"] == "failed"), injury_rows
-        assert _tries(dag_run, "phase_2_raw.nbac_schedule.run") == ("success", 1), "the healthy source still loads"
+        assert _tries(dag_run, "calendar.nbac_schedule.run") == ("success", 1), "the healthy source still loads"
 
     # the source that is down: every day the same bounded number of requests, never a storm
     assert [d["scraper"] for d in seen] == [("failed", SCRAPER_TRIES)] * 4

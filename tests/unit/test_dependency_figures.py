@@ -166,3 +166,40 @@ def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, se
     assert isinstance(passed, PokeReturnValue) and passed.is_done
     assert passed.xcom_value["dependency_check_passed"] is True
     assert passed.xcom_value["data_completeness_pct"] == 100.0
+
+
+def test_history_is_fresh_when_it_reaches_the_latest_date_with_events_however_old_the_load(warehouse):
+    """Freshness by the calendar, real SQL: after a day without events or a six-day break the newest
+    history is days old and still fresh; it is stale only when an event date is missing. A window
+    with no events at all (a season's first day) expects nothing."""
+    warehouse.ensure_datasets()
+    warehouse.execute("CREATE TABLE nba_raw.slate (game_date DATE)")
+    warehouse.execute("CREATE TABLE nba_raw.results (game_date DATE, loaded_at TIMESTAMP)")
+    event_days = [dt.date(2025, 2, d) for d in (10, 11, 12, 13)]  # then a break until the 20th
+    warehouse.insert_rows("nba_raw.slate", [{"game_date": d} for d in event_days])
+    per_day = "SELECT {what} FROM nba_raw.slate WHERE game_date BETWEEN @start AND @end"
+    history = Dependency(
+        "history",
+        (TableWindow("nba_raw.results", "game_date", "loaded_at"),),
+        expected_sql=per_day.format(what="COUNT(*) AS expected"),
+        latest_sql=per_day.format(what="MAX(game_date) AS expected_latest"),
+        lookback_days=29,
+        end_offset_days=-1,
+    )
+    after_break = dt.date(2025, 2, 20)
+    now = dt.datetime(2025, 2, 20, 15, tzinfo=dt.UTC)
+    loads = [{"game_date": d, "loaded_at": dt.datetime.combine(d, dt.time(15), dt.UTC)} for d in event_days]
+    warehouse.insert_rows("nba_raw.results", loads[:3])
+    behind = evaluate(warehouse, [history], after_break, now).statuses[0]
+    assert (behind.newest_date, behind.expected_latest, behind.stale) == ("2025-02-12", "2025-02-13", True)
+    assert behind.staleness() == "history newest 2025-02-12, expected 2025-02-13"
+
+    warehouse.insert_rows("nba_raw.results", loads[3:])
+    report = evaluate(warehouse, [history], after_break, now)
+    status = report.statuses[0]
+    assert status.age_hours == pytest.approx(7 * 24), "the newest load is a week old"
+    assert (status.newest_date, status.expected_latest, status.stale) == ("2025-02-13", "2025-02-13", False)
+    assert report.ready and report.stale() == []
+
+    first_day = evaluate(warehouse, [history], dt.date(2025, 2, 10), now).statuses[0]
+    assert (first_day.expected, first_day.expected_latest, first_day.stale) == (0, None, False)

@@ -14,6 +14,19 @@ The three figures are exactly:
 A processor is *ready* when every critical dependency reaches the completeness threshold
 (``NBA_DEPENDENCY_THRESHOLD_PCT``, default 90 %) and none is stale; ``dependency_check_passed``
 stays the strict figure, so a run on 95 % data says so in its run row.
+
+Two kinds of freshness, and each dependency says which it uses:
+
+- **by the calendar** (``latest_sql``): the newest date present must be the latest date of the
+  window that should have data (from the event calendar). A day without events, a week-long
+  break or the first day of a season therefore expect nothing newer than the last event: old data
+  is fresh when nothing newer exists. This is right for data about past events (results,
+  history).
+- **by load age** (``warn_after_hours`` / ``fail_after_hours``): the newest load must be recent.
+  Only for data that changes during the day it is about (e.g. today's betting lines, fetched
+  today), where a load from yesterday really is out of date.
+
+Ages are measured against the package clock, never the wall clock directly.
 """
 
 from __future__ import annotations
@@ -62,16 +75,22 @@ class Dependency:
         box scores from a second source for the games the first lacks).
     :param expected_sql: GoogleSQL returning one row with an ``expected`` column for the window
         ``@start``..``@end``; None means one row is enough.
+    :param latest_sql: GoogleSQL returning one row with an ``expected_latest`` DATE column: the
+        latest date of the window ``@start``..``@end`` that should have data (NULL: none). A
+        critical dependency whose newest date is older is stale. None: no freshness by the calendar.
     :param critical: a critical dependency below its expected count blocks the processor.
     :param lookback_days: the window is ``[end - lookback_days, end]``.
     :param end_offset_days: ``end`` is the processor's date plus this (``-1``: history before today).
-    :param warn_after_hours: a critical dependency older than this is stale (waits, then skips).
-    :param fail_after_hours: a critical dependency older than this fails the processor outside backfill.
+    :param warn_after_hours: a critical dependency whose newest load is older than this is stale
+        (waits, then skips). Only for data that is out of date once a day old (see the module doc).
+    :param fail_after_hours: a critical dependency whose newest load is older than this fails the
+        processor outside backfill.
     """
 
     name: str
     sources: tuple[TableWindow, ...]
     expected_sql: str | None = None
+    latest_sql: str | None = None
     critical: bool = True
     lookback_days: int = 0
     end_offset_days: int = 0
@@ -88,8 +107,18 @@ class DependencyStatus:
     completeness_pct: float
     age_hours: float | None
     best_source: str | None
-    stale: bool  # older than warn_after_hours
-    critically_stale: bool  # older than fail_after_hours
+    stale: bool  # newest date before the expected latest date, or newest load older than warn_after_hours
+    critically_stale: bool  # newest load older than fail_after_hours
+    newest_date: str | None = None  # ISO date: the newest date present in the window
+    expected_latest: str | None = None  # ISO date: the latest date that should have data
+
+    def staleness(self) -> str:
+        """Why the dependency is stale, in words ("" when it is not)."""
+        if not self.stale:
+            return ""
+        if self.expected_latest and (self.newest_date is None or self.newest_date < self.expected_latest):
+            return f"{self.name} newest {self.newest_date or 'nothing'}, expected {self.expected_latest}"
+        return f"{self.name} loaded {self.age_hours:.1f}h ago"
 
     @property
     def complete(self) -> bool:
@@ -142,6 +171,8 @@ class DependencyReport:
     def describe(self) -> str:
         parts = [
             f"{s.name}{'*' if s.critical else ''} {s.rows}/{s.expected}"
+            + (f" newest {s.newest_date}" if s.newest_date else "")
+            + (f" (expected {s.expected_latest})" if s.expected_latest and s.expected_latest != s.newest_date else "")
             + (f" age {s.age_hours:.1f}h" if s.age_hours is not None else "")
             for s in self.statuses
         ]
@@ -149,17 +180,26 @@ class DependencyReport:
 
 
 def measure_sql(dependencies: Sequence[Dependency]) -> str:
-    """One GoogleSQL statement measuring every dependency (rows, newest load, expected count)."""
+    """One GoogleSQL statement measuring every dependency (rows, newest date and load, expected
+    count, expected latest date)."""
     selects = []
     for i, dependency in enumerate(dependencies):
         expected = dependency.expected_sql.strip().rstrip(";") if dependency.expected_sql else "SELECT 1 AS expected"
         expected = re.sub(r"@(start|end)\b", rf"@\1_{i}", expected)
+        latest = (
+            dependency.latest_sql.strip().rstrip(";")
+            if dependency.latest_sql
+            else "SELECT CAST(NULL AS DATE) AS expected_latest"
+        )
+        latest = re.sub(r"@(start|end)\b", rf"@\1_{i}", latest)
         for j, source in enumerate(dependency.sources):
             selects.append(
-                f"SELECT {i} AS dependency_index, {j} AS source_index, m.row_count, m.newest_load, e.expected "
-                f"FROM (SELECT {source.count_sql} AS row_count, MAX({source.loaded_at_column}) AS newest_load "
+                f"SELECT {i} AS dependency_index, {j} AS source_index, m.row_count, m.newest_load, m.newest_date, "
+                f"e.expected, l.expected_latest "
+                f"FROM (SELECT {source.count_sql} AS row_count, MAX({source.loaded_at_column}) AS newest_load, "
+                f"MAX({source.date_column}) AS newest_date "
                 f"FROM {source.table} WHERE {source.date_column} BETWEEN @start_{i} AND @end_{i}) AS m "
-                f"CROSS JOIN ({expected}) AS e"
+                f"CROSS JOIN ({expected}) AS e CROSS JOIN ({latest}) AS l"
             )
     return "\nUNION ALL\n".join(selects)
 
@@ -208,6 +248,12 @@ def evaluate_many(
     return reports
 
 
+def _iso_date(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+
+
 def summarise(
     dependencies: Sequence[Dependency],
     rows: Sequence[dict[str, Any]],
@@ -230,7 +276,10 @@ def summarise(
         age = None
         if best and best["newest_load"] is not None:
             age = max(0.0, (now - best["newest_load"]).total_seconds() / 3600.0)
-        stale = age is not None and dependency.warn_after_hours is not None and age > dependency.warn_after_hours
+        newest_date = max((d for d in (_iso_date(r.get("newest_date")) for r in measured) if d), default=None)
+        expected_latest = _iso_date(best.get("expected_latest")) if best else None
+        behind = expected_latest is not None and (newest_date is None or newest_date < expected_latest)
+        old = age is not None and dependency.warn_after_hours is not None and age > dependency.warn_after_hours
         critical_stale = (
             age is not None and dependency.fail_after_hours is not None and age > dependency.fail_after_hours
         )
@@ -243,8 +292,10 @@ def summarise(
                 completeness_pct=round(pct, 4),
                 age_hours=None if age is None else round(age, 4),
                 best_source=dependency.sources[int(best["source_index"])].table if best else None,
-                stale=stale,
+                stale=behind or old,
                 critically_stale=critical_stale,
+                newest_date=newest_date,
+                expected_latest=expected_latest,
             )
         )
     ages = [s.age_hours for s in statuses if s.age_hours is not None]

@@ -37,22 +37,16 @@ if TYPE_CHECKING:
 
 SKIP_KEY = "skip_reason"
 CALENDAR_KEY = "calendar"
-CALENDAR_TASK_ID = "calendar_check"
+CALENDAR_GROUP_ID = "calendar"
+CALENDAR_CHECK_TASK_ID = "check"
+CALENDAR_TASK_ID = f"{CALENDAR_GROUP_ID}.{CALENDAR_CHECK_TASK_ID}"
+GUARD_TASK_IDS = ("smart_skip", "breaker_gate", "dependencies")
 
 
-def task_ids_for(spec: ProcessorSpec) -> dict[str, str]:
-    """Task ids of one processor's guards and run, as the DAG builder lays them out."""
-    prefix = f"{spec.phase.group_id}.{spec.name}"
-    return {
-        "smart_skip": f"{prefix}.smart_skip",
-        "breaker_gate": f"{prefix}.breaker_gate",
-        "dependencies": f"{prefix}.dependencies",
-        "run": f"{prefix}.run",
-    }
-
-
-def read_breakers_task_id(group_id: str) -> str:
-    return f"{group_id}.read_breakers"
+def guard_task_ids(run_task_id: str) -> dict[str, str]:
+    """Task ids of one processor's guards and run, beside its run task in the processor's group."""
+    prefix = run_task_id.rpartition(".")[0]
+    return {**{guard: f"{prefix}.{guard}" for guard in GUARD_TASK_IDS}, "run": run_task_id}
 
 
 def _push_skip(context: Mapping[str, Any], reason: SkipReason, detail: str) -> None:
@@ -65,8 +59,10 @@ class CalendarCheckOperator(BaseOperator):
     Pushes one verdict per date offset (e.g. ``-1`` for yesterday's results, ``0`` for today's
     games): ``no_games``, ``offseason``, ``historical`` or proceed. Each processor's
     ``smart_skip`` applies the verdict of its own date, so a day without games still processes the
-    previous evening's box scores. An empty calendar fails the task: a skip check that cannot see
-    the calendar must neither pass silently nor skip everything.
+    previous evening's box scores. It decides once the calendar's loaders are done, whatever their
+    outcome (``all_done``): a calendar loaded by an earlier run still answers when today's load
+    failed or was not admitted. An empty calendar fails the task: a skip check that cannot see the
+    calendar must neither pass silently nor skip everything.
 
     :param calendar: where the calendar is and how to read it.
     :param offsets: the date offsets (days from the run's game date) to decide on.
@@ -76,6 +72,7 @@ class CalendarCheckOperator(BaseOperator):
 
     def __init__(self, *, calendar: CalendarSpec, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
         kwargs.setdefault("retries", 1)
+        kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
         self.calendar = calendar
         self.offsets = tuple(sorted(set(offsets)))
@@ -107,15 +104,19 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
     processed (fail open). A processor named in ``force_processors`` is never smart-skipped.
 
     :param processor: the processor's registry entry.
+    :param sources: the sources it reads, itself or through its upstream processors.
     :param known_sources: every source any processor reads, to tell unknown sources apart.
     """
 
     ui_color = "#fff2cc"
 
-    def __init__(self, *, processor: ProcessorSpec, known_sources: Sequence[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *, processor: ProcessorSpec, sources: Sequence[str], known_sources: Sequence[str], **kwargs: Any
+    ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
         self.processor = processor
+        self.sources = tuple(sorted(sources))
         self.known_sources = tuple(sorted(known_sources))
 
     def _decide(self) -> bool:
@@ -136,7 +137,7 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
             if not verdict["proceed"]:
                 _push_skip(context, SkipReason(verdict["reason"]), verdict["detail"])
                 return False
-        reason = irrelevant_source(options, self.processor.sources, self.known_sources)
+        reason = irrelevant_source(options, self.sources, self.known_sources)
         if reason:
             _push_skip(context, SkipReason.IRRELEVANT_SOURCE, reason)
             self.log.info("%s skipped: %s", name, reason)
@@ -386,7 +387,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
                         + ", ".join(f"{s.name} {s.age_hours:.1f}h old" for s in failing)
                     ) from None
                 reason = SkipReason.UPSTREAM_STALE
-                detail = "stale: " + ", ".join(f"{s.name} {s.age_hours:.1f}h old" for s in report.stale())
+                detail = "stale: " + ", ".join(s.staleness() for s in report.stale())
             _push_skip(context, reason, detail)
             raise AirflowSkipException(f"{reason}: {detail}") from None
 
@@ -561,15 +562,24 @@ class RecordPhaseRunsOperator(BaseOperator):
     ``skipped`` row with ``upstream_failed``, so every processor has a final row for the run.
 
     :param processors: the phase's processors.
+    :param run_task_ids: processor name → its run task (its guards are beside it).
     :param snapshot_task_id: the phase's ``read_breakers`` task (for the batched success update).
     """
 
     ui_color = "#eeeeee"
 
-    def __init__(self, *, processors: Sequence[ProcessorSpec], snapshot_task_id: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        processors: Sequence[ProcessorSpec],
+        run_task_ids: Mapping[str, str],
+        snapshot_task_id: str | None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
         self.processors = tuple(processors)
+        self.run_task_ids = dict(run_task_ids)
         self.snapshot_task_id = snapshot_task_id
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -580,13 +590,13 @@ class RecordPhaseRunsOperator(BaseOperator):
 
         ti = context["ti"]
         options = run_options(context)
-        states = run_task_states(context, [task_ids_for(p)["run"] for p in self.processors])
+        states = run_task_states(context, [self.run_task_ids[p.name] for p in self.processors])
         now = clock.now()
         records: list[RunRecord] = []
         succeeded = []
         outcome: dict[str, str] = {}
         for processor in self.processors:
-            ids = task_ids_for(processor)
+            ids = guard_task_ids(self.run_task_ids[processor.name])
             state = states.get(ids["run"])
             produced = ti.xcom_pull(task_ids=ids["run"])
             if produced:

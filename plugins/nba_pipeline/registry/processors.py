@@ -82,6 +82,8 @@ _GAMES = (
     "WHERE game_date BETWEEN @start AND @end AND NOT COALESCE(is_postponed, FALSE)"
 )
 _TEAM_GAMES = _GAMES.replace("COUNT(*)", "2 * COUNT(*)")
+#: the latest date of the window with games: data about games is fresh when it reaches that date
+_LATEST_GAME_DATE = _GAMES.replace("COUNT(*) AS expected", "MAX(game_date) AS expected_latest")
 _UPCOMING_PLAYERS = (
     "SELECT COUNT(DISTINCT player_lookup) AS expected FROM nba_analytics.upcoming_player_game_context "
     "WHERE game_date BETWEEN @start AND @end"
@@ -110,6 +112,7 @@ def _dep(
         name=name,
         sources=sources,
         expected_sql=expected,
+        latest_sql=_LATEST_GAME_DATE if expected in (_GAMES, _TEAM_GAMES) else None,
         critical=critical,
         lookback_days=_HISTORY_DAYS if history else 0,
         end_offset_days=-1 if history else 0,
@@ -118,10 +121,12 @@ def _dep(
     )
 
 
-# staleness: box scores warn 4 h / fail 12 h, props warn 12 / fail 48, phase 4 inputs 24 / 48
-_BOX = {"warn": 4.0, "fail": 12.0}
+# Freshness. Data about games (results, history, today's context) is fresh when it reaches the
+# latest date with games in its window, whenever it was loaded: after a day without games or the
+# All-Star break, the newest box scores are days old and still the newest there can be. Load age
+# is checked only for today's lines, which the books move during the day: a load from yesterday
+# is out of date (warn 12 h, fail 48 h).
 _PROPS = {"warn": 12.0, "fail": 48.0}
-_DAY = {"warn": 24.0, "fail": 48.0}
 
 
 def _transform(
@@ -164,7 +169,6 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
                 "box_scores",
                 _games("nba_raw.nbac_gamebook_player_stats"),
                 _games("nba_raw.bdl_player_boxscores"),
-                **_BOX,
             ),
             _dep("props", _games("nba_raw.odds_api_player_points_props"), critical=False),
             _dep("shot_zones", _games("nba_raw.nbac_play_by_play"), critical=False),
@@ -178,7 +182,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ("nba_raw.nbac_team_boxscore", "nba_raw.nbac_play_by_play", "nba_raw.nbac_schedule"),
         "nba_analytics.team_offense_game_summary",
         (
-            _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore"), **_BOX),
+            _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore")),
             _dep("shot_zones", _games("nba_raw.nbac_play_by_play"), critical=False),
         ),
         -1,
@@ -196,7 +200,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         "nba_analytics.team_defense_game_summary",
         (
-            _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore"), **_BOX),
+            _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore")),
             _dep(
                 "player_box_scores",
                 _games("nba_raw.nbac_gamebook_player_stats"),
@@ -268,7 +272,6 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
                 _rows("nba_analytics.team_defense_game_summary"),
                 expected=_TEAM_GAMES,
                 history=True,
-                **_DAY,
             ),
         ),
         0,
@@ -279,7 +282,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         Phase.PRECOMPUTE,
         ("nba_analytics.player_game_summary", "nba_analytics.upcoming_player_game_context"),
         "nba_precompute.player_shot_zone_analysis",
-        (_dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True, **_DAY),),
+        (_dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True),),
         0,
         "Per player, last 10 and 20 games: share and efficiency per zone",
     ),
@@ -296,8 +299,8 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         "nba_precompute.player_composite_factors",
         (
-            _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context"), **_DAY),
-            _dep("upcoming_teams", _rows("nba_analytics.upcoming_team_game_context"), expected=_TEAM_GAMES, **_DAY),
+            _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context")),
+            _dep("upcoming_teams", _rows("nba_analytics.upcoming_team_game_context"), expected=_TEAM_GAMES),
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
             _dep("team_defense_zones", _rows("nba_precompute.team_defense_zone_analysis", _PRE), expected=_TEAM_GAMES),
         ),
@@ -315,15 +318,14 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         "nba_precompute.player_daily_cache",
         (
-            _dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True, **_DAY),
+            _dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True),
             _dep(
                 "team_offense_history",
                 _rows("nba_analytics.team_offense_game_summary"),
                 expected=_TEAM_GAMES,
                 history=True,
-                **_DAY,
             ),
-            _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context"), **_DAY),
+            _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context")),
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
         ),
         0,
