@@ -19,7 +19,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export NBA_DATA_DIR ?= $(LOCAL)
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: run test venv lint bench clean
+.PHONY: run test replay venv lint bench clean
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv==0.13.9
@@ -56,6 +56,14 @@ run: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
 		> $(LOCAL)/logs/run-$(DATE).log 2>&1; status=$$?; \
 	$(BIN)/nba-pipeline summary --date $(DATE) --since $$since; \
 	if [ $$status -ne 0 ]; then tail -40 $(LOCAL)/logs/run-$(DATE).log; exit $$status; fi
+
+# The daily pipeline for every date FROM..TO in order, each at its scheduled time (10:00 New York) on
+# the package clock, after backfilling the 30 days before FROM; a verdict table per day under
+# .local/replay; exit 1 on any verdict the calendar does not explain.
+FROM ?= 2025-02-10
+TO ?= 2025-02-22
+replay: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
+	@$(BIN)/nba-pipeline replay --from $(FROM) --to $(TO)
 
 test: $(BIN)/.synced
 	@$(BIN)/python -m pytest tests; status=$$?; \

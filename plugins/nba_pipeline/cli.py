@@ -5,6 +5,7 @@
     nba-pipeline verify-schema    compare the live warehouse with the declared schemas; exit 1 on drift
     nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]
     nba-pipeline summary --date YYYY-MM-DD [--since ISO]   what a pipeline run did
+    nba-pipeline replay --from YYYY-MM-DD --to YYYY-MM-DD    the daily DAG day by day, with verdicts
 """
 
 from __future__ import annotations
@@ -82,6 +83,25 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from nba_pipeline.replay import COLUMNS, DayVerdict, replay, summary_lines, write_outputs
+
+    def report(verdict: DayVerdict) -> None:
+        row = verdict.row()
+        print("  ".join(f"{column}: {row[column]}" for column in COLUMNS), flush=True)
+
+    verdicts = replay(
+        dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end), history_days=args.history_days,
+        report=report,
+    )
+    csv_path, md_path = write_outputs(verdicts, Path(args.out or get_settings().data_dir / "replay"))
+    print("\n".join(["", *summary_lines(verdicts), f"verdicts: {md_path} and {csv_path}"]))
+    return 1 if any(v.unexpected for v in verdicts) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--date", required=True, help="the run's game date, YYYY-MM-DD")
     summary.add_argument("--since", help="only run rows written at or after this UTC time (ISO)")
     summary.set_defaults(handler=_summary)
+    replay = commands.add_parser("replay", help="run the daily DAG for every date of a range, as scheduled")
+    replay.add_argument("--from", dest="start", required=True, help="first game date, YYYY-MM-DD")
+    replay.add_argument("--to", dest="end", required=True, help="last game date, YYYY-MM-DD")
+    replay.add_argument("--history-days", type=int, default=30, help="days backfilled before the first date")
+    replay.add_argument("--out", help="folder for the verdict table (default: <data dir>/replay)")
+    replay.set_defaults(handler=_replay)
     return parser
 
 

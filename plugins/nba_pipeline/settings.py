@@ -73,6 +73,8 @@ class Settings:
     :param prediction_batch_size: players per phase 5 batch (``NBA_PREDICTION_BATCH_SIZE``, default 45).
     :param max_payload_bytes: the largest payload a scraper keeps or a raw processor reads; larger
         ones are quarantined (``NBA_MAX_PAYLOAD_BYTES``, default 64 MiB).
+    :param data_dir: the local data folder (``NBA_DATA_DIR``, default ``.local``): the embedded
+        warehouse, payloads, models and reports live under it unless configured elsewhere.
     :param run_log_outbox: a local folder where run rows wait while the warehouse cannot take
         them (``NBA_RUN_LOG_OUTBOX``, default ``<data dir>/run_log_outbox``).
     """
@@ -96,6 +98,7 @@ class Settings:
     prediction_batch_size: int = 45
     max_payload_bytes: int = 64 * 1024 * 1024
     run_log_outbox: Path = PROJECT_ROOT / ".local" / "run_log_outbox"
+    data_dir: Path = PROJECT_ROOT / ".local"
 
 
 def _flag(value: str) -> bool:
@@ -129,4 +132,5 @@ def get_settings() -> Settings:
         prediction_batch_size=int(env.get("NBA_PREDICTION_BATCH_SIZE", "45")),
         max_payload_bytes=int(env.get("NBA_MAX_PAYLOAD_BYTES", str(64 * 1024 * 1024))),
         run_log_outbox=Path(env.get("NBA_RUN_LOG_OUTBOX", data_dir / "run_log_outbox")),
+        data_dir=data_dir,
     )

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nba_pipeline import clock
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.warehouse.base import QueryParam, Warehouse
 
@@ -204,6 +205,12 @@ _PARTITIONED_BY = {
     "nba_processing.analytics_processor_runs": "run_date",
     "nba_processing.precompute_processor_runs": "run_date",
 }
+#: when the row was written; set from the package clock (the column's default would be the warehouse's own)
+_WRITTEN_AT = {
+    "nba_processing.processor_runs": "processed_at",
+    "nba_processing.analytics_processor_runs": "created_at",
+    "nba_processing.precompute_processor_runs": "created_at",
+}
 
 
 def write_run_records(
@@ -217,13 +224,14 @@ def write_run_records(
     billed for the whole run table; without it, every partition is read.
     """
     written = 0
+    now = clock.now()
     by_table: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         entry = RUN_TABLES.get(record.phase)
         if entry is None:
             continue
         table, build = entry
-        by_table.setdefault(table, []).append(build(record))
+        by_table.setdefault(table, []).append({**build(record), _WRITTEN_AT[table]: now})
     for table, rows in sorted(by_table.items()):
         ids = sorted({row["run_id"] for row in rows})
         params: dict[str, Any] = {"ids": QueryParam(ids, "ARRAY<STRING>")}

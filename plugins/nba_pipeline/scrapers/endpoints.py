@@ -185,9 +185,9 @@ _CATALOG: tuple[Endpoint, ...] = (
         conn_id="nba_nbacom",
         path="/static/json/staticData/scheduleLeagueV2.json",
         items=("leagueSchedule", "gameDates", EACH, "games"),
-        window_days=(-1, 30),
+        window_days=(-1, 60),
         headers=_NBA_COM_HEADERS,
-        note="the real file holds the whole season; the simulation serves the window date-1..date+30",
+        note="the real file holds the whole season; the simulation serves the window date-1..date+60",
     ),
     Endpoint(
         source="nbac_gamebook",

@@ -67,7 +67,7 @@ class SimulatedSource(PayloadSource):
 
     For an endpoint that really serves the whole season (the NBA.com schedule), the simulation
     emits one document of the same shape whose ``gameDates`` cover the endpoint's window
-    (date-1 .. date+30, every date, with ``games: []`` on days without games): enough for the
+    (date-1 .. date+60, every date, with ``games: []`` on days without games): enough for the
     calendar guard to tell an off-day from the off-season. Imperfections apply to every date
     of the window, as they would to that date's own fetch.
 

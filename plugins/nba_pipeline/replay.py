@@ -1,0 +1,314 @@
+"""A season replayed as the scheduler would run it, with a verdict per day.
+
+Each date of the range runs ``nba_daily_pipeline`` in daily mode (not backfill) at its scheduled
+time, 10:00 America/New_York, on the package clock (:mod:`nba_pipeline.clock`), in order, on the
+configured warehouse; the history the first date needs is backfilled before it, as ``make run``
+does. After each run the day gets a verdict from what the calendar says should have happened:
+
+- a day with games must end with predictions for it, unless none of its teams played in the 7 days
+  before (the season's first games: nobody has the recent minutes that make a player eligible);
+- no task may fail;
+- a processor may skip only for a reason the calendar explains (``no_games`` or ``offseason`` for
+  a date that has no games), and no calendar-guarded processor may run for a date without games.
+
+Anything else is *unexpected*. Nothing else writes to the warehouse during a replay, so waiting for
+data cannot help: dependency sensors poke every second and give up after a few.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from nba_pipeline import clock
+from nba_pipeline.guards.breaker import BreakerStore, State
+from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.registry.catalog import breaker_settings
+from nba_pipeline.registry.model import Phase
+from nba_pipeline.registry.processors import daily_processors
+from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
+from nba_pipeline.summary import run_rows
+from nba_pipeline.warehouse import Warehouse, get_warehouse
+
+DAILY_DAG_ID = "nba_daily_pipeline"
+BACKFILL_DAG_ID = "nba_backfill"
+SCHEDULED_AT = dt.time(10, 0)
+HISTORY_DAYS = 30
+#: the only skip reasons a calendar can explain
+CALENDAR_REASONS = frozenset({str(SkipReason.NO_GAMES), str(SkipReason.OFFSEASON)})
+#: a replay has nobody else writing: a dependency that is not ready will not become ready
+REPLAY_ENVIRONMENT = {"NBA_DEPENDENCY_POKE_SECONDS": "1", "NBA_DEPENDENCY_TIMEOUT_SECONDS": "5"}
+
+
+def scheduled_time(day: dt.date) -> dt.datetime:
+    """When the scheduler starts the daily run for ``day``: 10:00 in New York, as a UTC moment."""
+    return pendulum.datetime(day.year, day.month, day.day, SCHEDULED_AT.hour, SCHEDULED_AT.minute,
+                             tz=LOCAL_TIMEZONE).in_timezone("UTC")
+
+
+@dataclass
+class PhaseOutcome:
+    run: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+
+    def describe(self) -> str:
+        if not (self.run or self.skipped or self.failed):
+            return "-"
+        parts = [f"run {self.run}"]
+        if self.skipped:
+            parts.append("skipped " + ", ".join(f"{reason} {n}" for reason, n in sorted(self.skipped.items())))
+        if self.failed:
+            parts.append(f"failed {self.failed}")
+        return "; ".join(parts)
+
+
+@dataclass
+class DayVerdict:
+    """What one daily run did, and what about it the calendar does not explain."""
+
+    game_date: dt.date
+    games: int
+    phases: dict[int, PhaseOutcome]
+    players_predicted: int
+    predictions: int
+    breakers_not_closed: list[str]
+    wall_seconds: float
+    run_state: str
+    unexpected: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "ok" if not self.unexpected else "UNEXPECTED: " + "; ".join(self.unexpected)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "date": self.game_date.isoformat(),
+            "games": self.games,
+            **{f"phase {p}": self.phases.get(p, PhaseOutcome()).describe() for p in range(1, 5)},
+            "players predicted": self.players_predicted,
+            "breakers not closed": ", ".join(self.breakers_not_closed) or "-",
+            "wall s": f"{self.wall_seconds:.1f}",
+            "verdict": self.verdict,
+        }
+
+
+def games_on(warehouse: Warehouse, days: Sequence[dt.date]) -> dict[dt.date, int]:
+    """Games scheduled (not postponed) per date, from the loaded schedule."""
+    rows = warehouse.query(
+        "SELECT game_date, COUNT(*) AS n FROM nba_raw.nbac_schedule "
+        "WHERE game_date IN UNNEST(@days) AND NOT COALESCE(is_postponed, FALSE) GROUP BY game_date",
+        {"days": list(days)},
+    )
+    found = {row["game_date"]: int(row["n"]) for row in rows}
+    return {day: found.get(day, 0) for day in days}
+
+
+def teams_with_recent_games(warehouse: Warehouse, game_date: dt.date, days: int = 7) -> int:
+    """How many of the date's teams played in the ``days`` before it (their players can be eligible)."""
+    return int(warehouse.query(
+        """
+        WITH today AS (
+          SELECT home_team_abbr AS team FROM nba_raw.nbac_schedule WHERE game_date = @d
+          UNION DISTINCT
+          SELECT away_team_abbr FROM nba_raw.nbac_schedule WHERE game_date = @d
+        ), recent AS (
+          SELECT home_team_abbr AS team FROM nba_raw.nbac_schedule
+          WHERE game_date BETWEEN @start AND @end AND game_status = 3
+          UNION DISTINCT
+          SELECT away_team_abbr FROM nba_raw.nbac_schedule
+          WHERE game_date BETWEEN @start AND @end AND game_status = 3
+        )
+        SELECT COUNT(*) AS n FROM today JOIN recent USING (team)
+        """,
+        {"d": game_date, "start": game_date - dt.timedelta(days=days), "end": game_date - dt.timedelta(days=1)},
+    )[0]["n"])
+
+
+def judge_day(
+    warehouse: Warehouse,
+    game_date: dt.date,
+    task_states: dict[str, str | None],
+    run_state: str,
+    since: dt.datetime,
+    wall_seconds: float,
+) -> DayVerdict:
+    """The verdict of one daily run, from its task states, its run rows and the warehouse."""
+    specs = {p.name: p for p in daily_processors()}
+    offsets = sorted({p.date_offset_days for p in specs.values()})
+    games = games_on(warehouse, [game_date + dt.timedelta(days=o) for o in offsets])
+    phases: dict[int, PhaseOutcome] = {p.value: PhaseOutcome() for p in Phase if p.value < 5}
+    unexpected: list[str] = []
+
+    def check(name: str, status: str, reason: str | None) -> None:
+        spec = specs[name]
+        target = spec.target_date(game_date)
+        if status == "skipped" and (reason not in CALENDAR_REASONS or games[target]):
+            unexpected.append(f"{name} skipped ({reason}) for {target} with {games[target]} games")
+        if status == "success" and spec.calendar_guarded and not games[target]:
+            unexpected.append(f"{name} ran for {target}, a date without games")
+
+    for spec in specs.values():  # phase 1 writes no run rows: its task states say what it did
+        if spec.phase is not Phase.SCRAPERS:
+            continue
+        state = next((s for t, s in task_states.items() if t.endswith(f".{spec.name}.run")), None)
+        outcome = phases[1]
+        if state == "success":
+            outcome.run += 1
+            check(spec.name, "success", None)
+        elif state == "failed":
+            outcome.failed += 1
+        else:
+            outcome.skipped["calendar" if spec.calendar_guarded and not games[spec.target_date(game_date)]
+                            else str(state)] += 1
+    for phase, rows in run_rows(warehouse, since).items():
+        final: dict[str, dict[str, Any]] = {}
+        for row in rows:  # a retried processor has failed rows before its final one
+            if row["processor_name"] not in final or row["status"] != "failed":
+                final[row["processor_name"]] = row
+        for name, row in sorted(final.items()):
+            outcome = phases[phase]
+            if row["status"] == "success":
+                outcome.run += 1
+            elif row["status"] == "failed":
+                outcome.failed += 1
+            else:
+                outcome.skipped[row["skip_reason"]] += 1
+            check(name, row["status"], row["skip_reason"])
+
+    failed = sorted(t for t, s in task_states.items() if s == "failed")
+    if failed:
+        unexpected.append(f"failed tasks: {', '.join(failed)}")
+    if run_state != "success":
+        unexpected.append(f"the DAG run ended {run_state}")
+    predicted = warehouse.query(
+        "SELECT COUNT(DISTINCT player_lookup) AS players, COUNT(*) AS n "
+        "FROM nba_predictions.player_prop_predictions WHERE game_date = @d",
+        {"d": game_date},
+    )[0]
+    if games[game_date] and not predicted["n"] and teams_with_recent_games(warehouse, game_date):
+        unexpected.append(f"{games[game_date]} games and no predictions")
+    breakers = BreakerStore(warehouse).read(breaker_settings())
+    return DayVerdict(
+        game_date=game_date,
+        games=games[game_date],
+        phases=phases,
+        players_predicted=int(predicted["players"]),
+        predictions=int(predicted["n"]),
+        breakers_not_closed=sorted(k for k, b in breakers.items() if b.state is not State.CLOSED),
+        wall_seconds=wall_seconds,
+        run_state=run_state,
+        unexpected=unexpected,
+    )
+
+
+def _load_dags(dag_ids: Sequence[str]) -> dict[str, Any]:
+    """The DAGs, parsed from the DAG folder and serialized into the metadata DB (``dag.test()`` needs it)."""
+    from airflow.configuration import conf
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)
+    return {dag_id: bag.get_dag(dag_id) for dag_id in dag_ids}
+
+
+def replay(
+    start: dt.date,
+    end: dt.date,
+    *,
+    history_days: int = HISTORY_DAYS,
+    report: Callable[[DayVerdict], None] | None = None,
+) -> list[DayVerdict]:
+    """Backfill ``history_days`` before ``start``, then run the daily DAG for every date to ``end``."""
+    from nba_pipeline.schema.migrations import apply_migrations
+
+    if end < start:
+        raise ValueError(f"the replay ends ({end}) before it starts ({start})")
+    os.environ.update(REPLAY_ENVIRONMENT)
+    get_settings.cache_clear()
+    with get_warehouse() as warehouse:
+        apply_migrations(warehouse)
+    dags = _load_dags([DAILY_DAG_ID, BACKFILL_DAG_ID])
+    if history_days:
+        first, last = start - dt.timedelta(days=history_days), start - dt.timedelta(days=1)
+        moment = scheduled_time(start) - dt.timedelta(hours=1)
+        with clock.shifted_to(moment):
+            backfill = dags[BACKFILL_DAG_ID].test(
+                logical_date=pendulum.instance(moment),
+                run_conf={"start_date": first.isoformat(), "end_date": last.isoformat()},
+            )
+        if backfill.state != "success":
+            raise RuntimeError(f"the history backfill {first}..{last} ended {backfill.state}")
+    verdicts = []
+    day = start
+    while day <= end:
+        moment = scheduled_time(day)
+        with clock.shifted_to(moment):
+            since = clock.now()
+            started = time.perf_counter()
+            dag_run = dags[DAILY_DAG_ID].test(logical_date=pendulum.instance(moment))
+            wall = time.perf_counter() - started
+            states = {ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
+                      for ti in dag_run.get_task_instances()}
+            with get_warehouse() as warehouse:
+                verdict = judge_day(warehouse, day, states, str(dag_run.state), since, wall)
+        verdicts.append(verdict)
+        if report:
+            report(verdict)
+        day += dt.timedelta(days=1)
+    return verdicts
+
+
+COLUMNS = ("date", "games", "phase 1", "phase 2", "phase 3", "phase 4", "players predicted",
+           "breakers not closed", "wall s", "verdict")
+
+
+def as_csv(verdicts: Sequence[DayVerdict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    for verdict in verdicts:
+        writer.writerow(verdict.row())
+    return buffer.getvalue()
+
+
+def as_markdown(verdicts: Sequence[DayVerdict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(v.row()[c]) for c in COLUMNS) + " |" for v in verdicts]
+    return "\n".join(lines)
+
+
+def summary_lines(verdicts: Sequence[DayVerdict]) -> list[str]:
+    game_days = [v for v in verdicts if v.games]
+    unexpected = [v for v in verdicts if v.unexpected]
+    wall = sum(v.wall_seconds for v in verdicts)
+    return [
+        f"{len(verdicts)} dates ({verdicts[0].game_date}..{verdicts[-1].game_date}), {len(game_days)} with games, "
+        f"{sum(v.games for v in verdicts)} games, {sum(v.predictions for v in verdicts)} predictions",
+        f"wall time {wall:.0f} s ({wall / max(1, len(verdicts)):.1f} s per date)",
+        f"unexpected verdicts: {len(unexpected)}"
+        + (" (" + ", ".join(v.game_date.isoformat() for v in unexpected[:20]) + ")" if unexpected else ""),
+    ]
+
+
+def write_outputs(verdicts: Sequence[DayVerdict], directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"replay-{verdicts[0].game_date}-{verdicts[-1].game_date}"
+    csv_path, md_path = directory / f"{stem}.csv", directory / f"{stem}.md"
+    csv_path.write_text(as_csv(verdicts))
+    md_path.write_text("\n".join([as_markdown(verdicts), "", *summary_lines(verdicts), ""]))
+    return csv_path, md_path
