@@ -87,6 +87,15 @@ def pipeline(airflow_db, tmp_path_factory) -> Iterator[object]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def game_day_loaded(pipeline):
+    """The game day processed in full once (the sources runs below re-process parts of it)."""
+    if not _query("SELECT COUNT(*) AS n FROM nba_predictions.ml_feature_store_v2 WHERE game_date = @d",
+                  {"d": GAME_DAY})[0]["n"]:
+        assert run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()}).state == "success"
+    return pipeline
+
+
 def _final_rows(table: str, since: dt.datetime) -> dict[str, dict]:
     column = "processed_at" if table.endswith(".processor_runs") else "created_at"
     rows = _query(f"SELECT * FROM {table} WHERE {column} >= @since", {"since": since})
@@ -163,11 +172,13 @@ def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
         assert len(skipped) == count and set(skipped.values()) == {reason}, (table, skipped)
 
 
-def test_missing_team_box_scores_skip_only_their_dependents(pipeline):
-    """The team box score source is down (breaker forced open): the team summaries skip with
-    upstream_incomplete, and so do the team defense zones (their history lacks the latest game
-    date) and what needs them; the player summaries and shot zones still run;
-    nothing fails."""
+def test_missing_team_box_scores_skip_only_their_dependents(game_day_loaded):
+    """The day after the game day, the team box score source is down (breaker forced open): the
+    team summaries skip with upstream_incomplete (no team box score for yesterday's games), the
+    team defense zones with upstream_stale (their 30-day history is there but ends a game date
+    early) and what needs them with upstream_incomplete; the player summaries and shot zones still
+    run; nothing fails."""
+    pipeline = game_day_loaded
     from nba_pipeline.guards.admin import BreakerAction, apply_action
     from nba_pipeline.warehouse import get_warehouse
 
@@ -193,7 +204,8 @@ def test_missing_team_box_scores_skip_only_their_dependents(pipeline):
     precompute = {k: (v["success"], v["skip_reason"]) for k, v in _final_rows(
         "nba_processing.precompute_processor_runs", since).items()}
     assert precompute["player_shot_zone_analysis"] == (True, None)
-    for dependent in ("team_defense_zone_analysis", "player_composite_factors", "ml_feature_store"):
+    assert precompute["team_defense_zone_analysis"] == (None, "upstream_stale")
+    for dependent in ("player_composite_factors", "ml_feature_store"):
         assert precompute[dependent] == (None, "upstream_incomplete"), dependent
 
 
@@ -219,3 +231,62 @@ def test_a_backfilled_week_equals_seven_daily_runs(pipeline, tmp_path):
     backfilled.pop("nba_predictions.prediction_grades")
     assert backfilled == daily
     assert sum(len(rows) for rows in daily.values()) > 5000
+
+
+def _sources_of_every_processor() -> dict[str, frozenset[str]]:
+    from nba_pipeline.dag_builder import effective_sources, producers_of
+    from nba_pipeline.registry.processors import daily_processors
+
+    processors = daily_processors()
+    return effective_sources(processors, producers_of(processors))
+
+
+def _known_sources() -> list[str]:
+    from nba_pipeline.registry.processors import daily_processors
+
+    return sorted({s for p in daily_processors() for s in p.sources})
+
+
+@pytest.mark.parametrize("source", _known_sources())
+def test_a_run_for_one_source_runs_exactly_the_processors_reading_it(game_day_loaded, source):
+    """``sources=[X]``: the calendar's loaders and every processor reading X (itself or through a
+    table) run; every other processor skips with irrelevant_source, none with upstream_failed."""
+    since = dt.datetime.now(dt.UTC)
+    dag_run = run_dag(game_day_loaded, GAME_DAY, {"game_date": GAME_DAY.isoformat(), "sources": [source]})
+    states = task_states(dag_run)
+    assert dag_run.state == "success", {t: s for t, s in states.items() if s not in ("success", "skipped")}
+    assert "upstream_failed" not in states.values(), sorted(t for t, s in states.items() if s == "upstream_failed")
+    reads = _sources_of_every_processor()
+    loaders = {"scrape_nbac_schedule", "nbac_schedule"}
+    runs = {t.rsplit(".", 2)[-2]: s for t, s in states.items() if t.endswith(".run")}
+    selected = {name for name, sources in reads.items() if source in sources} | loaders
+    assert {name for name, state in runs.items() if state == "success"} == selected
+    assert {name for name, state in runs.items() if state == "skipped"} == set(runs) - selected
+    reasons = {}
+    for table in RUN_TABLES:
+        reasons |= {name: row["skip_reason"] for name, row in _final_rows(table, since).items()}
+    assert {name: reason for name, reason in reasons.items() if name not in selected} == {
+        name: "irrelevant_source" for name in reasons if name not in selected
+    }
+    assert all(reasons[name] is None for name in reasons if name in selected)
+
+
+def test_a_run_for_a_source_fails_when_a_processor_reading_it_did_not_run(game_day_loaded):
+    """The team box score breaker is open: a run for that source cannot do what it was asked, so
+    it ends failed, naming the processor and why (the skip itself stays a skip)."""
+    from nba_pipeline.guards.admin import BreakerAction, apply_action
+    from nba_pipeline.operators.run_outcome import TASK_ID
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:
+        apply_action(warehouse, BreakerAction.OPEN, "nbac_team_boxscore", reason="source down")
+    try:
+        dag_run = run_dag(game_day_loaded, GAME_DAY,
+                          {"game_date": GAME_DAY.isoformat(), "sources": ["nbac_team_boxscore"]})
+    finally:
+        with get_warehouse() as warehouse:
+            apply_action(warehouse, BreakerAction.RESET, "nbac_team_boxscore")
+    states = task_states(dag_run)
+    assert dag_run.state == "failed"
+    assert states["phase_2_raw.nbac_team_boxscore.run"] == "skipped"
+    assert [t for t, s in states.items() if s == "failed"] == [TASK_ID]

@@ -393,7 +393,7 @@ def test_simulated_mode_scrapes_every_source_of_a_game_day(settings_env, payload
         assert result.details["url"].startswith("simulated://"), name
     assert len(_files(payload_root)) == len(SOURCES)
     schedule = json.loads(_local_path(results["nbac_schedule"].file_path).read_bytes())
-    assert len(schedule["leagueSchedule"]["gameDates"]) == 32
+    assert len(schedule["leagueSchedule"]["gameDates"]) == 62  # date-1..date+60
 
 
 def test_simulated_rerun_rewrites_the_same_bytes_at_the_same_place(settings_env, payload_root):

@@ -1,9 +1,11 @@
-"""A DAG run fails when any of its tasks failed, even though the rest of the pipeline went on.
+"""A DAG run fails when any of its tasks failed, even though the rest of the pipeline went on, and
+when a run triggered for some sources did not run a processor that reads them.
 
 Airflow sets a run's state from its leaf tasks alone. Here a failed processor is followed by tasks
 that run whatever happened upstream (``record_runs``, the next phase's checks, which skip its
 dependents with a reason) and succeed, so without this the run would end green with a red task
-inside, and the DAG's failure callback (the alert) would never fire.
+inside, and the DAG's failure callback (the alert) would never fire. Likewise a run asked to process
+some sources that processed none of them would look like a success.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ from airflow.sdk.exceptions import AirflowFailException
 TASK_ID = "fail_run_if_a_task_failed"
 
 
+#: skips that a run for some sources accepts: the date has nothing for the processor to do
+ACCEPTED_SKIPS = frozenset({"no_games", "offseason"})
+
+
 class FailRunOnTaskFailureOperator(BaseOperator):
     """A leaf downstream of every task: once all are done (``all_done``), fails naming every failed
-    task, or succeeds when none failed."""
+    task, and, in a run triggered for some sources, every processor reading them that did not run
+    (unless the calendar said its date has no games); succeeds otherwise."""
 
     ui_color = "#f4cccc"
 
@@ -32,11 +39,47 @@ class FailRunOnTaskFailureOperator(BaseOperator):
 
         states = run_task_states(context, sorted(set(self.dag.task_ids) - {self.task_id}))
         failed = sorted(t for t, state in states.items() if state == "failed")
+        problems = []
         if failed:
-            raise AirflowFailException(
+            problems.append(
                 f"{len(failed)} task(s) failed: {', '.join(failed)}; the tasks that did not depend on them ran"
             )
+        missed = self._selected_but_not_run(context, states)
+        if missed:
+            problems.append(f"the run was triggered for these sources, but {len(missed)} processor(s) reading them "
+                            f"did not run: {'; '.join(missed)}")
+        if problems:
+            raise AirflowFailException(". ".join(problems))
         self.log.info("no task failed")
+
+    def _selected_but_not_run(self, context: Any, states: dict[str, str]) -> list[str]:
+        """``processor (reason)`` for each processor reading the run's sources whose run task did not
+        succeed, unless it skipped because its date has no games."""
+        from nba_pipeline.guards.operators import SKIP_KEY, SmartSkipCheckOperator, guard_task_ids
+        from nba_pipeline.guards.options import run_options
+
+        sources = run_options(context).sources
+        if not sources:
+            return []
+        checks = [t for t in self.dag.tasks if isinstance(t, SmartSkipCheckOperator)]
+        if sources - {s for check in checks for s in check.known_sources}:
+            return []  # unknown sources are processed in full (fail open): nothing was selected
+        missed = []
+        for check in checks:
+            if not sources & set(check.sources):
+                continue
+            ids = guard_task_ids(check.task_id.rpartition(".")[0] + ".run")
+            if states.get(ids["run"]) == "success":
+                continue
+            skip = None
+            for task_id in (ids["run"], ids["dependencies"], ids["breaker_gate"], ids["smart_skip"]):
+                skip = context["ti"].xcom_pull(task_ids=task_id, key=SKIP_KEY)
+                if skip:
+                    break
+            reason = (skip or {}).get("reason") or states.get(ids["run"]) or "not run"
+            if reason not in ACCEPTED_SKIPS:
+                missed.append(f"{check.processor.name} ({reason})")
+        return missed
 
 
 def fail_run_when_a_task_fails(dag: DAG) -> BaseOperator:
