@@ -250,6 +250,46 @@ def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(w
         assert (after.state, after.failure_count, after.success_count) == (State.CLOSED, 0, 2)
 
 
+class WithoutHistory:
+    """Wraps the similarity system as early in a season: no player has five similar past games."""
+
+    def __init__(self, system) -> None:
+        self.system_id = system.system_id
+
+    def predict_batch(self, players):
+        from nba_pipeline.predictions.contract import NotEnoughData
+
+        return {p.player_lookup: NotEnoughData(f"{self.system_id}: 2 similar past games, 5 needed") for p in players}
+
+
+def test_a_batch_where_no_player_has_enough_history_leaves_the_breaker_alone(wh):
+    """Not enough data is no fault of the system: the players go without its prediction (their run
+    rows say so) but its breaker gets no outcome, however many such batches come, so it cannot open
+    every autumn; a system fault in the same position still counts."""
+    key = "similarity_balanced_v1"
+    settings = settings_for(key)
+    systems, _, model = _systems()
+    systems = [WithoutHistory(s) if s.system_id == key else s for s in systems]
+    store = BreakerStore(wh, clock=Clock(T0))
+    batches = make_batches(eligible_players(wh, GAME_DAY), 12)
+    for index in range(settings.threshold + 1):
+        result = predict_batch(wh, batches[index], systems, breaker_store=store, clock=Clock(T0),
+                               model_version=model.current)
+        summary = result.systems[key]
+        assert (summary.attempted, summary.succeeded, summary.breaker_outcome) == (summary.failed, 0, None)
+        assert summary.attempted > 0
+        rows = _run_rows(wh, batches[index])
+        assert rows and all(key in r["systems_failed"] and r["success"] for r in rows)
+    breaker = store.read({key: settings})[key]
+    assert (breaker.state, breaker.failure_count) == (State.CLOSED, 0)
+
+    systems, forced, model = _systems(key)
+    forced.failing = True
+    result = predict_batch(wh, batches[0], systems, breaker_store=store, clock=Clock(T0), model_version=model.current)
+    assert result.systems[key].breaker_outcome == "failure"
+    assert store.read({key: settings})[key].failure_count == 1
+
+
 # --------------------------------------------------------------------------- skips
 
 

@@ -76,6 +76,13 @@ class SystemFailure(Exception):
     """A system could not predict for a player (or, raised from ``predict_batch``, for the batch)."""
 
 
+class NotEnoughData(SystemFailure):
+    """A system cannot predict for a player because the player's data does not allow it yet (e.g.
+    fewer than five similar past games early in a season). The player goes without this system's
+    prediction, but the system is not at fault: a batch in which no player had enough data gives
+    its breaker no outcome, instead of a failure that would open it every autumn."""
+
+
 class SystemSkip(Exception):
     """Raised from ``predict_batch``: the system cannot run for a reason that is no fault of its own
     (e.g. no trained model yet). The worker leaves it out of the batch; its breaker is not touched,

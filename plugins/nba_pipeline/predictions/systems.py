@@ -26,6 +26,7 @@ from nba_pipeline.features import FEATURE_DEFAULTS, FEATURE_NAMES
 from nba_pipeline.predictions.contract import (
     BASE_SYSTEM_IDS,
     SYSTEM_IDS,
+    NotEnoughData,
     PlayerInput,
     PredictionSystem,
     Recommendation,
@@ -92,8 +93,10 @@ def _predictions(
     predicted: np.ndarray,
     confidence: np.ndarray,
     failures: Mapping[int, str] | None = None,
+    failure: type[SystemFailure] = SystemFailure,
 ) -> dict[str, Result]:
-    """Round, recommend and wrap one system's batch arrays; rows listed in ``failures`` fail with their reason."""
+    """Round, recommend and wrap one system's batch arrays; rows listed in ``failures`` fail with their
+    reason, as ``failure``."""
     failures = failures or {}
     lines = _lines(players)
     predicted = np.round(np.maximum(predicted, 0.0), 2)
@@ -102,7 +105,7 @@ def _predictions(
     out: dict[str, Result] = {}
     for i, player in enumerate(players):
         if i in failures:
-            out[player.player_lookup] = SystemFailure(f"{system_id}: {failures[i]}")
+            out[player.player_lookup] = failure(f"{system_id}: {failures[i]}")
             continue
         out[player.player_lookup] = SystemPrediction(
             system_id=system_id,
@@ -245,7 +248,7 @@ class SimilaritySystem:
     form is the points average of the last 5 games going in (tonight: ``points_avg_last_5``), the
     tier comes from the opponent's defensive rating, tonight's rest from the days since the last
     game in the history (else ``back_to_back``). Games scoring >= 60 are similar; a player with
-    fewer than 5 fails; the best 20 (most recent first on ties) are averaged.
+    fewer than 5 gets :class:`NotEnoughData`; the best 20 (most recent first on ties) are averaged.
     Confidence ``clip(30 + 2 * games used + 5 * |edge| - 1.5 * their standard deviation, 0, 100)``.
     """
 
@@ -321,7 +324,7 @@ class SimilaritySystem:
             for i in range(n)
             if similar_count[i] < MIN_SIMILAR_GAMES
         }
-        return _predictions(self.system_id, players, predicted, confidence, failures)
+        return _predictions(self.system_id, players, predicted, confidence, failures, NotEnoughData)
 
 
 # --------------------------------------------------------------------------- xgboost_v1

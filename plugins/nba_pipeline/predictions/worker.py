@@ -29,8 +29,9 @@ Rules:
   skipped for the batch: not attempted, no breaker outcome, the reason in the batch summary. The
   ensemble combines the base systems that succeeded for the player and fails for a player with none.
 * A player with at least one successful system is a success.
-* Each attempted system gets exactly one breaker outcome per batch: a failure when it raised or
-  failed for every player it was run for, a success otherwise.
+* Each attempted system gets at most one breaker outcome per batch: a failure when it raised or
+  failed for every player it was run for, a success when it predicted for any, and none when every
+  player lacked the data it needs (:class:`NotEnoughData`, e.g. the first weeks of a season).
 
 Run rows: the timing columns are the batch's, shared by its rows (``write_bigquery_seconds`` is the
 predictions MERGE); ``historical_games_count`` is the player's. ``circuits_opened`` names the systems
@@ -58,6 +59,7 @@ from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.predictions.contract import (
     BASE_SYSTEM_IDS,
     SYSTEM_IDS,
+    NotEnoughData,
     PastGame,
     PlayerInput,
     SystemFailure,
@@ -615,7 +617,10 @@ def _record_breakers(
             error_type, _, message = batch_errors[key].partition(": ")
             failures[key] = (error_type, message)
         elif succeeded == 0:
-            first = next(w.errors[key] for w in ready if key in w.errors)
+            errors = [w.errors[key] for w in ready if key in w.errors]
+            if all(kind == NotEnoughData.__name__ for kind, _ in errors):
+                continue  # no player had the data it needs: neither a success nor a fault
+            first = errors[0]
             failures[key] = (first[0], f"failed for all {attempted} players; first: {first[1]}"[:ERROR_LIMIT])
         else:
             successes.append(key)
