@@ -6,7 +6,7 @@ with a JSON line (also written to ``.local/bench/<name>.json``); this script col
 ``.local/bench/run_all.json`` and the report into ``.local/bench/report.md``. The daily-run
 benchmarks share one simulated season, built once here.
 
-    .venv/bin/python bench/run_all.py                       # everything, full sizes (about 15-20 min here)
+    .venv/bin/python bench/run_all.py                       # everything, full sizes (the season replay takes hours)
     .venv/bin/python bench/run_all.py --quick               # smaller sizes: a smoke test (about 6 min here)
     .venv/bin/python bench/run_all.py parse guard_cost      # a subset (names: --help)
 """
@@ -45,6 +45,7 @@ BENCHMARKS = (
               needs_season=True),
     Benchmark("backfill", "backfill_scaling.py", ("7", "30", "90", "--airflow", "90"), ("7", "14")),
     Benchmark("phase5", "phase5.py", (), ("--slates", "90", "450", "--history-days", "14")),
+    Benchmark("season_replay", "season_replay.py", (), ("--from", "2025-02-12", "--to", "2025-02-21")),
 )
 FULL_HISTORY_DAYS, QUICK_HISTORY_DAYS = 30, 14
 
@@ -102,9 +103,15 @@ def _phase5(r: dict) -> str:
                      f"slate {s['wall_seconds']:.1f} s" for s in r["slates"])
 
 
+def _season_replay(r: dict) -> str:
+    return (f"{r['start']}..{r['end']}: {r['dates']} dates in {r['total_s']} s, {r['s_per_game_day']} s per game day; "
+            f"last/first {r['window_game_days']} game days {r['growth_per_date']}x per date "
+            f"({r['growth_per_game']}x per game); {len(r['unexpected'])} unexpected verdicts")
+
+
 HEADLINES: dict[str, Callable[[dict], str]] = {
     "parse": _parse, "guard_cost": _guard_cost, "daily_guard_cost": _daily_guard_cost,
-    "orchestration_floor": _floor, "backfill": _backfill, "phase5": _phase5,
+    "orchestration_floor": _floor, "backfill": _backfill, "phase5": _phase5, "season_replay": _season_replay,
 }
 
 
