@@ -47,7 +47,8 @@ def child(start: dt.date, end: dt.date, progress: Path) -> None:
         verdicts = replay(start, end, report=progress_line)
         total = time.perf_counter() - started
     rows = [{"date": v.game_date.isoformat(), "games": v.games, "wall_s": round(v.wall_seconds, 2),
-             "players_predicted": v.players_predicted, "predictions": v.predictions, "unexpected": list(v.unexpected)} for v in verdicts]
+             "players_predicted": v.players_predicted, "predictions": v.predictions,
+             "unexpected": list(v.unexpected)} for v in verdicts]
     print(json.dumps({"start": start.isoformat(), "end": end.isoformat(), "total_s": round(total, 1),
                       "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "days": rows}))
