@@ -233,13 +233,29 @@ def replay(
     history_days: int = HISTORY_DAYS,
     report: Callable[[DayVerdict], None] | None = None,
 ) -> list[DayVerdict]:
-    """Backfill ``history_days`` before ``start``, then run the daily DAG for every date to ``end``."""
-    from nba_pipeline.schema.migrations import apply_migrations
-
+    """Backfill ``history_days`` before ``start``, then run the daily DAG for every date to ``end``
+    (with the dependency sensors' patience of :data:`REPLAY_ENVIRONMENT`, restored afterwards)."""
     if end < start:
         raise ValueError(f"the replay ends ({end}) before it starts ({start})")
+    saved = {key: os.environ.get(key) for key in REPLAY_ENVIRONMENT}
     os.environ.update(REPLAY_ENVIRONMENT)
     get_settings.cache_clear()
+    try:
+        return _replay(start, end, history_days, report)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+def _replay(
+    start: dt.date, end: dt.date, history_days: int, report: Callable[[DayVerdict], None] | None
+) -> list[DayVerdict]:
+    from nba_pipeline.schema.migrations import apply_migrations
+
     with get_warehouse() as warehouse:
         apply_migrations(warehouse)
     dags = _load_dags([DAILY_DAG_ID, BACKFILL_DAG_ID])

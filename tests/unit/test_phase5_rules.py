@@ -46,6 +46,12 @@ def slate(migrated_warehouse):
         _upgc("short_minutes", avg_minutes_per_game_last_7=14.9),
         _upgc("exactly_fifteen", avg_minutes_per_game_last_7=15.0, current_points_line=8.5),
         _upgc("no_minutes", avg_minutes_per_game_last_7=None),
+        _upgc("after_a_break", avg_minutes_per_game_last_7=None, minutes_in_last_14_days=64.0,
+              games_in_last_14_days=2),
+        _upgc("short_before_a_break", avg_minutes_per_game_last_7=None, minutes_in_last_14_days=20.0,
+              games_in_last_14_days=2),
+        _upgc("short_this_week", avg_minutes_per_game_last_7=10.0, minutes_in_last_14_days=100.0,
+              games_in_last_14_days=3),
         _upgc("dk_player", current_points_line=22.5, line_source="draftkings"),
         _upgc("bp_player", current_points_line=12.5, line_source="bettingpros", game_id="20250115_LAL_DEN",
               team_abbr="DEN", opponent_team_abbr="LAL", home_game=True),
@@ -58,8 +64,9 @@ def slate(migrated_warehouse):
 
 
 def test_eligibility_drops_out_doubtful_and_short_minutes(slate):
+    """Minutes over the last 7 days decide; the last 14 only for a player without a game in the 7."""
     players = {p.player_lookup: p for p in eligible_players(slate, DAY)}
-    assert set(players) == {"exactly_fifteen", "dk_player", "bp_player", "no_line"}
+    assert set(players) == {"exactly_fifteen", "dk_player", "bp_player", "no_line", "after_a_break"}
 
 
 def test_line_is_the_book_line_else_an_estimate_flagged(slate):

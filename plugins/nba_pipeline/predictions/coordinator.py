@@ -1,7 +1,9 @@
 """Who gets a prediction on a game date, and how the slate is cut into batches.
 
 Eligible: in ``nba_analytics.upcoming_player_game_context`` for the date, not OUT or DOUBTFUL, and
-averaging at least 15 minutes over the last 7 days. The line is the book line the analytics layer
+averaging at least 15 minutes over the last 7 days, or over the last 14 when the player had no game
+in those 7 (a break: after the All-Star week or before the playoffs nobody has played for six days,
+and a 7-day rule alone would leave the first slate after it almost empty). The line is the book line the analytics layer
 chose (DraftKings, then FanDuel, then any book, then BettingPros); without one it is estimated from
 ``points_avg_last_10`` as the nearest value ending in .5 (the form book lines take) and flagged.
 """
@@ -34,7 +36,8 @@ FROM (
 )
 WHERE pick = 1
   AND LOWER(COALESCE(player_status, 'available')) NOT IN UNNEST(@excluded_statuses)
-  AND avg_minutes_per_game_last_7 >= @min_minutes
+  AND COALESCE(avg_minutes_per_game_last_7,
+               SAFE_DIVIDE(minutes_in_last_14_days, NULLIF(games_in_last_14_days, 0))) >= @min_minutes
 ORDER BY game_id, player_lookup
 """
 
