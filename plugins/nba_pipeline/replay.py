@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import time
 from collections import Counter
@@ -240,9 +241,14 @@ def replay(
     saved = {key: os.environ.get(key) for key in REPLAY_ENVIRONMENT}
     os.environ.update(REPLAY_ENVIRONMENT)
     get_settings.cache_clear()
+    # dag.test() warns "No tasks to run" at every sensor reschedule, listing every waiting task
+    chatty = logging.getLogger("airflow.sdk.definitions.dag")
+    level = chatty.level
+    chatty.setLevel(logging.ERROR)
     try:
         return _replay(start, end, history_days, report)
     finally:
+        chatty.setLevel(level)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
