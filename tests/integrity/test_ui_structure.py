@@ -10,12 +10,11 @@ stores it, and show on small DAGs that the same functions raise on such a cycle.
 
 from __future__ import annotations
 
-import json
-
 import pendulum
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.serialized_dags import stored
 
 
 @pytest.fixture(scope="module")
@@ -37,15 +36,6 @@ def topological_order(monkeypatch: pytest.MonkeyPatch):
     get_task_group_children_getter.cache_clear()
     yield
     get_task_group_children_getter.cache_clear()
-
-
-def stored(dag):
-    """The DAG as the API server reads it: serialized by the DAG processor, stored as sorted JSON in
-    the metadata DB, deserialized by ``SerializedDagModel.dag``."""
-    from airflow.serialization.serialized_objects import DagSerialization, LazyDeserializedDAG
-
-    data = LazyDeserializedDAG(data=DagSerialization.to_dict(dag)).data
-    return DagSerialization.from_dict(json.loads(json.dumps(data, sort_keys=True)))
 
 
 def structure_data(serialized):
