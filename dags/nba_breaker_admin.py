@@ -10,7 +10,7 @@ from __future__ import annotations
 from airflow.sdk import DAG, Param
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.dag_defaults import START_DATE, default_args, optional_name_param
 from nba_pipeline.guards.admin import BreakerAction
 from nba_pipeline.operators.breaker_admin import ManageBreakerOperator
 from nba_pipeline.registry.catalog import breaker_settings
@@ -28,7 +28,7 @@ with DAG(
     default_args=default_args(retries=0),
     params={
         "action": Param("list", enum=[a.value for a in BreakerAction], description="what to do"),
-        "breaker": Param(None, type=["null", "string"], enum=[None, *breaker_settings()], description="which breaker"),
+        "breaker": optional_name_param(breaker_settings(), "which breaker (list shows them all)"),
         "reason": Param(None, type=["null", "string"], maxLength=500),
         "threshold": Param(None, type=["null", "integer"], minimum=1),
         "timeout_seconds": Param(None, type=["null", "integer"], minimum=0),

@@ -28,8 +28,8 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_builder import build_pipeline
-from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, one_of
+from nba_pipeline.dag_builder import build_pipeline, known_sources
+from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, names_param
 from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.predictions.tasks import build_phase5
 from nba_pipeline.registry.assets import TABLE_ASSETS
@@ -55,19 +55,14 @@ with DAG(
             None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"
         ),
         "backfill": Param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
-        # names are checked with a pattern rather than an enum: every task copies the DAG's Params,
-        # and one string is far cheaper to copy than a list of 51 names
-        "force_processors": Param(
-            [], type="array", items={"type": "string", "pattern": one_of(p.name for p in PROCESSORS)},
-            description="run these even if a smart skip or the dependency check says otherwise",
+        "force_processors": names_param(
+            (p.name for p in PROCESSORS), "run these even if a smart skip or the dependency check says otherwise"
         ),
-        "ignore_breakers": Param(
-            [], type="array", items={"type": "string", "pattern": one_of(breaker_settings())},
-            description="bypass these circuit breakers (outcomes are still recorded)",
+        "ignore_breakers": names_param(
+            breaker_settings(), "bypass these circuit breakers (outcomes are still recorded)"
         ),
-        "sources": Param(
-            [], type="array", items={"type": "string"},
-            description="only processors reading these sources run; empty: all",
+        "sources": names_param(
+            known_sources(PROCESSORS), "only processors reading these sources run; empty: all"
         ),
     },
 ) as dag:

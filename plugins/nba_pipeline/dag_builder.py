@@ -138,6 +138,11 @@ def effective_sources(
     return found
 
 
+def known_sources(processors: Sequence[ProcessorSpec]) -> list[str]:
+    """Every source some processor reads, sorted."""
+    return sorted({s for p in processors for s in p.sources})
+
+
 def build_pipeline(
     processors: Sequence[ProcessorSpec],
     calendar: CalendarSpec,
@@ -152,7 +157,7 @@ def build_pipeline(
         raise ValueError(f"processor names repeat: {sorted(n for n in names if names.count(n) > 1)}")
     producers = producers_of(processors)
     sources = effective_sources(processors, producers)
-    known_sources = sorted({s for p in processors for s in p.sources})
+    all_sources = known_sources(processors)
     loaders = {p.name for p in calendar_loaders(processors, calendar, producers)}
     settings = get_settings()
 
@@ -167,7 +172,7 @@ def build_pipeline(
                 chain.append(
                     SmartSkipCheckOperator(
                         task_id="smart_skip", processor=spec, sources=sorted(sources[spec.name]),
-                        known_sources=known_sources,
+                        known_sources=all_sources,
                     )
                 )
             if spec.breaker is not None and read_breakers is not None:

@@ -4,11 +4,11 @@ a timezone-aware start date in America/New_York, tags."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import pendulum
+from airflow.sdk import Param
 
 from nba_pipeline.settings import LOCAL_TIMEZONE
 
@@ -31,6 +31,29 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     return args
 
 
-def one_of(names: Iterable[str]) -> str:
-    """A JSON-schema pattern matching exactly one of ``names`` (for Param validation)."""
-    return "^(" + "|".join(re.escape(n) for n in sorted(names)) + ")$"
+def names_param(names: Iterable[str], description: str) -> Param:
+    """An optional list of names, each one of ``names`` (default ``[]``).
+
+    The trigger form shows a multi-select whose options are the schema's ``examples``; ``items.enum``
+    refuses any other name with a message naming it and the allowed ones. ``null`` is allowed because
+    the form sends it when the selection is cleared.
+    """
+    allowed = list(dict.fromkeys(names))
+    return Param(
+        [], description, type=["array", "null"], items={"type": "string", "enum": allowed}, examples=allowed
+    )
+
+
+def optional_name_param(names: Iterable[str], description: str) -> Param:
+    """An optional name, one of ``names`` (default ``None``).
+
+    The trigger form shows a text field suggesting ``names`` (a dropdown built from an ``enum`` would
+    offer ``null`` as a choice); a string must be one of them (``if``/``then``), so a wrong one is
+    refused with a message naming it and the allowed ones.
+    """
+    allowed = list(names)
+    return Param(
+        None,
+        description,
+        schema={"type": ["null", "string"], "examples": allowed, "if": {"type": "string"}, "then": {"enum": allowed}},
+    )

@@ -196,6 +196,80 @@ def test_the_plugin_pages_need_an_airflow_login(running_stack, finished_run):
     assert precompute.get("ml_feature_store") == "success", precompute
 
 
+# ----- Airflow's own UI ------------------------------------------------------------------------------
+DAG_IDS = sorted(path.stem for path in (PROJECT_ROOT / "dags").glob("*.py"))  # each file is named after its DAG
+
+
+def _leaves(nodes: list[dict], kind: str | None = None) -> set[str]:
+    """Ids of the nodes without children (tasks), optionally only those of this ``type``."""
+    found = set()
+    for node in nodes:
+        if node.get("children"):
+            found |= _leaves(node["children"], kind)
+        elif kind is None or node.get("type") == kind:
+            found.add(node["id"])
+    return found
+
+
+def test_the_ui_can_draw_every_dag(running_stack, finished_run):
+    """The Graph and Grid views' requests answer 200 with every task of every DAG. A cycle between task
+    groups is a 500 there and an empty canvas, with no message in the UI. Requested after the daily
+    run, so the grid also merges the DAG version that run used."""
+    stack = running_stack
+    api = stack.api
+    for dag_id in DAG_IDS:
+        api.wait_for_dag(stack, dag_id, timeout=60)
+    listed = api.request("GET", "/api/v2/dags", params={"limit": 100})["dags"]
+    assert sorted(d["dag_id"] for d in listed) == DAG_IDS
+    for dag_id in DAG_IDS:
+        tasks = {t["task_id"] for t in api.request("GET", f"/api/v2/dags/{dag_id}/tasks")["tasks"]}
+        assert tasks, dag_id
+        graph = api.http.get("/ui/structure/structure_data", params={"dag_id": dag_id}, headers=api.headers)
+        assert graph.status_code == 200, (dag_id, graph.status_code, graph.text[:500])
+        assert _leaves(graph.json()["nodes"], kind="task") == tasks, dag_id
+        grid = api.http.get(f"/ui/grid/structure/{dag_id}", headers=api.headers)
+        assert grid.status_code == 200, (dag_id, grid.status_code, grid.text[:500])
+        assert _leaves(grid.json()) == tasks, dag_id
+
+
+def _allowed(key: str) -> list[str]:
+    from nba_pipeline.dag_builder import known_sources
+    from nba_pipeline.registry.catalog import breaker_settings
+    from nba_pipeline.registry.processors import daily_processors
+
+    return {
+        "force_processors": [p.name for p in daily_processors()],
+        "sources": known_sources(daily_processors()),
+    }.get(key) or list(breaker_settings())
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "key", "value", "wrong"),
+    [
+        ("nba_daily_pipeline", "force_processors", ["player_game_summary", "player_game"], "player_game"),
+        ("nba_daily_pipeline", "ignore_breakers", ["xgboost"], "xgboost"),
+        ("nba_daily_pipeline", "sources", ["nba_com"], "nba_com"),
+        ("nba_breaker_admin", "breaker", "xgboost", "xgboost"),
+    ],
+)
+def test_a_name_the_params_do_not_allow_is_refused_with_a_readable_message(
+    running_stack, finished_run, dag_id, key, value, wrong
+):
+    """The trigger form's request with a wrong name: 400, no run, and the detail the form shows names
+    the Param, the wrong value and every allowed one (not a regular expression)."""
+    api = running_stack.api
+    runs_before = api.request("GET", f"/api/v2/dags/{dag_id}/dagRuns")["total_entries"]
+    response = api.http.post(f"/api/v2/dags/{dag_id}/dagRuns", headers=api.headers, json={
+        "conf": {key: value}, "logical_date": None, "data_interval_start": None, "data_interval_end": None,
+        "partition_key": None, "note": None,
+    })
+    assert response.status_code == 400, (response.status_code, response.text[:500])
+    first_line = response.json()["detail"].splitlines()[0]
+    assert first_line.startswith(f"Invalid input for param {key}: {wrong!r} is not one of ["), first_line
+    assert all(repr(name) in first_line for name in _allowed(key)), first_line
+    assert api.request("GET", f"/api/v2/dags/{dag_id}/dagRuns")["total_entries"] == runs_before
+
+
 def test_the_stack_stops_without_leftovers(stack):
     """Every process ends on SIGTERM, nothing carrying the stack's marker survives, the metadata
     database is dropped and the Redis database emptied."""
