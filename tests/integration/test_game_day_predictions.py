@@ -1,8 +1,9 @@
 """A game day's predictions on the embedded warehouse: the daily DAG reads its mapped prediction
-batches without XCom errors in its log.
+batches without XCom errors in its log, and the noon deadline check (``nba_predictions_deadline``)
+alerts exactly when a date with games has no predictions.
 
-The season (20 dates before 2025-01-15) is backfilled once per module; the game day is run once
-and its predictions are shared by the tests after it.
+The season (20 dates before 2025-01-15) is backfilled once per module and the game day is run once
+(``airflow dags test``, as ``make run`` does); the deadline DAG runs under ``dag.test()``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.airflow_runs import load_dag, run_dag
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -66,17 +68,21 @@ def season(airflow_db, tmp_path_factory) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def _daily_run(day: dt.date) -> subprocess.CompletedProcess:
-    """``airflow dags test`` of the daily DAG, as ``make run`` does: its whole log (INFO) is the output."""
+@pytest.fixture(scope="module")
+def game_day_log(season) -> str:
+    """``airflow dags test`` of the daily DAG for the game day: its whole log, at INFO."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins"), "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
-    return subprocess.run(
-        [sys.executable, "-m", "airflow", "dags", "test", "nba_daily_pipeline", day.isoformat(),
-         "-c", json.dumps({"game_date": day.isoformat()})],
+    run = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "nba_daily_pipeline", GAME_DAY.isoformat(),
+         "-c", json.dumps({"game_date": GAME_DAY.isoformat()})],
         capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=900,
     )
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log[-3000:]
+    return log
 
 
-def test_a_game_day_reads_its_prediction_batches_without_xcom_errors(season):
+def test_a_game_day_reads_its_prediction_batches_without_xcom_errors(game_day_log):
     """The game day's log has no ``XCom not found`` line (iterating the SDK's lazy sequence of the
     batches' results asked for one offset past the last batch), and ``record_successes`` still reads
     the result of every batch."""
@@ -84,9 +90,7 @@ def test_a_game_day_reads_its_prediction_batches_without_xcom_errors(season):
     from nba_pipeline.settings import get_settings
     from nba_pipeline.warehouse import get_warehouse
 
-    run = _daily_run(GAME_DAY)
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, log[-3000:]
+    log = game_day_log
     assert XCOM_ERROR not in log, [line for line in log.splitlines() if XCOM_ERROR in line]
 
     with get_warehouse() as warehouse:
@@ -100,3 +104,50 @@ def test_a_game_day_reads_its_prediction_batches_without_xcom_errors(season):
     workers = _query("SELECT player_lookup FROM nba_predictions.prediction_worker_runs WHERE game_date = @d",
                      {"d": GAME_DAY})
     assert {r["player_lookup"] for r in workers} == eligible
+
+
+# --------------------------------------------------------------------------- the predictions deadline
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def notify(self, event) -> None:
+        self.events.append(event)
+
+
+def _deadline_run(day: dt.date, monkeypatch: pytest.MonkeyPatch) -> tuple[object, dict | None, list]:
+    """``nba_predictions_deadline`` for ``day`` (scheduled at noon ET; the package clock is long past
+    it): the task instance, its returned check, and the alerts sent."""
+    from nba_pipeline import alerts
+
+    recorder = Recorder()
+    monkeypatch.setattr(alerts, "get_notifier", lambda: recorder)
+    dag_run = run_dag(load_dag(PROJECT_ROOT / "dags", "nba_predictions_deadline"), day)
+    assert dag_run.state == "success"
+    [ti] = dag_run.get_task_instances()
+    return ti, ti.xcom_pull(task_ids=ti.task_id), recorder.events
+
+
+def test_a_game_day_with_predictions_alerts_nothing(game_day_log, monkeypatch):
+    ti, check, events = _deadline_run(GAME_DAY, monkeypatch)
+    assert ti.state == "success" and events == []
+    assert check["games"] > 0 and check["predictions"] > 0 and check["missing"] is False
+
+
+def test_a_day_with_games_and_no_predictions_alerts_once_naming_the_date(season, monkeypatch):
+    day = GAME_DAY + dt.timedelta(days=1)
+    ti, check, events = _deadline_run(day, monkeypatch)
+    assert ti.state == "success"
+    assert check["games"] > 0 and check["predictions"] == 0 and check["missing"] is True
+    [event] = events
+    assert (event.kind, event.key, event.dag_id) == ("predictions_missing", day.isoformat(), "nba_predictions_deadline")
+    assert f"game date {day} has no predictions at its deadline 12:00 EST ({check['games']} games" in event.text()
+
+
+@pytest.mark.parametrize(("day", "reason"), [(dt.date(2025, 2, 16), "no_games"), (dt.date(2025, 7, 15), "offseason")])
+def test_a_day_without_games_alerts_nothing(season, monkeypatch, day, reason):
+    ti, check, events = _deadline_run(day, monkeypatch)
+    assert ti.state == "skipped" and check is None and events == []
+    assert ti.xcom_pull(task_ids=ti.task_id, key="skip_reason")["reason"] == reason

@@ -315,3 +315,23 @@ def test_predictions_missing_sends_one_event_naming_the_date(monkeypatch):
     )
     assert event.details["deadline"] == "2025-01-16T12:00:00-05:00" and event.details["missing"] is True
 
+
+def test_the_deadline_task_skips_before_noon_on_the_package_clock(monkeypatch):
+    """Triggered by hand at 11:59 ET: not due yet, so no warehouse read and no alert."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from nba_pipeline import clock
+    from nba_pipeline.operators.deadline import PredictionsDeadlineOperator
+
+    def no_warehouse():
+        raise AssertionError("the warehouse was read before the deadline")
+
+    monkeypatch.setattr("nba_pipeline.warehouse.get_warehouse", no_warehouse)
+    recorder = Recorder()
+    monkeypatch.setattr(alerts, "get_notifier", lambda: recorder)
+    pushed: dict = {}
+    ti = SimpleNamespace(xcom_push=lambda key, value: pushed.update({key: value}))
+    context = {"params": {"game_date": "2025-01-16"}, "logical_date": None, "run_id": "manual__1", "ti": ti}
+    with clock.shifted_to(dt.datetime(2025, 1, 16, 16, 59, tzinfo=dt.UTC)), pytest.raises(AirflowSkipException):
+        PredictionsDeadlineOperator(task_id="check_predictions").execute(context)
+    assert pushed["skip_reason"]["reason"] == "not_due" and recorder.events == []
