@@ -1,6 +1,8 @@
-"""Alerts: a failed DAG run, a circuit breaker that just opened.
+"""Alerts: a failed DAG run, a circuit breaker that just opened, a game date without predictions at
+its deadline.
 
-Callers build an :class:`AlertEvent` (or call :func:`on_dag_run_failure` / :func:`breaker_opened`)
+Callers build an :class:`AlertEvent` (or call :func:`on_dag_run_failure` / :func:`breaker_opened` /
+:func:`predictions_missing`)
 and hand it to the notifier :func:`get_notifier` picks: Slack when the Airflow connection named by
 ``NBA_SLACK_CONN_ID`` (default ``nba_slack``) exists, otherwise the log. A notifier never raises:
 an alert that cannot be sent is logged instead, so alerting can never fail a task or a callback.
@@ -12,29 +14,39 @@ Provider imports happen when an alert is sent, so DAG files can import this modu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from nba_pipeline.settings import LOCAL_TIMEZONE
 
 if TYPE_CHECKING:
     from nba_pipeline.guards.breaker import Breaker
+    from nba_pipeline.warehouse.base import Warehouse
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SLACK_CONN_ID = "nba_slack"
-AlertKind = Literal["dag_run_failed", "breaker_opened"]
+AlertKind = Literal["dag_run_failed", "breaker_opened", "predictions_missing"]
+TITLES: dict[str, str] = {
+    "dag_run_failed": "DAG run failed",
+    "breaker_opened": "Circuit breaker opened",
+    "predictions_missing": "No predictions by the deadline",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
 class AlertEvent:
     """Something an operator should hear about.
 
-    :param kind: ``dag_run_failed`` or ``breaker_opened``.
+    :param kind: ``dag_run_failed``, ``breaker_opened`` or ``predictions_missing``.
     :param dag_id: the DAG concerned, if any.
     :param run_id: the DAG run concerned, if any.
-    :param key: the breaker key, for ``breaker_opened``.
+    :param key: the breaker key for ``breaker_opened``; the game date for ``predictions_missing``.
     :param message: one line for people.
     :param details: machine-readable facts (failed task ids, failure counts, times).
     """
@@ -48,8 +60,7 @@ class AlertEvent:
 
     def text(self) -> str:
         """The alert as one line of chat text."""
-        title = {"dag_run_failed": "DAG run failed", "breaker_opened": "Circuit breaker opened"}[self.kind]
-        return f"[NBA pipeline] {title}: {self.message}"
+        return f"[NBA pipeline] {TITLES[self.kind]}: {self.message}"
 
 
 @runtime_checkable
@@ -150,7 +161,7 @@ def send(event: AlertEvent, notifier: Notifier | None = None) -> None:
         log.exception("alert %s could not be delivered: %s", event.kind, event.message)
 
 
-# --------------------------------------------------------------------------- the two alerts
+# --------------------------------------------------------------------------- the alerts
 
 
 def dag_run_failed_event(context: Mapping[str, Any]) -> AlertEvent:
@@ -221,6 +232,107 @@ def breaker_opened(key: str, breaker: Breaker, *, dag_id: str | None = None, run
         event = breaker_opened_event(key, breaker, dag_id=dag_id, run_id=run_id)
     except Exception:
         log.exception("could not build the breaker_opened alert for %s", key)
+        return
+    send(event)
+
+
+#: a game date's predictions are due by this local time (America/New_York) on that date
+PREDICTIONS_DUE = dt.time(12, 0)
+
+
+def predictions_deadline(game_date: dt.date) -> dt.datetime:
+    """When ``game_date``'s predictions are due: 12:00 America/New_York that day."""
+    return dt.datetime.combine(game_date, PREDICTIONS_DUE, tzinfo=ZoneInfo(LOCAL_TIMEZONE))
+
+
+@dataclass(frozen=True)
+class PredictionsCheck:
+    """One game date's predictions as the warehouse has them at the deadline.
+
+    :param games: games on the date by the calendar; None when the calendar has never been loaded.
+    :param no_games_reason: ``no_games`` or ``offseason`` when the calendar has no games that day.
+    :param calendar: the calendar's verdict in words.
+    :param predictions: prediction rows for the date (all systems); ``players``: distinct players.
+    """
+
+    game_date: dt.date
+    deadline: dt.datetime
+    checked_at: dt.datetime
+    games: int | None
+    no_games_reason: str | None
+    calendar: str
+    predictions: int = 0
+    players: int = 0
+
+    @property
+    def missing(self) -> bool:
+        """Games (or an unknown calendar) and not one prediction."""
+        return self.no_games_reason is None and self.predictions == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "game_date": self.game_date.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "checked_at": self.checked_at.isoformat(),
+            "games": self.games,
+            "no_games_reason": self.no_games_reason,
+            "calendar": self.calendar,
+            "predictions": self.predictions,
+            "players": self.players,
+            "missing": self.missing,
+        }
+
+
+def check_predictions(warehouse: Warehouse, game_date: dt.date, *, checked_at: dt.datetime) -> PredictionsCheck:
+    """Ask the calendar whether ``game_date`` has games and, if it has (or the calendar is empty),
+    count its predictions. Two round trips at most."""
+    from nba_pipeline.guards.calendar import EmptyCalendarError, evaluate_calendar
+    from nba_pipeline.registry.processors import CALENDAR
+
+    deadline = predictions_deadline(game_date)
+    try:  # the deadline is about games, never about a date's age: no historical exit
+        verdict = evaluate_calendar(warehouse, CALENDAR, game_date, reference_date=game_date, backfill=True)
+    except EmptyCalendarError as error:
+        games, reason, calendar = None, None, str(error)
+    else:
+        reason = str(verdict.reason) if verdict.reason else None
+        games, calendar = verdict.events_on_date, verdict.detail
+    if reason is not None:
+        return PredictionsCheck(game_date, deadline, checked_at, games, reason, calendar)
+    row = warehouse.query(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT player_lookup) AS players "
+        "FROM nba_predictions.player_prop_predictions WHERE game_date = @d",
+        {"d": game_date},
+    )[0]
+    return PredictionsCheck(game_date, deadline, checked_at, games, None, calendar, int(row["n"]), int(row["players"]))
+
+
+def predictions_missing_event(
+    check: PredictionsCheck, *, dag_id: str | None = None, run_id: str | None = None
+) -> AlertEvent:
+    """The ``predictions_missing`` event for a game date with games and no predictions at its deadline."""
+    games = "the calendar is empty" if check.games is None else f"{check.games} games on the calendar"
+    local = check.checked_at.astimezone(check.deadline.tzinfo)
+    message = (
+        f"game date {check.game_date} has no predictions at its deadline "
+        f"{check.deadline.strftime('%H:%M %Z')} ({games}; checked {local.isoformat(timespec='seconds')})"
+    )
+    return AlertEvent(
+        kind="predictions_missing",
+        dag_id=dag_id,
+        run_id=run_id,
+        key=check.game_date.isoformat(),
+        message=message,
+        details=check.as_dict(),
+    )
+
+
+def predictions_missing(check: PredictionsCheck, *, dag_id: str | None = None, run_id: str | None = None) -> None:
+    """Announce a game date without predictions at its deadline. Call once per date and check."""
+    try:
+        event = predictions_missing_event(check, dag_id=dag_id, run_id=run_id)
+    except Exception:
+        log.exception("could not build the predictions_missing alert for %s", check.game_date)
         return
     send(event)
 

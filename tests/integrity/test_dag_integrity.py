@@ -44,7 +44,9 @@ def test_every_dag_file_imports_without_errors(dagbag):
 
 
 @pytest.mark.parametrize(
-    "dag_id", ["nba_schema_migrations", "nba_breaker_admin", "nba_daily_pipeline", "nba_backfill", "nba_model_training"]
+    "dag_id",
+    ["nba_schema_migrations", "nba_breaker_admin", "nba_daily_pipeline", "nba_backfill", "nba_model_training",
+     "nba_predictions_deadline"],
 )
 def test_expected_dags_exist(dagbag, dag_id):
     assert dag_id in dagbag.dags

@@ -1,4 +1,4 @@
-"""Alerts: the logging and Slack notifiers, the choice between them, and the two alert builders."""
+"""Alerts: the logging and Slack notifiers, the choice between them, and the alert builders."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_send_swallows_a_broken_notifier(alert_log):
     assert any("could not be delivered" in m for m in alert_log.messages())
 
 
-# --------------------------------------------------------------------------- the two alerts
+# --------------------------------------------------------------------------- the alerts
 
 
 class FakeTaskInstance:
@@ -272,3 +272,66 @@ def test_breaker_opened_reaches_slack_with_the_exact_text(slack_conn):
         "[NBA pipeline] Circuit breaker opened: nbac_schedule is OPEN after 3 consecutive failures "
         "(last: HTTPError: 503 Service Unavailable); next trial after 2025-01-15T18:32:00+00:00"
     )
+
+
+# --------------------------------------------------------------------------- the predictions deadline
+
+
+def _check(games: int | None = 9, reason: str | None = None, predictions: int = 0) -> alerts.PredictionsCheck:
+    day = dt.date(2025, 1, 16)
+    return alerts.PredictionsCheck(
+        game_date=day, deadline=alerts.predictions_deadline(day),
+        checked_at=dt.datetime(2025, 1, 16, 17, 0, 5, tzinfo=dt.UTC), games=games, no_games_reason=reason,
+        calendar="9 events on 2025-01-16", predictions=predictions, players=predictions // 5,
+    )
+
+
+def test_predictions_are_due_at_noon_in_new_york_in_winter_and_summer():
+    assert alerts.predictions_deadline(dt.date(2025, 1, 15)).astimezone(dt.UTC) == dt.datetime(
+        2025, 1, 15, 17, 0, tzinfo=dt.UTC)
+    assert alerts.predictions_deadline(dt.date(2025, 4, 15)).astimezone(dt.UTC) == dt.datetime(
+        2025, 4, 15, 16, 0, tzinfo=dt.UTC)
+
+
+def test_predictions_are_missing_only_on_a_date_with_games_and_none_written():
+    assert _check().missing
+    assert _check(games=None).missing, "an empty calendar cannot vouch for a day without games"
+    assert not _check(predictions=2250).missing
+    assert not _check(games=0, reason="no_games").missing
+    assert not _check(games=0, reason="offseason").missing
+
+
+def test_predictions_missing_sends_one_event_naming_the_date(monkeypatch):
+    recorder = Recorder()
+    monkeypatch.setattr(alerts, "get_notifier", lambda: recorder)
+    alerts.predictions_missing(_check(), dag_id="nba_predictions_deadline", run_id="scheduled__2025-01-16")
+    [event] = recorder.events
+    assert (event.kind, event.key, event.dag_id, event.run_id) == (
+        "predictions_missing", "2025-01-16", "nba_predictions_deadline", "scheduled__2025-01-16",
+    )
+    assert event.text() == (
+        "[NBA pipeline] No predictions by the deadline: game date 2025-01-16 has no predictions at its "
+        "deadline 12:00 EST (9 games on the calendar; checked 2025-01-16T12:00:05-05:00)"
+    )
+    assert event.details["deadline"] == "2025-01-16T12:00:00-05:00" and event.details["missing"] is True
+
+
+def test_the_deadline_task_skips_before_noon_on_the_package_clock(monkeypatch):
+    """Triggered by hand at 11:59 ET: not due yet, so no warehouse read and no alert."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from nba_pipeline import clock
+    from nba_pipeline.operators.deadline import PredictionsDeadlineOperator
+
+    def no_warehouse():
+        raise AssertionError("the warehouse was read before the deadline")
+
+    monkeypatch.setattr("nba_pipeline.warehouse.get_warehouse", no_warehouse)
+    recorder = Recorder()
+    monkeypatch.setattr(alerts, "get_notifier", lambda: recorder)
+    pushed: dict = {}
+    ti = SimpleNamespace(xcom_push=lambda key, value: pushed.update({key: value}))
+    context = {"params": {"game_date": "2025-01-16"}, "logical_date": None, "run_id": "manual__1", "ti": ti}
+    with clock.shifted_to(dt.datetime(2025, 1, 16, 16, 59, tzinfo=dt.UTC)), pytest.raises(AirflowSkipException):
+        PredictionsDeadlineOperator(task_id="check_predictions").execute(context)
+    assert pushed["skip_reason"]["reason"] == "not_due" and recorder.events == []

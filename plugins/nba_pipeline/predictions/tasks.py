@@ -114,7 +114,9 @@ def record_successes(results: Any) -> dict[str, Any]:
     from nba_pipeline.predictions.worker import record_pending_successes
     from nba_pipeline.warehouse import get_warehouse
 
-    summaries = [r for r in (results or []) if r]
+    # ``results`` is the SDK's lazy sequence of the batches' XComs. Slice it (one request for every
+    # value there is): iterating asks for one offset past the end, which the SDK logs as an error.
+    summaries = [r for r in (results[:] if results is not None else ()) if r]
     if not any(s.get("pending_successes") for s in summaries):
         log.info("%d batches returned no success to record", len(summaries))
         return {"batches": len(summaries), "recorded": [], "superseded": [], "statements": 0}
