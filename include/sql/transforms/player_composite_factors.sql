@@ -56,14 +56,16 @@ USING (
   team_games AS (
     -- @include fragments/team_offense_history.sql
   ),
+  -- means of exact integer sums (pace_e4: see the fragment), not AVG(pace): the league mean sums
+  -- about 300 floats in parallel, and its last bits, then a half-way pace_score, varied between runs
   team_pace AS (
-    SELECT team_abbr, AVG(pace) AS pace_last_10
+    SELECT team_abbr, SAFE_DIVIDE(SUM(pace_e4), 10000 * COUNT(pace_e4)) AS pace_last_10
     FROM team_games
     WHERE rn <= 10
     GROUP BY team_abbr
   ),
   league_pace AS (
-    SELECT AVG(pace) AS pace FROM team_games WHERE rn <= 10
+    SELECT SAFE_DIVIDE(SUM(pace_e4), 10000 * COUNT(pace_e4)) AS pace FROM team_games WHERE rn <= 10
   ),
   -- ------------------------------------------------------------------ the four factors
   inputs AS (
