@@ -47,8 +47,11 @@ USING (
   usage AS (
     SELECT player_lookup,
            COUNTIF(rn <= 10) AS games_last_10,
-           AVG(IF(rn <= 5, usage_rate, NULL)) AS usage_last_5,
-           AVG(IF(rn <= 20, usage_rate, NULL)) AS usage_last_20
+           -- means of exact integer sums (usage_rate_e4: see the fragment)
+           SAFE_DIVIDE(SUM(IF(rn <= 5, usage_rate_e4, NULL)),
+                       10000 * COUNT(IF(rn <= 5, usage_rate_e4, NULL))) AS usage_last_5,
+           SAFE_DIVIDE(SUM(IF(rn <= 20, usage_rate_e4, NULL)),
+                       10000 * COUNT(IF(rn <= 20, usage_rate_e4, NULL))) AS usage_last_20
     FROM player_games
     GROUP BY player_lookup
   ),

@@ -182,8 +182,11 @@ USING (
            MAX(IF(game_date >= DATE_SUB(@game_date, INTERVAL 60 DAY), game_date, NULL)) AS last_game_date,
            COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY)) AS games_in_last_7_days,
            COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY)) AS games_in_last_14_days,
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY), minutes, 0)) AS minutes_in_last_7_days,
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY), minutes, 0)) AS minutes_in_last_14_days,
+           -- minutes summed as whole seconds (what box scores carry): an exact, order-independent sum
+           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+             / 60 AS minutes_in_last_7_days,
+           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+             / 60 AS minutes_in_last_14_days,
            AVG(IF(recency <= 5, points, NULL)) AS points_avg_last_5,
            AVG(IF(recency <= 10, points, NULL)) AS points_avg_last_10
     FROM played
