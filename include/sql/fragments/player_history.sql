@@ -1,10 +1,14 @@
 -- The history window of each player of the CTE `players` (player_lookup): his games strictly before
 -- @game_date in player_game_summary, within the past 365 days and across seasons, newest first
 -- (rn = 1 is the latest). A row with minutes_played = 0 is not a game played. season_year, when the
--- row has none, comes from the game date as in fragments/season.sql.
+-- row has none, comes from the game date as in fragments/season.sql. For means over exact integer
+-- sums (see team_offense_history.sql): seconds_played (box-score minutes are whole seconds) and
+-- usage_rate_e4 (usage_rate in ten-thousandths, as stored).
 -- Parameters: @game_date. Reads: players.
 SELECT
-  g.player_lookup, g.game_id, g.game_date, g.points, g.minutes_played, g.usage_rate, g.fg_attempts,
+  g.player_lookup, g.game_id, g.game_date, g.points, g.minutes_played,
+  CAST(ROUND(g.minutes_played * 60) AS INT64) AS seconds_played, g.usage_rate,
+  CAST(ROUND(g.usage_rate * 10000) AS INT64) AS usage_rate_e4, g.fg_attempts,
   g.three_pt_attempts, g.three_pt_makes, g.ft_makes, g.paint_attempts, g.paint_makes, g.mid_range_attempts,
   g.mid_range_makes,
   COALESCE(g.season_year,

@@ -81,7 +81,9 @@ USING (
       COUNTIF(g.rn <= 10) AS games_last_10,
       STDDEV_SAMP(IF(g.rn <= 10, g.points, NULL)) AS points_std_last_10,
       AVG(IF(g.season_year = s.season_year, g.points, NULL)) AS points_avg_season,
-      AVG(IF(g.season_year = s.season_year, g.minutes_played, NULL)) AS minutes_avg_season
+      -- a mean over an exact integer sum (seconds: see the fragment)
+      SAFE_DIVIDE(SUM(IF(g.season_year = s.season_year, g.seconds_played, NULL)),
+                  60 * COUNT(IF(g.season_year = s.season_year, g.seconds_played, NULL))) AS minutes_avg_season
     FROM player_games AS g
     CROSS JOIN season AS s
     GROUP BY g.player_lookup
@@ -102,8 +104,11 @@ USING (
   team_offense_figures AS (
     SELECT
       o.team_abbr,
-      AVG(IF(o.rn <= 10, o.pace, NULL)) AS pace_last_10,
-      AVG(IF(o.rn <= 10, o.offensive_rating, NULL)) AS off_rating_last_10,
+      -- means over exact integer sums (ten-thousandths: see the fragment)
+      SAFE_DIVIDE(SUM(IF(o.rn <= 10, o.pace_e4, NULL)),
+                  10000 * COUNT(IF(o.rn <= 10, o.pace_e4, NULL))) AS pace_last_10,
+      SAFE_DIVIDE(SUM(IF(o.rn <= 10, o.offensive_rating_e4, NULL)),
+                  10000 * COUNT(IF(o.rn <= 10, o.offensive_rating_e4, NULL))) AS off_rating_last_10,
       SAFE_DIVIDE(COUNTIF(o.season_year = s.season_year AND o.win_flag),
                   COUNTIF(o.season_year = s.season_year AND o.win_flag IS NOT NULL)) AS win_pct_season
     FROM team_offense AS o
@@ -114,8 +119,10 @@ USING (
     -- @include fragments/team_defense_history.sql
   ),
   team_defense_figures AS (
-    SELECT defending_team_abbr AS team_abbr, AVG(defensive_rating) AS def_rating_last_15,
-           AVG(opponent_pace) AS opponent_pace_last_15
+    -- means over exact integer sums (ten-thousandths: see the fragment)
+    SELECT defending_team_abbr AS team_abbr,
+           SAFE_DIVIDE(SUM(defensive_rating_e4), 10000 * COUNT(defensive_rating_e4)) AS def_rating_last_15,
+           SAFE_DIVIDE(SUM(opponent_pace_e4), 10000 * COUNT(opponent_pace_e4)) AS opponent_pace_last_15
     FROM team_defense
     WHERE rn <= 15
     GROUP BY defending_team_abbr

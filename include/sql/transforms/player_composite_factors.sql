@@ -47,8 +47,11 @@ USING (
   usage AS (
     SELECT player_lookup,
            COUNTIF(rn <= 10) AS games_last_10,
-           AVG(IF(rn <= 5, usage_rate, NULL)) AS usage_last_5,
-           AVG(IF(rn <= 20, usage_rate, NULL)) AS usage_last_20
+           -- means of exact integer sums (usage_rate_e4: see the fragment)
+           SAFE_DIVIDE(SUM(IF(rn <= 5, usage_rate_e4, NULL)),
+                       10000 * COUNT(IF(rn <= 5, usage_rate_e4, NULL))) AS usage_last_5,
+           SAFE_DIVIDE(SUM(IF(rn <= 20, usage_rate_e4, NULL)),
+                       10000 * COUNT(IF(rn <= 20, usage_rate_e4, NULL))) AS usage_last_20
     FROM player_games
     GROUP BY player_lookup
   ),
@@ -56,14 +59,16 @@ USING (
   team_games AS (
     -- @include fragments/team_offense_history.sql
   ),
+  -- means of exact integer sums (pace_e4: see the fragment), not AVG(pace): the league mean sums
+  -- about 300 floats in parallel, and its last bits, then a half-way pace_score, varied between runs
   team_pace AS (
-    SELECT team_abbr, AVG(pace) AS pace_last_10
+    SELECT team_abbr, SAFE_DIVIDE(SUM(pace_e4), 10000 * COUNT(pace_e4)) AS pace_last_10
     FROM team_games
     WHERE rn <= 10
     GROUP BY team_abbr
   ),
   league_pace AS (
-    SELECT AVG(pace) AS pace FROM team_games WHERE rn <= 10
+    SELECT SAFE_DIVIDE(SUM(pace_e4), 10000 * COUNT(pace_e4)) AS pace FROM team_games WHERE rn <= 10
   ),
   -- ------------------------------------------------------------------ the four factors
   inputs AS (

@@ -40,8 +40,11 @@ USING (
       AVG(IF(g.rn <= 5, g.points, NULL)) AS points_avg_last_5,
       AVG(IF(g.rn <= 10, g.points, NULL)) AS points_avg_last_10,
       STDDEV_SAMP(IF(g.rn <= 10, g.points, NULL)) AS points_std_last_10,
-      AVG(IF(g.rn <= 10, g.minutes_played, NULL)) AS minutes_avg_last_10,
-      AVG(IF(g.rn <= 10, g.usage_rate, NULL)) AS usage_rate_last_10,
+      -- means of FLOAT64 figures over exact integer sums (seconds, ten-thousandths: see the fragment)
+      SAFE_DIVIDE(SUM(IF(g.rn <= 10, g.seconds_played, NULL)),
+                  60 * COUNT(IF(g.rn <= 10, g.seconds_played, NULL))) AS minutes_avg_last_10,
+      SAFE_DIVIDE(SUM(IF(g.rn <= 10, g.usage_rate_e4, NULL)),
+                  10000 * COUNT(IF(g.rn <= 10, g.usage_rate_e4, NULL))) AS usage_rate_last_10,
       AVG(IF(g.season_year = s.season_year, g.points, NULL)) AS points_avg_season,
       COUNTIF(g.season_year = s.season_year) AS games_played_season
     FROM player_games AS g
@@ -52,7 +55,10 @@ USING (
     -- @include fragments/team_offense_history.sql
   ),
   team_figures AS (
-    SELECT team_abbr, AVG(pace) AS team_pace_last_10, AVG(offensive_rating) AS team_off_rating_last_10
+    -- means over exact integer sums (ten-thousandths: see the fragment)
+    SELECT team_abbr,
+           SAFE_DIVIDE(SUM(pace_e4), 10000 * COUNT(pace_e4)) AS team_pace_last_10,
+           SAFE_DIVIDE(SUM(offensive_rating_e4), 10000 * COUNT(offensive_rating_e4)) AS team_off_rating_last_10
     FROM team_games
     WHERE rn <= 10
     GROUP BY team_abbr

@@ -46,10 +46,11 @@ USING (
       AND b.game_id NOT IN (SELECT game_id FROM gamebook_games)
   ),
   with_team AS (
-    -- team totals of the same game and source, for the usage rate
+    -- team totals of the same game and source, for the usage rate; minutes summed as whole seconds
+    -- (what box scores carry), an exact sum that does not depend on the order of the rows
     SELECT
       box.*,
-      SUM(minutes) OVER (PARTITION BY game_id, team_abbr) AS team_minutes,
+      SUM(CAST(ROUND(minutes * 60) AS INT64)) OVER (PARTITION BY game_id, team_abbr) / 60 AS team_minutes,
       SUM(fg_attempts) OVER (PARTITION BY game_id, team_abbr) AS team_fg_attempts,
       SUM(ft_attempts) OVER (PARTITION BY game_id, team_abbr) AS team_ft_attempts,
       SUM(turnovers) OVER (PARTITION BY game_id, team_abbr) AS team_turnovers

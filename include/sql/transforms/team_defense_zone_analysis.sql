@@ -47,8 +47,9 @@ USING (
       SAFE_DIVIDE(SUM(opp_paint_makes), SUM(opp_paint_attempts)) AS paint_pct,
       SAFE_DIVIDE(SUM(opp_mid_range_makes), SUM(opp_mid_range_attempts)) AS mid_range_pct,
       SAFE_DIVIDE(SUM(opp_three_pt_makes), SUM(opp_three_pt_attempts)) AS three_pt_pct,
-      AVG(defensive_rating) AS defensive_rating,
-      AVG(opponent_pace) AS opponent_pace
+      -- means over exact integer sums (ten-thousandths: see the fragment)
+      SAFE_DIVIDE(SUM(defensive_rating_e4), 10000 * COUNT(defensive_rating_e4)) AS defensive_rating,
+      SAFE_DIVIDE(SUM(opponent_pace_e4), 10000 * COUNT(opponent_pace_e4)) AS opponent_pace
     FROM windowed
     GROUP BY defending_team_abbr
   ),

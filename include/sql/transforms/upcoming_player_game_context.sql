@@ -53,8 +53,10 @@ USING (
       AND game_id NOT IN (SELECT game_id FROM gamebook_history)
   ),
   latest_box AS (
+    -- (game_id, player_lookup) is unique within a source: the order is total
     SELECT player_lookup, team_abbr, universal_player_id, game_date,
-           ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY game_date DESC, source_rank, team_abbr) AS pick
+           ROW_NUMBER() OVER (PARTITION BY player_lookup
+                              ORDER BY game_date DESC, source_rank, team_abbr, game_id) AS pick
     FROM box_history
   ),
 
@@ -96,7 +98,8 @@ USING (
              ORDER BY r.game_date DESC,
                       CASE LOWER(r.injury_status)
                         WHEN 'out' THEN 1 WHEN 'doubtful' THEN 2 WHEN 'questionable' THEN 3 ELSE 4
-                      END
+                      END,
+                      r.game_id  -- one report: (game_id, player_lookup) is unique, the order total
            ) AS pick
     FROM latest_report AS r
   ),
@@ -182,8 +185,11 @@ USING (
            MAX(IF(game_date >= DATE_SUB(@game_date, INTERVAL 60 DAY), game_date, NULL)) AS last_game_date,
            COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY)) AS games_in_last_7_days,
            COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY)) AS games_in_last_14_days,
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY), minutes, 0)) AS minutes_in_last_7_days,
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY), minutes, 0)) AS minutes_in_last_14_days,
+           -- minutes summed as whole seconds (what box scores carry): an exact, order-independent sum
+           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+             / 60 AS minutes_in_last_7_days,
+           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+             / 60 AS minutes_in_last_14_days,
            AVG(IF(recency <= 5, points, NULL)) AS points_avg_last_5,
            AVG(IF(recency <= 10, points, NULL)) AS points_avg_last_10
     FROM played

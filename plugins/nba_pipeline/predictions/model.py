@@ -73,7 +73,7 @@ WHERE f.feature_version = @feature_version
   AND g.minutes_played > 0
   AND (@start_date IS NULL OR f.game_date >= @start_date)
   AND (@end_date IS NULL OR f.game_date <= @end_date)
-ORDER BY f.game_date, f.player_lookup
+ORDER BY f.game_date, f.player_lookup, g.game_id
 """
 
 

@@ -137,7 +137,7 @@ FROM games
 LEFT JOIN defense
   ON defense.defending_team_abbr = games.opponent_team_abbr AND defense.game_id = games.game_id
 WHERE games.recency <= @max_games
-ORDER BY games.player_lookup, games.game_date
+ORDER BY games.player_lookup, games.game_date, games.game_id
 """
 
 

@@ -23,12 +23,17 @@ def to_duckdb(sql: str) -> tuple[str, frozenset[str]]:
 
     BigQuery-only table properties (partitioning, clustering, options) are dropped silently:
     DuckDB has no equivalent and the declared schema still carries them for BigQuery.
+    ``FARM_FINGERPRINT(x)`` becomes DuckDB's ``HASH(x)``: another deterministic 64-bit hash (an
+    unsigned one), so fingerprints compare within one backend only.
     """
     sqlglot_logger = logging.getLogger("sqlglot")
     previous = sqlglot_logger.level
     sqlglot_logger.setLevel(logging.ERROR)
     try:
-        translated = sqlglot.transpile(sql, read="bigquery", write="duckdb")
+        translated = [
+            expression.transform(_duckdb_functions).sql(dialect="duckdb") if expression else ""
+            for expression in sqlglot.parse(sql, read="bigquery")
+        ]
     except ParseError as err:
         first = err.errors[0] if err.errors else {}
         raise TranslationError(
@@ -41,6 +46,13 @@ def to_duckdb(sql: str) -> tuple[str, frozenset[str]]:
         raise TranslationError(f"expected one statement, got {len(translated)}")
     text = translated[0]
     return text, frozenset(_PARAM.findall(text))
+
+
+def _duckdb_functions(node: exp.Expression) -> exp.Expression:
+    """GoogleSQL functions sqlglot leaves as they are but DuckDB lacks, as DuckDB's equivalents."""
+    if isinstance(node, exp.FarmFingerprint):
+        return exp.Anonymous(this="HASH", expressions=node.expressions)
+    return node
 
 
 def bigquery_type(duckdb_type: str) -> str:
