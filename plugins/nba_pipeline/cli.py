@@ -87,7 +87,9 @@ def _replay(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from nba_pipeline.replay import COLUMNS, DayVerdict, replay, summary_lines, write_outputs
+    from nba_pipeline.replay import COLUMNS, DayVerdict, combined_digest, replay, summary_lines, write_outputs
+    from nba_pipeline.warehouse import get_warehouse
+    from nba_pipeline.warehouse.checksums import warehouse_checksums
 
     def report(verdict: DayVerdict) -> None:
         row = verdict.row()
@@ -97,8 +99,11 @@ def _replay(args: argparse.Namespace) -> int:
         dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end), history_days=args.history_days,
         report=report,
     )
-    csv_path, md_path = write_outputs(verdicts, Path(args.out or get_settings().data_dir / "replay"))
-    print("\n".join(["", *summary_lines(verdicts), f"verdicts: {md_path} and {csv_path}"]))
+    with get_warehouse() as warehouse:
+        checksums = warehouse_checksums(warehouse)
+    csv_path, md_path = write_outputs(verdicts, Path(args.out or get_settings().data_dir / "replay"), checksums)
+    print("\n".join(["", *summary_lines(verdicts), f"warehouse checksum {combined_digest(checksums)}",
+                      f"verdicts: {md_path} and {csv_path}"]))
     return 1 if any(v.unexpected for v in verdicts) else 0
 
 

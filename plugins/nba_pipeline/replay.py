@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from nba_pipeline.registry.processors import daily_processors
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
 from nba_pipeline.summary import run_rows
 from nba_pipeline.warehouse import Warehouse, get_warehouse
+from nba_pipeline.warehouse.checksums import TableChecksum
 
 DAILY_DAG_ID = "nba_daily_pipeline"
 BACKFILL_DAG_ID = "nba_backfill"
@@ -327,10 +329,26 @@ def summary_lines(verdicts: Sequence[DayVerdict]) -> list[str]:
     ]
 
 
-def write_outputs(verdicts: Sequence[DayVerdict], directory: Path) -> tuple[Path, Path]:
+def combined_digest(checksums: Mapping[str, TableChecksum]) -> str:
+    """One digest of every table's checksum: equal for two replays that wrote the same data."""
+    text = "".join(f"{name} {checksums[name].digest}\n" for name in sorted(checksums))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_outputs(
+    verdicts: Sequence[DayVerdict], directory: Path, checksums: Mapping[str, TableChecksum] | None = None
+) -> tuple[Path, Path]:
+    """The verdict table as CSV and Markdown (with the summary), and with ``checksums`` a
+    ``…-checksums.txt`` of every table's checksum, to compare two replays of the same range."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"replay-{verdicts[0].game_date}-{verdicts[-1].game_date}"
     csv_path, md_path = directory / f"{stem}.csv", directory / f"{stem}.md"
     csv_path.write_text(as_csv(verdicts))
-    md_path.write_text("\n".join([as_markdown(verdicts), "", *summary_lines(verdicts), ""]))
+    summary = summary_lines(verdicts)
+    if checksums is not None:
+        lines = [f"{name}\t{checksums[name].digest}" for name in sorted(checksums)]
+        (directory / f"{stem}-checksums.txt").write_text("\n".join(lines) + "\n")
+        summary.append(f"warehouse checksum {combined_digest(checksums)} ({len(checksums)} tables, "
+                       f"load and run times left out; per table: {stem}-checksums.txt)")
+    md_path.write_text("\n".join([as_markdown(verdicts), "", *summary, ""]))
     return csv_path, md_path

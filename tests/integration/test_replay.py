@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,30 +21,42 @@ pytestmark = pytest.mark.integration
 HISTORY_DAYS = 7  # enough recent games for players to be eligible; a shorter backfill than make replay's
 
 
-@pytest.fixture
-def own_season(airflow_db, tmp_path: Path) -> Iterator[Path]:
-    """A fresh warehouse and payload folder for one replay (settings are re-read at run time)."""
+@contextmanager
+def _season_in(folder: Path) -> Iterator[Path]:
+    """A fresh warehouse and payload folder under ``folder`` (settings are re-read at run time)."""
     from nba_pipeline.settings import get_settings
 
     keys = ("NBA_DATA_DIR", "NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT")
     saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"NBA_DATA_DIR": str(tmp_path), "NBA_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
-                       "NBA_PAYLOAD_ROOT": str(tmp_path / "payloads")})
+    os.environ.update({"NBA_DATA_DIR": str(folder), "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+                       "NBA_PAYLOAD_ROOT": str(folder / "payloads")})
     get_settings.cache_clear()
-    yield tmp_path
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
+    try:
+        yield folder
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def own_season(airflow_db, tmp_path: Path) -> Iterator[Path]:
+    with _season_in(tmp_path) as folder:
+        yield folder
 
 
 def _replay(start: dt.date, end: dt.date) -> dict[dt.date, object]:
+    return _replay_with_history(start, end, HISTORY_DAYS)
+
+
+def _replay_with_history(start: dt.date, end: dt.date, history_days: int) -> dict[dt.date, object]:
     from nba_pipeline.replay import REPLAY_ENVIRONMENT, replay
 
     before = {k: os.environ.get(k) for k in REPLAY_ENVIRONMENT}
-    verdicts = replay(start, end, history_days=HISTORY_DAYS)
+    verdicts = replay(start, end, history_days=history_days)
     assert {k: os.environ.get(k) for k in REPLAY_ENVIRONMENT} == before, "the replay restores the environment"
     assert [v.game_date for v in verdicts] == [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     return {v.game_date: v for v in verdicts}
@@ -77,12 +90,19 @@ def test_a_replay_across_the_all_star_break_predicts_the_first_day_after_it(own_
     first_off = verdicts[dt.date(2025, 2, 14)]
     assert first_off.phases[3].run >= 1 and first_off.phases[4].skipped == {"no_games": 5}
 
-    from nba_pipeline.replay import as_markdown, write_outputs
+    from nba_pipeline.replay import as_markdown, combined_digest, write_outputs
+    from nba_pipeline.warehouse import get_warehouse
+    from nba_pipeline.warehouse.checksums import warehouse_checksums
 
-    csv_path, md_path = write_outputs(list(verdicts.values()), own_season / "replay")
+    with get_warehouse() as warehouse:
+        checksums = warehouse_checksums(warehouse)
+    csv_path, md_path = write_outputs(list(verdicts.values()), own_season / "replay", checksums)
     assert csv_path.read_text().count("\n") == 1 + len(verdicts)
-    assert md_path.read_text().startswith(as_markdown(list(verdicts.values())))
-    assert "unexpected verdicts: 0" in md_path.read_text()
+    summary = md_path.read_text()
+    assert summary.startswith(as_markdown(list(verdicts.values())))
+    assert "unexpected verdicts: 0" in summary and f"warehouse checksum {combined_digest(checksums)}" in summary
+    per_table = (own_season / "replay" / "replay-2025-02-13-2025-02-20-checksums.txt").read_text().splitlines()
+    assert [line.split("\t")[0] for line in per_table] == sorted(checksums)
 
 
 def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(own_season):
@@ -90,3 +110,20 @@ def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(own_
     assert [v.games > 0 for v in verdicts.values()] == [True, False, False, False, False, False, True]
     _assert_calendar_explains(verdicts)
     assert verdicts[dt.date(2025, 4, 19)].phases[4].run == 5
+
+
+def test_the_same_replay_twice_writes_identical_checksums(airflow_db, tmp_path):
+    """Two replays of the same dates into two new warehouses: every table, predictions included,
+    has the same checksum (load and run times left out)."""
+    from nba_pipeline.warehouse import get_warehouse
+    from nba_pipeline.warehouse.checksums import differing_tables, warehouse_checksums
+
+    checksums = []
+    for name in ("first", "second"):
+        with _season_in(tmp_path / name):
+            verdicts = _replay_with_history(dt.date(2025, 1, 14), dt.date(2025, 1, 15), history_days=3)
+            assert all(v.players_predicted > 50 and not v.unexpected for v in verdicts.values())
+            with get_warehouse() as warehouse:
+                checksums.append(warehouse_checksums(warehouse))
+    assert differing_tables(*checksums) == {}
+    assert checksums[0]["nba_predictions.player_prop_predictions"].rows > 500
