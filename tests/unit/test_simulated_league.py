@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from nba_pipeline.sources.simulated_league import (
+from nba_pipeline.sources.simulation import (
     ALL_STAR_BREAK,
     BOX_SCORE_SOURCES,
     DUPLICATE_ROWS,
@@ -96,7 +96,7 @@ def test_payloads_are_identical_across_processes_and_hash_seeds(league: Simulate
     script = (
         "import hashlib, sys\n"
         "from datetime import date\n"
-        "from nba_pipeline.sources.simulated_league import SOURCES, SimulatedLeague\n"
+        "from nba_pipeline.sources.simulation import SOURCES, SimulatedLeague\n"
         "league = SimulatedLeague(seed=2024)\n"
         "digest = hashlib.sha256()\n"
         "for source in SOURCES:\n"

@@ -1,15 +1,6 @@
-"""Simulated NBA league: the seeded, deterministic local stand-in for the real data sources.
+"""The simulated league: its model of players, calendar, games and lines, and the payloads it renders.
 
-No machine here reaches NBA.com, balldontlie, The Odds API, BettingPros or ESPN, so the local
-run reads this simulation instead. It invents rosters for the 30 real franchises, plays the
-2024-25 calendar (regular season, a simplified playoff bracket, then the 2025-26 opener) and
-renders payloads in the shapes of the real endpoints; ``docs/payloads.md`` documents every
-shape. Nothing in a payload says "simulated": the payloads must look like the real thing so
-that the raw processors written against them work unchanged on real data.
-
-Every random draw comes from a stream keyed by a SHA-256 of the seed and of what is drawn (a
-game id, a player, a date), never from Python's ``hash()`` or from call order, so a date's
-payload is byte-identical whatever else was generated before it, in any process.
+See the package docstring for why it exists and how it stays deterministic.
 """
 
 from __future__ import annotations
