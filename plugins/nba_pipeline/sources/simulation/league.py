@@ -10,11 +10,44 @@ import json
 import math
 import random
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from nba_pipeline.sources.simulation.calendar import (
+    ALL_STAR_BREAK,
+    CF_EAST,
+    CF_WEST,
+    CHRISTMAS,
+    ET,
+    FINALS,
+    NEXT_OPENING_NIGHT,
+    NEXT_SEASON_OPENER,
+    OFF_DAYS,
+    OPENING_NIGHT,
+    PLAYOFFS_START,
+    R1_A,
+    R1_B,
+    R2_A,
+    R2_B,
+    REGULAR_SEASON_END,
+    SEASON_OPENER,
+    at,
+    et_iso,
+    regular_season_days,
+    season_label,
+    utc_z,
+)
+from nba_pipeline.sources.simulation.data import (
+    FIRST_NAMES,
+    INJURY_REASONS,
+    LAST_NAMES,
+    QUESTIONABLE_REASONS,
+    SUFFIXES,
+    TEAM_ROWS,
+)
+from nba_pipeline.sources.simulation.draws import binomial, poisson, seeded_rng, stable_int, stochastic_round
 
 __all__ = [
     "ALL_STAR_BREAK",
@@ -51,7 +84,6 @@ __all__ = [
     "player_lookup_from_name",
 ]
 
-ET = ZoneInfo("America/New_York")
 
 # --------------------------------------------------------------------------- sources
 
@@ -100,41 +132,9 @@ class TeamInfo:
     time_zone: str  # home arena: "E", "C", "M" or "P"; drives tip-off times
 
 
-_TEAM_ROWS = (
-    ("ATL", "Atlanta Hawks", "Atlanta", "Hawks", "East", 1610612737, 1, "E"),
-    ("BOS", "Boston Celtics", "Boston", "Celtics", "East", 1610612738, 2, "E"),
-    ("BKN", "Brooklyn Nets", "Brooklyn", "Nets", "East", 1610612751, 17, "E"),
-    ("CHA", "Charlotte Hornets", "Charlotte", "Hornets", "East", 1610612766, 30, "E"),
-    ("CHI", "Chicago Bulls", "Chicago", "Bulls", "East", 1610612741, 4, "C"),
-    ("CLE", "Cleveland Cavaliers", "Cleveland", "Cavaliers", "East", 1610612739, 5, "E"),
-    ("DAL", "Dallas Mavericks", "Dallas", "Mavericks", "West", 1610612742, 6, "C"),
-    ("DEN", "Denver Nuggets", "Denver", "Nuggets", "West", 1610612743, 7, "M"),
-    ("DET", "Detroit Pistons", "Detroit", "Pistons", "East", 1610612765, 8, "E"),
-    ("GSW", "Golden State Warriors", "Golden State", "Warriors", "West", 1610612744, 9, "P"),
-    ("HOU", "Houston Rockets", "Houston", "Rockets", "West", 1610612745, 10, "C"),
-    ("IND", "Indiana Pacers", "Indiana", "Pacers", "East", 1610612754, 11, "E"),
-    ("LAC", "Los Angeles Clippers", "LA", "Clippers", "West", 1610612746, 12, "P"),
-    ("LAL", "Los Angeles Lakers", "Los Angeles", "Lakers", "West", 1610612747, 13, "P"),
-    ("MEM", "Memphis Grizzlies", "Memphis", "Grizzlies", "West", 1610612763, 29, "C"),
-    ("MIA", "Miami Heat", "Miami", "Heat", "East", 1610612748, 14, "E"),
-    ("MIL", "Milwaukee Bucks", "Milwaukee", "Bucks", "East", 1610612749, 15, "C"),
-    ("MIN", "Minnesota Timberwolves", "Minnesota", "Timberwolves", "West", 1610612750, 16, "C"),
-    ("NOP", "New Orleans Pelicans", "New Orleans", "Pelicans", "West", 1610612740, 3, "C"),
-    ("NYK", "New York Knicks", "New York", "Knicks", "East", 1610612752, 18, "E"),
-    ("OKC", "Oklahoma City Thunder", "Oklahoma City", "Thunder", "West", 1610612760, 25, "C"),
-    ("ORL", "Orlando Magic", "Orlando", "Magic", "East", 1610612753, 19, "E"),
-    ("PHI", "Philadelphia 76ers", "Philadelphia", "76ers", "East", 1610612755, 20, "E"),
-    ("PHX", "Phoenix Suns", "Phoenix", "Suns", "West", 1610612756, 21, "M"),
-    ("POR", "Portland Trail Blazers", "Portland", "Trail Blazers", "West", 1610612757, 22, "P"),
-    ("SAC", "Sacramento Kings", "Sacramento", "Kings", "West", 1610612758, 23, "P"),
-    ("SAS", "San Antonio Spurs", "San Antonio", "Spurs", "West", 1610612759, 24, "C"),
-    ("TOR", "Toronto Raptors", "Toronto", "Raptors", "East", 1610612761, 28, "E"),
-    ("UTA", "Utah Jazz", "Utah", "Jazz", "West", 1610612762, 26, "M"),
-    ("WAS", "Washington Wizards", "Washington", "Wizards", "East", 1610612764, 27, "E"),
-)
 TEAM_INFO: dict[str, TeamInfo] = {
     row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])  # type: ignore[misc]
-    for index, row in enumerate(_TEAM_ROWS)
+    for index, row in enumerate(TEAM_ROWS)
 }
 TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)
 TEAMS: dict[str, str] = {code: info.full_name for code, info in TEAM_INFO.items()}
@@ -160,56 +160,11 @@ BOOKS: tuple[Sportsbook, ...] = (
 _OPENING_HOUR = 9
 _MOVE_HOUR = 14
 
-# --------------------------------------------------------------------------- calendar
+# --------------------------------------------------------------------------- schedule parameters
 
-SEASON_OPENER = date(2024, 10, 22)
-REGULAR_SEASON_END = date(2025, 4, 13)
-ALL_STAR_BREAK = (date(2025, 2, 14), date(2025, 2, 19))
-OFF_DAYS: frozenset[date] = frozenset(
-    {
-        date(2024, 10, 28),  # a Monday
-        date(2024, 11, 5),  # election day
-        date(2024, 11, 18),  # a Monday
-        date(2024, 11, 28),  # Thanksgiving
-        date(2024, 12, 24),  # Christmas Eve
-    }
-)
-CHRISTMAS = date(2024, 12, 25)
-PLAYOFFS_START = date(2025, 4, 19)
-NEXT_SEASON_OPENER = date(2025, 10, 21)
-_OPENING_NIGHT = (("NYK", "BOS"), ("MIN", "LAL"))
-_NEXT_OPENING_NIGHT = (("HOU", "OKC"), ("GSW", "LAL"))
 _GAMES_PER_TEAM = 82
 # Relative slate size per weekday (Mon..Sun): busy Wednesdays and Fridays, light Thursdays.
 _WEEKDAY_WEIGHT = (1.0, 0.85, 1.25, 0.7, 1.2, 1.0, 0.9)
-
-
-def _dates(*texts: str) -> tuple[date, ...]:
-    return tuple(date.fromisoformat(text) for text in texts)
-
-
-# Playoff game slots: a series uses its slots in order until one team has four wins.
-_R1_A = _dates(
-    "2025-04-19", "2025-04-21", "2025-04-24", "2025-04-26", "2025-04-29", "2025-05-01", "2025-05-03"
-)
-_R1_B = _dates(
-    "2025-04-20", "2025-04-22", "2025-04-25", "2025-04-27", "2025-04-30", "2025-05-02", "2025-05-04"
-)
-_R2_A = _dates(
-    "2025-05-06", "2025-05-08", "2025-05-10", "2025-05-12", "2025-05-14", "2025-05-16", "2025-05-18"
-)
-_R2_B = _dates(
-    "2025-05-07", "2025-05-09", "2025-05-11", "2025-05-13", "2025-05-15", "2025-05-17", "2025-05-19"
-)
-_CF_EAST = _dates(
-    "2025-05-21", "2025-05-23", "2025-05-25", "2025-05-27", "2025-05-29", "2025-05-31", "2025-06-02"
-)
-_CF_WEST = _dates(
-    "2025-05-22", "2025-05-24", "2025-05-26", "2025-05-28", "2025-05-30", "2025-06-01", "2025-06-03"
-)
-_FINALS = _dates(
-    "2025-06-05", "2025-06-08", "2025-06-11", "2025-06-13", "2025-06-16", "2025-06-19", "2025-06-22"
-)
 _HIGHER_SEED_HOME_GAMES = frozenset({1, 2, 5, 7})
 
 _TIPOFFS_BY_ZONE = {
@@ -227,31 +182,6 @@ _BOX_SCORE_PUBLISH_DELAY = timedelta(minutes=30)
 # --------------------------------------------------------------------------- helpers
 
 
-def _stable_int(*parts: object) -> int:
-    """A 64-bit integer from SHA-256 of the parts: the same in every process and Python run."""
-    text = "\x1f".join(str(part) for part in parts)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
-
-
-def _daterange(start: date, end: date) -> Iterator[date]:
-    day = start
-    while day <= end:
-        yield day
-        day += timedelta(days=1)
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ET)
-
-
-def _utc_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _et_iso(moment: datetime) -> str:
-    return moment.astimezone(ET).isoformat()
-
-
 def _round_half(value: float) -> float:
     return math.floor(value * 2 + 0.5) / 2
 
@@ -266,31 +196,6 @@ def _american_from_probability(probability: float) -> int:
     if probability >= 0.5:
         return -round(100 * probability / (1 - probability))
     return round(100 * (1 - probability) / probability)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    """Poisson draw by inversion (one uniform); a normal approximation for large means."""
-    if mean <= 0:
-        return 0
-    if mean > 40:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    target = rng.random()
-    count, term = 0, math.exp(-mean)
-    cumulative = term
-    while target > cumulative and count < 200:
-        count += 1
-        term *= mean / count
-        cumulative += term
-    return count
-
-
-def _stochastic_round(rng: random.Random, value: float) -> int:
-    whole = math.floor(value)
-    return whole + (1 if rng.random() < value - whole else 0)
-
-
-def _binomial(rng: random.Random, trials: int, probability: float) -> int:
-    return sum(1 for _ in range(trials) if rng.random() < probability)
 
 
 def _dump(document: Any) -> bytes:
@@ -316,23 +221,6 @@ def canonical_game_id(game_date: date, away: str, home: str) -> str:
 
 # --------------------------------------------------------------------------- players
 
-_FIRST_NAMES = (
-    "Jalen", "Marcus", "Tyrese", "Darius", "Isaiah", "Devin", "Andre", "Malik", "Jordan", "Cameron",
-    "Trey", "Keegan", "Aaron", "Brandon", "Cole", "Dante", "Elijah", "Felix", "Gabriel", "Hakeem",
-    "Ivan", "Jamal", "Kendall", "Lamar", "Miles", "Nico", "Omar", "Quentin", "Rashad", "Silas",
-    "Terrence", "Victor", "Wendell", "Xavier", "Amari", "Bryce", "Caleb", "Desmond", "Emeka", "Javon",
-    "De'Andre", "Ja'Marcus", "Kai", "Luca", "Mateo", "Obi", "Reggie", "Stefan", "Tariq", "Zaire",
-)  # fmt: skip
-_LAST_NAMES = (
-    "Morrow", "Ashby", "Baxley", "Calloway", "Dorsett", "Eversley", "Fenwick", "Galloway", "Hartsell",
-    "Jessup", "Kimbrough", "Lockhart", "Merriweather", "Northcutt", "Oakes", "Pennington", "Quarles",
-    "Redmond", "Stroud", "Tillman", "Underwood", "Vance", "Whitfield", "Yarbrough", "Ainsworth",
-    "Blackwood", "Easley", "Fairchild", "Gaines", "Hollis", "Kearse", "Lyle", "Mabry", "Nesbitt",
-    "Ogden", "Pruitt", "Rainey", "Sutter", "Tolliver", "Yates", "Abernathy", "Boatwright", "Colquitt",
-    "Dunmore", "Ellery", "Greer", "Hightower", "O'Dell", "St. Cyr", "Reed-Holloway", "Van Buren",
-    "McAllister", "DuPree", "Okonkwo", "Sandoval", "Petrovic", "Lindqvist", "Achebe", "Moreau", "Castillo",
-)  # fmt: skip
-_SUFFIXES = ("Jr.", "II", "III")
 _POSITIONS = ("PG", "SG", "SF", "PF", "C")
 _POSITION_NAMES = {
     "PG": "Point Guard", "SG": "Shooting Guard", "SF": "Small Forward", "PF": "Power Forward", "C": "Center",
@@ -606,32 +494,6 @@ class _InjuryState:
 _INJURY_KINDS = ("day_to_day", "moderate", "long")
 _INJURY_KIND_WEIGHTS = (0.45, 0.4, 0.15)
 _INJURY_DAYS = {"day_to_day": (1, 2), "moderate": (3, 10), "long": (14, 35)}
-_INJURY_REASONS = {
-    "day_to_day": (
-        "Injury/Illness - Illness",
-        "Injury/Illness - Right Knee; Soreness",
-        "Injury/Illness - Lower Back; Tightness",
-        "Rest",
-        "Personal Reasons",
-    ),
-    "moderate": (
-        "Injury/Illness - Left Ankle; Sprain",
-        "Injury/Illness - Right Hamstring; Strain",
-        "Injury/Illness - Left Calf; Strain",
-        "Injury/Illness - Concussion Protocol",
-    ),
-    "long": (
-        "Injury/Illness - Right Hand; Fracture",
-        "Injury/Illness - Left Knee; Meniscus Tear",
-        "Injury/Illness - Right Foot; Stress Reaction",
-    ),
-}
-_QUESTIONABLE_REASONS = (
-    "Injury/Illness - Left Ankle; Soreness",
-    "Injury/Illness - Right Wrist; Sprain",
-    "Injury/Illness - Illness",
-    "Injury/Illness - Left Hip; Contusion",
-)
 _INJURY_WINDOW = (date(2024, 10, 1), date(2025, 10, 31))
 _NOT_EXPECTED_TO_PLAY = frozenset({"Out", "Doubtful"})
 _INJURY_REPORT_SLOTS = ((-1, 17, 30), (0, 13, 30), (0, 17, 30))  # (day offset, hour, minute) ET
@@ -680,7 +542,7 @@ class SimulatedLeague:
         self._schedule: _Schedule | None = None
 
     def _rng(self, *parts: object) -> random.Random:
-        return random.Random(_stable_int(self.seed, *parts))
+        return seeded_rng(self.seed, *parts)
 
     # ----------------------------------------------------------------- players
 
@@ -762,10 +624,10 @@ class SimulatedLeague:
     @staticmethod
     def _unique_name(rng: random.Random, used_lookups: set[str]) -> tuple[str, str]:
         while True:
-            first = rng.choice(_FIRST_NAMES)
-            last = rng.choice(_LAST_NAMES)
+            first = rng.choice(FIRST_NAMES)
+            last = rng.choice(LAST_NAMES)
             if rng.random() < 0.04:
-                last = f"{last} {rng.choice(_SUFFIXES)}"
+                last = f"{last} {rng.choice(SUFFIXES)}"
             lookup = player_lookup_from_name(f"{first} {last}")
             if lookup not in used_lookups:
                 used_lookups.add(lookup)
@@ -842,7 +704,7 @@ class SimulatedLeague:
             kind = rng.choices(_INJURY_KINDS, weights=_INJURY_KIND_WEIGHTS)[0]
             length = rng.randint(*_INJURY_DAYS[kind])
             end = start + timedelta(days=length - 1)
-            spells.append(_InjurySpell(start, end, rng.choice(_INJURY_REASONS[kind]), kind))
+            spells.append(_InjurySpell(start, end, rng.choice(INJURY_REASONS[kind]), kind))
             day = end + timedelta(days=1)
         return tuple(spells)
 
@@ -857,9 +719,9 @@ class SimulatedLeague:
             if day == spell.end + timedelta(days=1):
                 status = "Probable" if spell.kind == "day_to_day" else "Questionable"
                 return _InjuryState(status, spell.reason, plays=True)
-        draw = _stable_int(self.seed, "questionable", player.player_lookup, day)
+        draw = stable_int(self.seed, "questionable", player.player_lookup, day)
         if draw % 1000 < 15:
-            reason = _QUESTIONABLE_REASONS[(draw // 1000) % len(_QUESTIONABLE_REASONS)]
+            reason = QUESTIONABLE_REASONS[(draw // 1000) % len(QUESTIONABLE_REASONS)]
             return _InjuryState("Questionable", reason, plays=(draw // 100_000) % 10 >= 4)
         return None
 
@@ -944,7 +806,7 @@ class SimulatedLeague:
         tipoff: datetime,
     ) -> SimulatedGame:
         game_id = canonical_game_id(day, away, home)
-        duration = timedelta(minutes=135 + _stable_int(self.seed, "duration", game_id) % 26)
+        duration = timedelta(minutes=135 + stable_int(self.seed, "duration", game_id) % 26)
         return SimulatedGame(
             game_id=game_id,
             nba_game_id=nba_game_id,
@@ -963,21 +825,21 @@ class SimulatedLeague:
         ordered = sorted(
             range(len(matchups)), key=lambda i: (_ZONE_ORDER[TEAM_INFO[matchups[i][1]].time_zone], i)
         )
-        times: list[datetime] = [_at(day, 19)] * len(matchups)
+        times: list[datetime] = [at(day, 19)] * len(matchups)
         early_slot_taken = False
         for rank, index in enumerate(ordered):
             away, home = matchups[index]
             if day == CHRISTMAS and rank < len(_CHRISTMAS_TIPOFFS):
-                times[index] = _at(day, *_CHRISTMAS_TIPOFFS[rank])
+                times[index] = at(day, *_CHRISTMAS_TIPOFFS[rank])
                 continue
             zone = TEAM_INFO[home].time_zone
             if day.weekday() >= 5 and len(matchups) >= 6 and zone == "E" and not early_slot_taken:
-                times[index] = _at(day, 15, 30)
+                times[index] = at(day, 15, 30)
                 early_slot_taken = True
                 continue
             options = _TIPOFFS_BY_ZONE[zone]
-            pick = _stable_int(self.seed, "tipoff", canonical_game_id(day, away, home)) % len(options)
-            times[index] = _at(day, *options[pick])
+            pick = stable_int(self.seed, "tipoff", canonical_game_id(day, away, home)) % len(options)
+            times[index] = at(day, *options[pick])
         return times
 
     def _regular_season(self) -> list[SimulatedGame]:
@@ -994,13 +856,13 @@ class SimulatedLeague:
         return games
 
     def _next_opening_night(self) -> list[SimulatedGame]:
-        tipoffs = self._tipoffs(NEXT_SEASON_OPENER, _NEXT_OPENING_NIGHT)
+        tipoffs = self._tipoffs(NEXT_SEASON_OPENER, NEXT_OPENING_NIGHT)
         return [
             self._make_game(
                 NEXT_SEASON_OPENER, away, home, f"00225{n:05d}", "2025-26", "Regular Season", tipoff
             )
             for n, ((away, home), tipoff) in enumerate(
-                zip(_NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1
+                zip(NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1
             )
         ]
 
@@ -1025,11 +887,7 @@ class SimulatedLeague:
         return pool
 
     def _place_regular_season(self) -> dict[date, list[tuple[str, str]]]:
-        days = [
-            day
-            for day in _daterange(SEASON_OPENER, REGULAR_SEASON_END)
-            if day not in OFF_DAYS and not ALL_STAR_BREAK[0] <= day <= ALL_STAR_BREAK[1]
-        ]
+        days = regular_season_days()
         for attempt in range(50):
             placement = self._try_place(days, self._rng("schedule", attempt))
             if placement is not None:
@@ -1071,9 +929,9 @@ class SimulatedLeague:
         for index, day in enumerate(days):
             ordinal = day.toordinal()
             if day == SEASON_OPENER:
-                for away, home in _OPENING_NIGHT:
+                for away, home in OPENING_NIGHT:
                     place((min(away, home), max(away, home)), day, (away, home))
-                games_left -= len(_OPENING_NIGHT)
+                games_left -= len(OPENING_NIGHT)
                 weight_left -= weights[index]
                 continue
             target = 5 if day == CHRISTMAS else round(games_left * weights[index] / weight_left)
@@ -1161,7 +1019,7 @@ class SimulatedLeague:
                         f"0042400{round_no}{series_no}{number}",
                         "2024-25",
                         "Playoffs",
-                        _at(day, 20),
+                        at(day, 20),
                     ),
                     game_label=label,
                     series_game=number,
@@ -1176,18 +1034,18 @@ class SimulatedLeague:
         for offset, conference in ((0, "East"), (4, "West")):
             s = seeded[conference]
             first_round = (
-                (s[0], s[7], _R1_A), (s[3], s[4], _R1_A), (s[2], s[5], _R1_B), (s[1], s[6], _R1_B),
+                (s[0], s[7], R1_A), (s[3], s[4], R1_A), (s[2], s[5], R1_B), (s[1], s[6], R1_B),
             )  # fmt: skip
             winners = [
                 play_series(a, b, 1, offset + n, slots, f"{conference} First Round")
                 for n, (a, b, slots) in enumerate(first_round)
             ]
             semi_offset = 0 if conference == "East" else 2
-            top = play_series(winners[0], winners[1], 2, semi_offset, _R2_A, f"{conference} Conf. Semifinals")
+            top = play_series(winners[0], winners[1], 2, semi_offset, R2_A, f"{conference} Conf. Semifinals")
             bottom = play_series(
-                winners[2], winners[3], 2, semi_offset + 1, _R2_B, f"{conference} Conf. Semifinals"
+                winners[2], winners[3], 2, semi_offset + 1, R2_B, f"{conference} Conf. Semifinals"
             )
-            final_slots = _CF_EAST if conference == "East" else _CF_WEST
+            final_slots = CF_EAST if conference == "East" else CF_WEST
             conference_champions.append(
                 play_series(
                     top,
@@ -1198,7 +1056,7 @@ class SimulatedLeague:
                     f"{conference} Conf. Finals",
                 )
             )
-        play_series(*conference_champions, 4, 0, _FINALS, "NBA Finals")
+        play_series(*conference_champions, 4, 0, FINALS, "NBA Finals")
         return self._with_playoff_tipoffs(games)
 
     @staticmethod
@@ -1214,7 +1072,7 @@ class SimulatedLeague:
             else:
                 slots = _PLAYOFF_WEEKEND_TIPOFFS if day.weekday() >= 5 else _PLAYOFF_WEEKDAY_TIPOFFS
             for game, (hour, minute) in zip(day_games, slots, strict=False):
-                shift = _at(day, hour, minute) - game.start_time
+                shift = at(day, hour, minute) - game.start_time
                 timed.append(
                     replace(
                         game,
@@ -1333,13 +1191,13 @@ class SimulatedLeague:
         free_throw_weight = sum(w[3] for w in weights) or 1.0
         for row, profile, w in zip(playing, profiles, weights, strict=True):
             paint, mid, three = (
-                _stochastic_round(rng, value * field_goal_target / field_goal_weight) for value in w[:3]
+                stochastic_round(rng, value * field_goal_target / field_goal_weight) for value in w[:3]
             )
-            free_throws = _stochastic_round(rng, w[3] * free_throw_target / free_throw_weight)
-            paint_makes = _binomial(rng, paint, profile.paint_pct)
-            mid_makes = _binomial(rng, mid, profile.mid_range_pct)
-            three_makes = _binomial(rng, three, profile.three_pct)
-            free_throw_makes = _binomial(rng, free_throws, profile.free_throw_pct)
+            free_throws = stochastic_round(rng, w[3] * free_throw_target / free_throw_weight)
+            paint_makes = binomial(rng, paint, profile.paint_pct)
+            mid_makes = binomial(rng, mid, profile.mid_range_pct)
+            three_makes = binomial(rng, three, profile.three_pct)
+            free_throw_makes = binomial(rng, free_throws, profile.free_throw_pct)
             row.update(
                 paint_attempts=paint,
                 paint_makes=paint_makes,
@@ -1358,13 +1216,13 @@ class SimulatedLeague:
     def _draw_other_stats(rng: random.Random, row: dict[str, Any], profile: ScoringProfile) -> None:
         minutes = row["seconds"] / 60
         row.update(
-            oreb=_poisson(rng, profile.oreb_per_minute * minutes),
-            dreb=_poisson(rng, profile.dreb_per_minute * minutes),
-            ast=_poisson(rng, profile.ast_per_minute * minutes),
-            stl=_poisson(rng, profile.stl_per_minute * minutes),
-            blk=_poisson(rng, profile.blk_per_minute * minutes),
-            tov=_poisson(rng, profile.tov_per_minute * minutes),
-            pf=min(6, _poisson(rng, profile.pf_per_minute * minutes)),
+            oreb=poisson(rng, profile.oreb_per_minute * minutes),
+            dreb=poisson(rng, profile.dreb_per_minute * minutes),
+            ast=poisson(rng, profile.ast_per_minute * minutes),
+            stl=poisson(rng, profile.stl_per_minute * minutes),
+            blk=poisson(rng, profile.blk_per_minute * minutes),
+            tov=poisson(rng, profile.tov_per_minute * minutes),
+            pf=min(6, poisson(rng, profile.pf_per_minute * minutes)),
         )
 
     @staticmethod
@@ -1528,7 +1386,7 @@ class SimulatedLeague:
                 f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}"
             )
         if as_of is None:
-            moment = _at(game_date + timedelta(days=1), 6)
+            moment = at(game_date + timedelta(days=1), 6)
         elif as_of.tzinfo is None:
             moment = as_of.replace(tzinfo=ET)
         else:
@@ -1576,7 +1434,7 @@ class SimulatedLeague:
                     "gameSequence": sequence,
                     "gameDateEst": f"{day:%Y-%m-%d}T00:00:00Z",
                     "gameDateTimeEst": start_et.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "gameDateTimeUTC": _utc_z(game.start_time),
+                    "gameDateTimeUTC": utc_z(game.start_time),
                     "day": _WEEKDAY_NAMES[day.weekday()],
                     "gameLabel": game.game_label,
                     "gameSubLabel": f"Game {game.series_game}" if game.series_game else "",
@@ -1588,9 +1446,9 @@ class SimulatedLeague:
             )
         _duplicate_first(rows, imperfections)
         return {
-            "meta": {"version": 1, "request": "scheduleLeagueV2", "time": _et_iso(as_of)},
+            "meta": {"version": 1, "request": "scheduleLeagueV2", "time": et_iso(as_of)},
             "leagueSchedule": {
-                "seasonYear": _season_label(day),
+                "seasonYear": season_label(day),
                 "leagueId": "00",
                 "gameDates": [{"gameDate": f"{day:%m/%d/%Y} 00:00:00", "games": rows}],
             },
@@ -1692,7 +1550,7 @@ class SimulatedLeague:
         _duplicate_first(rows, imperfections)
         return {
             "resource": "shotzonesummary",
-            "parameters": {"GameDate": day.isoformat(), "LeagueID": "00", "Season": _season_label(day)},
+            "parameters": {"GameDate": day.isoformat(), "LeagueID": "00", "Season": season_label(day)},
             "resultSets": [{"name": "PlayerShotZones", "headers": list(_SHOT_ZONE_HEADERS), "rowSet": rows}],
         }
 
@@ -1700,9 +1558,9 @@ class SimulatedLeague:
         self, day: date, as_of: datetime, imperfections: frozenset[str]
     ) -> dict[str, Any]:
         published = [
-            _at(day + timedelta(days=offset), hour, minute)
+            at(day + timedelta(days=offset), hour, minute)
             for offset, hour, minute in _INJURY_REPORT_SLOTS
-            if _at(day + timedelta(days=offset), hour, minute) <= as_of
+            if at(day + timedelta(days=offset), hour, minute) <= as_of
         ]
         rows = []
         if published:
@@ -1725,7 +1583,7 @@ class SimulatedLeague:
         _duplicate_first(rows, imperfections)
         return {
             "gameDate": day.isoformat(),
-            "reportTime": _et_iso(max(published)) if published else None,
+            "reportTime": et_iso(max(published)) if published else None,
             "rows": rows,
         }
 
@@ -1754,7 +1612,7 @@ class SimulatedLeague:
                 team = TEAM_INFO[line.team]
                 data.append(
                     {
-                        "id": _stable_int(self.seed, "bdl-stat", game.game_id, player.player_lookup)
+                        "id": stable_int(self.seed, "bdl-stat", game.game_id, player.player_lookup)
                         % 900_000_000
                         + 100_000_000,
                         "min": str(line.seconds // 60),
@@ -1803,7 +1661,7 @@ class SimulatedLeague:
             "id": game.odds_event_id,
             "sport_key": "basketball_nba",
             "sport_title": "NBA",
-            "commence_time": _utc_z(game.start_time),
+            "commence_time": utc_z(game.start_time),
             "home_team": TEAMS[game.home],
             "away_team": TEAMS[game.away],
         }
@@ -1813,7 +1671,7 @@ class SimulatedLeague:
     ) -> dict[str, Any]:
         data = [self._odds_event(game) for game in self.games_on(day)]
         _duplicate_first(data, imperfections)
-        return {"timestamp": _utc_z(as_of), "data": data}
+        return {"timestamp": utc_z(as_of), "data": data}
 
     def _render_odds_api_player_points_props(
         self, day: date, as_of: datetime, imperfections: frozenset[str]
@@ -1855,14 +1713,14 @@ class SimulatedLeague:
                     {
                         "key": book.key,
                         "title": book.title,
-                        "last_update": _utc_z(posted),
+                        "last_update": utc_z(posted),
                         "markets": [
-                            {"key": "player_points", "last_update": _utc_z(posted), "outcomes": outcomes}
+                            {"key": "player_points", "last_update": utc_z(posted), "outcomes": outcomes}
                         ],
                     }
                 )
             data.append(self._odds_event(game) | {"bookmakers": bookmakers})
-        return {"timestamp": _utc_z(as_of), "data": data}
+        return {"timestamp": utc_z(as_of), "data": data}
 
     def _render_odds_api_game_lines(
         self, day: date, as_of: datetime, imperfections: frozenset[str]
@@ -1882,7 +1740,7 @@ class SimulatedLeague:
                 total = line.current_total if moved else line.opening_total
                 home_price = line.current_home_price if moved else line.opening_home_price
                 away_price = line.current_away_price if moved else line.opening_away_price
-                stamp = _utc_z(posted)
+                stamp = utc_z(posted)
                 markets = [
                     {
                         "key": "h2h",
@@ -1914,7 +1772,7 @@ class SimulatedLeague:
                 )
             data.append(self._odds_event(game) | {"bookmakers": bookmakers})
         _duplicate_first(data, imperfections)
-        return {"timestamp": _utc_z(as_of), "data": data}
+        return {"timestamp": utc_z(as_of), "data": data}
 
     def _render_bettingpros_player_props(
         self, day: date, as_of: datetime, imperfections: frozenset[str]
@@ -1940,7 +1798,7 @@ class SimulatedLeague:
                         "opening_line": line.opening_line,
                         "over_odds": line.over_price,
                         "under_odds": line.under_price,
-                        "updated": _et_iso(posted),
+                        "updated": et_iso(posted),
                     }
                 )
             if books:
@@ -1966,7 +1824,7 @@ class SimulatedLeague:
                 "id": game.bettingpros_event_id,
                 "home": game.home,
                 "visitor": game.away,
-                "scheduled": _et_iso(game.start_time),
+                "scheduled": et_iso(game.start_time),
             }
             for game in games
         ]
@@ -2008,10 +1866,10 @@ class SimulatedLeague:
                     "athletes": athletes,
                 }
             )
-        season_label = _season_label(day)
+        label = season_label(day)
         return {
-            "season": {"year": int(season_label[:4]) + 1, "displayName": season_label},
-            "timestamp": _utc_z(as_of),
+            "season": {"year": int(label[:4]) + 1, "displayName": label},
+            "timestamp": utc_z(as_of),
             "teams": teams,
         }
 
@@ -2064,14 +1922,10 @@ def _duplicate_first(rows: list[Any], imperfections: frozenset[str]) -> None:
         rows.insert(1, rows[0])
 
 
-def _season_label(day: date) -> str:
-    return "2025-26" if day >= NEXT_SEASON_OPENER else "2024-25"
-
-
 def _book_post_time(day: date, book: Sportsbook, as_of: datetime) -> datetime | None:
     """When the book last posted lines for ``day`` as seen at ``as_of``; None before it opened."""
-    opening = _at(day, _OPENING_HOUR, book.posting_minute)
-    move = _at(day, _MOVE_HOUR, book.posting_minute)
+    opening = at(day, _OPENING_HOUR, book.posting_minute)
+    move = at(day, _MOVE_HOUR, book.posting_minute)
     if as_of < opening:
         return None
     return move if as_of >= move else opening
