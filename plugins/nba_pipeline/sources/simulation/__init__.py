@@ -15,38 +15,42 @@ This package's namespace is the simulation's public interface; callers import fr
 from the modules, which are free to move things between them.
 """
 
-from nba_pipeline.sources.simulation.league import (
+from nba_pipeline.sources.simulation.calendar import (
     ALL_STAR_BREAK,
+    ET,
+    NEXT_SEASON_OPENER,
+    OFF_DAYS,
+    PLAYOFFS_START,
+    REGULAR_SEASON_END,
+    SEASON_OPENER,
+)
+from nba_pipeline.sources.simulation.league import (
     BOOKS,
     BOX_SCORE_SOURCES,
     DUPLICATE_ROWS,
-    ET,
     GAME_POSTPONED,
     IMPERFECTIONS,
     LATE_BOXSCORES,
     MIXED_GAME_ID,
-    NEXT_SEASON_OPENER,
-    OFF_DAYS,
     PLAYER_MISSING_FROM_BOOK,
-    PLAYOFFS_START,
-    REGULAR_SEASON_END,
-    SEASON_OPENER,
     SOURCES,
-    TEAM_CODES,
-    TEAM_INFO,
-    TEAMS,
     GameLine,
     InjuryReportEntry,
     PlayerLine,
     PropLine,
-    ScoringProfile,
     SimulatedBoxScore,
     SimulatedGame,
     SimulatedLeague,
-    SimulatedPlayer,
     Sportsbook,
-    TeamInfo,
     canonical_game_id,
+)
+from nba_pipeline.sources.simulation.rosters import (
+    TEAM_CODES,
+    TEAM_INFO,
+    TEAMS,
+    ScoringProfile,
+    SimulatedPlayer,
+    TeamInfo,
     player_lookup_from_name,
 )
 

@@ -9,14 +9,12 @@ import hashlib
 import json
 import math
 import random
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from nba_pipeline.sources.simulation.calendar import (
-    ALL_STAR_BREAK,
     CF_EAST,
     CF_WEST,
     CHRISTMAS,
@@ -24,14 +22,11 @@ from nba_pipeline.sources.simulation.calendar import (
     FINALS,
     NEXT_OPENING_NIGHT,
     NEXT_SEASON_OPENER,
-    OFF_DAYS,
     OPENING_NIGHT,
-    PLAYOFFS_START,
     R1_A,
     R1_B,
     R2_A,
     R2_B,
-    REGULAR_SEASON_END,
     SEASON_OPENER,
     at,
     et_iso,
@@ -40,48 +35,42 @@ from nba_pipeline.sources.simulation.calendar import (
     utc_z,
 )
 from nba_pipeline.sources.simulation.data import (
-    FIRST_NAMES,
     INJURY_REASONS,
-    LAST_NAMES,
     QUESTIONABLE_REASONS,
-    SUFFIXES,
-    TEAM_ROWS,
 )
 from nba_pipeline.sources.simulation.draws import binomial, poisson, seeded_rng, stable_int, stochastic_round
+from nba_pipeline.sources.simulation.rosters import (
+    MAX_MINUTES,
+    MINUTES_ABSORPTION,
+    TEAM_CODES,
+    TEAM_INFO,
+    TEAMS,
+    Rosters,
+    ScoringProfile,
+    SimulatedPlayer,
+    player_lookup_from_name,
+    redistribute,
+)
 
 __all__ = [
-    "ALL_STAR_BREAK",
     "BOOKS",
     "BOX_SCORE_SOURCES",
     "DUPLICATE_ROWS",
-    "ET",
     "GAME_POSTPONED",
     "IMPERFECTIONS",
     "LATE_BOXSCORES",
     "MIXED_GAME_ID",
-    "NEXT_SEASON_OPENER",
-    "OFF_DAYS",
     "PLAYER_MISSING_FROM_BOOK",
-    "PLAYOFFS_START",
-    "REGULAR_SEASON_END",
-    "SEASON_OPENER",
     "SOURCES",
-    "TEAMS",
-    "TEAM_CODES",
-    "TEAM_INFO",
     "GameLine",
     "InjuryReportEntry",
     "PlayerLine",
     "PropLine",
-    "ScoringProfile",
     "SimulatedBoxScore",
     "SimulatedGame",
     "SimulatedLeague",
-    "SimulatedPlayer",
     "Sportsbook",
-    "TeamInfo",
     "canonical_game_id",
-    "player_lookup_from_name",
 ]
 
 
@@ -114,31 +103,7 @@ IMPERFECTIONS: frozenset[str] = frozenset(
     {LATE_BOXSCORES, PLAYER_MISSING_FROM_BOOK, GAME_POSTPONED, DUPLICATE_ROWS, MIXED_GAME_ID}
 )
 
-# --------------------------------------------------------------------------- teams
-
-
-@dataclass(frozen=True)
-class TeamInfo:
-    """One real franchise, with the ids and spellings each source uses for it."""
-
-    code: str
-    full_name: str  # The Odds API / injury report spelling, e.g. "Los Angeles Clippers"
-    city: str  # NBA.com teamCity, e.g. "LA"
-    nickname: str  # NBA.com teamName, e.g. "Clippers"
-    conference: str  # "East" | "West"
-    nba_team_id: int
-    espn_team_id: int
-    bdl_team_id: int
-    time_zone: str  # home arena: "E", "C", "M" or "P"; drives tip-off times
-
-
-TEAM_INFO: dict[str, TeamInfo] = {
-    row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])  # type: ignore[misc]
-    for index, row in enumerate(TEAM_ROWS)
-}
-TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)
-TEAMS: dict[str, str] = {code: info.full_name for code, info in TEAM_INFO.items()}
-_TEAM_BY_BDL_ID = {info.bdl_team_id: code for code, info in TEAM_INFO.items()}
+# --------------------------------------------------------------------------- books
 
 
 @dataclass(frozen=True)
@@ -202,131 +167,14 @@ def _dump(document: Any) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def player_lookup_from_name(name: str) -> str:
-    """The pipeline's player key: the lowercase ASCII letters of "First Last".
-
-    Also accepts the injury report's "Last, First" order ("O'Dell Jr., Wendell" → "wendellodelljr").
-    """
-    if "," in name:
-        family, given = name.split(",", 1)
-        name = f"{given} {family}"
-    decomposed = unicodedata.normalize("NFKD", name).lower()
-    return "".join(char for char in decomposed if "a" <= char <= "z")
-
-
 def canonical_game_id(game_date: date, away: str, home: str) -> str:
     """The pipeline's game key, ``YYYYMMDD_AWAY_HOME`` on the ET game date."""
     return f"{game_date:%Y%m%d}_{away}_{home}"
 
 
-# --------------------------------------------------------------------------- players
-
-_POSITIONS = ("PG", "SG", "SF", "PF", "C")
 _POSITION_NAMES = {
     "PG": "Point Guard", "SG": "Shooting Guard", "SF": "Small Forward", "PF": "Power Forward", "C": "Center",
 }  # fmt: skip
-_POSITION_GROUP = {"PG": "G", "SG": "G", "SF": "F", "PF": "F", "C": "C"}
-
-# Role ranges: (minutes, points per game, usage rate, appearance rate when healthy).
-_ROLE_RANGES = {
-    "star": ((33.5, 36.5), (25.0, 30.0), (0.28, 0.34), (1.0, 1.0)),
-    "starter": ((29.5, 35.5), (12.0, 16.0), (0.18, 0.24), (1.0, 1.0)),
-    "rotation": ((13.0, 20.0), (4.0, 8.5), (0.15, 0.21), (1.0, 1.0)),
-    "deep_bench": ((3.0, 9.0), (1.5, 4.0), (0.13, 0.19), (0.3, 0.55)),
-}
-# Share of points by zone (paint, mid-range, three, free throw) per position group.
-_ZONE_MIX = {"G": (0.30, 0.14, 0.40, 0.16), "F": (0.38, 0.15, 0.31, 0.16), "C": (0.62, 0.08, 0.12, 0.18)}
-# Per-minute rates (offensive rebounds, defensive rebounds, assists, steals, blocks, fouls).
-_OTHER_RATES = {
-    "G": (0.02, 0.11, 0.17, 0.035, 0.01, 0.07),
-    "F": (0.045, 0.16, 0.08, 0.03, 0.02, 0.075),
-    "C": (0.10, 0.24, 0.07, 0.025, 0.05, 0.09),
-}
-
-
-@dataclass(frozen=True)
-class ScoringProfile:
-    """How a simulated player plays on an average healthy night; box scores are drawn around it.
-
-    The zone shares split his points (paint, mid-range, three, free throw) and sum to 1; attempt
-    rates follow from points per minute, the shares and his percentages.
-    """
-
-    role: str  # "star" | "starter" | "rotation" | "deep_bench"
-    usage_rate: float
-    mean_minutes: float  # when he plays
-    appearance_rate: float  # share of healthy games he gets on the floor at all
-    points_per_minute: float
-    paint_share: float
-    mid_range_share: float
-    three_share: float
-    free_throw_share: float
-    paint_pct: float
-    mid_range_pct: float
-    three_pct: float
-    free_throw_pct: float
-    oreb_per_minute: float
-    dreb_per_minute: float
-    ast_per_minute: float
-    stl_per_minute: float
-    blk_per_minute: float
-    tov_per_minute: float
-    pf_per_minute: float
-
-    @property
-    def points_per_game(self) -> float:
-        return self.mean_minutes * self.points_per_minute
-
-    @property
-    def paint_attempts_per_minute(self) -> float:
-        return self.points_per_minute * self.paint_share / (2 * self.paint_pct)
-
-    @property
-    def mid_range_attempts_per_minute(self) -> float:
-        return self.points_per_minute * self.mid_range_share / (2 * self.mid_range_pct)
-
-    @property
-    def three_attempts_per_minute(self) -> float:
-        return self.points_per_minute * self.three_share / (3 * self.three_pct)
-
-    @property
-    def free_throw_attempts_per_minute(self) -> float:
-        return self.points_per_minute * self.free_throw_share / self.free_throw_pct
-
-
-@dataclass(frozen=True)
-class SimulatedPlayer:
-    """A generated player of the simulated league, with the ids each source knows him by."""
-
-    player_lookup: str
-    universal_player_id: str
-    person_id: int  # NBA.com personId
-    bdl_player_id: int
-    espn_athlete_id: str
-    first_name: str
-    last_name: str  # family name with any suffix, e.g. "O'Dell Jr."
-    team: str
-    jersey: str
-    position: str  # PG | SG | SF | PF | C
-    profile: ScoringProfile
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def report_name(self) -> str:
-        """The injury report's "Last, First" spelling."""
-        return f"{self.last_name}, {self.first_name}"
-
-    @property
-    def slug(self) -> str:
-        words = "".join(c if c.isalnum() or c == " " else " " if c == "-" else "" for c in self.full_name)
-        return "-".join(words.lower().split())
-
-    @property
-    def position_group(self) -> str:
-        return _POSITION_GROUP[self.position]
 
 
 # --------------------------------------------------------------------------- games and results
@@ -498,9 +346,6 @@ _INJURY_WINDOW = (date(2024, 10, 1), date(2025, 10, 31))
 _NOT_EXPECTED_TO_PLAY = frozenset({"Out", "Doubtful"})
 _INJURY_REPORT_SLOTS = ((-1, 17, 30), (0, 13, 30), (0, 17, 30))  # (day offset, hour, minute) ET
 _COACHS_DECISION = "DNP - Coach's Decision"
-_MAX_MINUTES = 42.0
-# Who absorbs minutes that injured teammates leave (or gives them back): stars least.
-_MINUTES_ABSORPTION = {"star": 0.4, "starter": 0.7, "rotation": 1.0, "deep_bench": 1.5}
 _ODDS_API_MIN_MINUTES = 20.0
 _BETTINGPROS_MIN_MINUTES = 12.0
 _BETTINGPROS_MARKET_ID = 156
@@ -530,14 +375,10 @@ class SimulatedLeague:
     """
 
     def __init__(self, seed: int = 2024, players_per_team: int = 15) -> None:
-        if not 8 <= players_per_team <= 20:
-            raise ValueError(f"players_per_team must be between 8 and 20, got {players_per_team}")
         self.seed = seed
         self.players_per_team = players_per_team
-        self._players = self._build_players()
-        self._by_lookup = {player.player_lookup: player for player in self._players}
-        self._rosters = {code: tuple(p for p in self._players if p.team == code) for code in TEAM_CODES}
-        self._spells = {p.player_lookup: self._build_spells(p) for p in self._players}
+        self._rosters = Rosters(seed, players_per_team)
+        self._spells = {p.player_lookup: self._build_spells(p) for p in self._rosters.players}
         self._box_scores: dict[str, SimulatedBoxScore] = {}
         self._schedule: _Schedule | None = None
 
@@ -552,144 +393,18 @@ class SimulatedLeague:
 
     @property
     def players(self) -> tuple[SimulatedPlayer, ...]:
-        return self._players
+        return self._rosters.players
 
     def roster(self, team: str) -> tuple[SimulatedPlayer, ...]:
         """The team's players in depth order: starters (star first), rotation, deep bench."""
-        return self._rosters[team]
+        return self._rosters.roster(team)
 
     def player(self, player_lookup: str) -> SimulatedPlayer:
-        return self._by_lookup[player_lookup]
+        return self._rosters.player(player_lookup)
 
     def player_by_name(self, name: str) -> SimulatedPlayer | None:
         """The player called ``name`` ("First Last" or "Last, First"), or None."""
-        return self._by_lookup.get(player_lookup_from_name(name))
-
-    def _build_players(self) -> tuple[SimulatedPlayer, ...]:
-        rng = self._rng("players")
-        total = len(TEAM_CODES) * self.players_per_team
-        person_ids = sorted(rng.sample(range(1626100, 1642900), total))
-        bdl_ids = rng.sample(range(100_000, 1_000_000), total)
-        espn_ids = rng.sample(range(3_000_000, 5_200_000), total)
-        used_lookups: set[str] = set()
-        players: list[SimulatedPlayer] = []
-        for team in TEAM_CODES:
-            team_rng = self._rng("roster", team)
-            roles = self._roles(team_rng)
-            starter_positions = list(_POSITIONS)
-            team_rng.shuffle(starter_positions)
-            jerseys = team_rng.sample(range(100), self.players_per_team)
-            drafts = []
-            for slot, role in enumerate(roles):
-                first, last = self._unique_name(team_rng, used_lookups)
-                position = starter_positions[slot] if slot < 5 else team_rng.choice(_POSITIONS)
-                drafts.append((first, last, position, role))
-            profiles = self._profiles(team_rng, [(d[3], d[2]) for d in drafts])
-            for slot, ((first, last, position, _role), profile) in enumerate(
-                zip(drafts, profiles, strict=True)
-            ):
-                index = len(players)
-                lookup = player_lookup_from_name(f"{first} {last}")
-                players.append(
-                    SimulatedPlayer(
-                        player_lookup=lookup,
-                        universal_player_id=f"{lookup}_001",
-                        person_id=person_ids[index],
-                        bdl_player_id=bdl_ids[index],
-                        espn_athlete_id=str(espn_ids[index]),
-                        first_name=first,
-                        last_name=last,
-                        team=team,
-                        jersey=str(jerseys[slot]),
-                        position=position,
-                        profile=profile,
-                    )
-                )
-        return tuple(players)
-
-    def _roles(self, rng: random.Random) -> list[str]:
-        second_star = rng.random() < 0.25
-        roles = []
-        for slot in range(self.players_per_team):
-            if slot == 0 or (slot == 1 and second_star):
-                roles.append("star")
-            elif slot < 5:
-                roles.append("starter")
-            elif slot < 9:
-                roles.append("rotation")
-            else:
-                roles.append("deep_bench")
-        return roles
-
-    @staticmethod
-    def _unique_name(rng: random.Random, used_lookups: set[str]) -> tuple[str, str]:
-        while True:
-            first = rng.choice(FIRST_NAMES)
-            last = rng.choice(LAST_NAMES)
-            if rng.random() < 0.04:
-                last = f"{last} {rng.choice(SUFFIXES)}"
-            lookup = player_lookup_from_name(f"{first} {last}")
-            if lookup not in used_lookups:
-                used_lookups.add(lookup)
-                return first, last
-
-    @staticmethod
-    def _profiles(rng: random.Random, roles_and_positions: list[tuple[str, str]]) -> list[ScoringProfile]:
-        """Draw each player's profile; minutes are adjusted so a healthy team plays 240 of them."""
-        drafts = []
-        for role, _position in roles_and_positions:
-            minutes_range, ppg_range, usage_range, appearance_range = _ROLE_RANGES[role]
-            drafts.append(
-                (
-                    rng.uniform(*minutes_range),
-                    rng.uniform(*ppg_range),
-                    rng.uniform(*usage_range),
-                    rng.uniform(*appearance_range),
-                )
-            )
-        # The bench absorbs most of the gap to 240 minutes, as in _expected_minutes.
-        scaled = _redistribute(
-            [minutes * appearance for minutes, _, _, appearance in drafts],
-            [_MINUTES_ABSORPTION[role] for role, _ in roles_and_positions],
-            240.0,
-            _MAX_MINUTES,
-        )
-        profiles = []
-        for (role, position), (_, ppg, usage, appearance), minutes in zip(
-            roles_and_positions, drafts, scaled, strict=True
-        ):
-            group = _POSITION_GROUP[position]
-            mean_minutes = minutes / appearance
-            mix = [share * rng.uniform(0.8, 1.2) for share in _ZONE_MIX[group]]
-            if role == "star":
-                mix[3] *= 1.3
-            shares = [share / sum(mix) for share in mix]
-            oreb, dreb, ast, stl, blk, pf = (rate * rng.uniform(0.8, 1.2) for rate in _OTHER_RATES[group])
-            profiles.append(
-                ScoringProfile(
-                    role=role,
-                    usage_rate=round(usage, 3),
-                    mean_minutes=mean_minutes,
-                    appearance_rate=appearance,
-                    points_per_minute=ppg / mean_minutes,
-                    paint_share=shares[0],
-                    mid_range_share=shares[1],
-                    three_share=shares[2],
-                    free_throw_share=shares[3],
-                    paint_pct=rng.uniform(0.54, 0.64) + (0.04 if group == "C" else 0.0),
-                    mid_range_pct=rng.uniform(0.36, 0.46),
-                    three_pct=rng.uniform(0.28, 0.36) if group == "C" else rng.uniform(0.31, 0.40),
-                    free_throw_pct=rng.uniform(0.60, 0.78) if group == "C" else rng.uniform(0.70, 0.90),
-                    oreb_per_minute=oreb,
-                    dreb_per_minute=dreb,
-                    ast_per_minute=ast * (1.3 if role == "star" else 1.0),
-                    stl_per_minute=stl,
-                    blk_per_minute=blk,
-                    tov_per_minute=0.02 + usage * 0.15,
-                    pf_per_minute=pf,
-                )
-            )
-        return profiles
+        return self._rosters.get(player_lookup_from_name(name))
 
     # ----------------------------------------------------------------- injuries
 
@@ -731,7 +446,7 @@ class SimulatedLeague:
         for game in self.games_on(game_date):
             for team in (game.away, game.home):
                 listed = []
-                for player in self._rosters[team]:
+                for player in self._rosters.roster(team):
                     state = self._injury(player, game_date)
                     if state is not None:
                         listed.append(
@@ -739,7 +454,7 @@ class SimulatedLeague:
                                 game_date, team, player.player_lookup, state.status, state.reason
                             )
                         )
-                entries.extend(sorted(listed, key=lambda e: self._by_lookup[e.player_lookup].report_name))
+                entries.extend(sorted(listed, key=lambda e: self._rosters.player(e.player_lookup).report_name))
         return entries
 
     # ----------------------------------------------------------------- schedule
@@ -985,7 +700,7 @@ class SimulatedLeague:
 
     def _team_rating(self, team: str) -> float:
         """Expected points of a healthy roster plus a little seeded noise; seeds the playoffs."""
-        base = sum(p.profile.points_per_game * p.profile.appearance_rate for p in self._rosters[team])
+        base = sum(p.profile.points_per_game * p.profile.appearance_rate for p in self._rosters.roster(team))
         return base + self._rng("rating", team).gauss(0, 2.0)
 
     def _playoffs(self) -> list[SimulatedGame]:
@@ -1122,7 +837,7 @@ class SimulatedLeague:
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         healthy_benched: list[dict[str, Any]] = []
-        for player in self._rosters[team]:
+        for player in self._rosters.roster(team):
             state = self._injury(player, day)
             row: dict[str, Any] = {
                 "player_lookup": player.player_lookup,
@@ -1148,19 +863,19 @@ class SimulatedLeague:
             row["starter"] = True
         raw_seconds, weights = [], []
         for row in playing:
-            profile = self._by_lookup[row["player_lookup"]].profile
+            profile = self._rosters.player(row["player_lookup"]).profile
             if profile.role == "deep_bench":
                 factor = rng.uniform(0.3, 1.7)
             else:
                 factor = min(1.3, max(0.7, rng.gauss(1.0, 0.08)))
             raw_seconds.append(60 * max(1.0, profile.mean_minutes * factor))
-            weights.append(_MINUTES_ABSORPTION[profile.role])
-        seconds = _whole_seconds(_redistribute(raw_seconds, weights, 14_400.0, _MAX_MINUTES * 60))
+            weights.append(MINUTES_ABSORPTION[profile.role])
+        seconds = _whole_seconds(redistribute(raw_seconds, weights, 14_400.0, MAX_MINUTES * 60))
         for row, played_seconds in zip(playing, seconds, strict=True):
             row["seconds"] = played_seconds
         self._draw_shots(rng, playing, home_edge)
         for row in playing:
-            self._draw_other_stats(rng, row, self._by_lookup[row["player_lookup"]].profile)
+            self._draw_other_stats(rng, row, self._rosters.player(row["player_lookup"]).profile)
         return rows
 
     def _draw_shots(self, rng: random.Random, playing: list[dict[str, Any]], home_edge: float) -> None:
@@ -1170,7 +885,7 @@ class SimulatedLeague:
         team form) while each player's share moves with his own form; independent draws per
         player would make team scores swing twice as much as real ones.
         """
-        profiles = [self._by_lookup[row["player_lookup"]].profile for row in playing]
+        profiles = [self._rosters.player(row["player_lookup"]).profile for row in playing]
         expected: list[tuple[float, float, float, float]] = []
         weights: list[list[float]] = []
         for row, profile in zip(playing, profiles, strict=True):
@@ -1248,15 +963,15 @@ class SimulatedLeague:
     def _expected_minutes(self, team: str, day: date) -> dict[str, float]:
         """Expected minutes of each player expected to play (not Out or Doubtful) on ``day``."""
         expected = []
-        for player in self._rosters[team]:
+        for player in self._rosters.roster(team):
             state = self._injury(player, day)
             if state is None or state.status not in _NOT_EXPECTED_TO_PLAY:
                 expected.append(player)
-        minutes = _redistribute(
+        minutes = redistribute(
             [p.profile.mean_minutes * p.profile.appearance_rate for p in expected],
-            [_MINUTES_ABSORPTION[p.profile.role] for p in expected],
+            [MINUTES_ABSORPTION[p.profile.role] for p in expected],
             240.0,
-            _MAX_MINUTES,
+            MAX_MINUTES,
         )
         return {
             p.player_lookup: value / p.profile.appearance_rate
@@ -1266,7 +981,7 @@ class SimulatedLeague:
     def expected_points(self, player_lookup: str, game_date: date) -> float | None:
         """The simulation's expectation of a player's points on ``game_date``; None if he is not
         expected to play (no game, or Out / Doubtful)."""
-        player = self._by_lookup[player_lookup]
+        player = self._rosters.player(player_lookup)
         if not any(player.team in (g.away, g.home) for g in self.games_on(game_date)):
             return None
         minutes = self._expected_minutes(player.team, game_date).get(player_lookup)
@@ -1281,7 +996,7 @@ class SimulatedLeague:
         for game in self.games_on(game_date):
             for team in (game.away, game.home):
                 minutes = self._expected_minutes(team, game_date)
-                for player in self._rosters[team]:
+                for player in self._rosters.roster(team):
                     if minutes.get(player.player_lookup, 0.0) < _BETTINGPROS_MIN_MINUTES:
                         continue
                     state = self._injury(player, game_date)
@@ -1462,7 +1177,7 @@ class SimulatedLeague:
             box = self.box_score(game)
             players = []
             for index, line in enumerate(box.lines):
-                player = self._by_lookup[line.player_lookup]
+                player = self._rosters.player(line.player_lookup)
                 mixed = MIXED_GAME_ID in imperfections and index % 2 == 1
                 row: dict[str, Any] = {
                     "gameId": game.game_id if mixed else game.nba_game_id,
@@ -1527,7 +1242,7 @@ class SimulatedLeague:
             for line in self.box_score(game).lines:
                 if not line.played:
                     continue
-                player = self._by_lookup[line.player_lookup]
+                player = self._rosters.player(line.player_lookup)
                 mixed = MIXED_GAME_ID in imperfections and len(rows) % 2 == 1
                 rows.append(
                     [
@@ -1575,7 +1290,7 @@ class SimulatedLeague:
                         f"{'PM' if start_et.hour >= 12 else 'AM'} ET",
                         "matchup": game.matchup,
                         "team": TEAMS[entry.team],
-                        "playerName": self._by_lookup[entry.player_lookup].report_name,
+                        "playerName": self._rosters.player(entry.player_lookup).report_name,
                         "currentStatus": entry.status,
                         "reason": entry.reason,
                     }
@@ -1608,7 +1323,7 @@ class SimulatedLeague:
             for line in box.lines:
                 if not line.played:
                     continue
-                player = self._by_lookup[line.player_lookup]
+                player = self._rosters.player(line.player_lookup)
                 team = TEAM_INFO[line.team]
                 data.append(
                     {
@@ -1686,7 +1401,7 @@ class SimulatedLeague:
             if PLAYER_MISSING_FROM_BOOK in imperfections and game_index == 0:
                 covered = lines_by_game_book.get((game.game_id, BOOKS[0].key), [])
                 if covered:
-                    omitted = min(self._by_lookup[line.player_lookup].full_name for line in covered)
+                    omitted = min(self._rosters.player(line.player_lookup).full_name for line in covered)
             bookmakers = []
             for book in BOOKS:
                 posted = _book_post_time(day, book, as_of)
@@ -1695,10 +1410,10 @@ class SimulatedLeague:
                 outcomes = []
                 lines = sorted(
                     lines_by_game_book.get((game.game_id, book.key), []),
-                    key=lambda line: self._by_lookup[line.player_lookup].full_name,
+                    key=lambda line: self._rosters.player(line.player_lookup).full_name,
                 )
                 for line in lines:
-                    name = self._by_lookup[line.player_lookup].full_name
+                    name = self._rosters.player(line.player_lookup).full_name
                     if book is BOOKS[0] and name == omitted:
                         continue
                     point = line.current_line if posted.hour >= _MOVE_HOUR else line.opening_line
@@ -1784,7 +1499,7 @@ class SimulatedLeague:
             by_player.setdefault((line.game_id, line.player_lookup), []).append(line)
         offers = []
         for (game_id, lookup), lines in by_player.items():
-            player = self._by_lookup[lookup]
+            player = self._rosters.player(lookup)
             books = []
             for book, line in zip(BOOKS, lines, strict=True):
                 posted = _book_post_time(day, book, as_of)
@@ -1851,7 +1566,7 @@ class SimulatedLeague:
                     "jersey": player.jersey,
                     "position": {"abbreviation": player.position, "name": _POSITION_NAMES[player.position]},
                 }
-                for player in self._rosters[code]
+                for player in self._rosters.roster(code)
             ]
             _duplicate_first(athletes, imperfections)
             teams.append(
@@ -1938,33 +1653,6 @@ def _moneylines(home_spread: float) -> tuple[int, int]:
         _american_from_probability(home_probability * 1.025),
         _american_from_probability((1 - home_probability) * 1.025),
     )
-
-
-def _redistribute(values: list[float], weights: list[float], total: float, cap: float) -> list[float]:
-    """Add (or take) the gap to ``total`` in proportion to value x weight, nobody above ``cap``.
-
-    Weights say who absorbs missing minutes: the bench more than the stars, as coaches do.
-    """
-    result = list(values)
-    capped = [False] * len(values)
-    for _ in range(len(values) + 1):
-        gap = total - sum(result)
-        shares = [
-            0.0 if is_capped else v * w for v, w, is_capped in zip(result, weights, capped, strict=True)
-        ]
-        share_total = sum(shares)
-        if abs(gap) < 1e-9 or share_total <= 0:
-            break
-        result = [
-            max(0.05 * v, v + gap * share / share_total) for v, share in zip(result, shares, strict=True)
-        ]
-        over = [i for i, v in enumerate(result) if v > cap]
-        if not over:
-            break
-        for i in over:
-            capped[i] = True
-            result[i] = cap
-    return result
 
 
 def _whole_seconds(seconds: list[float], total: int = 14_400) -> list[int]:
