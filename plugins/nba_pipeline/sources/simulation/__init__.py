@@ -24,6 +24,7 @@ from nba_pipeline.sources.simulation.calendar import (
     REGULAR_SEASON_END,
     SEASON_OPENER,
 )
+from nba_pipeline.sources.simulation.injuries import InjuryReportEntry
 from nba_pipeline.sources.simulation.league import (
     BOOKS,
     BOX_SCORE_SOURCES,
@@ -35,7 +36,6 @@ from nba_pipeline.sources.simulation.league import (
     PLAYER_MISSING_FROM_BOOK,
     SOURCES,
     GameLine,
-    InjuryReportEntry,
     PlayerLine,
     PropLine,
     SimulatedBoxScore,

@@ -34,11 +34,13 @@ from nba_pipeline.sources.simulation.calendar import (
     season_label,
     utc_z,
 )
-from nba_pipeline.sources.simulation.data import (
-    INJURY_REASONS,
-    QUESTIONABLE_REASONS,
-)
 from nba_pipeline.sources.simulation.draws import binomial, poisson, seeded_rng, stable_int, stochastic_round
+from nba_pipeline.sources.simulation.injuries import (
+    NOT_EXPECTED_TO_PLAY,
+    Injuries,
+    InjuryReportEntry,
+    publications,
+)
 from nba_pipeline.sources.simulation.rosters import (
     MAX_MINUTES,
     MINUTES_ABSORPTION,
@@ -63,7 +65,6 @@ __all__ = [
     "PLAYER_MISSING_FROM_BOOK",
     "SOURCES",
     "GameLine",
-    "InjuryReportEntry",
     "PlayerLine",
     "PropLine",
     "SimulatedBoxScore",
@@ -284,17 +285,6 @@ class SimulatedBoxScore:
 
 
 @dataclass(frozen=True)
-class InjuryReportEntry:
-    """One row of the injury report for a game date."""
-
-    game_date: date
-    team: str
-    player_lookup: str
-    status: str  # "Out" | "Doubtful" | "Questionable" | "Probable"
-    reason: str
-
-
-@dataclass(frozen=True)
 class PropLine:
     """One book's points line for one player and game: the morning's opening and the current line."""
 
@@ -324,27 +314,6 @@ class GameLine:
     current_away_price: int
 
 
-@dataclass(frozen=True)
-class _InjurySpell:
-    start: date
-    end: date  # last day missed
-    reason: str
-    kind: str  # "day_to_day" | "moderate" | "long"
-
-
-@dataclass(frozen=True)
-class _InjuryState:
-    status: str
-    reason: str
-    plays: bool  # the outcome, known to the simulation, not to the report's reader
-
-
-_INJURY_KINDS = ("day_to_day", "moderate", "long")
-_INJURY_KIND_WEIGHTS = (0.45, 0.4, 0.15)
-_INJURY_DAYS = {"day_to_day": (1, 2), "moderate": (3, 10), "long": (14, 35)}
-_INJURY_WINDOW = (date(2024, 10, 1), date(2025, 10, 31))
-_NOT_EXPECTED_TO_PLAY = frozenset({"Out", "Doubtful"})
-_INJURY_REPORT_SLOTS = ((-1, 17, 30), (0, 13, 30), (0, 17, 30))  # (day offset, hour, minute) ET
 _COACHS_DECISION = "DNP - Coach's Decision"
 _ODDS_API_MIN_MINUTES = 20.0
 _BETTINGPROS_MIN_MINUTES = 12.0
@@ -378,7 +347,7 @@ class SimulatedLeague:
         self.seed = seed
         self.players_per_team = players_per_team
         self._rosters = Rosters(seed, players_per_team)
-        self._spells = {p.player_lookup: self._build_spells(p) for p in self._rosters.players}
+        self._injuries = Injuries(seed, self._rosters)
         self._box_scores: dict[str, SimulatedBoxScore] = {}
         self._schedule: _Schedule | None = None
 
@@ -408,54 +377,9 @@ class SimulatedLeague:
 
     # ----------------------------------------------------------------- injuries
 
-    def _build_spells(self, player: SimulatedPlayer) -> tuple[_InjurySpell, ...]:
-        rng = self._rng("injuries", player.player_lookup)
-        spells = []
-        day = _INJURY_WINDOW[0]
-        while True:
-            start = day + timedelta(days=3 + int(rng.expovariate(1 / 70)))
-            if start > _INJURY_WINDOW[1]:
-                break
-            kind = rng.choices(_INJURY_KINDS, weights=_INJURY_KIND_WEIGHTS)[0]
-            length = rng.randint(*_INJURY_DAYS[kind])
-            end = start + timedelta(days=length - 1)
-            spells.append(_InjurySpell(start, end, rng.choice(INJURY_REASONS[kind]), kind))
-            day = end + timedelta(days=1)
-        return tuple(spells)
-
-    def _injury(self, player: SimulatedPlayer, day: date) -> _InjuryState | None:
-        """The player's listing on ``day``'s report (None: not listed) and whether he plays."""
-        for spell in self._spells[player.player_lookup]:
-            if spell.start > day:
-                break
-            if spell.start <= day <= spell.end:
-                last_day = day == spell.end and spell.kind != "day_to_day"
-                return _InjuryState("Doubtful" if last_day else "Out", spell.reason, plays=False)
-            if day == spell.end + timedelta(days=1):
-                status = "Probable" if spell.kind == "day_to_day" else "Questionable"
-                return _InjuryState(status, spell.reason, plays=True)
-        draw = stable_int(self.seed, "questionable", player.player_lookup, day)
-        if draw % 1000 < 15:
-            reason = QUESTIONABLE_REASONS[(draw // 1000) % len(QUESTIONABLE_REASONS)]
-            return _InjuryState("Questionable", reason, plays=(draw // 100_000) % 10 >= 4)
-        return None
-
     def injury_report(self, game_date: date) -> list[InjuryReportEntry]:
         """Listed players of the teams playing on ``game_date``, in game order, away team first."""
-        entries = []
-        for game in self.games_on(game_date):
-            for team in (game.away, game.home):
-                listed = []
-                for player in self._rosters.roster(team):
-                    state = self._injury(player, game_date)
-                    if state is not None:
-                        listed.append(
-                            InjuryReportEntry(
-                                game_date, team, player.player_lookup, state.status, state.reason
-                            )
-                        )
-                entries.extend(sorted(listed, key=lambda e: self._rosters.player(e.player_lookup).report_name))
-        return entries
+        return self._injuries.report(game_date, [(game.away, game.home) for game in self.games_on(game_date)])
 
     # ----------------------------------------------------------------- schedule
 
@@ -838,7 +762,7 @@ class SimulatedLeague:
         rows: list[dict[str, Any]] = []
         healthy_benched: list[dict[str, Any]] = []
         for player in self._rosters.roster(team):
-            state = self._injury(player, day)
+            state = self._injuries.state(player, day)
             row: dict[str, Any] = {
                 "player_lookup": player.player_lookup,
                 "team": team,
@@ -964,8 +888,8 @@ class SimulatedLeague:
         """Expected minutes of each player expected to play (not Out or Doubtful) on ``day``."""
         expected = []
         for player in self._rosters.roster(team):
-            state = self._injury(player, day)
-            if state is None or state.status not in _NOT_EXPECTED_TO_PLAY:
+            state = self._injuries.state(player, day)
+            if state is None or state.status not in NOT_EXPECTED_TO_PLAY:
                 expected.append(player)
         minutes = redistribute(
             [p.profile.mean_minutes * p.profile.appearance_rate for p in expected],
@@ -999,7 +923,7 @@ class SimulatedLeague:
                 for player in self._rosters.roster(team):
                     if minutes.get(player.player_lookup, 0.0) < _BETTINGPROS_MIN_MINUTES:
                         continue
-                    state = self._injury(player, game_date)
+                    state = self._injuries.state(player, game_date)
                     in_odds_api = minutes[player.player_lookup] >= _ODDS_API_MIN_MINUTES and (
                         state is None or state.status == "Probable"
                     )
@@ -1272,11 +1196,7 @@ class SimulatedLeague:
     def _render_nbac_injury_report(
         self, day: date, as_of: datetime, imperfections: frozenset[str]
     ) -> dict[str, Any]:
-        published = [
-            at(day + timedelta(days=offset), hour, minute)
-            for offset, hour, minute in _INJURY_REPORT_SLOTS
-            if at(day + timedelta(days=offset), hour, minute) <= as_of
-        ]
+        published = publications(day, as_of)
         rows = []
         if published:
             games_by_team = {team: g for g in self.games_on(day) for team in (g.away, g.home)}
