@@ -39,10 +39,8 @@ from nba_pipeline.sources.simulation.league import (
     PlayerLine,
     PropLine,
     SimulatedBoxScore,
-    SimulatedGame,
     SimulatedLeague,
     Sportsbook,
-    canonical_game_id,
 )
 from nba_pipeline.sources.simulation.rosters import (
     TEAM_CODES,
@@ -53,6 +51,7 @@ from nba_pipeline.sources.simulation.rosters import (
     TeamInfo,
     player_lookup_from_name,
 )
+from nba_pipeline.sources.simulation.schedule import SimulatedGame, canonical_game_id
 
 __all__ = [
     "ALL_STAR_BREAK",

@@ -9,28 +9,14 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from nba_pipeline.sources.simulation.calendar import (
-    CF_EAST,
-    CF_WEST,
-    CHRISTMAS,
     ET,
-    FINALS,
-    NEXT_OPENING_NIGHT,
-    NEXT_SEASON_OPENER,
-    OPENING_NIGHT,
-    R1_A,
-    R1_B,
-    R2_A,
-    R2_B,
-    SEASON_OPENER,
     at,
     et_iso,
-    regular_season_days,
     season_label,
     utc_z,
 )
@@ -41,6 +27,7 @@ from nba_pipeline.sources.simulation.injuries import (
     InjuryReportEntry,
     publications,
 )
+from nba_pipeline.sources.simulation.playoffs import playoff_games
 from nba_pipeline.sources.simulation.rosters import (
     MAX_MINUTES,
     MINUTES_ABSORPTION,
@@ -52,6 +39,12 @@ from nba_pipeline.sources.simulation.rosters import (
     SimulatedPlayer,
     player_lookup_from_name,
     redistribute,
+)
+from nba_pipeline.sources.simulation.schedule import (
+    Schedule,
+    SimulatedGame,
+    next_opening_night,
+    regular_season,
 )
 
 __all__ = [
@@ -68,10 +61,8 @@ __all__ = [
     "PlayerLine",
     "PropLine",
     "SimulatedBoxScore",
-    "SimulatedGame",
     "SimulatedLeague",
     "Sportsbook",
-    "canonical_game_id",
 ]
 
 
@@ -126,24 +117,6 @@ BOOKS: tuple[Sportsbook, ...] = (
 _OPENING_HOUR = 9
 _MOVE_HOUR = 14
 
-# --------------------------------------------------------------------------- schedule parameters
-
-_GAMES_PER_TEAM = 82
-# Relative slate size per weekday (Mon..Sun): busy Wednesdays and Fridays, light Thursdays.
-_WEEKDAY_WEIGHT = (1.0, 0.85, 1.25, 0.7, 1.2, 1.0, 0.9)
-_HIGHER_SEED_HOME_GAMES = frozenset({1, 2, 5, 7})
-
-_TIPOFFS_BY_ZONE = {
-    "E": ((19, 0), (19, 30)),
-    "C": ((20, 0), (20, 30)),
-    "M": ((21, 0),),
-    "P": ((22, 0), (22, 30)),
-}
-_CHRISTMAS_TIPOFFS = ((12, 0), (14, 30), (17, 0), (20, 0), (22, 30))
-_PLAYOFF_WEEKEND_TIPOFFS = ((13, 0), (15, 30), (18, 0), (20, 30))
-_PLAYOFF_WEEKDAY_TIPOFFS = ((19, 0), (19, 30), (21, 30), (22, 0))
-_ZONE_ORDER = {"E": 0, "C": 1, "M": 2, "P": 3}
-_BOX_SCORE_PUBLISH_DELAY = timedelta(minutes=30)
 
 # --------------------------------------------------------------------------- helpers
 
@@ -168,11 +141,6 @@ def _dump(document: Any) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def canonical_game_id(game_date: date, away: str, home: str) -> str:
-    """The pipeline's game key, ``YYYYMMDD_AWAY_HOME`` on the ET game date."""
-    return f"{game_date:%Y%m%d}_{away}_{home}"
-
-
 _POSITION_NAMES = {
     "PG": "Point Guard", "SG": "Shooting Guard", "SF": "Small Forward", "PF": "Power Forward", "C": "Center",
 }  # fmt: skip
@@ -181,39 +149,6 @@ _POSITION_NAMES = {
 # --------------------------------------------------------------------------- games and results
 
 
-@dataclass(frozen=True)
-class SimulatedGame:
-    """One scheduled game of the simulated league; every time is America/New_York."""
-
-    game_id: str  # canonical YYYYMMDD_AWAY_HOME
-    nba_game_id: str  # "0022400123" regular season, "0042400101" playoffs
-    game_date: date
-    away: str
-    home: str
-    season: str  # "2024-25"
-    season_type: str  # "Regular Season" | "Playoffs"
-    start_time: datetime
-    end_time: datetime
-    final_time: datetime  # box scores are published (final) from this moment
-    bdl_game_id: int = 0
-    bettingpros_event_id: int = 0
-    odds_event_id: str = ""
-    game_label: str = ""  # playoffs: "East First Round", ..., "NBA Finals"
-    series_game: int | None = None
-    away_seed: int | None = None
-    home_seed: int | None = None
-
-    @property
-    def game_code(self) -> str:
-        return f"{self.game_date:%Y%m%d}/{self.away}{self.home}"
-
-    @property
-    def matchup(self) -> str:
-        return f"{self.away}@{self.home}"
-
-    @property
-    def season_year(self) -> int:
-        return int(self.season[:4])
 
 
 @dataclass(frozen=True)
@@ -320,12 +255,6 @@ _BETTINGPROS_MIN_MINUTES = 12.0
 _BETTINGPROS_MARKET_ID = 156
 
 
-@dataclass(frozen=True)
-class _Schedule:
-    games: tuple[SimulatedGame, ...]
-    by_date: dict[date, tuple[SimulatedGame, ...]]
-    by_id: dict[str, SimulatedGame]
-    dates: tuple[date, ...]
 
 
 # --------------------------------------------------------------------------- the league
@@ -349,7 +278,7 @@ class SimulatedLeague:
         self._rosters = Rosters(seed, players_per_team)
         self._injuries = Injuries(seed, self._rosters)
         self._box_scores: dict[str, SimulatedBoxScore] = {}
-        self._schedule: _Schedule | None = None
+        self._schedule: Schedule | None = None
 
     def _rng(self, *parts: object) -> random.Random:
         return seeded_rng(self.seed, *parts)
@@ -383,31 +312,14 @@ class SimulatedLeague:
 
     # ----------------------------------------------------------------- schedule
 
-    def _ensure_schedule(self) -> _Schedule:
+    def _ensure_schedule(self) -> Schedule:
         if self._schedule is None:
-            games = self._regular_season() + self._playoffs() + self._next_opening_night()
-            numbered = []
-            for ordinal, game in enumerate(sorted(games, key=lambda g: (g.start_time, g.nba_game_id))):
-                numbered.append(
-                    replace(
-                        game,
-                        bdl_game_id=15_000_000 + ordinal,
-                        bettingpros_event_id=30_000 + ordinal,
-                        odds_event_id=hashlib.sha256(f"{self.seed}|odds|{game.game_id}".encode()).hexdigest()[
-                            :32
-                        ],
-                    )
-                )
-            by_date: dict[date, list[SimulatedGame]] = {}
-            for game in numbered:
-                by_date.setdefault(game.game_date, []).append(game)
-            self._schedule = _Schedule(
-                games=tuple(numbered),
-                by_date={day: tuple(day_games) for day, day_games in by_date.items()},
-                by_id={game.game_id: game for game in numbered}
-                | {game.nba_game_id: game for game in numbered},
-                dates=tuple(sorted(by_date)),
+            games = (
+                regular_season(self.seed)
+                + playoff_games(self.seed, self._rosters, self.box_score)
+                + next_opening_night(self.seed)
             )
+            self._schedule = Schedule(self.seed, games)
         return self._schedule
 
     def season_dates(self) -> tuple[date, ...]:
@@ -416,311 +328,21 @@ class SimulatedLeague:
 
     def games_on(self, game_date: date) -> list[SimulatedGame]:
         """The games of ``game_date`` (ET) in day order: by tip-off, then NBA.com game id."""
-        return list(self._ensure_schedule().by_date.get(game_date, ()))
+        return self._ensure_schedule().games_on(game_date)
 
     def is_game_day(self, game_date: date) -> bool:
-        return game_date in self._ensure_schedule().by_date
+        return self._ensure_schedule().is_game_day(game_date)
 
     def all_games(self) -> tuple[SimulatedGame, ...]:
         return self._ensure_schedule().games
 
     def game(self, game_id: str) -> SimulatedGame:
         """A game by canonical id (``YYYYMMDD_AWAY_HOME``) or NBA.com id."""
-        return self._ensure_schedule().by_id[game_id]
+        return self._ensure_schedule().game(game_id)
 
     def is_offseason(self, day: date) -> bool:
         """True between the 2024-25 Finals and the 2025-26 opener, and before the 2024-25 opener."""
-        dates = self.season_dates()
-        last_2024_25 = max(d for d in dates if d < NEXT_SEASON_OPENER)
-        return day < SEASON_OPENER or last_2024_25 < day < NEXT_SEASON_OPENER
-
-    def _make_game(
-        self,
-        day: date,
-        away: str,
-        home: str,
-        nba_game_id: str,
-        season: str,
-        season_type: str,
-        tipoff: datetime,
-    ) -> SimulatedGame:
-        game_id = canonical_game_id(day, away, home)
-        duration = timedelta(minutes=135 + stable_int(self.seed, "duration", game_id) % 26)
-        return SimulatedGame(
-            game_id=game_id,
-            nba_game_id=nba_game_id,
-            game_date=day,
-            away=away,
-            home=home,
-            season=season,
-            season_type=season_type,
-            start_time=tipoff,
-            end_time=tipoff + duration,
-            final_time=tipoff + duration + _BOX_SCORE_PUBLISH_DELAY,
-        )
-
-    def _tipoffs(self, day: date, matchups: Sequence[tuple[str, str]]) -> list[datetime]:
-        """Tip-off per matchup from the home arena's zone; weekend and Christmas day games."""
-        ordered = sorted(
-            range(len(matchups)), key=lambda i: (_ZONE_ORDER[TEAM_INFO[matchups[i][1]].time_zone], i)
-        )
-        times: list[datetime] = [at(day, 19)] * len(matchups)
-        early_slot_taken = False
-        for rank, index in enumerate(ordered):
-            away, home = matchups[index]
-            if day == CHRISTMAS and rank < len(_CHRISTMAS_TIPOFFS):
-                times[index] = at(day, *_CHRISTMAS_TIPOFFS[rank])
-                continue
-            zone = TEAM_INFO[home].time_zone
-            if day.weekday() >= 5 and len(matchups) >= 6 and zone == "E" and not early_slot_taken:
-                times[index] = at(day, 15, 30)
-                early_slot_taken = True
-                continue
-            options = _TIPOFFS_BY_ZONE[zone]
-            pick = stable_int(self.seed, "tipoff", canonical_game_id(day, away, home)) % len(options)
-            times[index] = at(day, *options[pick])
-        return times
-
-    def _regular_season(self) -> list[SimulatedGame]:
-        placement = self._place_regular_season()
-        drafts = []
-        for day, matchups in placement.items():
-            for (away, home), tipoff in zip(matchups, self._tipoffs(day, matchups), strict=True):
-                drafts.append((tipoff, home, day, away))
-        games = []
-        for sequence, (tipoff, home, day, away) in enumerate(sorted(drafts), start=1):
-            games.append(
-                self._make_game(day, away, home, f"00224{sequence:05d}", "2024-25", "Regular Season", tipoff)
-            )
-        return games
-
-    def _next_opening_night(self) -> list[SimulatedGame]:
-        tipoffs = self._tipoffs(NEXT_SEASON_OPENER, NEXT_OPENING_NIGHT)
-        return [
-            self._make_game(
-                NEXT_SEASON_OPENER, away, home, f"00225{n:05d}", "2025-26", "Regular Season", tipoff
-            )
-            for n, ((away, home), tipoff) in enumerate(
-                zip(NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1
-            )
-        ]
-
-    @staticmethod
-    def _matchup_pool(rng: random.Random) -> dict[tuple[str, str], list[tuple[str, str]]]:
-        """1,230 (away, home) games: a home-and-home with every team, plus a second one with
-        the 12 nearest teams of a shuffled conference circle; 82 games and 41 at home each."""
-        pool: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for i, first in enumerate(TEAM_CODES):
-            for second in TEAM_CODES[i + 1 :]:
-                pool[(min(first, second), max(first, second))] = [(first, second), (second, first)]
-        for conference in ("East", "West"):
-            circle = [code for code in TEAM_CODES if TEAM_INFO[code].conference == conference]
-            rng.shuffle(circle)
-            for distance in range(1, 7):
-                for index, team in enumerate(circle):
-                    other = circle[(index + distance) % len(circle)]
-                    pair = (min(team, other), max(team, other))
-                    pool[pair] += [(team, other), (other, team)]
-        for orientations in pool.values():
-            rng.shuffle(orientations)
-        return pool
-
-    def _place_regular_season(self) -> dict[date, list[tuple[str, str]]]:
-        days = regular_season_days()
-        for attempt in range(50):
-            placement = self._try_place(days, self._rng("schedule", attempt))
-            if placement is not None:
-                return placement
-        raise RuntimeError(f"could not build a simulated schedule for seed {self.seed}")
-
-    @staticmethod
-    def _try_place(days: list[date], rng: random.Random) -> dict[date, list[tuple[str, str]]] | None:
-        """Greedy day-by-day placement by urgency, then a repair pass for leftovers; None on failure."""
-        pool = SimulatedLeague._matchup_pool(rng)
-        team_left = {team: _GAMES_PER_TEAM for team in TEAM_CODES}
-        played: dict[str, set[int]] = {team: set() for team in TEAM_CODES}
-        pair_days: dict[tuple[str, str], list[int]] = {pair: [] for pair in pool}
-        by_day: dict[date, list[tuple[str, str]]] = {day: [] for day in days}
-
-        def can_play(team: str, ordinal: int) -> bool:
-            seen = played[team]
-            if ordinal in seen:
-                return False
-            before, after = ordinal - 1 in seen, ordinal + 1 in seen
-            return not (
-                (before and ordinal - 2 in seen) or (before and after) or (after and ordinal + 2 in seen)
-            )
-
-        def place(pair: tuple[str, str], day: date, orientation: tuple[str, str] | None = None) -> None:
-            orientations = pool[pair]
-            chosen = orientation if orientation is not None else orientations[-1]
-            orientations.remove(chosen)
-            ordinal = day.toordinal()
-            by_day[day].append(chosen)
-            for team in pair:
-                played[team].add(ordinal)
-                team_left[team] -= 1
-            pair_days[pair].append(ordinal)
-
-        weights = [_WEEKDAY_WEIGHT[day.weekday()] for day in days]
-        weight_left = sum(weights)
-        games_left = sum(len(orientations) for orientations in pool.values())
-        for index, day in enumerate(days):
-            ordinal = day.toordinal()
-            if day == SEASON_OPENER:
-                for away, home in OPENING_NIGHT:
-                    place((min(away, home), max(away, home)), day, (away, home))
-                games_left -= len(OPENING_NIGHT)
-                weight_left -= weights[index]
-                continue
-            target = 5 if day == CHRISTMAS else round(games_left * weights[index] / weight_left)
-            target = max(2, min(15, target))
-            days_left = len(days) - index
-            scored = []
-            for pair, orientations in pool.items():
-                if not orientations:
-                    continue
-                first, second = pair
-                met = pair_days[pair]
-                if (met and met[-1] >= ordinal - 1) or not (
-                    can_play(first, ordinal) and can_play(second, ordinal)
-                ):
-                    continue
-                urgency = (team_left[first] + team_left[second]) / days_left
-                recent = 0.3 if met and met[-1] >= ordinal - 4 else 0.0
-                tired = 0.2 * sum(1 for team in pair if ordinal - 1 in played[team])
-                scored.append((urgency + 0.1 * len(orientations) + 0.4 * rng.random() - recent - tired, pair))
-            scored.sort(reverse=True)
-            busy: set[str] = set()
-            for _score, pair in scored:
-                if len(by_day[day]) >= target:
-                    break
-                if pair[0] in busy or pair[1] in busy:
-                    continue
-                place(pair, day)
-                busy.update(pair)
-            games_left -= len(by_day[day])
-            weight_left -= weights[index]
-
-        leftovers = [pair for pair, orientations in pool.items() for _ in orientations]
-        for pair in leftovers:
-            options = []
-            for day in days:
-                ordinal = day.toordinal()
-                met = pair_days[pair]
-                if (
-                    day != SEASON_OPENER
-                    and len(by_day[day]) < 15
-                    and all(can_play(team, ordinal) for team in pair)
-                    and not any(abs(ordinal - other) <= 1 for other in met)
-                ):
-                    options.append((len(by_day[day]), rng.random(), day))
-            if not options:
-                return None
-            place(pair, min(options)[2])
-        if any(len(matchups) < 2 for matchups in by_day.values()):
-            return None
-        return by_day
-
-    def _team_rating(self, team: str) -> float:
-        """Expected points of a healthy roster plus a little seeded noise; seeds the playoffs."""
-        base = sum(p.profile.points_per_game * p.profile.appearance_rate for p in self._rosters.roster(team))
-        return base + self._rng("rating", team).gauss(0, 2.0)
-
-    def _playoffs(self) -> list[SimulatedGame]:
-        """A 16-team bracket seeded by team rating; each game's box score decides it."""
-        ratings = {team: self._team_rating(team) for team in TEAM_CODES}
-        seed_of: dict[str, int] = {}
-        seeded: dict[str, list[str]] = {}
-        for conference in ("East", "West"):
-            ranked = sorted(
-                (t for t in TEAM_CODES if TEAM_INFO[t].conference == conference),
-                key=lambda t: (-ratings[t], t),
-            )[:8]
-            seeded[conference] = ranked
-            seed_of.update({team: rank for rank, team in enumerate(ranked, start=1)})
-        games: list[SimulatedGame] = []
-
-        def play_series(
-            a: str, b: str, round_no: int, series_no: int, slots: tuple[date, ...], label: str
-        ) -> str:
-            high, low = sorted((a, b), key=lambda t: (seed_of[t], -ratings[t], t))
-            wins = {high: 0, low: 0}
-            for number, day in enumerate(slots, start=1):
-                if max(wins.values()) == 4:
-                    break
-                home, away = (high, low) if number in _HIGHER_SEED_HOME_GAMES else (low, high)
-                game = replace(
-                    self._make_game(
-                        day,
-                        away,
-                        home,
-                        f"0042400{round_no}{series_no}{number}",
-                        "2024-25",
-                        "Playoffs",
-                        at(day, 20),
-                    ),
-                    game_label=label,
-                    series_game=number,
-                    away_seed=seed_of[away],
-                    home_seed=seed_of[home],
-                )
-                wins[self.box_score(game).winner] += 1
-                games.append(game)
-            return high if wins[high] == 4 else low
-
-        conference_champions = []
-        for offset, conference in ((0, "East"), (4, "West")):
-            s = seeded[conference]
-            first_round = (
-                (s[0], s[7], R1_A), (s[3], s[4], R1_A), (s[2], s[5], R1_B), (s[1], s[6], R1_B),
-            )  # fmt: skip
-            winners = [
-                play_series(a, b, 1, offset + n, slots, f"{conference} First Round")
-                for n, (a, b, slots) in enumerate(first_round)
-            ]
-            semi_offset = 0 if conference == "East" else 2
-            top = play_series(winners[0], winners[1], 2, semi_offset, R2_A, f"{conference} Conf. Semifinals")
-            bottom = play_series(
-                winners[2], winners[3], 2, semi_offset + 1, R2_B, f"{conference} Conf. Semifinals"
-            )
-            final_slots = CF_EAST if conference == "East" else CF_WEST
-            conference_champions.append(
-                play_series(
-                    top,
-                    bottom,
-                    3,
-                    0 if conference == "East" else 1,
-                    final_slots,
-                    f"{conference} Conf. Finals",
-                )
-            )
-        play_series(*conference_champions, 4, 0, FINALS, "NBA Finals")
-        return self._with_playoff_tipoffs(games)
-
-    @staticmethod
-    def _with_playoff_tipoffs(games: list[SimulatedGame]) -> list[SimulatedGame]:
-        by_day: dict[date, list[SimulatedGame]] = {}
-        for game in games:
-            by_day.setdefault(game.game_date, []).append(game)
-        timed = []
-        for day, day_games in by_day.items():
-            day_games.sort(key=lambda g: g.nba_game_id)
-            if len(day_games) == 1:
-                slots: Sequence[tuple[int, int]] = ((20, 30),)
-            else:
-                slots = _PLAYOFF_WEEKEND_TIPOFFS if day.weekday() >= 5 else _PLAYOFF_WEEKDAY_TIPOFFS
-            for game, (hour, minute) in zip(day_games, slots, strict=False):
-                shift = at(day, hour, minute) - game.start_time
-                timed.append(
-                    replace(
-                        game,
-                        start_time=game.start_time + shift,
-                        end_time=game.end_time + shift,
-                        final_time=game.final_time + shift,
-                    )
-                )
-        return timed
+        return self._ensure_schedule().is_offseason(day)
 
     # ----------------------------------------------------------------- box scores
 
