@@ -602,7 +602,7 @@ def test_schedule_is_built_once_and_box_scores_once_per_game(monkeypatch) -> Non
     """Rendering every source for a day reuses the schedule and each game's box score (speed: bench/)."""
     league = SimulatedLeague(seed=11)
     built = Counter()
-    for owner, name in ((league_module, "regular_season"), (league, "_simulate_box_score")):
+    for owner, name in ((league_module, "regular_season"), (league._box_score_simulator, "simulate")):
         real = getattr(owner, name)
 
         def counting(*args, _real=real, _name=name):
@@ -615,6 +615,6 @@ def test_schedule_is_built_once_and_box_scores_once_per_game(monkeypatch) -> Non
         for source in SOURCES:
             league.payload(source, date(2025, 3, 12))
     assert built[("regular_season", 11)] == 1
-    box_scores = {key: n for key, n in built.items() if key[0] == "_simulate_box_score"}
+    box_scores = {key: n for key, n in built.items() if key[0] == "simulate"}
     assert box_scores, "the day's payloads include box scores"
     assert set(box_scores.values()) == {1}, "a game's box score was simulated twice"

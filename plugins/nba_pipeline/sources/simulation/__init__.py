@@ -24,6 +24,7 @@ from nba_pipeline.sources.simulation.calendar import (
     REGULAR_SEASON_END,
     SEASON_OPENER,
 )
+from nba_pipeline.sources.simulation.games import PlayerLine, SimulatedBoxScore
 from nba_pipeline.sources.simulation.injuries import InjuryReportEntry
 from nba_pipeline.sources.simulation.league import (
     BOOKS,
@@ -36,9 +37,7 @@ from nba_pipeline.sources.simulation.league import (
     PLAYER_MISSING_FROM_BOOK,
     SOURCES,
     GameLine,
-    PlayerLine,
     PropLine,
-    SimulatedBoxScore,
     SimulatedLeague,
     Sportsbook,
 )

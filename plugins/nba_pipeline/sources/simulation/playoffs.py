@@ -11,20 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
 
 from nba_pipeline.sources.simulation.calendar import CF_EAST, CF_WEST, FINALS, R1_A, R1_B, R2_A, R2_B, at
 from nba_pipeline.sources.simulation.draws import seeded_rng
+from nba_pipeline.sources.simulation.games import SimulatedBoxScore
 from nba_pipeline.sources.simulation.rosters import TEAM_CODES, TEAM_INFO, Rosters
 from nba_pipeline.sources.simulation.schedule import SimulatedGame, make_game
-
-if TYPE_CHECKING:
-    from nba_pipeline.sources.simulation.league import SimulatedBoxScore
 
 __all__ = ["playoff_games"]
 
 #: The box score of a game, as the league simulates (and caches) it.
-BoxScoreOf = Callable[[SimulatedGame], "SimulatedBoxScore"]
+BoxScoreOf = Callable[[SimulatedGame], SimulatedBoxScore]
 
 _HIGHER_SEED_HOME_GAMES = frozenset({1, 2, 5, 7})
 _PLAYOFF_WEEKEND_TIPOFFS = ((13, 0), (15, 30), (18, 0), (20, 30))
