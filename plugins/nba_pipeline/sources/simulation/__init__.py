@@ -15,6 +15,7 @@ This package's namespace is the simulation's public interface; callers import fr
 from the modules, which are free to move things between them.
 """
 
+from nba_pipeline.sources.simulation.books import BOOKS, GameLine, PropLine, Sportsbook
 from nba_pipeline.sources.simulation.calendar import (
     ALL_STAR_BREAK,
     ET,
@@ -27,7 +28,6 @@ from nba_pipeline.sources.simulation.calendar import (
 from nba_pipeline.sources.simulation.games import PlayerLine, SimulatedBoxScore
 from nba_pipeline.sources.simulation.injuries import InjuryReportEntry
 from nba_pipeline.sources.simulation.league import (
-    BOOKS,
     BOX_SCORE_SOURCES,
     DUPLICATE_ROWS,
     GAME_POSTPONED,
@@ -36,10 +36,7 @@ from nba_pipeline.sources.simulation.league import (
     MIXED_GAME_ID,
     PLAYER_MISSING_FROM_BOOK,
     SOURCES,
-    GameLine,
-    PropLine,
     SimulatedLeague,
-    Sportsbook,
 )
 from nba_pipeline.sources.simulation.rosters import (
     TEAM_CODES,
