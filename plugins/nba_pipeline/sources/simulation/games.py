@@ -265,4 +265,3 @@ def _whole_seconds(seconds: list[float], total: int = 14_400) -> list[int]:
     for k in range(abs(missing)):
         whole[by_fraction[k % len(whole)]] += 1 if missing > 0 else -1
     return whole
-

@@ -122,5 +122,7 @@ class Injuries:
                                 game_date, team, player.player_lookup, state.status, state.reason
                             )
                         )
-                entries.extend(sorted(listed, key=lambda e: self._rosters.player(e.player_lookup).report_name))
+                entries.extend(
+                    sorted(listed, key=lambda e: self._rosters.player(e.player_lookup).report_name)
+                )
         return entries

@@ -28,7 +28,14 @@ from nba_pipeline.sources.simulation.calendar import (
 from nba_pipeline.sources.simulation.draws import seeded_rng, stable_int
 from nba_pipeline.sources.simulation.rosters import TEAM_CODES, TEAM_INFO
 
-__all__ = ["Schedule", "SimulatedGame", "canonical_game_id", "make_game", "next_opening_night", "regular_season"]
+__all__ = [
+    "Schedule",
+    "SimulatedGame",
+    "canonical_game_id",
+    "make_game",
+    "next_opening_night",
+    "regular_season",
+]
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,8 @@ class Schedule:
         self.games: tuple[SimulatedGame, ...] = tuple(numbered)
         self.dates: tuple[date, ...] = tuple(sorted(by_date))
         self._by_date = {day: tuple(day_games) for day, day_games in by_date.items()}
-        self._by_id = {game.game_id: game for game in numbered} | {game.nba_game_id: game for game in numbered}
+        self._by_id = {game.game_id: game for game in numbered}
+        self._by_id.update({game.nba_game_id: game for game in numbered})
 
     def games_on(self, game_date: date) -> list[SimulatedGame]:
         """The games of ``game_date`` (ET) in day order: by tip-off, then NBA.com game id."""
@@ -173,13 +181,8 @@ def regular_season(seed: int) -> list[SimulatedGame]:
 def next_opening_night(seed: int) -> list[SimulatedGame]:
     tipoffs = _tipoffs(seed, NEXT_SEASON_OPENER, NEXT_OPENING_NIGHT)
     return [
-        make_game(
-            seed,
-            NEXT_SEASON_OPENER, away, home, f"00225{n:05d}", "2025-26", "Regular Season", tipoff
-        )
-        for n, ((away, home), tipoff) in enumerate(
-            zip(NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1
-        )
+        make_game(seed, NEXT_SEASON_OPENER, away, home, f"00225{n:05d}", "2025-26", "Regular Season", tipoff)
+        for n, ((away, home), tipoff) in enumerate(zip(NEXT_OPENING_NIGHT, tipoffs, strict=True), start=1)
     ]
 
 
@@ -248,9 +251,7 @@ def _try_place(days: list[date], rng: random.Random) -> dict[date, list[tuple[st
         if ordinal in seen:
             return False
         before, after = ordinal - 1 in seen, ordinal + 1 in seen
-        return not (
-            (before and ordinal - 2 in seen) or (before and after) or (after and ordinal + 2 in seen)
-        )
+        return not ((before and ordinal - 2 in seen) or (before and after) or (after and ordinal + 2 in seen))
 
     def place(pair: tuple[str, str], day: date, orientation: tuple[str, str] | None = None) -> None:
         orientations = pool[pair]
