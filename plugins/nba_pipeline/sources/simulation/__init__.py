@@ -26,18 +26,17 @@ from nba_pipeline.sources.simulation.calendar import (
     SEASON_OPENER,
 )
 from nba_pipeline.sources.simulation.games import PlayerLine, SimulatedBoxScore
-from nba_pipeline.sources.simulation.injuries import InjuryReportEntry
-from nba_pipeline.sources.simulation.league import (
-    BOX_SCORE_SOURCES,
+from nba_pipeline.sources.simulation.imperfections import (
     DUPLICATE_ROWS,
     GAME_POSTPONED,
     IMPERFECTIONS,
     LATE_BOXSCORES,
     MIXED_GAME_ID,
     PLAYER_MISSING_FROM_BOOK,
-    SOURCES,
-    SimulatedLeague,
 )
+from nba_pipeline.sources.simulation.injuries import InjuryReportEntry
+from nba_pipeline.sources.simulation.league import SimulatedLeague
+from nba_pipeline.sources.simulation.payloads import BOX_SCORE_SOURCES, SOURCES
 from nba_pipeline.sources.simulation.rosters import (
     TEAM_CODES,
     TEAM_INFO,
