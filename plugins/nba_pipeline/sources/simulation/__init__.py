@@ -11,6 +11,13 @@ Every random draw comes from a stream keyed by a SHA-256 of the seed and of what
 game id, a player, a date), never from Python's ``hash()`` or from call order, so a date's
 payload is byte-identical whatever else was generated before it, in any process.
 
+The model: ``calendar`` (the season's dates), ``rosters`` (franchises, players, minutes),
+``injuries``, ``schedule`` and ``playoffs``, ``games`` (box scores) and ``books`` (lines), drawing
+from ``draws`` and the tables in ``data``. What it serves: ``payloads`` (source names, canonical
+JSON), ``imperfections`` (injectable faults) and one renderer module per endpoint family
+(``nbacom``, ``balldontlie``, ``odds_api``, ``bettingpros``, ``espn``). ``league`` ties them
+together in :class:`SimulatedLeague`.
+
 This package's namespace is the simulation's public interface; callers import from here, not
 from the modules, which are free to move things between them.
 """

@@ -4,7 +4,8 @@ Four books post opening lines at 09:MM ET on game day and move them at 14:MM ET.
 set from what the simulation expects, not from what happens: a player's points line sits near
 his expected points given who is listed Out, a game's spread and total near the teams'
 expected points, so the lines carry real information without knowing the box score. The Odds
-API quotes only regulars who are not questionable; BettingPros also quotes the bench.
+API quotes players expected to play 20+ minutes and not listed Questionable; BettingPros also
+quotes the rest down to 12 expected minutes.
 """
 
 from __future__ import annotations

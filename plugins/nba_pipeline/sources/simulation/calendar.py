@@ -1,9 +1,10 @@
 """The simulated season's calendar: the 2024-25 dates the league plays on, and time in ET.
 
-The dates are those of the real 2024-25 season (opener, off days, All-Star break, end of the
-regular season, the playoff game slots, the 2025-26 opener), so that a replayed date falls
-where the pipeline's calendar guard expects it. Every time in the simulation is
-America/New_York, the league's clock; payloads convert to UTC where the real source does.
+The landmarks are the real 2024-25 season's (opener, off days, All-Star break, end of the
+regular season, start of the playoffs, the 2025-26 opener), so a replayed date is a game day,
+an off day or the off-season as it was; the playoff slots are a simplified version of the real
+ones. Every time in the simulation is America/New_York, the league's clock; payloads convert
+to UTC where the real source does.
 """
 
 from __future__ import annotations

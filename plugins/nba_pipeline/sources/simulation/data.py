@@ -2,7 +2,7 @@
 from, and the injury report's reason texts.
 
 Only data lives here, so the modules that model the league read as logic; the ids and
-spellings are the real ones each source uses (see ``TeamInfo``).
+spellings are the real ones each source uses (see ``rosters.TeamInfo``).
 """
 
 from __future__ import annotations

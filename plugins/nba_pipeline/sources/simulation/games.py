@@ -1,10 +1,11 @@
 """Games as played: the box score of every game, player by player.
 
-A game's box score is drawn from its own seeded stream. Players listed Out or Doubtful sit,
-the coach benches some healthy deep-bench players, minutes are shared out to 240 per team
-(the bench absorbing what the missing leave), and shots are drawn per zone around each
-player's scoring profile, with the team's possessions shared so team scores vary as real
-ones do. A tie is broken by a last basket; plus-minus follows the margin.
+A game's box score is drawn from its own seeded stream. Listed players who miss the game sit
+(Out and Doubtful always, Questionable some of the time), the coach benches some healthy
+deep-bench players, minutes are shared out to 240 per team (the bench absorbing what the
+missing leave), and shots are drawn per zone around each player's scoring profile, with the
+team's possessions shared so team scores vary as real ones do. A tie is broken by a last
+basket; plus-minus follows the margin.
 """
 
 from __future__ import annotations

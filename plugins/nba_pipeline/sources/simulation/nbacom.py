@@ -3,7 +3,7 @@ scores, shot zones per player (the play-by-play source) and the injury report.
 
 Each renderer reads the league through its public interface and returns the JSON document of
 one source and date in NBA.com's shapes (``docs/payloads.md``): NBA.com game ids, personIds,
-tricodes, "Last, First" names in the injury report, times in ET.
+tricodes, "Last, First" names in the injury report.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from nba_pipeline.sources.simulation.games import SimulatedBoxScore
 from nba_pipeline.sources.simulation.rosters import TEAM_CODES, TEAM_INFO, Rosters
 from nba_pipeline.sources.simulation.schedule import SimulatedGame, make_game
 
-__all__ = ["playoff_games"]
+__all__ = ["BoxScoreOf", "playoff_games"]
 
 #: The box score of a game, as the league simulates (and caches) it.
 BoxScoreOf = Callable[[SimulatedGame], SimulatedBoxScore]
