@@ -20,7 +20,7 @@ from nba_pipeline.processors import raw
 from nba_pipeline.processors.merge import MergeError, insert_absent, merge_rows
 from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
 from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorSkip, ProcessorSpec
-from nba_pipeline.sources.simulated_league import (
+from nba_pipeline.sources.simulation import (
     BOOKS,
     DUPLICATE_ROWS,
     ET,

@@ -28,7 +28,7 @@ from nba_pipeline.sources.http_client import (
     SourceServerError,
     SourceTimeoutError,
 )
-from nba_pipeline.sources.simulated_league import BOX_SCORE_SOURCES, SOURCES
+from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES
 from nba_pipeline.storage import PayloadStore
 
 API_KEY = "k3y-0dds/+="

@@ -73,7 +73,7 @@ from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.settings import get_settings
-from nba_pipeline.sources.simulated_league import ET
+from nba_pipeline.sources.simulation import ET
 from nba_pipeline.storage import PayloadStore
 from tests.reliability.payload_corpus import (
     DAY_AFTER,

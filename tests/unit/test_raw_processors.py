@@ -23,7 +23,7 @@ from nba_pipeline.processors.raw.common import (
     decode,
 )
 from nba_pipeline.schema.declared import declared_tables
-from nba_pipeline.sources.simulated_league import (
+from nba_pipeline.sources.simulation import (
     DUPLICATE_ROWS,
     ET,
     MIXED_GAME_ID,

@@ -18,7 +18,7 @@ from nba_pipeline.scrapers.endpoints import ENDPOINTS, UnknownSourceError, endpo
 from nba_pipeline.scrapers.run import QuarantinedPayloadError
 from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source
 from nba_pipeline.sources.http_client import FetchedPayload
-from nba_pipeline.sources.simulated_league import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
+from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 
 ET = ZoneInfo("America/New_York")
 GAME_DATE = dt.date(2025, 1, 15)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from nba_pipeline.sources.simulated_league import (
+import nba_pipeline.sources.simulation.league as league_module
+from nba_pipeline.sources.simulation import (
     ALL_STAR_BREAK,
     BOX_SCORE_SOURCES,
     DUPLICATE_ROWS,
@@ -96,7 +97,7 @@ def test_payloads_are_identical_across_processes_and_hash_seeds(league: Simulate
     script = (
         "import hashlib, sys\n"
         "from datetime import date\n"
-        "from nba_pipeline.sources.simulated_league import SOURCES, SimulatedLeague\n"
+        "from nba_pipeline.sources.simulation import SOURCES, SimulatedLeague\n"
         "league = SimulatedLeague(seed=2024)\n"
         "digest = hashlib.sha256()\n"
         "for source in SOURCES:\n"
@@ -601,19 +602,19 @@ def test_schedule_is_built_once_and_box_scores_once_per_game(monkeypatch) -> Non
     """Rendering every source for a day reuses the schedule and each game's box score (speed: bench/)."""
     league = SimulatedLeague(seed=11)
     built = Counter()
-    for name in ("_regular_season", "_simulate_box_score"):
-        real = getattr(league, name)
+    for owner, name in ((league_module, "regular_season"), (league._box_score_simulator, "simulate")):
+        real = getattr(owner, name)
 
         def counting(*args, _real=real, _name=name):
             built[(_name, *(getattr(arg, "game_id", arg) for arg in args))] += 1
             return _real(*args)
 
-        monkeypatch.setattr(league, name, counting)
+        monkeypatch.setattr(owner, name, counting)
     assert league.season_dates() is league.season_dates()
     for _ in range(2):
         for source in SOURCES:
             league.payload(source, date(2025, 3, 12))
-    assert built[("_regular_season",)] == 1
-    box_scores = {key: n for key, n in built.items() if key[0] == "_simulate_box_score"}
+    assert built[("regular_season", 11)] == 1
+    box_scores = {key: n for key, n in built.items() if key[0] == "simulate"}
     assert box_scores, "the day's payloads include box scores"
     assert set(box_scores.values()) == {1}, "a game's box score was simulated twice"

@@ -68,7 +68,7 @@ class Endpoint:
     (``2024-25``), ``as_of_utc`` (the fetch moment, UTC ``Z``), ``day_start_utc`` /
     ``day_end_utc`` (the ET calendar day in UTC ``Z``, for APIs that filter on UTC times).
 
-    :param source: the source name (a key of ``SimulatedLeague.SOURCES``).
+    :param source: the source name (a key of ``nba_pipeline.sources.simulation.SOURCES``).
     :param conn_id: the Airflow connection with the base URL, key and client extras.
     :param path: the path template below the connection's base URL.
     :param params: query parameter templates, in request order.
@@ -277,7 +277,7 @@ _CATALOG: tuple[Endpoint, ...] = (
     ),
 )
 
-#: source name -> endpoint, in the order of ``SimulatedLeague.SOURCES``.
+#: source name -> endpoint, in the order of ``nba_pipeline.sources.simulation.SOURCES``.
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({endpoint.source: endpoint for endpoint in _CATALOG})
 
 

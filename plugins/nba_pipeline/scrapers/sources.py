@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
 from nba_pipeline.settings import Settings, get_settings
 from nba_pipeline.sources.http_client import FetchedPayload, HttpSourceClient, client_from_connection
-from nba_pipeline.sources.simulated_league import IMPERFECTIONS, SimulatedLeague
+from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
 
 __all__ = [
     "SOURCE_MODES",

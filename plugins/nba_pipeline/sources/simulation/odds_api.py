@@ -1,0 +1,151 @@
+"""The Odds API as the simulation serves it: the day's events, player points props and game
+lines (moneyline, spread, total) per bookmaker.
+
+Teams are full names, times UTC; a book's markets show its opening line until it moves them in
+the afternoon, and nothing before it has posted (``docs/payloads.md``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from nba_pipeline.sources.simulation.books import BOOKS, MOVE_HOUR, PropLine, book_post_time
+from nba_pipeline.sources.simulation.calendar import utc_z
+from nba_pipeline.sources.simulation.imperfections import PLAYER_MISSING_FROM_BOOK, duplicate_first
+from nba_pipeline.sources.simulation.rosters import TEAMS
+from nba_pipeline.sources.simulation.schedule import SimulatedGame
+
+if TYPE_CHECKING:
+    from nba_pipeline.sources.simulation.league import SimulatedLeague
+    from nba_pipeline.sources.simulation.payloads import Renderer
+
+__all__ = ["RENDERERS"]
+
+
+def _odds_event(game: SimulatedGame) -> dict[str, Any]:
+    return {
+        "id": game.odds_event_id,
+        "sport_key": "basketball_nba",
+        "sport_title": "NBA",
+        "commence_time": utc_z(game.start_time),
+        "home_team": TEAMS[game.home],
+        "away_team": TEAMS[game.away],
+    }
+
+
+def _events(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    data = [_odds_event(game) for game in league.games_on(day)]
+    duplicate_first(data, imperfections)
+    return {"timestamp": utc_z(as_of), "data": data}
+
+
+def _player_points_props(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    lines_by_game_book: dict[tuple[str, str], list[PropLine]] = {}
+    for line in league.prop_lines(day):
+        if line.in_odds_api:
+            lines_by_game_book.setdefault((line.game_id, line.book), []).append(line)
+    data = []
+    for game_index, game in enumerate(league.games_on(day)):
+        omitted = None
+        if PLAYER_MISSING_FROM_BOOK in imperfections and game_index == 0:
+            covered = lines_by_game_book.get((game.game_id, BOOKS[0].key), [])
+            if covered:
+                omitted = min(league.player(line.player_lookup).full_name for line in covered)
+        bookmakers = []
+        for book in BOOKS:
+            posted = book_post_time(day, book, as_of)
+            if posted is None:
+                continue
+            outcomes = []
+            lines = sorted(
+                lines_by_game_book.get((game.game_id, book.key), []),
+                key=lambda line: league.player(line.player_lookup).full_name,
+            )
+            for line in lines:
+                name = league.player(line.player_lookup).full_name
+                if book is BOOKS[0] and name == omitted:
+                    continue
+                point = line.current_line if posted.hour >= MOVE_HOUR else line.opening_line
+                outcomes.append(
+                    {"name": "Over", "description": name, "price": line.over_price, "point": point}
+                )
+                outcomes.append(
+                    {"name": "Under", "description": name, "price": line.under_price, "point": point}
+                )
+            duplicate_first(outcomes, imperfections)
+            bookmakers.append(
+                {
+                    "key": book.key,
+                    "title": book.title,
+                    "last_update": utc_z(posted),
+                    "markets": [{"key": "player_points", "last_update": utc_z(posted), "outcomes": outcomes}],
+                }
+            )
+        data.append(_odds_event(game) | {"bookmakers": bookmakers})
+    return {"timestamp": utc_z(as_of), "data": data}
+
+
+def _game_lines(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    by_game_book = {(line.game_id, line.book): line for line in league.game_lines(day)}
+    data = []
+    for game in league.games_on(day):
+        home, away = TEAMS[game.home], TEAMS[game.away]
+        bookmakers = []
+        for book in BOOKS:
+            posted = book_post_time(day, book, as_of)
+            if posted is None:
+                continue
+            line = by_game_book[(game.game_id, book.key)]
+            moved = posted.hour >= MOVE_HOUR
+            spread = line.current_home_spread if moved else line.opening_home_spread
+            total = line.current_total if moved else line.opening_total
+            home_price = line.current_home_price if moved else line.opening_home_price
+            away_price = line.current_away_price if moved else line.opening_away_price
+            stamp = utc_z(posted)
+            markets = [
+                {
+                    "key": "h2h",
+                    "last_update": stamp,
+                    "outcomes": [
+                        {"name": home, "price": home_price},
+                        {"name": away, "price": away_price},
+                    ],
+                },
+                {
+                    "key": "spreads",
+                    "last_update": stamp,
+                    "outcomes": [
+                        {"name": home, "price": -110, "point": spread},
+                        {"name": away, "price": -110, "point": -spread},
+                    ],
+                },
+                {
+                    "key": "totals",
+                    "last_update": stamp,
+                    "outcomes": [
+                        {"name": "Over", "price": -110, "point": total},
+                        {"name": "Under", "price": -110, "point": total},
+                    ],
+                },
+            ]
+            bookmakers.append(
+                {"key": book.key, "title": book.title, "last_update": stamp, "markets": markets}
+            )
+        data.append(_odds_event(game) | {"bookmakers": bookmakers})
+    duplicate_first(data, imperfections)
+    return {"timestamp": utc_z(as_of), "data": data}
+
+
+#: The sources this module renders, by name.
+RENDERERS: dict[str, Renderer] = {
+    "odds_api_events": _events,
+    "odds_api_player_points_props": _player_points_props,
+    "odds_api_game_lines": _game_lines,
+}

@@ -1,0 +1,78 @@
+"""What the simulation serves: the source names, and one payload's rendering as canonical JSON.
+
+Each source is rendered by the module of its endpoint family (:mod:`.nbacom`,
+:mod:`.balldontlie`, :mod:`.odds_api`, :mod:`.bettingpros`, :mod:`.espn`); this module checks
+the request, settles the fetch moment and serializes the document the same way every time
+(sorted keys, no spaces, UTF-8), which is what makes a payload byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from nba_pipeline.sources.simulation import balldontlie, bettingpros, espn, nbacom, odds_api
+from nba_pipeline.sources.simulation.calendar import ET, at
+from nba_pipeline.sources.simulation.imperfections import IMPERFECTIONS
+
+if TYPE_CHECKING:
+    from nba_pipeline.sources.simulation.league import SimulatedLeague
+
+__all__ = ["BOX_SCORE_SOURCES", "SOURCES", "Renderer", "render"]
+
+SOURCES: tuple[str, ...] = (
+    "nbac_schedule",
+    "nbac_gamebook",
+    "nbac_team_boxscore",
+    "nbac_play_by_play",
+    "nbac_injury_report",
+    "bdl_boxscores",
+    "odds_api_events",
+    "odds_api_player_points_props",
+    "odds_api_game_lines",
+    "bettingpros_player_props",
+    "espn_rosters",
+)
+BOX_SCORE_SOURCES: frozenset[str] = frozenset(
+    {"nbac_gamebook", "nbac_team_boxscore", "nbac_play_by_play", "bdl_boxscores"}
+)
+
+#: Renders the JSON document of one source: (league, game date, fetch moment, imperfections).
+Renderer = Callable[["SimulatedLeague", date, datetime, frozenset[str]], dict[str, Any]]
+
+_RENDERERS: dict[str, Renderer] = (
+    nbacom.RENDERERS | balldontlie.RENDERERS | odds_api.RENDERERS | bettingpros.RENDERERS | espn.RENDERERS
+)
+
+
+def render(
+    league: SimulatedLeague,
+    source: str,
+    game_date: date,
+    as_of: datetime | None,
+    imperfections: frozenset[str],
+) -> bytes:
+    """The payload of ``source`` for ``game_date`` in ``league``; see ``SimulatedLeague.payload``.
+
+    :raises ValueError: on an unknown source or imperfection.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    unknown = set(imperfections) - IMPERFECTIONS
+    if unknown:
+        raise ValueError(
+            f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}"
+        )
+    if as_of is None:
+        moment = at(game_date + timedelta(days=1), 6)
+    elif as_of.tzinfo is None:
+        moment = as_of.replace(tzinfo=ET)
+    else:
+        moment = as_of
+    return _dump(_RENDERERS[source](league, game_date, moment, frozenset(imperfections)))
+
+
+def _dump(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
