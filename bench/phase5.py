@@ -113,7 +113,7 @@ def ensure_model() -> str:
 
 def _systems():
     from nba_pipeline.predictions.systems import build_systems
-    from nba_pipeline.predictions.worker import ModelVersionRecorder
+    from nba_pipeline.predictions.worker.running import ModelVersionRecorder
 
     model = ModelVersionRecorder()
     return build_systems(model_loader=model), model

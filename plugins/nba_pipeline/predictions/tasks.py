@@ -72,7 +72,8 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
     from nba_pipeline.guards.options import run_options
     from nba_pipeline.predictions.coordinator import batch_label
     from nba_pipeline.predictions.systems import build_systems
-    from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch
+    from nba_pipeline.predictions.worker import predict_batch
+    from nba_pipeline.predictions.worker.running import ModelVersionRecorder
     from nba_pipeline.warehouse import get_warehouse
 
     context = get_current_context()

@@ -21,10 +21,6 @@ Rules:
 
 * A system whose breaker rejects (OPEN within its timeout, or HALF_OPEN with its trial taken) is not
   attempted; past the timeout this batch is its trial. ``ignore_breakers`` bypasses the gate.
-* A system that raises fails for the whole batch; a :class:`SystemFailure` for a player fails that
-  player only. A system that raises :class:`SystemSkip` (``xgboost_v1`` with no trained model) is
-  skipped for the batch: not attempted, no breaker outcome, the reason in the batch summary. The
-  ensemble combines the base systems that succeeded for the player and fails for a player with none.
 * A player with at least one successful system is a success.
 * Each attempted system gets at most one breaker outcome per batch: a failure when it raised or
   failed for every player it was run for, a success when it predicted for any, and none when every
@@ -35,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import socket
 import time
 from collections import Counter
@@ -44,55 +39,26 @@ from typing import Any
 
 from nba_pipeline.guards.breaker import Admission, Breaker, BreakerSettings, BreakerStore, Clock, State, utc_now
 from nba_pipeline.predictions.contract import (
-    BASE_SYSTEM_IDS,
     SYSTEM_IDS,
     NotEnoughData,
-    SystemFailure,
-    SystemPrediction,
     SystemSkip,
 )
 from nba_pipeline.predictions.coordinator import EligiblePlayer
 from nba_pipeline.predictions.worker.inputs import PlayerWork, read_inputs
 from nba_pipeline.predictions.worker.results import BatchResult, SystemSummary
+from nba_pipeline.predictions.worker.running import ERROR_LIMIT, model_versions, run_systems, systems_by_id
 from nba_pipeline.predictions.worker.writes import write_batch
 from nba_pipeline.registry.catalog import settings_for
 from nba_pipeline.warehouse.base import Warehouse, activity
 
 log = logging.getLogger(__name__)
 
-ENSEMBLE_ID = "ensemble_v1"
-ERROR_LIMIT = 1000
 
 # --------------------------------------------------------------------------- ids
 
 
 def default_worker_id(batch_index: int) -> str:
     return f"{socket.gethostname()}:batch-{batch_index}"
-
-
-class ModelVersionRecorder:
-    """A model loader that remembers the version of the model it last loaded.
-
-    Give it to ``build_systems(model_loader=...)`` and its :meth:`current` to :func:`predict_batch`
-    as ``model_version``, so ``xgboost_v1`` rows carry the version that produced them.
-    """
-
-    def __init__(self, load: Callable[[], Any] | None = None) -> None:
-        self._load = load
-        self.version: str | None = None
-
-    def __call__(self) -> Any:
-        if self._load is None:
-            from nba_pipeline.predictions.model import load_best_model
-
-            model = load_best_model()
-        else:
-            model = self._load()
-        self.version = getattr(model, "version", None)
-        return model
-
-    def current(self) -> str | None:
-        return self.version
 
 
 # --------------------------------------------------------------------------- entry point
@@ -121,7 +87,8 @@ def predict_batch(
     :param ignore_breakers: systems attempted whatever their breaker says (outcomes still recorded).
     :param breaker_settings: per-system settings; default the registry's.
     :param model_version: the version of the model ``xgboost_v1`` used in this batch, asked after it
-        ran (see :class:`ModelVersionRecorder`); else the system's ``model_version`` attribute, if any.
+        ran (see :class:`~nba_pipeline.predictions.worker.running.ModelVersionRecorder`); else the
+        system's ``model_version`` attribute, if any.
     :param record_successes: False: leave the successes of systems not on trial in
         ``pending_successes`` for :func:`record_pending_successes` (failures and trial outcomes are
         recorded here whatever this says).
@@ -134,7 +101,7 @@ def predict_batch(
     batch_index = int(batch.get("batch_index", 0))
     worker = worker_id or default_worker_id(batch_index)
     players = [EligiblePlayer.from_json(p) for p in batch["players"]]
-    by_id = _systems_by_id(systems)
+    by_id = systems_by_id(systems)
     settings = {key: (breaker_settings or {}).get(key) or settings_for(key) for key in SYSTEM_IDS}
     ignored = set(ignore_breakers)
     timings: dict[str, float] = {}
@@ -166,19 +133,8 @@ def predict_batch(
 
     # 3. predictions
     t0 = time.perf_counter()
-    batch_errors: dict[str, str] = {}
-    batch_skips: dict[str, SystemSkip] = {}
-    for key in (k for k in BASE_SYSTEM_IDS if k in admitted):
-        system = by_id.get(key)
-        outcome = _run_base_system(key, system, ready)
-        if isinstance(outcome, SystemSkip):
-            batch_skips[key] = outcome
-        elif outcome:
-            batch_errors[key] = outcome
-    if ENSEMBLE_ID in admitted:
-        error = _run_ensemble(by_id.get(ENSEMBLE_ID), ready)
-        if error:
-            batch_errors[ENSEMBLE_ID] = error
+    ran = run_systems(by_id, admitted, ready)
+    batch_errors, batch_skips = ran.errors, ran.skips
     timings["prediction_compute_seconds"] = time.perf_counter() - t0
 
     # 4. one breaker outcome per attempted system
@@ -188,11 +144,9 @@ def predict_batch(
     )
 
     # 5. writes: one MERGE of predictions, one MERGE of run rows
-    model_versions = {key: getattr(by_id.get(key), "model_version", None) for key in admitted}
-    if model_version is not None and "xgboost_v1" in admitted:
-        model_versions["xgboost_v1"] = model_version()
+    versions = model_versions(by_id, admitted, model_version)
     written, runs_written = write_batch(
-        warehouse, inputs, game_date=game_date, run_date=run_date, worker_id=worker, model_versions=model_versions,
+        warehouse, inputs, game_date=game_date, run_date=run_date, worker_id=worker, model_versions=versions,
         circuits_opened=circuits_opened, timings=timings, clock=clock, started=started,
     )
 
@@ -220,92 +174,6 @@ def predict_batch(
         list(circuits_opened) or "none",
     )
     return result
-
-
-# --------------------------------------------------------------------------- systems
-
-
-def _systems_by_id(systems: Iterable[Any]) -> dict[str, Any]:
-    by_id: dict[str, Any] = {}
-    for system in systems:
-        key = getattr(system, "system_id", None)
-        if key not in SYSTEM_IDS:
-            raise ValueError(f"unknown prediction system {key!r}; known: {', '.join(SYSTEM_IDS)}")
-        if key in by_id:
-            raise ValueError(f"prediction system {key!r} given twice")
-        by_id[key] = system
-    return by_id
-
-
-def _describe(error: BaseException) -> tuple[str, str]:
-    return type(error).__name__, (str(error) or type(error).__name__)[:ERROR_LIMIT]
-
-
-def _valid(prediction: Any) -> str | None:
-    """Why a system's answer cannot be stored, or None."""
-    if not isinstance(prediction, SystemPrediction):
-        return f"returned {type(prediction).__name__}, not a SystemPrediction"
-    if not math.isfinite(prediction.predicted_points) or not math.isfinite(prediction.confidence):
-        return f"non-finite prediction {prediction.predicted_points} (confidence {prediction.confidence})"
-    return None
-
-
-def _run_base_system(key: str, system: Any, ready: Sequence[PlayerWork]) -> str | SystemSkip | None:
-    """Run one base system for the batch; return the batch-level error if it raised, the skip if it
-    skipped itself (then it counts as not attempted)."""
-    try:
-        if system is None:
-            raise SystemFailure(f"{key} is not configured")
-        answers = system.predict_batch([w.inputs for w in ready])
-    except SystemSkip as skip:
-        log.warning("%s skipped for the batch: %s", key, skip)
-        return skip
-    except Exception as error:  # a system that raises is unavailable for the whole batch
-        error_type, message = _describe(error)
-        log.warning("%s failed for the whole batch: %s: %s", key, error_type, message)
-        for w in ready:
-            w.attempted.append(key)
-            w.errors[key] = (error_type, message)
-        return f"{error_type}: {message}"
-    for w in ready:
-        w.attempted.append(key)
-        answer = answers.get(w.player.player_lookup) if isinstance(answers, Mapping) else None
-        if answer is None:
-            w.errors[key] = ("SystemFailure", "no prediction returned for the player")
-        elif isinstance(answer, BaseException):
-            w.errors[key] = _describe(answer)
-        elif (problem := _valid(answer)) is not None:
-            w.errors[key] = ("InvalidPrediction", problem)
-        else:
-            w.predictions[key] = answer
-    return None
-
-
-def _run_ensemble(ensemble: Any, ready: Sequence[PlayerWork]) -> str | None:
-    """Combine, per player, the base systems that succeeded; a player with none fails."""
-    if ensemble is None:
-        for w in ready:
-            w.attempted.append(ENSEMBLE_ID)
-            w.errors[ENSEMBLE_ID] = ("SystemFailure", f"{ENSEMBLE_ID} is not configured")
-        return f"SystemFailure: {ENSEMBLE_ID} is not configured"
-    for w in ready:
-        w.attempted.append(ENSEMBLE_ID)
-        base = [w.predictions[k] for k in BASE_SYSTEM_IDS if k in w.predictions]
-        if not base:
-            w.errors[ENSEMBLE_ID] = ("SystemFailure", "no base system succeeded for the player")
-            continue
-        try:
-            answer = ensemble.combine(w.inputs, base)
-        except Exception as error:  # one player's failure (SystemFailure or otherwise)
-            w.errors[ENSEMBLE_ID] = _describe(error)
-            continue
-        if isinstance(answer, BaseException):
-            w.errors[ENSEMBLE_ID] = _describe(answer)
-        elif (problem := _valid(answer)) is not None:
-            w.errors[ENSEMBLE_ID] = ("InvalidPrediction", problem)
-        else:
-            w.predictions[ENSEMBLE_ID] = answer
-    return None
 
 
 # --------------------------------------------------------------------------- breakers
