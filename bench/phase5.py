@@ -113,7 +113,7 @@ def ensure_model() -> str:
 
 def _systems():
     from nba_pipeline.predictions.systems import build_systems
-    from nba_pipeline.predictions.worker import ModelVersionRecorder
+    from nba_pipeline.predictions.worker.running import ModelVersionRecorder
 
     model = ModelVersionRecorder()
     return build_systems(model_loader=model), model
@@ -154,7 +154,8 @@ def batch_memory(batch_size: int) -> float:
 def run_slate(size: int, batch_size: int) -> dict:
     from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerStore
     from nba_pipeline.predictions.coordinator import make_batches
-    from nba_pipeline.predictions.worker import predict_batch, record_pending_successes
+    from nba_pipeline.predictions.worker import predict_batch
+    from nba_pipeline.predictions.worker.breakers import record_pending_successes
     from nba_pipeline.warehouse import STATS, get_warehouse
 
     systems, model = _systems()

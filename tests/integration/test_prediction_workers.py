@@ -22,7 +22,9 @@ from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerStore, State
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.coordinator import eligible_players, make_batches
 from nba_pipeline.predictions.grading import grade_predictions
-from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch, record_pending_successes
+from nba_pipeline.predictions.worker import predict_batch
+from nba_pipeline.predictions.worker.breakers import record_pending_successes
+from nba_pipeline.predictions.worker.running import ModelVersionRecorder
 from nba_pipeline.registry.catalog import settings_for
 from nba_pipeline.warehouse import STATS
 

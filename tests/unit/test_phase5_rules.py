@@ -19,7 +19,8 @@ from nba_pipeline.predictions.coordinator import (
     make_batches,
 )
 from nba_pipeline.predictions.grading import grade_predictions
-from nba_pipeline.predictions.worker import predict_batch, prediction_id, request_id
+from nba_pipeline.predictions.worker import predict_batch
+from nba_pipeline.predictions.worker.writes import prediction_id, request_id
 
 DAY = dt.date(2025, 1, 15)
 NOW = dt.datetime(2025, 1, 15, 15, 0, tzinfo=dt.UTC)

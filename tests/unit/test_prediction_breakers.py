@@ -11,7 +11,8 @@ from nba_pipeline.features import FEATURE_DEFAULTS, FEATURE_NAMES
 from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerSettings, BreakerStore, State
 from nba_pipeline.predictions.contract import SYSTEM_IDS, Recommendation, SystemPrediction, SystemSkip
 from nba_pipeline.predictions.coordinator import EligiblePlayer, make_batches
-from nba_pipeline.predictions.worker import predict_batch, record_pending_successes
+from nba_pipeline.predictions.worker import predict_batch
+from nba_pipeline.predictions.worker.breakers import record_pending_successes
 from nba_pipeline.warehouse import STATS
 
 DAY = dt.date(2025, 1, 15)

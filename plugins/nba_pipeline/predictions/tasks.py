@@ -72,7 +72,8 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
     from nba_pipeline.guards.options import run_options
     from nba_pipeline.predictions.coordinator import batch_label
     from nba_pipeline.predictions.systems import build_systems
-    from nba_pipeline.predictions.worker import ModelVersionRecorder, predict_batch
+    from nba_pipeline.predictions.worker import predict_batch
+    from nba_pipeline.predictions.worker.running import ModelVersionRecorder
     from nba_pipeline.warehouse import get_warehouse
 
     context = get_current_context()
@@ -111,7 +112,7 @@ def record_successes(results: Any) -> dict[str, Any]:
     """Record every batch's pending breaker successes in one batched statement (a failed batch left no
     XCom: its failures are already recorded, its successes, if any, are not)."""
     from nba_pipeline.guards.breaker import BreakerStore
-    from nba_pipeline.predictions.worker import record_pending_successes
+    from nba_pipeline.predictions.worker.breakers import record_pending_successes
     from nba_pipeline.warehouse import get_warehouse
 
     # ``results`` is the SDK's lazy sequence of the batches' XComs. Slice it (one request for every

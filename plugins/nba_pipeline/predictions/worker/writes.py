@@ -1,0 +1,221 @@
+"""Writing a batch: one MERGE of its predictions, then one MERGE of its run rows, whatever its size.
+
+Ids are deterministic (:func:`prediction_id`, :func:`request_id`), so a rerun replaces its rows.
+A prediction's ``created_at`` moves only with its content; a run row's stays the first run's.
+
+Run rows: the timing columns are the batch's, shared by its rows (``write_bigquery_seconds`` is the
+predictions MERGE); ``historical_games_count`` is the player's. ``circuits_opened`` names the systems
+whose breaker is OPEN after the batch (open and not attempted, or opened by it); players skipped
+before the systems carry none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from nba_pipeline.guards.breaker import Clock
+from nba_pipeline.predictions.contract import SYSTEM_IDS
+from nba_pipeline.predictions.worker.inputs import BatchInputs, PlayerWork, optional_float
+from nba_pipeline.schema.declared import declared_tables
+from nba_pipeline.warehouse.base import QueryParam, Warehouse, activity
+
+PREDICTIONS_TABLE = "nba_predictions.player_prop_predictions"
+RUNS_TABLE = "nba_predictions.prediction_worker_runs"
+WORKER_VERSION = "phase5-batch-1"
+_ID_NAMESPACE = uuid.UUID("8c3e2f4a-5b1d-4e7a-9f60-2d1c0b9a8e71")
+
+
+def prediction_id(system_id: str, player_lookup: str, game_date: dt.date) -> str:
+    """Deterministic: the same system, player and date always give the same id."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"prediction|{system_id}|{player_lookup}|{game_date.isoformat()}"))
+
+
+def request_id(game_date: dt.date, player_lookup: str) -> str:
+    """Deterministic per player and game date, so a rerun replaces the run row."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"request|{game_date.isoformat()}|{player_lookup}"))
+
+
+class Written(NamedTuple):
+    predictions: int
+    run_rows: int
+
+
+def write_batch(
+    warehouse: Warehouse,
+    inputs: BatchInputs,
+    *,
+    game_date: dt.date,
+    run_date: dt.datetime,
+    worker_id: str,
+    model_versions: Mapping[str, str | None],
+    circuits_opened: Sequence[str],
+    timings: dict[str, float],
+    clock: Clock,
+    started: float,
+) -> Written:
+    """MERGE the ready players' predictions, then every player's run row. Adds ``write_seconds`` (the
+    predictions MERGE) and ``duration_seconds`` (since ``started``) to ``timings``, which the run
+    rows carry."""
+    with activity("predictions"):
+        t0 = time.perf_counter()
+        prediction_rows = _prediction_rows(inputs.ready, game_date, model_versions)
+        written = _merge_predictions(warehouse, prediction_rows, game_date, clock())
+        timings["write_seconds"] = time.perf_counter() - t0
+        timings["duration_seconds"] = time.perf_counter() - started
+        run_rows = _run_rows(inputs.work, game_date, run_date, worker_id, timings, circuits_opened)
+        runs_written = _merge_runs(warehouse, run_rows, game_date, clock())
+    return Written(written, runs_written)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _prediction_rows(
+    ready: Sequence[PlayerWork], game_date: dt.date, model_versions: Mapping[str, str | None]
+) -> list[dict[str, Any]]:
+    rows = []
+    for w in ready:
+        assert w.inputs is not None
+        for key in SYSTEM_IDS:
+            prediction = w.predictions.get(key)
+            if prediction is None:
+                continue
+            predicted = round(float(prediction.predicted_points), 4)
+            rows.append(
+                {
+                    "prediction_id": prediction_id(key, w.player.player_lookup, game_date),
+                    "system_id": key,
+                    "player_lookup": w.player.player_lookup,
+                    "game_date": game_date,
+                    "game_id": w.player.game_id,
+                    "predicted_points": predicted,
+                    "confidence_score": round(float(prediction.confidence), 4),
+                    "recommendation": str(prediction.recommendation),
+                    "current_points_line": w.inputs.line,
+                    "line_margin": round(predicted - w.inputs.line, 4),
+                    "line_source": w.inputs.line_source,
+                    "line_estimated": w.inputs.line_estimated,
+                    "feature_quality_score": w.inputs.feature_quality_score,
+                    "model_version": model_versions.get(key) if key == "xgboost_v1" else None,
+                }
+            )
+    return rows
+
+
+def _run_rows(
+    work: Sequence[PlayerWork],
+    game_date: dt.date,
+    run_date: dt.datetime,
+    worker_id: str,
+    timings: Mapping[str, float],
+    circuits_opened: Sequence[str],
+) -> list[dict[str, Any]]:
+    rows = []
+    for w in work:
+        player, feature_row = w.player, w.feature_row or {}
+        reached_systems = w.skip_reason is None
+        failed = [k for k in SYSTEM_IDS if k in w.errors]
+        first = failed[0] if failed else None
+        rows.append(
+            {
+                "request_id": request_id(game_date, player.player_lookup),
+                "worker_id": worker_id,
+                "run_date": run_date,
+                "player_lookup": player.player_lookup,
+                "universal_player_id": player.universal_player_id,
+                "game_date": game_date,
+                "game_id": player.game_id,
+                "line_values_requested": [player.line] if player.line is not None else [],
+                "success": bool(w.predictions),
+                "duration_seconds": round(timings["duration_seconds"], 6),
+                "predictions_generated": len(w.predictions),
+                "systems_attempted": [k for k in SYSTEM_IDS if k in w.attempted],
+                "systems_succeeded": [k for k in SYSTEM_IDS if k in w.predictions],
+                "systems_failed": failed,
+                "system_errors": (
+                    json.dumps({k: f"{t}: {m}" for k, (t, m) in sorted(w.errors.items())}, sort_keys=True)
+                    if reached_systems
+                    else None
+                ),
+                "feature_quality_score": optional_float(feature_row.get("feature_quality_score")),
+                "missing_features": list(feature_row.get("missing_features") or []),
+                "feature_load_time_seconds": round(timings["feature_load_seconds"], 6),
+                "historical_games_count": len(w.history) if reached_systems else None,
+                "historical_load_time_seconds": round(timings["history_load_seconds"], 6),
+                "error_message": w.errors[first][1] if first else w.skip_detail,
+                "error_system": first,
+                "error_type": w.errors[first][0] if first else None,
+                "data_load_seconds": round(timings["data_load_seconds"], 6),
+                "prediction_compute_seconds": round(timings["prediction_compute_seconds"], 6),
+                "write_bigquery_seconds": round(timings["write_seconds"], 6),
+                "circuit_breaker_triggered": bool(circuits_opened) and reached_systems,
+                "circuits_opened": list(circuits_opened) if reached_systems else [],
+                "skip_reason": str(w.skip_reason) if w.skip_reason else None,
+                "worker_version": WORKER_VERSION,
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- MERGEs
+
+
+def _column_types(table: str) -> dict[str, str]:
+    return {c.name: c.type for c in declared_tables()[table].columns}
+
+
+def _rows_param(table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], as_text: Sequence[str] = ()):
+    types = _column_types(table)
+    fields = ", ".join(f"{c} {'STRING' if c in as_text else types[c]}" for c in columns)
+    return QueryParam([{c: row.get(c) for c in columns} for row in rows], f"ARRAY<STRUCT<{fields}>>")
+
+
+def _merge_predictions(
+    warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime
+) -> int:
+    """Insert new predictions and update changed ones (``created_at`` moves only with the content)."""
+    if not rows:
+        return 0
+    columns = [c for c in _column_types(PREDICTIONS_TABLE) if c != "created_at"]
+    content = [c for c in columns if c not in ("prediction_id", "system_id", "player_lookup", "game_date")]
+    selected = ", ".join(f"r.{c}" for c in columns)
+    differs = " OR ".join(f"T.{c} IS DISTINCT FROM S.{c}" for c in content)
+    updates = ", ".join(f"{c} = S.{c}" for c in content)
+    sql = (
+        f"MERGE {PREDICTIONS_TABLE} AS T USING (SELECT {selected} FROM UNNEST(@rows) AS r) AS S "
+        "ON T.prediction_id = S.prediction_id AND T.game_date = @game_date "
+        f"WHEN MATCHED AND ({differs}) THEN UPDATE SET {updates}, created_at = @now "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
+    )
+    return warehouse.execute(
+        sql, {"rows": _rows_param(PREDICTIONS_TABLE, columns, rows), "game_date": game_date, "now": now}
+    )
+
+
+def _merge_runs(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime) -> int:
+    """Insert or replace the run rows by request_id (``created_at`` stays the first run's)."""
+    if not rows:
+        return 0
+    columns = [c for c in _column_types(RUNS_TABLE) if c != "created_at"]
+    selected = ", ".join("PARSE_JSON(r.system_errors) AS system_errors" if c == "system_errors" else f"r.{c}"
+                         for c in columns)
+    updates = ", ".join(f"{c} = S.{c}" for c in columns if c != "request_id")
+    sql = (
+        f"MERGE {RUNS_TABLE} AS T USING (SELECT {selected} FROM UNNEST(@rows) AS r) AS S "
+        "ON T.request_id = S.request_id AND T.game_date = @game_date "
+        f"WHEN MATCHED THEN UPDATE SET {updates} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
+    )
+    params = {
+        "rows": _rows_param(RUNS_TABLE, columns, rows, as_text=("system_errors",)),
+        "game_date": game_date,
+        "now": now,
+    }
+    return warehouse.execute(sql, params)
