@@ -16,8 +16,8 @@ import datetime as dt
 from airflow.sdk import DAG, Param, task
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, default_args
-from nba_pipeline.operators.backfill import BackfillDateOperator
+from nba_pipeline.dag.backfill import BackfillDateOperator
+from nba_pipeline.dag.defaults import START_DATE, default_args
 
 with DAG(
     dag_id="nba_backfill",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from airflow.sdk import DAG, Param
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, default_args, optional_name_param
-from nba_pipeline.guards.admin import BreakerAction
-from nba_pipeline.operators.breaker_admin import ManageBreakerOperator
+from nba_pipeline.breakers import BreakerAction
+from nba_pipeline.dag.breaker_admin import ManageBreakerOperator
+from nba_pipeline.dag.defaults import START_DATE, default_args, optional_name_param
 from nba_pipeline.registry.catalog import breaker_settings
 
 with DAG(

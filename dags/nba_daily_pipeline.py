@@ -28,10 +28,10 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_builder import build_pipeline, known_sources
-from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args, names_param
-from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
-from nba_pipeline.predictions.tasks import build_phase5
+from nba_pipeline.dag.builder import build_pipeline, known_sources
+from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args, names_param
+from nba_pipeline.dag.phase5 import build_phase5
+from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.processors import CALENDAR, daily_processors

@@ -16,8 +16,8 @@ from __future__ import annotations
 from airflow.sdk import DAG, Param
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, default_args
-from nba_pipeline.operators.training import TrainModelOperator
+from nba_pipeline.dag.defaults import START_DATE, default_args
+from nba_pipeline.dag.training import TrainModelOperator
 
 with DAG(
     dag_id="nba_model_training",

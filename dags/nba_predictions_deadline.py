@@ -20,8 +20,8 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.alerts import PREDICTIONS_DUE, on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
-from nba_pipeline.operators.deadline import PredictionsDeadlineOperator
+from nba_pipeline.dag.deadline import PredictionsDeadlineOperator
+from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args
 
 with DAG(
     dag_id="nba_predictions_deadline",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from airflow.sdk import DAG
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag_defaults import START_DATE, default_args
-from nba_pipeline.operators.schema import ApplyMigrationsOperator, VerifySchemaOperator
+from nba_pipeline.dag.defaults import START_DATE, default_args
+from nba_pipeline.dag.schema import ApplyMigrationsOperator, VerifySchemaOperator
 
 with DAG(
     dag_id="nba_schema_migrations",

@@ -10,8 +10,8 @@ import os
 
 from airflow.sdk import DAG, Param
 
-from nba_pipeline.dag_builder import build_pipeline
-from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.dag.builder import build_pipeline
+from nba_pipeline.dag.defaults import START_DATE, default_args
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow

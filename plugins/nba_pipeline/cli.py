@@ -61,7 +61,7 @@ def _verify(_: argparse.Namespace) -> int:
 
 
 def _breakers(args: argparse.Namespace) -> int:
-    from nba_pipeline.guards.admin import BreakerAction, apply_action, describe
+    from nba_pipeline.breakers import BreakerAction, apply_action, describe
     from nba_pipeline.warehouse import get_warehouse
 
     with get_warehouse() as warehouse:

@@ -6,11 +6,11 @@ The calendar is ``nba_raw.toy_events``. Retries are immediate so multi-attempt s
 
 from __future__ import annotations
 
-from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag.builder import build_pipeline
+from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
-from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.registry.model import Phase, ProcessorSpec
 from tests.dags.toy_dag import toy_dag
 

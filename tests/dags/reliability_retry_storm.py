@@ -8,7 +8,7 @@ with failures takes seconds instead of minutes of backoff.
 
 from __future__ import annotations
 
-from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag.builder import build_pipeline
 from nba_pipeline.registry.processors import CALENDAR, RAW, SCRAPERS
 from tests.dags.toy_dag import toy_dag
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 from airflow.sdk import DAG, Param, TriggerRule
 
-from nba_pipeline.dag_builder import build_pipeline
+from nba_pipeline.dag.builder import build_pipeline
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.registry.model import Phase, ProcessorSpec

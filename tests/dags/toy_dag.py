@@ -11,11 +11,11 @@ from typing import Any
 
 from airflow.sdk import DAG, Param
 
-from nba_pipeline.dag_defaults import START_DATE, default_args
+from nba_pipeline.dag.defaults import START_DATE, default_args
 
 
 def guard_params() -> dict[str, Param]:
-    """The Params the guards read (see ``nba_pipeline.guards.options``)."""
+    """The Params the guards read (see ``nba_pipeline.dag.options``)."""
     return {
         "game_date": Param(None, type=["null", "string"], format="date"),
         "backfill": Param(False, type="boolean"),

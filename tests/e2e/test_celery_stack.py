@@ -233,7 +233,7 @@ def test_the_ui_can_draw_every_dag(running_stack, finished_run):
 
 
 def _allowed(key: str) -> list[str]:
-    from nba_pipeline.dag_builder import known_sources
+    from nba_pipeline.dag.builder import known_sources
     from nba_pipeline.registry.catalog import breaker_settings
     from nba_pipeline.registry.processors import daily_processors
 

@@ -179,7 +179,7 @@ def test_missing_team_box_scores_skip_only_their_dependents(game_day_loaded):
     early) and what needs them with upstream_incomplete; the player summaries and shot zones still
     run; nothing fails."""
     pipeline = game_day_loaded
-    from nba_pipeline.guards.admin import BreakerAction, apply_action
+    from nba_pipeline.breakers import BreakerAction, apply_action
     from nba_pipeline.warehouse import get_warehouse
 
     day = GAME_DAY + dt.timedelta(days=1)
@@ -234,7 +234,7 @@ def test_a_backfilled_week_equals_seven_daily_runs(pipeline, tmp_path):
 
 
 def _sources_of_every_processor() -> dict[str, frozenset[str]]:
-    from nba_pipeline.dag_builder import effective_sources, producers_of
+    from nba_pipeline.dag.builder import effective_sources, producers_of
     from nba_pipeline.registry.processors import daily_processors
 
     processors = daily_processors()
@@ -274,8 +274,8 @@ def test_a_run_for_one_source_runs_exactly_the_processors_reading_it(game_day_lo
 def test_a_run_for_a_source_fails_when_a_processor_reading_it_did_not_run(game_day_loaded):
     """The team box score breaker is open: a run for that source cannot do what it was asked, so
     it ends failed, naming the processor and why (the skip itself stays a skip)."""
-    from nba_pipeline.guards.admin import BreakerAction, apply_action
-    from nba_pipeline.operators.run_outcome import TASK_ID
+    from nba_pipeline.breakers import BreakerAction, apply_action
+    from nba_pipeline.dag.run_outcome import TASK_ID
     from nba_pipeline.warehouse import get_warehouse
 
     with get_warehouse() as warehouse:

@@ -510,9 +510,9 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import ShortCircuitOperator
 from airflow.sdk import DAG, Param
 
-from nba_pipeline.dag_defaults import START_DATE, TIMEZONE, default_args
-from nba_pipeline.operators.run_outcome import fail_run_when_a_task_fails
-from nba_pipeline.predictions.tasks import build_phase5
+from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
+from nba_pipeline.dag.phase5 import build_phase5
 
 
 def _feature_store_ran(**context):
@@ -641,7 +641,7 @@ def test_the_dag_writes_the_breaker_table_once_per_run_for_2_or_10_batches(probe
 def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
     """Every system's breaker open: each batch fails (no system could run). record_successes runs all
     the same (all_done) and has nothing to record; the failure watcher keeps the run failed."""
-    from nba_pipeline.guards.admin import BreakerAction, apply_action
+    from nba_pipeline.breakers import BreakerAction, apply_action
     from tests.airflow_runs import run_dag
 
     for key in SYSTEM_IDS:

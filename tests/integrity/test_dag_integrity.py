@@ -139,8 +139,8 @@ def test_every_dag_alerts_when_a_run_fails(dagbag):
 def test_each_dependency_sensor_reads_a_snapshot_taken_after_its_producers(dagbag):
     """The daily DAG measures dependencies once per wave; a sensor's snapshot must wait for every
     producer of what the sensor's processor reads, or it would measure too early."""
-    from nba_pipeline.dag_builder import producers_of, upstream_processors
-    from nba_pipeline.guards.operators import guard_task_ids
+    from nba_pipeline.dag.builder import producers_of, upstream_processors
+    from nba_pipeline.dag.tasks import guard_task_ids
     from nba_pipeline.registry.processors import daily_processors
 
     dag = dagbag.dags["nba_daily_pipeline"]
@@ -166,7 +166,7 @@ def test_a_failed_task_fails_the_daily_run(dagbag):
     """Airflow judges a run by its leaves; the watcher is the leaf that sees every task."""
     from airflow.providers.standard.operators.python import ShortCircuitOperator
 
-    from nba_pipeline.operators.run_outcome import TASK_ID
+    from nba_pipeline.dag.run_outcome import TASK_ID
 
     dag = dagbag.dags["nba_daily_pipeline"]
     watcher = dag.get_task(TASK_ID)

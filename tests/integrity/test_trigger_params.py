@@ -37,7 +37,7 @@ def _schema(dag, key):
 
 def _allowed(key: str) -> list[str]:
     """The names the registry allows for ``key``."""
-    from nba_pipeline.dag_builder import known_sources
+    from nba_pipeline.dag.builder import known_sources
     from nba_pipeline.registry.catalog import breaker_settings
     from nba_pipeline.registry.processors import daily_processors
 

@@ -300,7 +300,7 @@ def _breaker(warehouse: Any, name: str) -> dict[str, Any]:
 
 def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_on(corpus: Corpus) -> None:
     """The daily DAG's run task (RunProcessorOperator) for the 16th reads the 15th's box scores."""
-    from nba_pipeline.guards.operators import RunProcessorOperator
+    from nba_pipeline.dag.run_task import RunProcessorOperator
     from nba_pipeline.registry.processors import RAW
 
     specs = {spec.name: spec for spec in RAW}

@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
+from nba_pipeline.dag.run_outcome import TASK_ID as FAILURE_WATCHER
 from nba_pipeline.guards.run_log import make_run_id
-from nba_pipeline.operators.run_outcome import TASK_ID as FAILURE_WATCHER
 from nba_pipeline.registry.catalog import RAW_PROCESSORS
 from tests.airflow_runs import run_dag, task_states
 from tests.conftest import PROJECT_ROOT

@@ -321,7 +321,7 @@ def test_the_deadline_task_skips_before_noon_on_the_package_clock(monkeypatch):
     from airflow.sdk.exceptions import AirflowSkipException
 
     from nba_pipeline import clock
-    from nba_pipeline.operators.deadline import PredictionsDeadlineOperator
+    from nba_pipeline.dag.deadline import PredictionsDeadlineOperator
 
     def no_warehouse():
         raise AssertionError("the warehouse was read before the deadline")

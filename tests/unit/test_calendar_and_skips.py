@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from nba_pipeline.dag.gates import irrelevant_source
+from nba_pipeline.dag.options import RunOptions
 from nba_pipeline.guards.calendar import CalendarSpec, EmptyCalendarError, evaluate_calendar
-from nba_pipeline.guards.operators import irrelevant_source
-from nba_pipeline.guards.options import RunOptions
 from nba_pipeline.guards.skip_reasons import SkipReason
 
 SPEC = CalendarSpec(table="nba_raw.events", date_column="game_date")

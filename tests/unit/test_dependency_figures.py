@@ -142,7 +142,7 @@ def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, se
     back (here: the configured path becomes the real file), the same sensor passes with its figures."""
     from airflow.sdk import PokeReturnValue
 
-    from nba_pipeline.guards.operators import DependencyCompletenessSensor
+    from nba_pipeline.dag.sensors import DependencyCompletenessSensor
     from nba_pipeline.registry.model import Phase, ProcessorSpec
     from nba_pipeline.settings import get_settings
 

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from nba_pipeline.dag_builder import producers_of
+from nba_pipeline.dag.builder import producers_of
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.model import Phase
 from nba_pipeline.registry.processors import CALENDAR, PRECOMPUTE_ORDER, backfill_processors, daily_processors
@@ -77,7 +77,7 @@ def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
 
 def test_dependency_waves_follow_the_depth_of_each_phase():
     """Phase 3 reads only phase 2, so one snapshot serves it; phase 4 feeds itself in three steps."""
-    from nba_pipeline.dag_builder import dependency_waves
+    from nba_pipeline.dag.builder import dependency_waves
 
     producers = producers_of(PROCESSORS)
     waves = {}
@@ -96,7 +96,7 @@ def test_dependency_waves_follow_the_depth_of_each_phase():
 def test_dependency_waves_refuse_a_cycle():
     from dataclasses import replace
 
-    from nba_pipeline.dag_builder import dependency_waves
+    from nba_pipeline.dag.builder import dependency_waves
 
     first, second = [p for p in PROCESSORS if p.phase == Phase.PRECOMPUTE and p.dependencies][:2]
     looped = [

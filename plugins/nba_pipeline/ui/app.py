@@ -31,7 +31,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from nba_pipeline import clock
-from nba_pipeline.guards.admin import list_breakers
+from nba_pipeline.breakers import list_breakers
 from nba_pipeline.guards.breaker import Breaker, State
 from nba_pipeline.guards.run_log import run_table
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings

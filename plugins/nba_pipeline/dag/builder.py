@@ -28,24 +28,20 @@ from dataclasses import dataclass, field
 
 from airflow.sdk import Asset, BaseOperator, TaskGroup
 
-from nba_pipeline.guards.calendar import CalendarSpec
-from nba_pipeline.guards.operators import (
-    CALENDAR_CHECK_TASK_ID,
-    CALENDAR_GROUP_ID,
+from nba_pipeline.dag.gates import (
     CalendarCheckOperator,
     CircuitBreakerGateOperator,
-    DependencyCompletenessSensor,
-    MeasureDependenciesOperator,
     ReadBreakersOperator,
-    RecordPhaseRunsOperator,
-    RunProcessorOperator,
     SmartSkipCheckOperator,
 )
+from nba_pipeline.dag.recording import RecordPhaseRunsOperator
+from nba_pipeline.dag.run_task import RunProcessorOperator
+from nba_pipeline.dag.sensors import DependencyCompletenessSensor, MeasureDependenciesOperator
+from nba_pipeline.dag.tasks import CALENDAR_CHECK_TASK_ID, CALENDAR_GROUP_ID, READ_BREAKERS_TASK_ID
+from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.run_log import run_table
 from nba_pipeline.registry.model import Phase, ProcessorSpec
 from nba_pipeline.settings import get_settings
-
-READ_BREAKERS_TASK_ID = "read_breakers"
 
 
 @dataclass

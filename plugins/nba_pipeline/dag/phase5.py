@@ -45,7 +45,7 @@ def _skip(context: Any, reason: str, detail: str) -> None:
 @task(task_id="coordinate")
 def coordinate() -> list[dict[str, Any]]:
     """The run's game date's eligible players, in batches of ``NBA_PREDICTION_BATCH_SIZE``."""
-    from nba_pipeline.guards.options import run_options
+    from nba_pipeline.dag.options import run_options
     from nba_pipeline.guards.skip_reasons import SkipReason
     from nba_pipeline.predictions.coordinator import eligible_players, make_batches
     from nba_pipeline.settings import get_settings
@@ -68,8 +68,8 @@ def coordinate() -> list[dict[str, Any]]:
 def predict(batch: dict[str, Any]) -> dict[str, Any]:
     """Predict one batch with every admitted system and write its predictions and run rows; the
     successes to record are in the returned summary's ``pending_successes``."""
+    from nba_pipeline.dag.options import run_options
     from nba_pipeline.guards.breaker import BreakerStore
-    from nba_pipeline.guards.options import run_options
     from nba_pipeline.predictions.coordinator import batch_label
     from nba_pipeline.predictions.systems import build_systems
     from nba_pipeline.predictions.worker import predict_batch
@@ -131,7 +131,7 @@ def record_successes(results: Any) -> dict[str, Any]:
 @task(task_id="grade_previous_day")
 def grade_previous_day() -> dict[str, Any]:
     """Grade the previous game date's predictions against the points scored."""
-    from nba_pipeline.guards.options import run_options
+    from nba_pipeline.dag.options import run_options
     from nba_pipeline.guards.skip_reasons import SkipReason
     from nba_pipeline.predictions.grading import grade_predictions
     from nba_pipeline.warehouse import activity, get_warehouse

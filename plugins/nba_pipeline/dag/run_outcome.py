@@ -35,7 +35,7 @@ class FailRunOnTaskFailureOperator(BaseOperator):
         super().__init__(**kwargs)
 
     def execute(self, context: Any) -> None:
-        from nba_pipeline.guards.operators import run_task_states
+        from nba_pipeline.dag.tasks import run_task_states
 
         states = run_task_states(context, sorted(set(self.dag.task_ids) - {self.task_id}))
         failed = sorted(t for t, state in states.items() if state == "failed")
@@ -55,8 +55,9 @@ class FailRunOnTaskFailureOperator(BaseOperator):
     def _selected_but_not_run(self, context: Any, states: dict[str, str]) -> list[str]:
         """``processor (reason)`` for each processor reading the run's sources whose run task did not
         succeed, unless it skipped because its date has no games."""
-        from nba_pipeline.guards.operators import SKIP_KEY, SmartSkipCheckOperator, guard_task_ids
-        from nba_pipeline.guards.options import run_options
+        from nba_pipeline.dag.gates import SmartSkipCheckOperator
+        from nba_pipeline.dag.options import run_options
+        from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids
 
         sources = run_options(context).sources
         if not sources:

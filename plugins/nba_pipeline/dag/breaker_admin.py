@@ -17,7 +17,7 @@ class ManageBreakerOperator(BaseOperator):
     ui_color = "#f4cccc"
 
     def execute(self, context: Any) -> list[str]:
-        from nba_pipeline.guards.admin import BreakerAction, apply_action, describe
+        from nba_pipeline.breakers import BreakerAction, apply_action, describe
         from nba_pipeline.warehouse import get_warehouse
 
         params = context["params"]

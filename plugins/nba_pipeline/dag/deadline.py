@@ -29,7 +29,7 @@ class PredictionsDeadlineOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline import clock
         from nba_pipeline.alerts import check_predictions, predictions_deadline, predictions_missing
-        from nba_pipeline.guards.options import run_options
+        from nba_pipeline.dag.options import run_options
         from nba_pipeline.warehouse import activity, get_warehouse
 
         game_date = run_options(context).game_date

@@ -1,0 +1,218 @@
+"""The gates before a processor runs: the run's calendar check, each processor's smart skip, and
+its circuit breaker (from the phase's one-query snapshot of every breaker)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.standard.operators.python import ShortCircuitOperator
+from airflow.sdk import BaseOperator, TriggerRule
+
+from nba_pipeline.dag.options import RunOptions, run_options
+from nba_pipeline.dag.tasks import CALENDAR_KEY, CALENDAR_TASK_ID, push_skip
+from nba_pipeline.guards.skip_reasons import SkipReason
+
+if TYPE_CHECKING:
+    from nba_pipeline.guards.breaker import Breaker
+    from nba_pipeline.guards.calendar import CalendarSpec
+    from nba_pipeline.registry.model import ProcessorSpec
+
+
+class CalendarCheckOperator(BaseOperator):
+    """Early exit on the event calendar, decided once per run for every date the processors work on.
+
+    Pushes one verdict per date offset (e.g. ``-1`` for yesterday's results, ``0`` for today's
+    games): ``no_games``, ``offseason``, ``historical`` or proceed. Each processor's
+    ``smart_skip`` applies the verdict of its own date, so a day without games still processes the
+    previous evening's box scores. It decides once the calendar's loaders are done, whatever their
+    outcome (``all_done``): a calendar loaded by an earlier run still answers when today's load
+    failed or was not admitted. An empty calendar fails the task: a skip check that cannot see the
+    calendar must neither pass silently nor skip everything.
+
+    :param calendar: where the calendar is and how to read it.
+    :param offsets: the date offsets (days from the run's game date) to decide on.
+    """
+
+    ui_color = "#fff2cc"
+
+    def __init__(self, *, calendar: CalendarSpec, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
+        kwargs.setdefault("retries", 1)
+        kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
+        super().__init__(**kwargs)
+        self.calendar = calendar
+        self.offsets = tuple(sorted(set(offsets)))
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from nba_pipeline.guards.calendar import evaluate_calendar
+        from nba_pipeline.warehouse import activity, get_warehouse
+
+        options = run_options(context)
+        verdicts = {}
+        with activity("guards"), get_warehouse() as warehouse:
+            for offset in self.offsets:
+                day = options.game_date + dt.timedelta(days=offset)
+                verdict = evaluate_calendar(
+                    warehouse, self.calendar, day, reference_date=options.reference_date, backfill=options.backfill
+                )
+                verdicts[str(offset)] = verdict.as_dict()
+                self.log.info("calendar for %s (offset %+d): %s", day, offset, verdict.detail)
+        context["ti"].xcom_push(key=CALENDAR_KEY, value=verdicts)
+        return verdicts
+
+
+class SmartSkipCheckOperator(ShortCircuitOperator):
+    """Pattern #1 and #3 for one processor: skip when the calendar said so, or when the run was
+    triggered only for sources this processor does not read (``irrelevant_source``).
+
+    Runs once its producers are done, whatever their state (``all_done``): whether their data is
+    good enough is the dependency sensor's question, not the trigger rule's. Unknown sources are
+    processed (fail open). A processor named in ``force_processors`` is never smart-skipped.
+
+    :param processor: the processor's registry entry.
+    :param sources: the sources it reads, itself or through its upstream processors.
+    :param known_sources: every source any processor reads, to tell unknown sources apart.
+    """
+
+    ui_color = "#fff2cc"
+
+    def __init__(
+        self, *, processor: ProcessorSpec, sources: Sequence[str], known_sources: Sequence[str], **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
+        super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        self.processor = processor
+        self.sources = tuple(sorted(sources))
+        self.known_sources = tuple(sorted(known_sources))
+
+    def _decide(self) -> bool:
+        from airflow.sdk import get_current_context
+
+        context = get_current_context()
+        options = run_options(context)
+        name = self.processor.name
+        if name in options.force:
+            self.log.info("%s is forced by the run's Params: no smart skip", name)
+            return True
+        if self.processor.calendar_guarded:
+            verdicts = context["ti"].xcom_pull(task_ids=CALENDAR_TASK_ID, key=CALENDAR_KEY) or {}
+            verdict = verdicts.get(str(self.processor.date_offset_days))
+            if verdict is None:
+                push_skip(context, SkipReason.UPSTREAM_FAILED, "the calendar check did not decide")
+                return False
+            if not verdict["proceed"]:
+                push_skip(context, SkipReason(verdict["reason"]), verdict["detail"])
+                return False
+        reason = irrelevant_source(options, self.sources, self.known_sources)
+        if reason:
+            push_skip(context, SkipReason.IRRELEVANT_SOURCE, reason)
+            self.log.info("%s skipped: %s", name, reason)
+            return False
+        return True
+
+
+def irrelevant_source(options: RunOptions, reads: Sequence[str], known: Sequence[str]) -> str | None:
+    """Why the run's sources do not concern a processor, or None if they do (or are unknown)."""
+    if not options.sources or not reads:
+        return None
+    unknown = options.sources - set(known)
+    if unknown:
+        return None
+    if options.sources & set(reads):
+        return None
+    return f"run triggered for {sorted(options.sources)}; this processor reads {sorted(reads)}"
+
+
+class ReadBreakersOperator(BaseOperator):
+    """Read every breaker of a phase in one round trip; the phase's gates decide from this snapshot.
+
+    Failing to read is not fatal: the gates then read for themselves and fail open or closed
+    as configured.
+
+    :param processors: the phase's guarded processors.
+    """
+
+    ui_color = "#f4cccc"
+
+    def __init__(self, *, processors: Sequence[ProcessorSpec], **kwargs: Any) -> None:
+        kwargs.setdefault("retries", 0)
+        super().__init__(**kwargs)
+        self.processors = tuple(processors)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from nba_pipeline.guards.breaker import BreakerStore
+        from nba_pipeline.guards.serialization import breaker_to_json
+        from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
+
+        settings = {p.name: p.breaker for p in self.processors if p.breaker is not None}
+        try:
+            with activity("guards"), get_warehouse() as warehouse:
+                breakers = BreakerStore(warehouse).read(settings)
+        except WarehouseError as err:  # an empty snapshot: each gate reads, then fails open or closed
+            self.log.warning("could not read the breakers (%s); each gate will decide for itself", err)
+            return {}
+        not_closed = sorted(k for k, b in breakers.items() if b.state != "CLOSED")
+        self.log.info("%d breakers read; not closed: %s", len(breakers), not_closed or "none")
+        return {key: breaker_to_json(b) for key, b in breakers.items()}
+
+
+class CircuitBreakerGateOperator(ShortCircuitOperator):
+    """Pattern #5 before a processor: CLOSED → run; OPEN within its timeout → skip with
+    ``circuit_open``; OPEN past its timeout → claim one of the HALF_OPEN trials (compare-and-set).
+
+    Decides from the phase's snapshot when it can (no round trip while the breaker is closed). If
+    the state store cannot be read, fails open with a warning, or closed when
+    ``NBA_BREAKER_FAIL_OPEN=false``. A breaker named in ``ignore_breakers`` is bypassed.
+
+    :param processor: the processor's registry entry (its name is the breaker key).
+    :param snapshot_task_id: the phase's ``read_breakers`` task.
+    """
+
+    ui_color = "#f4cccc"
+
+    def __init__(self, *, processor: ProcessorSpec, snapshot_task_id: str, **kwargs: Any) -> None:
+        super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        self.processor = processor
+        self.snapshot_task_id = snapshot_task_id
+
+    def _decide(self) -> bool:
+        from airflow.sdk import get_current_context
+
+        from nba_pipeline.guards.breaker import Admission, BreakerStore
+        from nba_pipeline.guards.serialization import breaker_from_json
+        from nba_pipeline.settings import get_settings
+        from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
+
+        context = get_current_context()
+        options = run_options(context)
+        key, settings = self.processor.name, self.processor.breaker
+        assert settings is not None, f"{key} has no breaker"
+        if key in options.ignore_breakers:
+            self.log.warning("breaker %s ignored by the run's Params", key)
+            return True
+        snapshot = context["ti"].xcom_pull(task_ids=self.snapshot_task_id) or {}
+        known: Breaker | None = breaker_from_json(snapshot[key]) if key in snapshot else None
+        try:
+            with activity("guards"), get_warehouse() as warehouse:
+                admission, breaker = BreakerStore(warehouse).request(key, settings, known)
+        except WarehouseError as err:
+            if get_settings().breaker_fail_open:
+                self.log.warning("breaker store unreadable (%s); failing open for %s", err, key)
+                return True
+            push_skip(context, SkipReason.CIRCUIT_OPEN, f"breaker store unreadable and failing closed: {err}")
+            return False
+        context["ti"].xcom_push(key="admission", value=str(admission))
+        if admission is Admission.REJECT:
+            retry_at = breaker.retry_at()
+            detail = (
+                f"breaker {key} is {breaker.state} after {breaker.failure_count} consecutive failures "
+                f"(last: {breaker.last_error_type}: {breaker.last_error_message}); "
+                + (f"next trial after {retry_at.isoformat()}" if retry_at else "its trial slots are taken")
+            )
+            push_skip(context, SkipReason.CIRCUIT_OPEN, detail)
+            self.log.warning(detail)
+            return False
+        if admission is Admission.TRIAL:
+            self.log.warning("breaker %s is HALF_OPEN: this run is a trial", key)
+        return True

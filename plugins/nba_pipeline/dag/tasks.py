@@ -1,0 +1,34 @@
+"""What the guard tasks share: the task ids of a processor's guards, and the XCom key under which a
+guard that skips leaves its reason (``record_runs`` and the run's outcome read it back)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+SKIP_KEY = "skip_reason"
+CALENDAR_KEY = "calendar"
+CALENDAR_GROUP_ID = "calendar"
+CALENDAR_CHECK_TASK_ID = "check"
+CALENDAR_TASK_ID = f"{CALENDAR_GROUP_ID}.{CALENDAR_CHECK_TASK_ID}"
+READ_BREAKERS_TASK_ID = "read_breakers"
+GUARD_TASK_IDS = ("smart_skip", "breaker_gate", "dependencies")
+
+
+def guard_task_ids(run_task_id: str) -> dict[str, str]:
+    """Task ids of one processor's guards and run, beside its run task in the processor's group."""
+    prefix = run_task_id.rpartition(".")[0]
+    return {**{guard: f"{prefix}.{guard}" for guard in GUARD_TASK_IDS}, "run": run_task_id}
+
+
+def push_skip(context: Mapping[str, Any], reason: str, detail: str) -> None:
+    """Leave why this task skipped for ``record_runs`` (and the run's outcome) to read."""
+    context["ti"].xcom_push(key=SKIP_KEY, value={"reason": str(reason), "detail": detail})
+
+
+def run_task_states(context: Any, task_ids: list[str]) -> dict[str, str]:
+    """States of tasks of this DAG run, through the Task SDK (tasks cannot read the metadata DB).
+    A mapped task's instances are keyed ``<task_id>_<map_index>``; a task with no instance is absent."""
+    ti = context["ti"]
+    found = ti.get_task_states(dag_id=ti.dag_id, task_ids=task_ids, run_ids=[context["run_id"]])
+    return found.get(context["run_id"], {}) if isinstance(found, dict) else {}

@@ -1,1 +1,0 @@
-"""Airflow operators of the pipeline; heavy imports happen inside ``execute()``."""
