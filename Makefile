@@ -19,7 +19,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export NBA_DATA_DIR ?= $(LOCAL)
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: run test replay venv lint bench clean
+.PHONY: run test test-fast replay venv lint bench clean
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv==0.13.9
@@ -69,8 +69,15 @@ test: $(BIN)/.synced
 	@$(BIN)/python -m pytest tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
+# The edit-test loop: the unit and integrity tiers (no dag.test() run, no Airflow stack).
+test-fast: $(BIN)/.synced
+	@$(BIN)/python -m pytest tests/unit tests/integrity -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
+
+# ruff (with complexity and Airflow rules) over everything, mypy --strict over plugins/ and dags/.
 lint: $(BIN)/.synced
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Every benchmark, one Markdown report (also .local/bench/report.md). BENCH_ARGS=--quick for a smoke
 # test with smaller sizes, or names to run a subset, e.g. BENCH_ARGS="parse guard_cost".

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 
 
 def copy_seed(ctx: ProcessorContext) -> ProcessorResult:

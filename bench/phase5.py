@@ -121,41 +121,41 @@ def _systems():
 
 def warm_up() -> float:
     """One untimed batch: imports (xgboost pulls in scikit-learn, pandas, scipy) and the model load."""
-    from nba_pipeline.guards.breaker import BreakerStore
     from nba_pipeline.predictions.coordinator import make_batches
     from nba_pipeline.predictions.worker import predict_batch
+    from nba_pipeline.registry.guard_tables import breaker_store
     from nba_pipeline.warehouse import get_warehouse
 
     started = time.perf_counter()
     systems, model = _systems()
     with get_warehouse() as warehouse:
         batch = make_batches(slate(warehouse, 5), 5)[0]
-        predict_batch(warehouse, batch, systems, breaker_store=BreakerStore(warehouse), model_version=model.current)
+        predict_batch(warehouse, batch, systems, breaker_store=breaker_store(warehouse), model_version=model.current)
     return time.perf_counter() - started
 
 
 def batch_memory(batch_size: int) -> float:
     """Peak Python heap (MiB, numpy arrays included) of one batch, traced on its own."""
-    from nba_pipeline.guards.breaker import BreakerStore
     from nba_pipeline.predictions.coordinator import make_batches
     from nba_pipeline.predictions.worker import predict_batch
+    from nba_pipeline.registry.guard_tables import breaker_store
     from nba_pipeline.warehouse import get_warehouse
 
     systems, model = _systems()
     with get_warehouse() as warehouse:
         batch = make_batches(slate(warehouse, batch_size), batch_size)[0]
         tracemalloc.start()
-        predict_batch(warehouse, batch, systems, breaker_store=BreakerStore(warehouse), model_version=model.current)
+        predict_batch(warehouse, batch, systems, breaker_store=breaker_store(warehouse), model_version=model.current)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     return peak / 2**20
 
 
 def run_slate(size: int, batch_size: int) -> dict:
-    from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerStore
     from nba_pipeline.predictions.coordinator import make_batches
     from nba_pipeline.predictions.worker import predict_batch
     from nba_pipeline.predictions.worker.breakers import record_pending_successes
+    from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
     from nba_pipeline.warehouse import STATS, get_warehouse
 
     systems, model = _systems()
@@ -163,7 +163,7 @@ def run_slate(size: int, batch_size: int) -> dict:
         started = time.perf_counter()
         batches = make_batches(slate(warehouse, size), batch_size)
         coordinate = time.perf_counter() - started
-        store = BreakerStore(warehouse)
+        store = breaker_store(warehouse)
         rates, seconds, predicted, trips, failures, results, breaker_writes = [], [], 0, [], 0, [], 0
         for batch in batches:
             STATS.reset()

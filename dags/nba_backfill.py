@@ -12,6 +12,7 @@ Set `redo_completed` to process finished dates again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
@@ -38,10 +39,11 @@ with DAG(
 ):
 
     @task(retries=0)
-    def list_dates(params: dict | None = None) -> list[str]:
+    def list_dates(params: dict[str, Any] | None = None) -> list[str]:
         """The dates of the range, in order (at most 400)."""
         from nba_pipeline.backfill import dates_between
 
+        assert params is not None, "Airflow passes the run's Params"
         start = dt.date.fromisoformat(params["start_date"])
         end = dt.date.fromisoformat(params["end_date"])
         dates = dates_between(start, end)

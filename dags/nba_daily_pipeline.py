@@ -34,6 +34,7 @@ from nba_pipeline.dag.phase5 import build_phase5
 from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.registry.assets import TABLE_ASSETS
 from nba_pipeline.registry.catalog import breaker_settings
+from nba_pipeline.registry.guard_tables import GUARD_TABLES
 from nba_pipeline.registry.processors import CALENDAR, daily_processors
 
 PROCESSORS = daily_processors()
@@ -66,7 +67,7 @@ with DAG(
         ),
     },
 ) as dag:
-    pipeline = build_pipeline(PROCESSORS, CALENDAR, TABLE_ASSETS)
+    pipeline = build_pipeline(PROCESSORS, CALENDAR, GUARD_TABLES, TABLE_ASSETS)
     build_phase5(
         upstream_feature_task=pipeline.processors["ml_feature_store"].run,
         upstream_grading_task=pipeline.processors["player_game_summary"].run,

@@ -15,12 +15,13 @@ from nba_pipeline.dag.defaults import START_DATE, default_args
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
-from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 
 COUNT = int(os.environ.get("NBA_BENCH_PROCESSORS", "10"))
 SEED = Dependency(
     name="seed",
-    sources=(TableWindow("nba_raw.bench_seed", "event_date", "loaded_at"),),
+    tables=(TableWindow("nba_raw.bench_seed", "event_date", "loaded_at"),),
     expected_sql="SELECT 3 * COUNT(*) AS expected FROM nba_raw.bench_events WHERE event_date BETWEEN @start AND @end",
 )
 PROCESSORS = [
@@ -43,4 +44,4 @@ with DAG(
     default_args=default_args(),
     params={"game_date": Param(None, type=["null", "string"]), "backfill": Param(False, type="boolean")},
 ):
-    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.bench_events", date_column="event_date"))
+    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.bench_events", date_column="event_date"), GUARD_TABLES)

@@ -286,12 +286,12 @@ class PredictionsCheck:
 def check_predictions(warehouse: Warehouse, game_date: dt.date, *, checked_at: dt.datetime) -> PredictionsCheck:
     """Ask the calendar whether ``game_date`` has games and, if it has (or the calendar is empty),
     count its predictions. Two round trips at most."""
-    from nba_pipeline.guards.calendar import EmptyCalendarError, evaluate_calendar
+    from nba_pipeline.guards.calendar import EmptyCalendarError
     from nba_pipeline.registry.processors import CALENDAR
 
     deadline = predictions_deadline(game_date)
     try:  # the deadline is about games, never about a date's age: no historical exit
-        verdict = evaluate_calendar(warehouse, CALENDAR, game_date, reference_date=game_date, backfill=True)
+        verdict = CALENDAR.decide(warehouse, game_date, reference_date=game_date, backfill=True)
     except EmptyCalendarError as error:
         games, reason, calendar = None, None, str(error)
     else:

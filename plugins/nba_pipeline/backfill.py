@@ -11,19 +11,20 @@ and breaker outcomes in one batch. A finished date is recorded in
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from nba_pipeline import clock
-from nba_pipeline.guards.breaker import Admission, BreakerStore
-from nba_pipeline.guards.calendar import CalendarSpec, CalendarVerdict, evaluate_calendar
-from nba_pipeline.guards.dependencies import evaluate
+from nba_pipeline.guards.breaker import Admission, BreakerSettings
+from nba_pipeline.guards.calendar import Calendar, CalendarVerdict
+from nba_pipeline.guards.dependencies import DependencyReport, evaluate
 from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
-from nba_pipeline.guards.skip_reasons import SkipReason
-from nba_pipeline.registry.model import ProcessorContext, ProcessorSkip, ProcessorSpec
+from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip, ProcessorSpec
+from nba_pipeline.registry.guard_tables import GUARD_TABLES, breaker_store
 from nba_pipeline.settings import get_settings
 from nba_pipeline.warehouse import Warehouse, activity
 
@@ -57,7 +58,7 @@ def completed_dates(warehouse: Warehouse, dates: Sequence[dt.date]) -> set[dt.da
 def run_date(
     warehouse: Warehouse,
     processors: Sequence[ProcessorSpec],
-    calendar: CalendarSpec,
+    calendar: Calendar,
     game_date: dt.date,
     *,
     dag_run_id: str,
@@ -68,52 +69,136 @@ def run_date(
     ``written_since``: when this DAG run began (its ``run_after``), which bounds the run-table
     partitions searched for rows already written by an earlier try of the same date.
     """
-    result = DateOutcome(game_date)
-    store = BreakerStore(warehouse)
-    threshold_pct = get_settings().dependency_threshold_pct
-    with activity("guards"):
-        breakers = store.read({p.name: p.breaker for p in processors if p.breaker is not None})
-    verdicts: dict[int, CalendarVerdict] = {}
+    date_run = _DateRun(warehouse, calendar, game_date, dag_run_id, processors)
+    for spec in processors:
+        date_run.run(spec)
+    with activity("run_log"):
+        write_run_records(warehouse, date_run.records, GUARD_TABLES.runs, written_since=written_since)
+    if date_run.succeeded:
+        with activity("guards"):
+            date_run.store.record_successes(date_run.succeeded, date_run.breakers)
+    return date_run.result
 
-    def verdict_for(offset: int) -> CalendarVerdict:
+
+@dataclass
+class _Skip:
+    reason: str
+    detail: str
+    report: DependencyReport | None = None
+
+
+class _DateRun:
+    """One date of a backfill: the guards of each processor in turn, in one process."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        calendar: Calendar,
+        game_date: dt.date,
+        dag_run_id: str,
+        processors: Sequence[ProcessorSpec],
+    ) -> None:
+        self.warehouse, self.calendar, self.game_date, self.dag_run_id = warehouse, calendar, game_date, dag_run_id
+        self.result = DateOutcome(game_date)
+        self.store = breaker_store(warehouse)
+        self.threshold_pct = get_settings().dependency_threshold_pct
+        with activity("guards"):
+            self.breakers = self.store.read({p.name: p.breaker for p in processors if p.breaker is not None})
+        self.verdicts: dict[int, CalendarVerdict] = {}
+        self.records: list[RunRecord] = []
+        self.succeeded: dict[str, BreakerSettings] = {}
+
+    def verdict_for(self, offset: int) -> CalendarVerdict:
         """Decided on first use: the schedule chain, which is not calendar-guarded, runs first."""
-        if offset not in verdicts:
+        if offset not in self.verdicts:
             with activity("guards"):
-                verdicts[offset] = evaluate_calendar(
-                    warehouse,
-                    calendar,
-                    game_date + dt.timedelta(days=offset),
-                    reference_date=game_date,
+                self.verdicts[offset] = self.calendar.decide(
+                    self.warehouse,
+                    self.game_date + dt.timedelta(days=offset),
+                    reference_date=self.game_date,
                     backfill=True,
                 )
-        return verdicts[offset]
+        return self.verdicts[offset]
 
-    records: list[RunRecord] = []
-    succeeded: dict[str, object] = {}
-    for spec in processors:
-        target = spec.target_date(game_date)
+    def guard(self, spec: ProcessorSpec) -> _Skip | DependencyReport | None:
+        """Why ``spec`` must not run, or its dependency report (None: it has no dependencies)."""
+        if spec.calendar_guarded:
+            verdict = self.verdict_for(spec.date_offset_days)
+            if not verdict.proceed:
+                return _Skip(str(verdict.reason), verdict.detail)
+        if spec.breaker is not None:
+            with activity("guards"):
+                admission, breaker = self.store.request(spec.name, spec.breaker, self.breakers.get(spec.name))
+            self.breakers[spec.name] = breaker
+            if admission is Admission.REJECT:
+                return _Skip(SkipReason.CIRCUIT_OPEN, f"breaker {breaker.state}")
+        if not spec.dependencies:
+            return None
+        with activity("guards"):
+            report = evaluate(
+                self.warehouse, spec.dependencies, spec.target_date(self.game_date), clock.now(), self.threshold_pct
+            )
+        return report if report.ready else _Skip(SkipReason.UPSTREAM_INCOMPLETE, report.describe(), report)
+
+    def run(self, spec: ProcessorSpec) -> None:
+        """Guard, run and record one processor; a failure is recorded and the date goes on."""
         started = clock.now()
+        guarded = self.guard(spec)
+        if isinstance(guarded, _Skip):
+            self.record(spec, started, "skipped", reason=guarded.reason, detail=guarded.detail, report=guarded.report)
+            return
+        report = guarded
+        context = ProcessorContext(
+            warehouse=self.warehouse,
+            processor=spec,
+            event_date=self.game_date,
+            backfill=True,
+            run_id=make_run_id(self.dag_run_id, spec.name, str(self.game_date)),
+            dag_run_id=self.dag_run_id,
+            try_number=1,
+            options={"game_date": self.game_date.isoformat(), "backfill": True},
+        )
+        try:
+            with activity("processor"):
+                outcome = spec.entry_point()(context)
+        except ProcessorSkip as skip:
+            self.record(spec, started, "skipped", reason=skip_reason(skip.reason), detail=skip.detail, report=report)
+            return
+        except Exception as error:  # recorded and counted; the rest of the date goes on
+            log.warning("%s failed for %s: %s", spec.name, self.game_date, error)
+            self.record(spec, started, "failed", error=error, report=report)
+            if spec.breaker is not None:
+                with activity("guards"):
+                    self.breakers[spec.name] = self.store.record_failure(
+                        spec.name, spec.breaker, type(error).__name__, str(error)
+                    )
+            return
+        self.record(spec, started, "success", outcome=outcome, report=report)
+        if spec.breaker is not None:
+            self.succeeded[spec.name] = spec.breaker
 
-        def record(
-            status: str,
-            *,
-            reason: SkipReason | None = None,
-            detail: str | None = None,
-            error: BaseException | None = None,
-            report=None,
-            outcome=None,
-            spec=spec,
-            target=target,
-            started=started,
-        ) -> RunRecord:
-            return RunRecord(
+    def record(
+        self,
+        spec: ProcessorSpec,
+        started: dt.datetime,
+        status: str,
+        *,
+        reason: str | None = None,
+        detail: str | None = None,
+        error: BaseException | None = None,
+        report: DependencyReport | None = None,
+        outcome: Any = None,
+    ) -> None:
+        target = spec.target_date(self.game_date)
+        self.records.append(
+            RunRecord(
                 processor=spec.name,
                 phase=spec.phase.value,
-                run_id=make_run_id(dag_run_id, spec.name, f"{game_date}:{status}"),
+                run_id=make_run_id(self.dag_run_id, spec.name, f"{self.game_date}:{status}"),
                 status=status,
                 started_at=started,
                 completed_at=clock.now(),
-                game_date=target,
+                target_date=target,
                 skip_reason=str(reason) if reason else None,
                 error_type=type(error).__name__ if error else None,
                 error_message=str(error)[:4000] if error else detail,
@@ -127,71 +212,10 @@ def run_date(
                 dependency_check_passed=report.dependency_check_passed if report else None,
                 data_completeness_pct=report.data_completeness_pct if report else None,
                 upstream_data_age_hours=report.upstream_data_age_hours if report else None,
-                options={"game_date": game_date.isoformat(), "backfill": True, "dag_run_id": dag_run_id},
+                options={"game_date": self.game_date.isoformat(), "backfill": True, "dag_run_id": self.dag_run_id},
             )
-
-        verdict = verdict_for(spec.date_offset_days) if spec.calendar_guarded else None
-        if verdict is not None and not verdict.proceed:
-            records.append(record("skipped", reason=verdict.reason, detail=verdict.detail))
-            result.outcome[spec.name] = f"skipped:{verdict.reason}"
-            continue
-        if spec.breaker is not None:
-            with activity("guards"):
-                admission, breaker = store.request(spec.name, spec.breaker, breakers.get(spec.name))
-            breakers[spec.name] = breaker
-            if admission is Admission.REJECT:
-                records.append(record("skipped", reason=SkipReason.CIRCUIT_OPEN, detail=f"breaker {breaker.state}"))
-                result.outcome[spec.name] = "skipped:circuit_open"
-                continue
-        report = None
-        if spec.dependencies:
-            with activity("guards"):
-                report = evaluate(warehouse, spec.dependencies, target, clock.now(), threshold_pct)
-            if not report.ready:
-                records.append(
-                    record("skipped", reason=SkipReason.UPSTREAM_INCOMPLETE, detail=report.describe(), report=report)
-                )
-                result.outcome[spec.name] = "skipped:upstream_incomplete"
-                continue
-        module_name, _, attribute = spec.run.partition(":")
-        function = getattr(importlib.import_module(module_name), attribute)
-        context = ProcessorContext(
-            warehouse=warehouse,
-            processor=spec,
-            game_date=game_date,
-            backfill=True,
-            run_id=make_run_id(dag_run_id, spec.name, str(game_date)),
-            dag_run_id=dag_run_id,
-            try_number=1,
-            options={"game_date": game_date.isoformat(), "backfill": True},
         )
-        try:
-            with activity("processor"):
-                outcome = function(context)
-        except ProcessorSkip as skip:
-            records.append(record("skipped", reason=SkipReason(skip.reason), detail=skip.detail, report=report))
-            result.outcome[spec.name] = f"skipped:{skip.reason}"
-            continue
-        except Exception as error:  # recorded and counted; the rest of the date goes on
-            log.warning("%s failed for %s: %s", spec.name, game_date, error)
-            records.append(record("failed", error=error, report=report))
-            result.outcome[spec.name] = "failed"
-            if spec.breaker is not None:
-                with activity("guards"):
-                    breakers[spec.name] = store.record_failure(
-                        spec.name, spec.breaker, type(error).__name__, str(error)
-                    )
-            continue
-        records.append(record("success", outcome=outcome, report=report))
-        result.outcome[spec.name] = "success"
-        if spec.breaker is not None:
-            succeeded[spec.name] = spec.breaker
-    with activity("run_log"):
-        write_run_records(warehouse, records, written_since=written_since)
-    if succeeded:
-        with activity("guards"):
-            store.record_successes(succeeded, breakers)  # type: ignore[arg-type]
-    return result
+        self.result.outcome[spec.name] = f"skipped:{reason}" if status == "skipped" else status
 
 
 def record_progress(warehouse: Warehouse, outcome: DateOutcome, dag_run_id: str) -> None:

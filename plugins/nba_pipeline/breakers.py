@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 
-from nba_pipeline.guards.breaker import Breaker, BreakerSettings, BreakerStore
+from nba_pipeline.guards.breaker import Breaker, BreakerSettings
 from nba_pipeline.registry.catalog import breaker_settings, settings_for
+from nba_pipeline.registry.guard_tables import breaker_store
 from nba_pipeline.warehouse import Warehouse, activity
 
 
@@ -20,7 +21,7 @@ class BreakerAction(enum.StrEnum):
 def list_breakers(warehouse: Warehouse) -> list[Breaker]:
     """Every known key, with its stored row or a fresh CLOSED one."""
     with activity("guards"):
-        return list(BreakerStore(warehouse).read(breaker_settings()).values())
+        return list(breaker_store(warehouse).read(breaker_settings()).values())
 
 
 def apply_action(
@@ -39,7 +40,7 @@ def apply_action(
     if not key:
         raise ValueError(f"action {action} needs a breaker name")
     defaults = settings_for(key)
-    store = BreakerStore(warehouse)
+    store = breaker_store(warehouse)
     with activity("guards"):
         current = store.read({key: defaults})[key]
         if action is BreakerAction.RESET:

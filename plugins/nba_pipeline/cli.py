@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        status: int = args.handler(args)
+        return status
     except Exception as err:  # one readable line for people; the traceback helps nobody here
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -33,11 +33,13 @@ from typing import Any
 import pendulum
 
 from nba_pipeline import clock
-from nba_pipeline.guards.breaker import BreakerStore, State
+from nba_pipeline.guards.breaker import State
 from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.spec import Phase
 from nba_pipeline.registry.catalog import breaker_settings
-from nba_pipeline.registry.model import Phase
+from nba_pipeline.registry.guard_tables import breaker_store
 from nba_pipeline.registry.processors import daily_processors
+from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
 from nba_pipeline.summary import run_rows
 from nba_pipeline.warehouse import Warehouse, get_warehouse
@@ -48,7 +50,7 @@ BACKFILL_DAG_ID = "nba_backfill"
 SCHEDULED_AT = dt.time(10, 0)
 HISTORY_DAYS = 30
 #: the only skip reasons a calendar can explain
-CALENDAR_REASONS = frozenset({str(SkipReason.NO_GAMES), str(SkipReason.OFFSEASON)})
+CALENDAR_REASONS = frozenset({str(LeagueSkipReason.NO_GAMES), str(SkipReason.OFFSEASON)})
 #: a replay has nobody else writing: a dependency that is not ready will not become ready
 REPLAY_ENVIRONMENT = {"NBA_DEPENDENCY_POKE_SECONDS": "1", "NBA_DEPENDENCY_TIMEOUT_SECONDS": "5"}
 
@@ -64,6 +66,15 @@ class PhaseOutcome:
     run: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failed: int = 0
+
+    def count(self, status: str | None, skip_reason: str | None) -> None:
+        """One processor's outcome: ``success``, ``failed``, or skipped with ``skip_reason``."""
+        if status == "success":
+            self.run += 1
+        elif status == "failed":
+            self.failed += 1
+        else:
+            self.skipped[str(skip_reason)] += 1
 
     def describe(self) -> str:
         if not (self.run or self.skipped or self.failed):
@@ -138,6 +149,15 @@ def teams_with_recent_games(warehouse: Warehouse, game_date: dt.date, days: int 
     )[0]["n"])
 
 
+def _final_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each processor's final row: a retried processor has failed rows before its final one."""
+    final: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["processor_name"] not in final or row["status"] != "failed":
+            final[row["processor_name"]] = row
+    return final
+
+
 def judge_day(
     warehouse: Warehouse,
     game_date: dt.date,
@@ -162,31 +182,15 @@ def judge_day(
             unexpected.append(f"{name} ran for {target}, a date without games")
 
     for spec in specs.values():  # phase 1 writes no run rows: its task states say what it did
-        if spec.phase is not Phase.SCRAPERS:
-            continue
-        state = next((s for t, s in task_states.items() if t.endswith(f".{spec.name}.run")), None)
-        outcome = phases[1]
-        if state == "success":
-            outcome.run += 1
-            check(spec.name, "success", None)
-        elif state == "failed":
-            outcome.failed += 1
-        else:
-            outcome.skipped["calendar" if spec.calendar_guarded and not games[spec.target_date(game_date)]
-                            else str(state)] += 1
+        if spec.phase is Phase.SCRAPERS:
+            state = next((s for t, s in task_states.items() if t.endswith(f".{spec.name}.run")), None)
+            if state == "success":
+                check(spec.name, "success", None)
+            quiet = spec.calendar_guarded and not games[spec.target_date(game_date)]
+            phases[1].count(state, "calendar" if quiet else str(state))
     for phase, rows in run_rows(warehouse, since).items():
-        final: dict[str, dict[str, Any]] = {}
-        for row in rows:  # a retried processor has failed rows before its final one
-            if row["processor_name"] not in final or row["status"] != "failed":
-                final[row["processor_name"]] = row
-        for name, row in sorted(final.items()):
-            outcome = phases[phase]
-            if row["status"] == "success":
-                outcome.run += 1
-            elif row["status"] == "failed":
-                outcome.failed += 1
-            else:
-                outcome.skipped[row["skip_reason"]] += 1
+        for name, row in sorted(_final_rows(rows).items()):
+            phases[phase].count(row["status"], row["skip_reason"])
             check(name, row["status"], row["skip_reason"])
 
     failed = sorted(t for t, s in task_states.items() if s == "failed")
@@ -201,7 +205,7 @@ def judge_day(
     )[0]
     if games[game_date] and not predicted["n"] and teams_with_recent_games(warehouse, game_date):
         unexpected.append(f"{games[game_date]} games and no predictions")
-    breakers = BreakerStore(warehouse).read(breaker_settings())
+    breakers = breaker_store(warehouse).read(breaker_settings())
     return DayVerdict(
         game_date=game_date,
         games=games[game_date],
@@ -224,7 +228,7 @@ def _load_dags(dag_ids: Sequence[str]) -> dict[str, Any]:
     bag = DagBag(dag_folder=conf.get("core", "dags_folder"))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    DagBundlesManager().sync_bundles_to_db()
+    DagBundlesManager().sync_bundles_to_db()  # type: ignore[no-untyped-call]
     sync_bag_to_db(bag, "dags-folder", None)
     return {dag_id: bag.get_dag(dag_id) for dag_id in dag_ids}
 

@@ -66,7 +66,8 @@ class PayloadStore:
         return str(folder / names[-1]) if names else None
 
     def read(self, uri: str) -> bytes:
-        return self._open(uri).read_bytes()
+        data: bytes = self._open(uri).read_bytes()
+        return data
 
     def size(self, uri: str) -> int:
         """The payload's size in bytes, without reading it."""

@@ -6,10 +6,10 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from nba_pipeline.guards.breaker import BreakerStore, State
-from nba_pipeline.guards.run_log import RUN_TABLES
+from nba_pipeline.guards.breaker import State
+from nba_pipeline.guards.spec import Phase
 from nba_pipeline.registry.catalog import breaker_settings
-from nba_pipeline.registry.model import Phase
+from nba_pipeline.registry.guard_tables import RUN_TABLES, breaker_store
 from nba_pipeline.registry.processors import daily_processors
 from nba_pipeline.storage import PayloadStore
 from nba_pipeline.warehouse import Warehouse
@@ -34,7 +34,7 @@ _RUN_COLUMNS = {
 def run_rows(warehouse: Warehouse, since: dt.datetime) -> dict[int, list[dict[str, Any]]]:
     """Run rows written since ``since``, per phase."""
     found: dict[int, list[dict[str, Any]]] = {}
-    for phase, (table, _) in RUN_TABLES.items():
+    for phase, table in ((phase, t.name) for phase, t in RUN_TABLES.items()):
         written_at, status, inserted, updated = _RUN_COLUMNS[phase]
         found[phase] = warehouse.query(
             f"SELECT processor_name, {status} AS status, skip_reason, {inserted} AS inserted, {updated} AS updated "
@@ -58,7 +58,7 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
             continue
         rows = rows_by_phase[phase.value]
         final: dict[str, dict[str, Any]] = {}
-        failed_attempts = Counter()
+        failed_attempts: Counter[str] = Counter()
         for row in rows:
             if row["status"] == "failed":
                 failed_attempts[row["processor_name"]] += 1
@@ -86,7 +86,7 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
         total = _rows_for_date(warehouse, table, game_date)
         inserted, updated = writes[table]
         lines.append(f"  {table:<48} {total:>7} {inserted:>7} {updated:>7}")
-    breakers = BreakerStore(warehouse).read(breaker_settings())
+    breakers = breaker_store(warehouse).read(breaker_settings())
     not_closed = [b for b in breakers.values() if b.state is not State.CLOSED]
     lines += ["", f"breakers: {len(breakers) - len(not_closed)} closed, {len(not_closed)} not closed"]
     for breaker in not_closed:

@@ -11,7 +11,8 @@ from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
-from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 from tests.dags.toy_dag import toy_dag
 
 EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start AND @end"
@@ -21,7 +22,7 @@ BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls
 def _needs(table: str, per_event: int) -> Dependency:
     return Dependency(
         name=table,
-        sources=(TableWindow(table, "event_date", "loaded_at"),),
+        tables=(TableWindow(table, "event_date", "loaded_at"),),
         expected_sql=EVENTS_ON_DATE.format(k=per_event),
         warn_after_hours=24,
         fail_after_hours=48,
@@ -45,5 +46,5 @@ PROCESSORS = [
 ]
 
 with toy_dag("guard_scenario", __doc__) as dag:
-    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"))
+    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"), GUARD_TABLES)
     fail_run_when_a_task_fails(dag)

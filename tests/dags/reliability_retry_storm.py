@@ -9,6 +9,7 @@ with failures takes seconds instead of minutes of backoff.
 from __future__ import annotations
 
 from nba_pipeline.dag.builder import build_pipeline
+from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 from nba_pipeline.registry.processors import CALENDAR, RAW, SCRAPERS
 from tests.dags.toy_dag import toy_dag
 
@@ -16,4 +17,4 @@ SOURCES = ("nbac_schedule", "nbac_team_boxscore", "nbac_injury_report")
 PROCESSORS = [spec for spec in (*SCRAPERS, *RAW) if spec.sources[0] in SOURCES]
 
 with toy_dag("reliability_retry_storm", __doc__):
-    build_pipeline(PROCESSORS, CALENDAR)
+    build_pipeline(PROCESSORS, CALENDAR, GUARD_TABLES)

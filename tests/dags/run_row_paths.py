@@ -15,7 +15,8 @@ from airflow.sdk import DAG, Param, TriggerRule
 from nba_pipeline.dag.builder import build_pipeline
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
-from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 from tests.dags.toy_dag import toy_dag
 
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
@@ -40,7 +41,9 @@ def _dag(dag_id: str) -> DAG:
 
 
 with _dag("run_row_timeout"):
-    timeout_pipeline = build_pipeline([_spec("sleepy", retries=1), _spec("grinding"), _spec("jammed")], CALENDAR)
+    timeout_pipeline = build_pipeline(
+        [_spec("sleepy", retries=1), _spec("grinding"), _spec("jammed")], CALENDAR, GUARD_TABLES
+    )
     for _name, _seconds in TIMEOUT_SECONDS.items():
         timeout_pipeline.processors[_name].run.execution_timeout = dt.timedelta(seconds=_seconds)
     jammed_first = timeout_pipeline.processors["jammed"].first  # last, so its lock holder stalls no other task
@@ -48,7 +51,7 @@ with _dag("run_row_timeout"):
     [timeout_pipeline.processors["sleepy"].run, timeout_pipeline.processors["grinding"].run] >> jammed_first
 
 with _dag("run_row_kill"):
-    build_pipeline([_spec("doomed"), _spec("stubborn")], CALENDAR)
+    build_pipeline([_spec("doomed"), _spec("stubborn")], CALENDAR, GUARD_TABLES)
 
 with _dag("run_row_outage"):
-    build_pipeline([_spec("stranded")], CALENDAR)
+    build_pipeline([_spec("stranded")], CALENDAR, GUARD_TABLES)

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 
 TABLES = {
     "nba_raw.toy_events": "event_date DATE, label STRING, loaded_at TIMESTAMP",
@@ -42,16 +42,18 @@ def _fail_if_injected(ctx: ProcessorContext) -> None:
 def _write(ctx: ProcessorContext, table: str, per_event: int) -> ProcessorResult:
     _fail_if_injected(ctx)
     events = ctx.warehouse.query(
-        "SELECT COUNT(*) AS n FROM nba_raw.toy_events WHERE event_date = @d", {"d": ctx.game_date}
+        "SELECT COUNT(*) AS n FROM nba_raw.toy_events WHERE event_date = @d", {"d": ctx.event_date}
     )[0]["n"]
-    ctx.warehouse.execute(f"DELETE FROM {table} WHERE event_date = @d", {"d": ctx.game_date})
+    ctx.warehouse.execute(f"DELETE FROM {table} WHERE event_date = @d", {"d": ctx.event_date})
     now = dt.datetime.now(dt.UTC)
     rows = [
-        {"event_date": ctx.game_date, "item": f"{ctx.processor.name}-{i}", "loaded_at": now}
+        {"event_date": ctx.event_date, "item": f"{ctx.processor.name}-{i}", "loaded_at": now}
         for i in range(events * per_event)
     ]
     ctx.warehouse.insert_rows(table, rows)
-    return ProcessorResult(rows_processed=len(rows), rows_inserted=len(rows), date_range=(ctx.game_date, ctx.game_date))
+    return ProcessorResult(
+        rows_processed=len(rows), rows_inserted=len(rows), date_range=(ctx.event_date, ctx.event_date)
+    )
 
 
 def alpha(ctx: ProcessorContext) -> ProcessorResult:
@@ -88,7 +90,7 @@ def create_unfinished_table(warehouse) -> None:
 def _begin_unfinished_write(ctx: ProcessorContext) -> None:
     """Open a transaction holding one uncommitted row: the processor's connection has a write in flight."""
     ctx.warehouse.execute("BEGIN TRANSACTION")
-    row = {"event_date": ctx.game_date, "item": ctx.processor.name, "loaded_at": dt.datetime.now(dt.UTC)}
+    row = {"event_date": ctx.event_date, "item": ctx.processor.name, "loaded_at": dt.datetime.now(dt.UTC)}
     ctx.warehouse.insert_rows(UNFINISHED, [row])
 
 

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from nba_pipeline.guards.breaker import (
-    BREAKER_TABLE,
     Admission,
     BreakerConflictError,
     BreakerSettings,
-    BreakerStore,
 )
+from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 from nba_pipeline.warehouse.base import WriteConflictError
 from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -72,7 +71,7 @@ def test_parallel_failures_on_one_key_lose_no_count(migrated_warehouse):
     threads, per_thread = 8, 25
 
     def fail(i: int) -> list[int]:
-        store, versions = BreakerStore(migrated_warehouse), []
+        store, versions = breaker_store(migrated_warehouse), []
         for n in range(per_thread):
             for _ in range(5):
                 try:
@@ -88,7 +87,7 @@ def test_parallel_failures_on_one_key_lose_no_count(migrated_warehouse):
     assert _rows(migrated_warehouse, "hot") == [
         {"failure_count": total, "success_count": 0, "version": total, "state": "CLOSED", "half_open_calls": 0}
     ]
-    history = BreakerStore(migrated_warehouse).read({"hot": NEVER_OPENS})["hot"].failure_history
+    history = breaker_store(migrated_warehouse).read({"hot": NEVER_OPENS})["hot"].failure_history
     assert len(history) == 10
 
 
@@ -98,11 +97,11 @@ def test_racing_requests_admit_exactly_the_trial_limit(migrated_warehouse, max_c
     trials, the rest rejected, and the row counts those trials."""
     cfg = BreakerSettings(threshold=1, timeout_seconds=0, half_open_max_calls=max_calls)
     opened = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
-    BreakerStore(migrated_warehouse, clock=lambda: opened).force_open("gate", cfg, "source down")
+    breaker_store(migrated_warehouse, clock=lambda: opened).force_open("gate", cfg, "source down")
     later = opened + dt.timedelta(seconds=5)
 
     def ask(_: int) -> Admission:
-        return BreakerStore(migrated_warehouse, clock=lambda: later).request("gate", cfg)[0]
+        return breaker_store(migrated_warehouse, clock=lambda: later).request("gate", cfg)[0]
 
     admissions = Counter(_run_threads(12, ask))
     assert admissions == {Admission.TRIAL: max_calls, Admission.REJECT: 12 - max_calls}
@@ -122,7 +121,7 @@ def test_racing_first_writes_create_one_row(migrated_warehouse):
     and each of the 8 writes counted in its version."""
 
     def first_write(i: int) -> None:
-        store = BreakerStore(migrated_warehouse)
+        store = breaker_store(migrated_warehouse)
         if i % 2:
             store.record_failure("new", NEVER_OPENS, "E", str(i))
         else:
@@ -158,7 +157,7 @@ def test_batch_successes_racing_failures_on_overlapping_keys_stay_consistent(mig
     lock = threading.Lock()
 
     def work(i: int) -> None:
-        store = BreakerStore(migrated_warehouse)
+        store = breaker_store(migrated_warehouse)
         for n in range(rounds):
             if i < len(batches):
                 cfgs = {k: NEVER_OPENS for k in batches[i]}
@@ -186,11 +185,11 @@ def test_concurrent_batches_count_each_success_once(migrated_warehouse):
     success per call."""
     rounds = 40
     cfgs = {k: NEVER_OPENS for k in ("p", "q", "r", "s")}
-    BreakerStore(migrated_warehouse).record_success("p", NEVER_OPENS)
-    BreakerStore(migrated_warehouse).record_success("q", NEVER_OPENS)
+    breaker_store(migrated_warehouse).record_success("p", NEVER_OPENS)
+    breaker_store(migrated_warehouse).record_success("q", NEVER_OPENS)
 
     def work(_: int) -> None:
-        store = BreakerStore(migrated_warehouse)
+        store = breaker_store(migrated_warehouse)
         for _ in range(rounds):
             store.record_successes(cfgs, store.read(cfgs))
 
@@ -210,7 +209,7 @@ def test_batch_merge_that_loses_a_race_falls_back_instead_of_raising(migrated_wa
     WriteConflictError): ``record_successes`` must still record each success once, through the
     per-key compare-and-set, rather than fail the caller."""
     cfgs = {k: NEVER_OPENS for k in ("x", "y")}
-    store = BreakerStore(migrated_warehouse)
+    store = breaker_store(migrated_warehouse)
     for key in cfgs:
         store.record_success(key, NEVER_OPENS)
     known = store.read(cfgs)
@@ -243,7 +242,7 @@ def _fail_in_own_process(path: str, key: str, count: int, start, done) -> None:
     start.wait(60)
     for n in range(count):
         with DuckDBWarehouse(Path(path), lock_wait_seconds=60) as warehouse:
-            BreakerStore(warehouse).record_failure(key, NEVER_OPENS, "HTTPError", f"attempt {n}")
+            breaker_store(warehouse).record_failure(key, NEVER_OPENS, "HTTPError", f"attempt {n}")
     done.put(count)
 
 

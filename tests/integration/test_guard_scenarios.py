@@ -75,7 +75,7 @@ def _run_rows(warehouse, table: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("day", "reason"),
-    [(OFF_DAY, "no_games"), (OFFSEASON_DAY, "offseason")],
+    [(OFF_DAY, "no_events"), (OFFSEASON_DAY, "offseason")],
 )
 def test_days_without_games_skip_every_processor_with_the_reason(guard_dag, toy_warehouse, day, reason):
     dag_run = run_dag(guard_dag, day, {"game_date": day.isoformat()})

@@ -21,8 +21,8 @@ import sqlglot
 from sqlglot import exp
 
 from nba_pipeline import features as F
+from nba_pipeline.guards.spec import ProcessorContext
 from nba_pipeline.processors.transform import TRANSFORMS_DIR, run_sql_transform
-from nba_pipeline.registry.model import ProcessorContext
 from nba_pipeline.registry.processors import PRECOMPUTE, processor
 from nba_pipeline.schema.migrations import apply_migrations
 from nba_pipeline.schema.sqlfile import expand_includes
@@ -267,7 +267,7 @@ def seed(wh) -> None:
 
 
 def run(wh, name: str, date: dt.date = D):
-    ctx = ProcessorContext(warehouse=wh, processor=processor(name), game_date=date, backfill=False,
+    ctx = ProcessorContext(warehouse=wh, processor=processor(name), event_date=date, backfill=False,
                            run_id="test", dag_run_id="test", try_number=1)
     return run_sql_transform(ctx)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nba_pipeline.features import FEATURE_NAMES
-from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerStore, State
+from nba_pipeline.guards.breaker import State
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.coordinator import eligible_players, make_batches
 from nba_pipeline.predictions.grading import grade_predictions
@@ -26,6 +26,7 @@ from nba_pipeline.predictions.worker import predict_batch
 from nba_pipeline.predictions.worker.breakers import record_pending_successes
 from nba_pipeline.predictions.worker.running import ModelVersionRecorder
 from nba_pipeline.registry.catalog import settings_for
+from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 from nba_pipeline.warehouse import STATS
 
 pytestmark = pytest.mark.integration
@@ -173,7 +174,7 @@ def test_forced_failure_opens_the_breaker_then_one_trial_and_recovery_close_it(w
     assert len(batches) >= t + 5
     systems, forced, model = _systems(FORCED)
     clock = Clock(T0)
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     done: list = []
 
     def run(index: int, **kwargs):
@@ -272,7 +273,7 @@ def test_a_batch_where_no_player_has_enough_history_leaves_the_breaker_alone(wh)
     settings = settings_for(key)
     systems, _, model = _systems()
     systems = [WithoutHistory(s) if s.system_id == key else s for s in systems]
-    store = BreakerStore(wh, clock=Clock(T0))
+    store = breaker_store(wh, clock=Clock(T0))
     batches = make_batches(eligible_players(wh, GAME_DAY), 12)
     for index in range(settings.threshold + 1):
         result = predict_batch(wh, batches[index], systems, breaker_store=store, clock=Clock(T0),
@@ -304,7 +305,7 @@ def test_players_without_features_or_with_low_quality_are_skipped_with_run_rows(
     wh.execute("UPDATE nba_predictions.ml_feature_store_v2 SET feature_quality_score = 69.5 "
                "WHERE player_lookup = @p AND game_date = @d", {"p": weak, "d": GAME_DAY})
     systems, _, model = _systems()
-    result = predict_batch(wh, batch, systems, breaker_store=BreakerStore(wh), model_version=model.current)
+    result = predict_batch(wh, batch, systems, breaker_store=breaker_store(wh), model_version=model.current)
     assert result.skipped == {"low_feature_quality": 1, "no_features": 1}
     rows = {r["player_lookup"]: r for r in _run_rows(wh, batch)}
     assert len(rows) == len(batch["players"])
@@ -325,7 +326,7 @@ def test_players_without_features_or_with_low_quality_are_skipped_with_run_rows(
 def test_run_rows_fill_every_column(wh):
     batch = make_batches(eligible_players(wh, GAME_DAY), 45)[1]
     systems, _, model = _systems()
-    predict_batch(wh, batch, systems, breaker_store=BreakerStore(wh), clock=Clock(T0), worker_id="map-1@host",
+    predict_batch(wh, batch, systems, breaker_store=breaker_store(wh), clock=Clock(T0), worker_id="map-1@host",
                   model_version=model.current)
     rows = _run_rows(wh, batch)
     complete = [r for r in rows if r["systems_failed"] == []]
@@ -360,7 +361,7 @@ def test_run_rows_fill_every_column(wh):
 def test_rerunning_the_batches_duplicates_nothing_and_keeps_created_at(wh):
     batches = make_batches(eligible_players(wh, GAME_DAY), 45)
     systems, _, model = _systems()
-    store = BreakerStore(wh)
+    store = breaker_store(wh)
     for batch in batches:
         predict_batch(wh, batch, systems, breaker_store=store, model_version=model.current)
     select = f"SELECT prediction_id, predicted_points, recommendation, created_at FROM {PREDICTIONS} ORDER BY 1"
@@ -380,7 +381,7 @@ def test_rerunning_the_batches_duplicates_nothing_and_keeps_created_at(wh):
 def test_round_trips_per_batch_do_not_grow_with_its_size(wh, record_successes):
     players = eligible_players(wh, GAME_DAY)
     systems, _, model = _systems()
-    store = BreakerStore(wh)
+    store = breaker_store(wh)
     predict_batch(wh, make_batches(players[:5], 5)[0], systems, breaker_store=store,  # creates breaker rows
                   model_version=model.current)
     trips = {}
@@ -407,7 +408,7 @@ def test_a_run_writes_the_breaker_table_once_for_2_or_10_batches(wh):
     breaker, the run's recording one statement, and each run is one success per system."""
     players = eligible_players(wh, GAME_DAY)
     systems, _, model = _systems()
-    store = BreakerStore(wh)
+    store = breaker_store(wh)
     writes = {}
     for run, count in enumerate((2, 10), start=1):
         batches = make_batches(players, -(-len(players) // count))
@@ -434,7 +435,7 @@ def test_no_trained_model_skips_xgboost_and_a_damaged_one_fails_it(wh, settings_
     from nba_pipeline.settings import get_settings
 
     batch = make_batches(eligible_players(wh, GAME_DAY), 45)[0]
-    store = BreakerStore(wh)
+    store = breaker_store(wh)
     settings_env.setenv("NBA_MODEL_ROOT", str(tmp_path / "fresh"))
     get_settings.cache_clear()
     systems, _, model = _systems()
@@ -470,7 +471,7 @@ def test_no_trained_model_skips_xgboost_and_a_damaged_one_fails_it(wh, settings_
 def test_grading_matches_figures_computed_from_the_rows(wh):
     batches = make_batches(eligible_players(wh, GAME_DAY), 45)
     systems, _, model = _systems()
-    store = BreakerStore(wh)
+    store = breaker_store(wh)
     for batch in batches:
         predict_batch(wh, batch, systems, breaker_store=store, model_version=model.current)
     assert grade_predictions(wh, GAME_DAY, now=T0) == 5
@@ -555,7 +556,7 @@ def test_the_task_group_maps_batches_labels_them_and_grades_the_previous_day(pro
     yesterday = GAME_DAY - dt.timedelta(days=1)
     systems, _, model = _systems()
     for batch in make_batches(eligible_players(wh, yesterday), 45):
-        predict_batch(wh, batch, systems, breaker_store=BreakerStore(wh), model_version=model.current)
+        predict_batch(wh, batch, systems, breaker_store=breaker_store(wh), model_version=model.current)
     players = eligible_players(wh, GAME_DAY)
     expected = make_batches(players, 45)
     wh.close()  # the DAG's tasks open the same file through the configured settings
@@ -593,7 +594,7 @@ def test_a_skipped_feature_store_skips_predictions_but_not_grading(probe_dag, wh
     assert _count(wh, RUNS) == 0
     assert tis["phase_5_predictions.record_successes"][0].state == "success", "all_done: runs, records nothing"
     assert tis["fail_run_if_a_task_failed"][0].state == "success"
-    assert {b.key for b in BreakerStore(wh).read_all()} & set(SYSTEM_IDS) == set(), "no system breaker written"
+    assert {b.key for b in breaker_store(wh).read_all()} & set(SYSTEM_IDS) == set(), "no system breaker written"
 
 
 def test_a_date_without_eligible_players_skips_with_a_reason(probe_dag, wh):
@@ -633,7 +634,7 @@ def test_the_dag_writes_the_breaker_table_once_per_run_for_2_or_10_batches(probe
     assert two == (2, 1)
     ten = _breaker_writes_of_a_run(probe_dag, wh, settings_env, -(-players // 10))
     assert ten == (10, 1)
-    breakers = BreakerStore(wh).read({k: settings_for(k) for k in SYSTEM_IDS})
+    breakers = breaker_store(wh).read({k: settings_for(k) for k in SYSTEM_IDS})
     assert {k: (b.state, b.success_count, b.failure_count) for k, b in breakers.items()} == {
         k: (State.CLOSED, 2, 0) for k in SYSTEM_IDS}
 
@@ -646,7 +647,7 @@ def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
 
     for key in SYSTEM_IDS:
         apply_action(wh, BreakerAction.OPEN, key, reason="test: everything down")
-    before = BreakerStore(wh).read_all()
+    before = breaker_store(wh).read_all()
     wh.close()
     dag_run = run_dag(probe_dag, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
     tis = _instances(dag_run)
@@ -656,4 +657,4 @@ def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
     assert record.state == "success"
     assert record.xcom_pull(task_ids=record.task_id)["recorded"] == []
     assert tis["fail_run_if_a_task_failed"][0].state == "failed"
-    assert BreakerStore(wh).read_all() == before, "rejections are no failures; nothing else to write"
+    assert breaker_store(wh).read_all() == before, "rejections are no failures; nothing else to write"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorSkip, ProcessorSpec
 from nba_pipeline.processors import raw
 from nba_pipeline.processors.merge import MergeError, insert_absent, merge_rows
 from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
-from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorSkip, ProcessorSpec
 from nba_pipeline.sources.simulation import (
     BOOKS,
     DUPLICATE_ROWS,
@@ -67,7 +67,7 @@ def run(warehouse: Any, name: str, day: dt.date = GAME_DAY):
     ctx = ProcessorContext(
         warehouse=warehouse,
         processor=spec,
-        game_date=day,
+        event_date=day,
         backfill=False,
         run_id="test-run",
         dag_run_id="test-dag-run",

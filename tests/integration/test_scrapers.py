@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
+from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.sources.http_client import (
     SourceClientError,
@@ -172,7 +172,7 @@ def _context(source_name: str, date_offset_days: int = 0, game_date: dt.date = G
     return ProcessorContext(
         warehouse=None,
         processor=spec,
-        game_date=game_date,
+        event_date=game_date,
         backfill=False,
         run_id="test-run",
         dag_run_id="manual__test",

@@ -66,10 +66,10 @@ from typing import Any
 import pytest
 
 from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSkip, ProcessorSpec
 from nba_pipeline.processors import raw
 from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
 from nba_pipeline.processors.raw.common import collapse, decode
-from nba_pipeline.registry.model import Phase, ProcessorContext, ProcessorResult, ProcessorSkip, ProcessorSpec
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.settings import get_settings
@@ -126,7 +126,7 @@ def run(warehouse: Any, name: str, day: dt.date) -> ProcessorResult:
     ctx = ProcessorContext(
         warehouse=warehouse,
         processor=spec,
-        game_date=day,
+        event_date=day,
         backfill=False,
         run_id="corpus-run",
         dag_run_id="manual__corpus",
@@ -142,7 +142,7 @@ def scrape_context(source: str) -> ProcessorContext:
     return ProcessorContext(
         warehouse=None,
         processor=spec,
-        game_date=GAME_DAY,
+        event_date=GAME_DAY,
         backfill=False,
         run_id="corpus-scrape",
         dag_run_id="manual__corpus",

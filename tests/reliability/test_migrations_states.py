@@ -13,8 +13,9 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from nba_pipeline.guards.breaker import Admission, BreakerStore, State
+from nba_pipeline.guards.breaker import Admission, State
 from nba_pipeline.registry.catalog import settings_for
+from nba_pipeline.registry.guard_tables import breaker_store
 from nba_pipeline.schema.migrations import LEDGER_TABLE, apply_migrations, load_migrations
 from nba_pipeline.schema.verify import verify_schema
 from nba_pipeline.settings import MIGRATIONS_DIR
@@ -49,7 +50,7 @@ def test_breaker_rows_written_before_the_version_column_keep_counting(warehouse,
     assert all(not r.drifts for r in verify_schema(warehouse))
     assert len(warehouse.query(f"SELECT id FROM {LEDGER_TABLE}")) == len(load_migrations())
 
-    store = BreakerStore(warehouse)
+    store = breaker_store(warehouse)
     settings = settings_for("nbac_team_boxscore")
     counted = [store.record_failure("nbac_team_boxscore", settings, "SourceServerError", "500").failure_count
                for _ in range(3)]

@@ -31,7 +31,6 @@ from hypothesis.stateful import (
 
 from nba_pipeline.guards.breaker import (
     ABANDONED_TRIAL_SECONDS,
-    BREAKER_TABLE,
     Admission,
     Breaker,
     BreakerSettings,
@@ -41,6 +40,7 @@ from nba_pipeline.guards.breaker import (
     on_failure,
     on_success,
 )
+from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 
 UTC = dt.UTC
 # Microseconds on purpose: the store must round-trip them through TIMESTAMP columns.
@@ -274,7 +274,7 @@ def test_store_on_duckdb_agrees_with_model(migrated_warehouse):
     class StoreMachine(BreakerMachine):
         def make_breaker(self, cfg: BreakerSettings):
             warehouse.execute(f"DELETE FROM {BREAKER_TABLE} WHERE TRUE")
-            return StoredBreaker(BreakerStore(warehouse, clock=self.clock), cfg)
+            return StoredBreaker(breaker_store(warehouse, clock=self.clock), cfg)
 
         @invariant()
         def one_row_with_version_equal_to_writes(self) -> None:
@@ -381,7 +381,7 @@ def test_history_keeps_the_last_ten_in_order_and_caps_messages():
 @pytest.mark.parametrize("state", [State.CLOSED, State.OPEN])
 def test_store_skips_write_nothing(migrated_warehouse, state):
     """A PROCEED in CLOSED and a REJECT in OPEN leave the stored row (and its version) unchanged."""
-    store = BreakerStore(migrated_warehouse, clock=lambda: START)
+    store = breaker_store(migrated_warehouse, clock=lambda: START)
     cfg = BreakerSettings(threshold=1, timeout_seconds=600)
     store.record_failure("p", cfg, "E", "x") if state is State.OPEN else store.record_success("p", cfg)
     before = store.read({"p": cfg})["p"]

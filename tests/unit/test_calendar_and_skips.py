@@ -10,8 +10,9 @@ from nba_pipeline.dag.gates import irrelevant_source
 from nba_pipeline.dag.options import RunOptions
 from nba_pipeline.guards.calendar import CalendarSpec, EmptyCalendarError, evaluate_calendar
 from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 
-SPEC = CalendarSpec(table="nba_raw.events", date_column="game_date")
+SPEC = CalendarSpec(table="nba_raw.events", date_column="game_date", no_events_reason=LeagueSkipReason.NO_GAMES)
 SEASON = [
     dt.date(2024, 10, 22),
     dt.date(2024, 10, 23),
@@ -41,7 +42,7 @@ def test_game_day_proceeds(calendar):
 
 def test_break_of_six_days_is_no_games_not_offseason(calendar):
     verdict = _decide(calendar, dt.date(2025, 2, 16))
-    assert (verdict.proceed, verdict.reason) == (False, SkipReason.NO_GAMES)
+    assert (verdict.proceed, verdict.reason) == (False, LeagueSkipReason.NO_GAMES)
 
 
 def test_after_the_last_game_is_offseason(calendar):
@@ -70,8 +71,11 @@ def test_excluded_rows_do_not_count(calendar):
     calendar.execute(
         "UPDATE nba_raw.events SET status = 'postponed' WHERE game_date = @d", {"d": dt.date(2024, 10, 23)}
     )
-    spec = CalendarSpec(table="nba_raw.events", date_column="game_date", exclude_sql="status = 'postponed'")
-    assert _decide(calendar, dt.date(2024, 10, 23), spec=spec).reason is SkipReason.NO_GAMES
+    spec = CalendarSpec(
+        table="nba_raw.events", date_column="game_date", exclude_sql="status = 'postponed'",
+        no_events_reason=LeagueSkipReason.NO_GAMES,
+    )
+    assert _decide(calendar, dt.date(2024, 10, 23), spec=spec).reason is LeagueSkipReason.NO_GAMES
 
 
 def test_empty_calendar_is_an_error_not_a_silent_pass(warehouse):

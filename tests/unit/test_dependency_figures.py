@@ -20,7 +20,7 @@ def _row(i: int, rows: int, expected: int, hours_old: float | None, source: int 
     newest = None if hours_old is None else NOW - dt.timedelta(hours=hours_old)
     return {
         "dependency_index": i,
-        "source_index": source,
+        "table_index": source,
         "row_count": rows,
         "newest_load": newest,
         "expected": expected,
@@ -55,7 +55,7 @@ def test_nothing_expected_counts_as_complete():
 
 def test_best_alternative_source_counts():
     report = summarise([_dep("box", sources=2)], [_row(0, 10, 40, 1.0, 0), _row(0, 40, 40, 3.0, 1)], NOW)
-    assert report.dependency_check_passed and report.statuses[0].best_source == "nba_raw.tbox1"
+    assert report.dependency_check_passed and report.statuses[0].best_table == "nba_raw.tbox1"
     assert report.upstream_data_age_hours == pytest.approx(3.0)
 
 
@@ -143,7 +143,7 @@ def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, se
     from airflow.sdk import PokeReturnValue
 
     from nba_pipeline.dag.sensors import DependencyCompletenessSensor
-    from nba_pipeline.registry.model import Phase, ProcessorSpec
+    from nba_pipeline.guards.spec import Phase, ProcessorSpec
     from nba_pipeline.settings import get_settings
 
     day = dt.date(2025, 1, 15)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from nba_pipeline.features import FEATURE_DEFAULTS, FEATURE_NAMES
-from nba_pipeline.guards.breaker import BreakerSettings, BreakerStore, State
+from nba_pipeline.guards.breaker import BreakerSettings, State
 from nba_pipeline.predictions.contract import Recommendation, SystemFailure, SystemPrediction
 from nba_pipeline.predictions.coordinator import (
     EligiblePlayer,
@@ -21,6 +21,7 @@ from nba_pipeline.predictions.coordinator import (
 from nba_pipeline.predictions.grading import grade_predictions
 from nba_pipeline.predictions.worker import predict_batch
 from nba_pipeline.predictions.worker.writes import prediction_id, request_id
+from nba_pipeline.registry.guard_tables import breaker_store
 
 DAY = dt.date(2025, 1, 15)
 NOW = dt.datetime(2025, 1, 15, 15, 0, tzinfo=dt.UTC)
@@ -191,7 +192,7 @@ def test_worker_rules_on_a_hand_built_batch(migrated_warehouse):
     wh.insert_rows("nba_predictions.ml_feature_store_v2",
                    [_feature_row("p_ok"), _feature_row("p_sim_fails"), _feature_row("p_low", 69.9)])
     systems = _systems(xgboost_v1=Echo("xgboost_v1", raise_=True))
-    store = BreakerStore(wh, clock=lambda: NOW)
+    store = breaker_store(wh, clock=lambda: NOW)
     result = predict_batch(wh, _batch(["p_ok", "p_sim_fails", "p_low", "p_none"]), systems.values(),
                            breaker_store=store, clock=lambda: NOW, worker_id="w1")
 
@@ -228,7 +229,7 @@ def test_a_system_failing_every_player_is_one_breaker_failure_and_no_players_mea
     wh = migrated_warehouse
     wh.insert_rows("nba_predictions.ml_feature_store_v2", [_feature_row("a"), _feature_row("b")])
     systems = _systems(similarity_balanced_v1=Echo("similarity_balanced_v1", fail_for={"a", "b"}))
-    store = BreakerStore(wh, clock=lambda: NOW)
+    store = breaker_store(wh, clock=lambda: NOW)
     result = predict_batch(wh, _batch(["a", "b"]), systems.values(), breaker_store=store, clock=lambda: NOW)
     assert result.systems["similarity_balanced_v1"].breaker_outcome == "failure"
     assert result.systems["moving_average"].breaker_outcome == "success"
@@ -247,7 +248,7 @@ def test_when_every_base_system_fails_the_player_fails_and_so_does_the_ensemble(
     systems = {k: Echo(k, raise_=True) for k in ("moving_average", "zone_matchup", "similarity_balanced_v1",
                                                     "xgboost_v1")}
     systems["ensemble_v1"] = Mean()
-    result = predict_batch(wh, _batch(["a"]), systems.values(), breaker_store=BreakerStore(wh), clock=lambda: NOW)
+    result = predict_batch(wh, _batch(["a"]), systems.values(), breaker_store=breaker_store(wh), clock=lambda: NOW)
     assert result.players_predicted == 0 and result.players_failed == 1
     row = wh.query("SELECT success, systems_failed, system_errors FROM nba_predictions.prediction_worker_runs")[0]
     assert row["success"] is False and len(row["systems_failed"]) == 5

@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 
 from nba_pipeline.features import FEATURE_DEFAULTS, FEATURE_NAMES
-from nba_pipeline.guards.breaker import BREAKER_TABLE, BreakerSettings, BreakerStore, State
+from nba_pipeline.guards.breaker import BreakerSettings, State
 from nba_pipeline.predictions.contract import SYSTEM_IDS, Recommendation, SystemPrediction, SystemSkip
 from nba_pipeline.predictions.coordinator import EligiblePlayer, make_batches
 from nba_pipeline.predictions.worker import predict_batch
 from nba_pipeline.predictions.worker.breakers import record_pending_successes
+from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 from nba_pipeline.warehouse import STATS
 
 DAY = dt.date(2025, 1, 15)
@@ -128,7 +129,7 @@ def test_two_or_ten_batches_cost_the_breaker_table_one_statement_per_run(wh):
     """Healthy systems: no batch writes a breaker; the run's recording is one MERGE, so 2 and 10
     batches send the same single statement, and each run counts one success per system."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems()
     results, summary, writes = _run(wh, store, clock, systems, 2)
     assert writes == (0, 1)
@@ -150,11 +151,11 @@ def test_two_or_ten_batches_cost_the_breaker_table_one_statement_per_run(wh):
 def test_the_batch_summary_carries_its_pending_successes_as_json(wh):
     clock = Clock()
     batch = make_batches(_players(4), 4)[0]
-    result = predict_batch(wh, batch, _systems().values(), breaker_store=BreakerStore(wh, clock=clock), clock=clock,
+    result = predict_batch(wh, batch, _systems().values(), breaker_store=breaker_store(wh, clock=clock), clock=clock,
                            record_successes=False)
     assert result.to_json()["pending_successes"] == {k: T0.isoformat() for k in sorted(SYSTEM_IDS)}
     assert {k: s.breaker_outcome for k, s in result.systems.items()} == {k: "success" for k in SYSTEM_IDS}
-    assert BreakerStore(wh).read_all() == [], "nothing written: every outcome was a pending success"
+    assert breaker_store(wh).read_all() == [], "nothing written: every outcome was a pending success"
 
 
 # --------------------------------------------------------------------------- failures
@@ -165,7 +166,7 @@ def test_a_failing_system_is_recorded_at_once_opens_at_its_threshold_and_later_r
     opens mid-run at 3 and the run's fourth batch already skips the system; the next run skips it
     in every batch and its breaker sees one statement (the others' successes)."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems()
     xgb = systems[XGB]
     xgb.failing = True
@@ -194,7 +195,7 @@ def test_a_success_older_than_a_recorded_failure_does_not_reset_the_count(wh):
     """Pending successes are written after the run; one that came before a failure the breaker has
     already counted is left alone, so the consecutive failures stand. A later success resets them."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems()
     first, second, third = make_batches(_players(12), 4)
     ok = predict_batch(wh, first, systems.values(), breaker_store=store, clock=clock, breaker_settings=SETTINGS,
@@ -231,7 +232,7 @@ def test_a_trial_success_closes_the_breaker_at_once_and_the_rest_of_the_run_uses
     """The first batch claims the trial and writes its success at once: the breaker closes, the
     following batches of the same run proceed, and their successes join the run's one statement."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems()
     _open_past_timeout(store, clock)
     results, summary, writes = _run(wh, store, clock, systems, 4)
@@ -250,7 +251,7 @@ def test_a_half_open_system_runs_in_no_more_batches_at_once_than_its_trial_slots
     them are admitted; the rest skip it with circuit_open, and the trials' successes close it."""
     settings = {**SETTINGS, XGB: BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=max_calls)}
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems()
     xgb = systems[XGB]
     store.force_open(XGB, settings[XGB], "model server down")
@@ -282,7 +283,7 @@ def test_a_deferred_success_of_an_ignored_half_open_breaker_closes_it(wh):
     """ignore_breakers runs a system whatever its breaker says and takes no trial slot: its success
     is a pending one, and the run's recording closes the HALF_OPEN breaker."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     _open_past_timeout(store, clock)
     admission, breaker = store.request(XGB, SETTINGS[XGB])  # a trial claimed by a batch that never reported
     assert (str(admission), breaker.state) == ("trial", State.HALF_OPEN)
@@ -301,7 +302,7 @@ def test_a_system_without_a_model_is_skipped_not_failed(wh):
     """xgboost_v1 with no trained model: skipped with no_model in every batch, its breaker never
     written, the other systems and the ensemble predict every player."""
     clock = Clock()
-    store = BreakerStore(wh, clock=clock)
+    store = breaker_store(wh, clock=clock)
     systems = _systems(xgboost_v1=NoModel(XGB))
     results, summary, writes = _run(wh, store, clock, systems, 4)
     for result in results:

@@ -7,8 +7,8 @@ import importlib
 import pytest
 
 from nba_pipeline.dag.builder import producers_of
+from nba_pipeline.guards.spec import Phase
 from nba_pipeline.registry.catalog import breaker_settings
-from nba_pipeline.registry.model import Phase
 from nba_pipeline.registry.processors import CALENDAR, PRECOMPUTE_ORDER, backfill_processors, daily_processors
 from nba_pipeline.schema.declared import declared_tables
 
@@ -32,7 +32,7 @@ def test_every_dependency_table_is_declared_and_produced():
     tables = declared_tables()
     for spec in PROCESSORS:
         for dependency in spec.dependencies:
-            for source in dependency.sources:
+            for source in dependency.tables:
                 assert source.table in tables, (spec.name, source.table)
                 assert source.table in producers, (spec.name, source.table)
                 columns = {c.name for c in tables[source.table].columns}

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
+from nba_pipeline.registry.guard_tables import RUN_TABLES
 from nba_pipeline.schema.declared import declared_tables
 from nba_pipeline.warehouse import STATS, activity
 
@@ -21,7 +22,7 @@ def _record(phase: int, status: str = "success", **overrides) -> RunRecord:
         status=status,
         started_at=T0,
         completed_at=T0 + dt.timedelta(seconds=2.5),
-        game_date=dt.date(2025, 1, 15),
+        target_date=dt.date(2025, 1, 15),
         rows_processed=10,
         rows_inserted=8,
         rows_updated=2,
@@ -56,7 +57,7 @@ def test_rows_land_in_each_phase_table_with_declared_columns_only(migrated_wareh
             upstream_data_age_hours=5.0,
         ),
     ]
-    assert write_run_records(migrated_warehouse, records) == 3
+    assert write_run_records(migrated_warehouse, records, RUN_TABLES) == 3
     raw = migrated_warehouse.query(
         "SELECT status, total_runtime_seconds, file_path, opts FROM nba_processing.processor_runs"
     )
@@ -82,9 +83,9 @@ def test_rewriting_a_batch_adds_nothing_and_costs_one_statement_per_table(migrat
     records = [_record(2, processor=f"p{i}", run_id=f"r{i}") for i in range(10)]
     STATS.reset()
     with activity("run_log"):
-        assert write_run_records(migrated_warehouse, records) == 10
+        assert write_run_records(migrated_warehouse, records, RUN_TABLES) == 10
     assert STATS.snapshot()["mutations"] == {"run_log:nba_processing.processor_runs": 1}
-    assert write_run_records(migrated_warehouse, records) == 0
+    assert write_run_records(migrated_warehouse, records, RUN_TABLES) == 0
     assert migrated_warehouse.query("SELECT COUNT(*) AS n FROM nba_processing.processor_runs")[0]["n"] == 10
 
 
@@ -106,10 +107,10 @@ def test_presence_check_reads_only_partitions_from_written_since(migrated_wareho
     from nba_pipeline.warehouse import QueryParam
 
     first = [_record(2), _record(3)]
-    assert write_run_records(migrated_warehouse, first, written_since=T0) == 2
+    assert write_run_records(migrated_warehouse, first, RUN_TABLES, written_since=T0) == 2
     recording = _RecordingWarehouse(migrated_warehouse)
     # the same rows again, with a bound late in the day they were written: still found, nothing added
-    assert write_run_records(recording, first, written_since=T0 + dt.timedelta(hours=10)) == 0
+    assert write_run_records(recording, first, RUN_TABLES, written_since=T0 + dt.timedelta(hours=10)) == 0
     midnight = QueryParam(dt.datetime(2025, 1, 15, tzinfo=dt.UTC), "TIMESTAMP")
     assert [(sql, params["since"]) for sql, params in recording.queries] == [
         ("SELECT run_id FROM nba_processing.analytics_processor_runs WHERE run_id IN UNNEST(@ids) "
@@ -118,7 +119,7 @@ def test_presence_check_reads_only_partitions_from_written_since(migrated_wareho
          "AND started_at >= @since", midnight),
     ]
     unbounded = _RecordingWarehouse(migrated_warehouse)
-    assert write_run_records(unbounded, first) == 0
+    assert write_run_records(unbounded, first, RUN_TABLES) == 0
     assert all("@since" not in sql and "since" not in params for sql, params in unbounded.queries)
 
 

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nba_pipeline.guards.breaker import BreakerStore
 from nba_pipeline.guards.run_log import RunRecord, write_run_records
 from nba_pipeline.registry.catalog import breaker_settings, settings_for
+from nba_pipeline.registry.guard_tables import RUN_TABLES, breaker_store
 from nba_pipeline.ui import app as ui
 from tests.conftest import PROJECT_ROOT
 
@@ -38,7 +38,7 @@ def _run(processor: str, phase: int, status: str, run_id: str, **extra) -> RunRe
     now = dt.datetime.now(dt.UTC)
     return RunRecord(
         processor=processor, phase=phase, run_id=run_id, status=status, started_at=now,
-        completed_at=now + dt.timedelta(seconds=1.5), game_date=dt.date(2025, 1, 15), **extra,
+        completed_at=now + dt.timedelta(seconds=1.5), target_date=dt.date(2025, 1, 15), **extra,
     )
 
 
@@ -68,7 +68,7 @@ def ops_warehouse(ops_template: Path, tmp_path: Path, settings_env: pytest.Monke
 
 def _fill(migrated_warehouse) -> None:
     clock = Clock(T0)
-    store = BreakerStore(migrated_warehouse, clock=clock)
+    store = breaker_store(migrated_warehouse, clock=clock)
     schedule = settings_for("nbac_schedule")
     for i in range(12):  # opens at the 5th failure (T0 + 4 min); keeps counting while open
         clock.now = T0 + dt.timedelta(minutes=i)
@@ -95,11 +95,12 @@ def _fill(migrated_warehouse) -> None:
         _run("player_daily_cache", 4, "skipped", "r4-skip", skip_reason="upstream_incomplete",
              error_message="incomplete: player_game_summary 3/10"),
     ]
-    write_run_records(migrated_warehouse, older)
-    write_run_records(migrated_warehouse, newer)
+    write_run_records(migrated_warehouse, older, RUN_TABLES)
+    write_run_records(migrated_warehouse, newer, RUN_TABLES)
     write_run_records(
         migrated_warehouse,
         [_run("team_defense_game_summary", 3, "success", f"r3-bulk-{i:02d}") for i in range(55)],
+        RUN_TABLES,
     )
     now = dt.datetime.now(dt.UTC)
     migrated_warehouse.insert_rows(

@@ -38,9 +38,9 @@ from nba_pipeline.dag.recording import RecordPhaseRunsOperator
 from nba_pipeline.dag.run_task import RunProcessorOperator
 from nba_pipeline.dag.sensors import DependencyCompletenessSensor, MeasureDependenciesOperator
 from nba_pipeline.dag.tasks import CALENDAR_CHECK_TASK_ID, CALENDAR_GROUP_ID, READ_BREAKERS_TASK_ID
-from nba_pipeline.guards.calendar import CalendarSpec
-from nba_pipeline.guards.run_log import run_table
-from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.guards.calendar import Calendar
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.guards.tables import GuardTables
 from nba_pipeline.settings import get_settings
 
 
@@ -99,7 +99,7 @@ def dependency_waves(
 
 
 def calendar_loaders(
-    processors: Sequence[ProcessorSpec], calendar: CalendarSpec, producers: Mapping[str, list[ProcessorSpec]]
+    processors: Sequence[ProcessorSpec], calendar: Calendar, producers: Mapping[str, list[ProcessorSpec]]
 ) -> list[ProcessorSpec]:
     """The processors that write the calendar table and those they read from, in registry order.
     None of them may be calendar-guarded: the calendar is decided from what they load."""
@@ -141,107 +141,142 @@ def known_sources(processors: Sequence[ProcessorSpec]) -> list[str]:
 
 def build_pipeline(
     processors: Sequence[ProcessorSpec],
-    calendar: CalendarSpec,
+    calendar: Calendar,
+    tables: GuardTables,
     assets: Mapping[str, Asset] | None = None,
 ) -> Pipeline:
     """Create the tasks and edges for ``processors`` in the current DAG context.
 
+    :param tables: where the guards keep breaker state and each phase's run rows.
     :param assets: table → asset; a run task writing such a table updates the asset on success.
     """
     names = [p.name for p in processors]
     if len(set(names)) != len(names):
         raise ValueError(f"processor names repeat: {sorted(n for n in names if names.count(n) > 1)}")
-    producers = producers_of(processors)
-    sources = effective_sources(processors, producers)
-    all_sources = known_sources(processors)
-    loaders = {p.name for p in calendar_loaders(processors, calendar, producers)}
-    settings = get_settings()
+    return _Builder(processors, calendar, tables, assets or {}).build()
 
-    guarded = [p for p in processors if p.breaker is not None]
-    read_breakers = ReadBreakersOperator(task_id=READ_BREAKERS_TASK_ID, processors=guarded) if guarded else None
-    built: dict[str, ProcessorTasks] = {}
 
-    def build_processor(spec: ProcessorSpec, snapshots: Sequence[MeasureDependenciesOperator] = ()) -> None:
-        with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name) as group:
-            chain: list[BaseOperator] = []
-            if spec.calendar_guarded or (sources[spec.name] and spec.name not in loaders):
-                chain.append(
-                    SmartSkipCheckOperator(
-                        task_id="smart_skip", processor=spec, sources=sorted(sources[spec.name]),
-                        known_sources=all_sources,
-                    )
-                )
-            if spec.breaker is not None and read_breakers is not None:
-                chain.append(
-                    CircuitBreakerGateOperator(
-                        task_id="breaker_gate", processor=spec, snapshot_task_id=READ_BREAKERS_TASK_ID
-                    )
-                )
-                read_breakers >> chain[-1]
-            sensor_id = None
-            if spec.dependencies:
-                snapshot = next(op for op in snapshots if spec in op.processors)
-                sensor = DependencyCompletenessSensor(
-                    task_id="dependencies", processor=spec, snapshot_task_id=snapshot.task_id
-                )
-                snapshot >> sensor
-                chain.append(sensor)
-                sensor_id = sensor.task_id
-            outlets = [assets[t] for t in spec.writes if assets and t in assets]
-            run = RunProcessorOperator(task_id="run", processor=spec, dependency_task_id=sensor_id, outlets=outlets)
-            chain.append(run)
-            for upstream, downstream in zip(chain, chain[1:], strict=False):
-                upstream >> downstream
-        built[spec.name] = ProcessorTasks(first=chain[0], run=run, tasks=chain, group_id=group.group_id)
+class _Builder:
+    """The state of one :func:`build_pipeline` call: what is built so far and what it needs."""
 
-    with TaskGroup(group_id=CALENDAR_GROUP_ID, tooltip=f"Load the calendar ({calendar.table}) and decide on it"):
-        for spec in (p for p in processors if p.name in loaders):
-            if spec.dependencies:
-                raise ValueError(f"{spec.name} loads the calendar and cannot wait for dependencies")
-            build_processor(spec)
-        calendar_check = CalendarCheckOperator(
-            task_id=CALENDAR_CHECK_TASK_ID,
-            calendar=calendar,
-            offsets=sorted({p.date_offset_days for p in processors if p.calendar_guarded}) or [0],
+    def __init__(
+        self,
+        processors: Sequence[ProcessorSpec],
+        calendar: Calendar,
+        tables: GuardTables,
+        assets: Mapping[str, Asset],
+    ) -> None:
+        self.processors, self.calendar, self.tables, self.assets = processors, calendar, tables, assets
+        self.producers = producers_of(processors)
+        self.sources = effective_sources(processors, self.producers)
+        self.all_sources = known_sources(processors)
+        self.loaders = {p.name for p in calendar_loaders(processors, calendar, self.producers)}
+        guarded = [p for p in processors if p.breaker is not None]
+        self.read_breakers = (
+            ReadBreakersOperator(task_id=READ_BREAKERS_TASK_ID, processors=guarded, tables=tables) if guarded else None
         )
+        self.built: dict[str, ProcessorTasks] = {}
+        self.snapshots: list[MeasureDependenciesOperator] = []
 
-    groups: dict[Phase, TaskGroup] = {}
-    record_runs: dict[Phase, BaseOperator] = {}
-    all_snapshots: list[MeasureDependenciesOperator] = []
-    for phase in sorted({p.phase for p in processors}):
-        members = [p for p in processors if p.phase == phase]
+    def build(self) -> Pipeline:
+        calendar_check = self.calendar_group()
+        groups: dict[Phase, TaskGroup] = {}
+        record_runs: dict[Phase, BaseOperator] = {}
+        for phase in sorted({p.phase for p in self.processors}):
+            groups[phase], record = self.phase_group(phase)
+            if record is not None:
+                record_runs[phase] = record
+        self.wire(calendar_check)
+        return Pipeline(calendar_check, self.built, groups, record_runs)
+
+    def calendar_group(self) -> BaseOperator:
+        """The calendar's loaders and the check that decides on what they loaded."""
+        tooltip = f"Load the calendar ({self.calendar.table}) and decide on it"
+        with TaskGroup(group_id=CALENDAR_GROUP_ID, tooltip=tooltip):
+            for spec in (p for p in self.processors if p.name in self.loaders):
+                if spec.dependencies:
+                    raise ValueError(f"{spec.name} loads the calendar and cannot wait for dependencies")
+                self.processor_group(spec)
+            offsets = sorted({p.date_offset_days for p in self.processors if p.calendar_guarded}) or [0]
+            return CalendarCheckOperator(task_id=CALENDAR_CHECK_TASK_ID, calendar=self.calendar, offsets=offsets)
+
+    def phase_group(self, phase: Phase) -> tuple[TaskGroup, BaseOperator | None]:
+        """A phase's snapshots, its processors (the calendar's loaders aside) and its ``record_runs``."""
+        members = [p for p in self.processors if p.phase == phase]
+        record = None
         with TaskGroup(group_id=phase.group_id, tooltip=f"Phase {phase.value}: {phase.name.lower()}") as group:
+            waves = dependency_waves([p for p in members if p.name not in self.loaders], self.producers)
             snapshots = [
                 MeasureDependenciesOperator(task_id=f"dependency_snapshot_{wave}", processors=specs)
-                for wave, specs in dependency_waves([p for p in members if p.name not in loaders], producers).items()
+                for wave, specs in waves.items()
             ]
-            all_snapshots.extend(snapshots)
+            self.snapshots.extend(snapshots)
             for spec in members:
-                if spec.name not in loaders:
-                    build_processor(spec, snapshots)
-            if run_table(phase.value) is not None:
+                if spec.name not in self.loaders:
+                    self.processor_group(spec, snapshots)
+            if self.tables.run_table(phase) is not None:
                 record = RecordPhaseRunsOperator(
                     task_id="record_runs",
                     processors=members,
-                    run_task_ids={p.name: built[p.name].run.task_id for p in members},
-                    snapshot_task_id=READ_BREAKERS_TASK_ID if read_breakers is not None else None,
-                    pool=settings.state_write_pool,
+                    run_task_ids={p.name: self.built[p.name].run.task_id for p in members},
+                    snapshot_task_id=READ_BREAKERS_TASK_ID if self.read_breakers is not None else None,
+                    tables=self.tables,
+                    pool=get_settings().state_write_pool,
                 )
                 for spec in members:  # only run tasks: a guard's skip must not reach record_runs
-                    built[spec.name].run >> record
-                record_runs[phase] = record
-        groups[phase] = group
+                    self.built[spec.name].run >> record
+        return group, record
 
-    for spec in processors:
-        first = built[spec.name].first
-        if spec.calendar_guarded:
-            calendar_check >> first
-        for producer in upstream_processors(spec, producers):
-            built[producer.name].run >> first
-    for snapshot in all_snapshots:
-        for spec in snapshot.processors:
-            for producer in upstream_processors(spec, producers):
-                built[producer.name].run >> snapshot
-    for producer in producers.get(calendar.table, ()):
-        built[producer.name].run >> calendar_check
-    return Pipeline(calendar_check, built, groups, record_runs)
+    def processor_group(self, spec: ProcessorSpec, snapshots: Sequence[MeasureDependenciesOperator] = ()) -> None:
+        """One processor's guards and run task, chained in their group."""
+        with TaskGroup(group_id=spec.name, tooltip=spec.description or spec.name) as group:
+            chain = self.guards(spec, snapshots)
+            outlets = [self.assets[t] for t in spec.writes if t in self.assets]
+            sensor_id = chain[-1].task_id if chain and isinstance(chain[-1], DependencyCompletenessSensor) else None
+            run = RunProcessorOperator(
+                task_id="run", processor=spec, tables=self.tables, dependency_task_id=sensor_id, outlets=outlets
+            )
+            chain.append(run)
+            for upstream, downstream in zip(chain, chain[1:], strict=False):
+                upstream >> downstream
+        self.built[spec.name] = ProcessorTasks(first=chain[0], run=run, tasks=chain, group_id=str(group.group_id))
+
+    def guards(self, spec: ProcessorSpec, snapshots: Sequence[MeasureDependenciesOperator]) -> list[BaseOperator]:
+        """The guards ``spec`` needs, in order: smart skip, breaker gate, dependency sensor."""
+        chain: list[BaseOperator] = []
+        if spec.calendar_guarded or (self.sources[spec.name] and spec.name not in self.loaders):
+            chain.append(
+                SmartSkipCheckOperator(
+                    task_id="smart_skip", processor=spec, sources=sorted(self.sources[spec.name]),
+                    known_sources=self.all_sources,
+                )
+            )
+        if spec.breaker is not None and self.read_breakers is not None:
+            gate = CircuitBreakerGateOperator(
+                task_id="breaker_gate", processor=spec, snapshot_task_id=READ_BREAKERS_TASK_ID, tables=self.tables
+            )
+            self.read_breakers >> gate
+            chain.append(gate)
+        if spec.dependencies:
+            snapshot = next(op for op in snapshots if spec in op.processors)
+            sensor = DependencyCompletenessSensor(
+                task_id="dependencies", processor=spec, snapshot_task_id=snapshot.task_id
+            )
+            snapshot >> sensor
+            chain.append(sensor)
+        return chain
+
+    def wire(self, calendar_check: BaseOperator) -> None:
+        """Edges that follow the data: the check before the guarded, producers before readers."""
+        for spec in self.processors:
+            first = self.built[spec.name].first
+            if spec.calendar_guarded:
+                calendar_check >> first
+            for producer in upstream_processors(spec, self.producers):
+                self.built[producer.name].run >> first
+        for snapshot in self.snapshots:
+            for spec in snapshot.processors:
+                for producer in upstream_processors(spec, self.producers):
+                    self.built[producer.name].run >> snapshot
+        for producer in self.producers.get(self.calendar.table, ()):
+            self.built[producer.name].run >> calendar_check

@@ -12,12 +12,13 @@ from airflow.sdk import BaseOperator, TriggerRule
 
 from nba_pipeline.dag.options import RunOptions, run_options
 from nba_pipeline.dag.tasks import CALENDAR_KEY, CALENDAR_TASK_ID, push_skip
-from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 
 if TYPE_CHECKING:
     from nba_pipeline.guards.breaker import Breaker
-    from nba_pipeline.guards.calendar import CalendarSpec
-    from nba_pipeline.registry.model import ProcessorSpec
+    from nba_pipeline.guards.calendar import Calendar
+    from nba_pipeline.guards.spec import ProcessorSpec
+    from nba_pipeline.guards.tables import GuardTables
 
 
 class CalendarCheckOperator(BaseOperator):
@@ -37,7 +38,7 @@ class CalendarCheckOperator(BaseOperator):
 
     ui_color = "#fff2cc"
 
-    def __init__(self, *, calendar: CalendarSpec, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
+    def __init__(self, *, calendar: Calendar, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
         kwargs.setdefault("retries", 1)
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
@@ -45,7 +46,6 @@ class CalendarCheckOperator(BaseOperator):
         self.offsets = tuple(sorted(set(offsets)))
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from nba_pipeline.guards.calendar import evaluate_calendar
         from nba_pipeline.warehouse import activity, get_warehouse
 
         options = run_options(context)
@@ -53,8 +53,8 @@ class CalendarCheckOperator(BaseOperator):
         with activity("guards"), get_warehouse() as warehouse:
             for offset in self.offsets:
                 day = options.game_date + dt.timedelta(days=offset)
-                verdict = evaluate_calendar(
-                    warehouse, self.calendar, day, reference_date=options.reference_date, backfill=options.backfill
+                verdict = self.calendar.decide(
+                    warehouse, day, reference_date=options.reference_date, backfill=options.backfill
                 )
                 verdicts[str(offset)] = verdict.as_dict()
                 self.log.info("calendar for %s (offset %+d): %s", day, offset, verdict.detail)
@@ -102,7 +102,7 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
                 push_skip(context, SkipReason.UPSTREAM_FAILED, "the calendar check did not decide")
                 return False
             if not verdict["proceed"]:
-                push_skip(context, SkipReason(verdict["reason"]), verdict["detail"])
+                push_skip(context, skip_reason(verdict["reason"]), verdict["detail"])
                 return False
         reason = irrelevant_source(options, self.sources, self.known_sources)
         if reason:
@@ -131,24 +131,25 @@ class ReadBreakersOperator(BaseOperator):
     as configured.
 
     :param processors: the phase's guarded processors.
+    :param tables: where the breakers are kept.
     """
 
     ui_color = "#f4cccc"
 
-    def __init__(self, *, processors: Sequence[ProcessorSpec], **kwargs: Any) -> None:
+    def __init__(self, *, processors: Sequence[ProcessorSpec], tables: GuardTables, **kwargs: Any) -> None:
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
         self.processors = tuple(processors)
+        self.tables = tables
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from nba_pipeline.guards.breaker import BreakerStore
         from nba_pipeline.guards.serialization import breaker_to_json
         from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
 
         settings = {p.name: p.breaker for p in self.processors if p.breaker is not None}
         try:
             with activity("guards"), get_warehouse() as warehouse:
-                breakers = BreakerStore(warehouse).read(settings)
+                breakers = self.tables.breaker_store(warehouse).read(settings)
         except WarehouseError as err:  # an empty snapshot: each gate reads, then fails open or closed
             self.log.warning("could not read the breakers (%s); each gate will decide for itself", err)
             return {}
@@ -167,19 +168,23 @@ class CircuitBreakerGateOperator(ShortCircuitOperator):
 
     :param processor: the processor's registry entry (its name is the breaker key).
     :param snapshot_task_id: the phase's ``read_breakers`` task.
+    :param tables: where the breakers are kept.
     """
 
     ui_color = "#f4cccc"
 
-    def __init__(self, *, processor: ProcessorSpec, snapshot_task_id: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, processor: ProcessorSpec, snapshot_task_id: str, tables: GuardTables, **kwargs: Any
+    ) -> None:
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
+        self.tables = tables
 
     def _decide(self) -> bool:
         from airflow.sdk import get_current_context
 
-        from nba_pipeline.guards.breaker import Admission, BreakerStore
+        from nba_pipeline.guards.breaker import Admission
         from nba_pipeline.guards.serialization import breaker_from_json
         from nba_pipeline.settings import get_settings
         from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
@@ -195,7 +200,7 @@ class CircuitBreakerGateOperator(ShortCircuitOperator):
         known: Breaker | None = breaker_from_json(snapshot[key]) if key in snapshot else None
         try:
             with activity("guards"), get_warehouse() as warehouse:
-                admission, breaker = BreakerStore(warehouse).request(key, settings, known)
+                admission, breaker = self.tables.breaker_store(warehouse).request(key, settings, known)
         except WarehouseError as err:
             if get_settings().breaker_fail_open:
                 self.log.warning("breaker store unreadable (%s); failing open for %s", err, key)

@@ -69,11 +69,11 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
     """Predict one batch with every admitted system and write its predictions and run rows; the
     successes to record are in the returned summary's ``pending_successes``."""
     from nba_pipeline.dag.options import run_options
-    from nba_pipeline.guards.breaker import BreakerStore
     from nba_pipeline.predictions.coordinator import batch_label
     from nba_pipeline.predictions.systems import build_systems
     from nba_pipeline.predictions.worker import predict_batch
     from nba_pipeline.predictions.worker.running import ModelVersionRecorder
+    from nba_pipeline.registry.guard_tables import breaker_store
     from nba_pipeline.warehouse import get_warehouse
 
     context = get_current_context()
@@ -85,7 +85,7 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
     systems = build_systems(model_loader=model)
     with get_warehouse() as warehouse:
         result = predict_batch(
-            warehouse, batch, systems, breaker_store=BreakerStore(warehouse), worker_id=worker_id,
+            warehouse, batch, systems, breaker_store=breaker_store(warehouse), worker_id=worker_id,
             ignore_breakers=options.ignore_breakers, model_version=model.current, record_successes=False,
         )
     if result.opened_by_batch:
@@ -111,8 +111,8 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
 def record_successes(results: Any) -> dict[str, Any]:
     """Record every batch's pending breaker successes in one batched statement (a failed batch left no
     XCom: its failures are already recorded, its successes, if any, are not)."""
-    from nba_pipeline.guards.breaker import BreakerStore
     from nba_pipeline.predictions.worker.breakers import record_pending_successes
+    from nba_pipeline.registry.guard_tables import breaker_store
     from nba_pipeline.warehouse import get_warehouse
 
     # ``results`` is the SDK's lazy sequence of the batches' XComs. Slice it (one request for every
@@ -122,7 +122,7 @@ def record_successes(results: Any) -> dict[str, Any]:
         log.info("%d batches returned no success to record", len(summaries))
         return {"batches": len(summaries), "recorded": [], "superseded": [], "statements": 0}
     with get_warehouse() as warehouse:
-        summary = record_pending_successes(BreakerStore(warehouse), summaries)
+        summary = record_pending_successes(breaker_store(warehouse), summaries)
     log.info("breaker successes of %d batches: recorded %s; left alone (a later failure) %s; %d statements",
              summary["batches"], summary["recorded"] or "none", summary["superseded"] or "none", summary["statements"])
     return summary
@@ -162,6 +162,6 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
         predicted = predict.expand(batch=batches)
         record_successes.override(pool=get_settings().state_write_pool)(predicted)
         grade = grade_previous_day()
-    upstream_feature_task >> batches.operator
-    upstream_grading_task >> grade.operator
+    upstream_feature_task >> batches
+    upstream_grading_task >> grade
     return group

@@ -9,11 +9,12 @@ from airflow.sdk import BaseOperator, TriggerRule
 
 from nba_pipeline import clock
 from nba_pipeline.dag.options import run_options
-from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_task_states
+from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_log_outbox, run_task_states
 from nba_pipeline.guards.skip_reasons import SkipReason
 
 if TYPE_CHECKING:
-    from nba_pipeline.registry.model import ProcessorSpec
+    from nba_pipeline.guards.spec import ProcessorSpec
+    from nba_pipeline.guards.tables import GuardTables
 
 
 class RecordPhaseRunsOperator(BaseOperator):
@@ -26,6 +27,7 @@ class RecordPhaseRunsOperator(BaseOperator):
     :param processors: the phase's processors.
     :param run_task_ids: processor name → its run task (its guards are beside it).
     :param snapshot_task_id: the phase's ``read_breakers`` task (for the batched success update).
+    :param tables: the phase's run table and the breakers.
     """
 
     ui_color = "#eeeeee"
@@ -36,6 +38,7 @@ class RecordPhaseRunsOperator(BaseOperator):
         processors: Sequence[ProcessorSpec],
         run_task_ids: Mapping[str, str],
         snapshot_task_id: str | None,
+        tables: GuardTables,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
@@ -43,10 +46,10 @@ class RecordPhaseRunsOperator(BaseOperator):
         self.processors = tuple(processors)
         self.run_task_ids = dict(run_task_ids)
         self.snapshot_task_id = snapshot_task_id
+        self.tables = tables
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from nba_pipeline.guards.breaker import BreakerStore
-        from nba_pipeline.guards.run_log import RunRecord, make_run_id, outbox, write_run_records
+        from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
         from nba_pipeline.guards.serialization import breaker_from_json
         from nba_pipeline.warehouse import activity, get_warehouse
 
@@ -87,27 +90,27 @@ class RecordPhaseRunsOperator(BaseOperator):
                     status="skipped",
                     started_at=now,
                     completed_at=now,
-                    game_date=processor.target_date(options.game_date),
+                    target_date=processor.target_date(options.game_date),
                     skip_reason=skip["reason"],
                     error_message=skip.get("detail"),
                     options=options.as_dict(),
                 )
             )
-        box = outbox()
+        box = run_log_outbox()
         waiting = box.claim()  # failed rows their own tasks could not write (e.g. the warehouse was down)
         records.extend(record for _, record in waiting)
         since = min([context["dag_run"].run_after, *(record.started_at for _, record in waiting)])
         try:
             with get_warehouse() as warehouse:
                 with activity("run_log"):
-                    written = write_run_records(warehouse, records, written_since=since)
+                    written = write_run_records(warehouse, records, self.tables.runs, written_since=since)
                 box.settle(waiting)
                 guarded = {p.name: p.breaker for p in succeeded if p.breaker is not None}
                 if guarded:
                     snapshot = ti.xcom_pull(task_ids=self.snapshot_task_id) if self.snapshot_task_id else None
                     known = {k: breaker_from_json(v) for k, v in (snapshot or {}).items()}
                     with activity("guards"):
-                        BreakerStore(warehouse).record_successes(guarded, known)
+                        self.tables.breaker_store(warehouse).record_successes(guarded, known)
         except BaseException:
             box.release(waiting)
             raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import signal
 import time
 from typing import TYPE_CHECKING, Any
@@ -12,11 +11,13 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from nba_pipeline import clock
 from nba_pipeline.dag.options import RunOptions, run_options
-from nba_pipeline.dag.tasks import push_skip
-from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.dag.tasks import push_skip, run_log_outbox
+from nba_pipeline.guards.skip_reasons import skip_reason
 
 if TYPE_CHECKING:
-    from nba_pipeline.registry.model import ProcessorSpec
+    from nba_pipeline.guards.run_log import RunRecord
+    from nba_pipeline.guards.spec import ProcessorSpec
+    from nba_pipeline.guards.tables import GuardTables
 
 
 class RunProcessorOperator(BaseOperator):
@@ -35,16 +36,24 @@ class RunProcessorOperator(BaseOperator):
 
     ui_color = "#d9d2e9"
 
-    def __init__(self, *, processor: ProcessorSpec, dependency_task_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        processor: ProcessorSpec,
+        tables: GuardTables,
+        dependency_task_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("retries", processor.retries)
         super().__init__(**kwargs)
         self.processor = processor
         self.dependency_task_id = dependency_task_id
+        self.tables = tables
         self._attempt: dict[str, Any] | None = None
 
     def execute(self, context: Any) -> dict[str, Any] | None:
         from nba_pipeline.guards.run_log import make_run_id
-        from nba_pipeline.registry.model import ProcessorContext, ProcessorSkip
+        from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip
         from nba_pipeline.warehouse import activity, get_warehouse
 
         options = run_options(context)
@@ -53,7 +62,7 @@ class RunProcessorOperator(BaseOperator):
         started = clock.now()
         self._attempt = {"run_id": run_id, "started": started, "options": options, "context": context}
         timed = signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the execution_timeout's alarm is armed
-        function = _resolve(self.processor.run)
+        function = self.processor.entry_point()
         timer = time.perf_counter()
         try:
             with activity("processor"), get_warehouse() as warehouse:
@@ -61,7 +70,7 @@ class RunProcessorOperator(BaseOperator):
                     ProcessorContext(
                         warehouse=warehouse,
                         processor=self.processor,
-                        game_date=options.game_date,
+                        event_date=options.game_date,
                         backfill=options.backfill,
                         run_id=run_id,
                         dag_run_id=context["run_id"],
@@ -70,7 +79,7 @@ class RunProcessorOperator(BaseOperator):
                     )
                 )
         except ProcessorSkip as skip:
-            push_skip(context, SkipReason(skip.reason), skip.detail)
+            push_skip(context, skip_reason(skip.reason), skip.detail)
             raise AirflowSkipException(str(skip)) from None
         except BaseException as err:
             if timed and not isinstance(err, AirflowTaskTimeout) and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
@@ -83,8 +92,8 @@ class RunProcessorOperator(BaseOperator):
         if self._attempt.get("recorded"):  # killed while running: on_kill wrote the attempt's failed row
             raise AirflowException(f"{self.processor.name} was killed while running; its attempt is recorded as failed")
         self.log.info("%s done in %.2fs: %s", self.processor.name, time.perf_counter() - timer, result)
-        if self.processor.breaker is None and self.processor.phase.value == 1:
-            return None
+        if self.processor.breaker is None and self.tables.run_table(self.processor.phase) is None:
+            return None  # nothing to record: Airflow's own task state is the record
         record = self._record("success", result=result)
         return record.to_json()
 
@@ -94,12 +103,12 @@ class RunProcessorOperator(BaseOperator):
 
     # internals -------------------------------------------------------------
 
-    def _record(self, status: str, *, result: Any = None, error: BaseException | None = None) -> Any:
+    def _record(self, status: str, *, result: Any = None, error: BaseException | None = None) -> RunRecord:
         from nba_pipeline.guards.run_log import RunRecord
 
         attempt = self._attempt or {}
         options: RunOptions = attempt["options"]
-        figures = {}
+        figures: dict[str, Any] = {}
         if self.dependency_task_id:
             figures = attempt["context"]["ti"].xcom_pull(task_ids=self.dependency_task_id) or {}
         date_range = getattr(result, "date_range", None)
@@ -110,7 +119,7 @@ class RunProcessorOperator(BaseOperator):
             status=status,
             started_at=attempt["started"],
             completed_at=clock.now(),
-            game_date=self.processor.target_date(options.game_date),
+            target_date=self.processor.target_date(options.game_date),
             error_type=type(error).__name__ if error else None,
             error_message=str(error)[:4000] if error else None,
             rows_processed=getattr(result, "rows_processed", None),
@@ -134,17 +143,19 @@ class RunProcessorOperator(BaseOperator):
 
     def _record_failure(self, error: BaseException) -> None:
         """Write the failed row and count the failure; the row waits in the outbox until written."""
-        from nba_pipeline.guards.breaker import BreakerStore, State
-        from nba_pipeline.guards.run_log import outbox, write_run_records
+        from nba_pipeline.guards.breaker import State
+        from nba_pipeline.guards.run_log import write_run_records
         from nba_pipeline.warehouse import activity, get_warehouse
 
         if self._attempt is None or self._attempt.get("recorded"):
             return
         self._attempt["recorded"] = True
         options: RunOptions = self._attempt["options"]
-        record = self._record("failed", error=error) if self.processor.phase.value > 1 else None
+        record = (
+            self._record("failed", error=error) if self.tables.run_table(self.processor.phase) is not None else None
+        )
         kept = None
-        box = outbox()
+        box = run_log_outbox()
         if record is not None:
             try:
                 kept = box.keep(record)  # first, so an outage or a kill during the write loses nothing
@@ -154,13 +165,15 @@ class RunProcessorOperator(BaseOperator):
             with get_warehouse() as warehouse:
                 if record is not None:
                     with activity("run_log"):
-                        write_run_records(warehouse, [record], written_since=self._attempt["started"])
+                        write_run_records(
+                            warehouse, [record], self.tables.runs, written_since=self._attempt["started"]
+                        )
                     if kept is not None:
                         box.discard(kept)
                 if self.processor.breaker is None:
                     return
                 with activity("guards"):
-                    breaker = BreakerStore(warehouse).record_failure(
+                    breaker = self.tables.breaker_store(warehouse).record_failure(
                         self.processor.name, self.processor.breaker, type(error).__name__, str(error)
                     )
         except Exception as log_error:  # never hide the processor's own error behind a logging one
@@ -180,9 +193,3 @@ class RunProcessorOperator(BaseOperator):
                 f"after {breaker.failure_count} consecutive failures, so no further retries"
             ) from error
 
-
-def _resolve(path: str) -> Any:
-    module_name, _, attribute = path.partition(":")
-    if not attribute:
-        raise ValueError(f"processor entry point {path!r} is not 'module:function'")
-    return getattr(importlib.import_module(module_name), attribute)

@@ -14,7 +14,7 @@ from nba_pipeline.dag.tasks import push_skip
 from nba_pipeline.guards.skip_reasons import SkipReason
 
 if TYPE_CHECKING:
-    from nba_pipeline.registry.model import ProcessorSpec
+    from nba_pipeline.guards.spec import ProcessorSpec
 
 
 class MeasureDependenciesOperator(BaseOperator):

@@ -4,7 +4,10 @@ guard that skips leaves its reason (``record_runs`` and the run's outcome read i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nba_pipeline.guards.run_log import RunLogOutbox
 
 SKIP_KEY = "skip_reason"
 CALENDAR_KEY = "calendar"
@@ -24,6 +27,14 @@ def guard_task_ids(run_task_id: str) -> dict[str, str]:
 def push_skip(context: Mapping[str, Any], reason: str, detail: str) -> None:
     """Leave why this task skipped for ``record_runs`` (and the run's outcome) to read."""
     context["ti"].xcom_push(key=SKIP_KEY, value={"reason": str(reason), "detail": detail})
+
+
+def run_log_outbox() -> RunLogOutbox:
+    """The process's run-log outbox (``NBA_RUN_LOG_OUTBOX``)."""
+    from nba_pipeline.guards.run_log import RunLogOutbox
+    from nba_pipeline.settings import get_settings
+
+    return RunLogOutbox(get_settings().run_log_outbox)
 
 
 def run_task_states(context: Any, task_ids: list[str]) -> dict[str, str]:

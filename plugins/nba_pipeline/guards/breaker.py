@@ -1,4 +1,4 @@
-"""Circuit breaker: a pure state machine and its store in ``nba_orchestration.circuit_breaker_state``.
+"""Circuit breaker: a pure state machine and its store, a state table the pipeline names.
 
 CLOSED → OPEN after ``threshold`` consecutive failures; OPEN rejects until ``timeout_seconds`` have
 passed; then HALF_OPEN admits ``half_open_max_calls`` trials; a trial's success closes the breaker,
@@ -22,11 +22,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nba_pipeline import clock
-from nba_pipeline.warehouse.base import QueryParam, Warehouse, WriteConflictError
+from nba_pipeline.warehouse.base import QueryParam, TableRef, Warehouse, WriteConflictError
 
 log = logging.getLogger(__name__)
 
-BREAKER_TABLE = "nba_orchestration.circuit_breaker_state"
 HISTORY_LIMIT = 10
 ERROR_MESSAGE_LIMIT = 1000
 _CAS_ATTEMPTS = 50
@@ -154,11 +153,13 @@ def on_failure(breaker: Breaker, now: dt.datetime, error_type: str, error_messag
     message = error_message[:ERROR_MESSAGE_LIMIT]
     history = (*breaker.failure_history, FailureEntry(now, message, error_type))[-HISTORY_LIMIT:]
     failures = breaker.failure_count + 1
+    opened_at: dt.datetime | None
+    half_opened_at: dt.datetime | None
     if breaker.state is State.HALF_OPEN or (
         breaker.state is State.CLOSED and failures >= breaker.settings.threshold
     ):
         state, opened_at, half_opened_at, calls = State.OPEN, now, None, 0
-    else:
+    else:  # nothing changes but the count
         state, opened_at, half_opened_at, calls = (
             breaker.state,
             breaker.opened_at,
@@ -199,24 +200,29 @@ class BreakerStore:
     """Reads and writes breaker rows with compare-and-set.
 
     :param warehouse: where the state table lives.
+    :param table: the state table (``dataset.table``), one row per breaker key.
     :param clock: the current time (injectable so tests can jump it).
     """
 
     warehouse: Warehouse
+    table: str
     clock: Clock = utc_now
+
+    def __post_init__(self) -> None:
+        TableRef.parse(self.table)
 
     def read(self, settings_by_key: Mapping[str, BreakerSettings]) -> dict[str, Breaker]:
         """Current rows for several keys in one round trip; keys with no row get a fresh CLOSED one."""
         keys = sorted(settings_by_key)
         rows = self.warehouse.query(
-            f"SELECT {_COLUMNS} FROM {BREAKER_TABLE} WHERE processor_name IN UNNEST(@keys)",
+            f"SELECT {_COLUMNS} FROM {self.table} WHERE processor_name IN UNNEST(@keys)",
             {"keys": QueryParam(keys, "ARRAY<STRING>")},
         )
         found = {row["processor_name"]: _from_row(row) for row in rows}
         return {key: found.get(key) or Breaker(key, settings_by_key[key]) for key in keys}
 
     def read_all(self) -> list[Breaker]:
-        rows = self.warehouse.query(f"SELECT {_COLUMNS} FROM {BREAKER_TABLE} ORDER BY processor_name")
+        rows = self.warehouse.query(f"SELECT {_COLUMNS} FROM {self.table} ORDER BY processor_name")
         return [_from_row(row) for row in rows]
 
     def request(self, key: str, settings: BreakerSettings, known: Breaker | None = None) -> tuple[Admission, Breaker]:
@@ -246,7 +252,7 @@ class BreakerStore:
             try:
                 changed = self.warehouse.execute(
                     f"""
-                    MERGE {BREAKER_TABLE} T
+                    MERGE {self.table} T
                     USING (
                       SELECT r.key, r.threshold, r.timeout_seconds, r.half_open_max_calls FROM UNNEST(@rows) AS r
                     ) S
@@ -347,7 +353,7 @@ class BreakerStore:
             if expected_version == 0:
                 changed = self.warehouse.execute(
                     f"""
-                    MERGE {BREAKER_TABLE} T USING (SELECT @processor_name AS processor_name) S
+                    MERGE {self.table} T USING (SELECT @processor_name AS processor_name) S
                     ON T.processor_name = S.processor_name
                     WHEN NOT MATCHED THEN INSERT ({_COLUMNS}) VALUES (
                       @processor_name, @state, @failure_count, @success_count, @last_failure, @last_success,
@@ -359,7 +365,7 @@ class BreakerStore:
             else:
                 changed = self.warehouse.execute(
                     f"""
-                    UPDATE {BREAKER_TABLE} SET state = @state, failure_count = @failure_count,
+                    UPDATE {self.table} SET state = @state, failure_count = @failure_count,
                       success_count = @success_count, last_failure = @last_failure, last_success = @last_success,
                       opened_at = @opened_at, half_opened_at = @half_opened_at, updated_at = @updated_at,
                       last_error_message = @last_error_message, last_error_type = @last_error_type,

@@ -1,9 +1,10 @@
 """Early exit on the event calendar: no events that day, the off-season, or a date too old.
 
-The calendar is whatever table the registry names (for this pipeline, the loaded schedule). The
-off-season is derived from it, never from hard-coded months: a day without events that lies in a
-gap of at least ``offseason_gap_days`` between events (or after the last known event, or before the
-first) is off-season; a shorter gap (an off-day, a mid-season break) is just a day without events.
+A guard asks a :class:`Calendar` for a verdict on a date. :class:`CalendarSpec` is the calendar of
+an events table the pipeline names (with the reason it gives days without events). The off-season
+is derived from the table, never from hard-coded months: a day without events that lies in a gap
+of at least ``offseason_gap_days`` between events (or after the last known event, or before the
+first) is off-season; a shorter gap (an off-day, a mid-period break) is just a day without events.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
-from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 from nba_pipeline.warehouse.base import TableRef, Warehouse
 
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -31,6 +33,7 @@ class CalendarSpec:
     :param exclude_sql: optional GoogleSQL condition for rows that do not count (e.g. postponed).
     :param offseason_gap_days: the shortest gap between events that counts as an off-season.
     :param historical_days: dates older than this (relative to the run's own date) are historical.
+    :param no_events_reason: the skip reason of a day without events (a registered reason).
     """
 
     table: str
@@ -38,17 +41,26 @@ class CalendarSpec:
     exclude_sql: str | None = None
     offseason_gap_days: int = 30
     historical_days: int = 90
+    no_events_reason: str = SkipReason.NO_EVENTS
 
     def __post_init__(self) -> None:
         TableRef.parse(self.table)
         if not _COLUMN.match(self.date_column):
             raise ValueError(f"{self.date_column!r} is not a column name")
+        skip_reason(self.no_events_reason)
+
+    def decide(
+        self, warehouse: Warehouse, event_date: dt.date, *, reference_date: dt.date, backfill: bool
+    ) -> CalendarVerdict:
+        return evaluate_calendar(warehouse, self, event_date, reference_date=reference_date, backfill=backfill)
 
 
 @dataclass(frozen=True)
 class CalendarVerdict:
+    """Whether work for a date runs, and if not, why (a skip reason and a sentence)."""
+
     proceed: bool
-    reason: SkipReason | None
+    reason: str | None
     events_on_date: int
     previous_event: dt.date | None
     next_event: dt.date | None
@@ -63,6 +75,20 @@ class CalendarVerdict:
             "next_event": self.next_event.isoformat() if self.next_event else None,
             "detail": self.detail,
         }
+
+
+class Calendar(Protocol):
+    """What the calendar guard asks: may work for ``event_date`` run, judged on ``reference_date``?
+
+    ``table`` is the events table, so a DAG can order the calendar's loaders before the decision.
+    """
+
+    @property
+    def table(self) -> str: ...
+
+    def decide(
+        self, warehouse: Warehouse, event_date: dt.date, *, reference_date: dt.date, backfill: bool
+    ) -> CalendarVerdict: ...
 
 
 def evaluate_calendar(
@@ -106,6 +132,6 @@ def evaluate_calendar(
             f"{'unknown length' if gap is None else f'{gap} days'} (off-season ≥ {spec.offseason_gap_days})",
         )
     return CalendarVerdict(
-        False, SkipReason.NO_GAMES, 0, previous, following,
+        False, spec.no_events_reason, 0, previous, following,
         f"no events on {event_date} (previous {previous}, next {following})",
     )

@@ -1,8 +1,8 @@
 """Dependency completeness: is each upstream table filled for the date window, and how fresh is it?
 
 For each declared dependency the check counts rows in the window and compares them with an expected
-count that the registry derives from the schedule (never a fixed minimum: the original's fixed
-200-row floor failed on opening night and in the Finals). All dependencies of a processor are
+count that the pipeline derives from its calendar (never a fixed minimum: a fixed floor fails on
+the days with few events). All dependencies of a processor are
 measured in one round trip, and so are those of every processor of a wave (:func:`evaluate_many`).
 The three figures are exactly:
 
@@ -12,19 +12,19 @@ The three figures are exactly:
 - ``upstream_data_age_hours``: the largest age, among dependencies with rows, of the newest load.
 
 A processor is *ready* when every critical dependency reaches the completeness threshold
-(``NBA_DEPENDENCY_THRESHOLD_PCT``, default 90 %) and none is stale; ``dependency_check_passed``
+(a setting of the pipeline, default 90 %) and none is stale; ``dependency_check_passed``
 stays the strict figure, so a run on 95 % data says so in its run row.
 
 Two kinds of freshness, and each dependency says which it uses:
 
 - **by the calendar** (``latest_sql``): the newest date present must be the latest date of the
   window that should have data (from the event calendar). A day without events, a week-long
-  break or the first day of a season therefore expect nothing newer than the last event: old data
+  break or the first day after an off-season therefore expect nothing newer than the last event: old data
   is fresh when nothing newer exists. This is right for data about past events (results,
   history).
 - **by load age** (``warn_after_hours`` / ``fail_after_hours``): the newest load must be recent.
-  Only for data that changes during the day it is about (e.g. today's betting lines, fetched
-  today), where a load from yesterday really is out of date.
+  Only for data that changes during the day it is about (e.g. prices quoted for today,
+  fetched today), where a load from yesterday really is out of date.
 
 Ages are measured against the package clock, never the wall clock directly.
 """
@@ -46,7 +46,7 @@ _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class TableWindow:
     """Rows of ``table`` whose ``date_column`` falls in the window; ``loaded_at_column`` dates each load.
 
-    :param distinct_column: count distinct values of this column (e.g. ``game_id``: games covered)
+    :param distinct_column: count distinct values of this column (e.g. an event id: events covered)
         instead of rows.
     """
 
@@ -71,8 +71,8 @@ class Dependency:
     """One upstream requirement.
 
     :param name: label in reports (usually the upstream's processor name).
-    :param sources: tables that can satisfy it; the best-filled one counts (e.g. gamebook, or
-        box scores from a second source for the games the first lacks).
+    :param tables: tables that can satisfy it; the best-filled one counts (e.g. the same facts
+        from a second provider for the events the first lacks).
     :param expected_sql: GoogleSQL returning one row with an ``expected`` column for the window
         ``@start``..``@end``; None means one row is enough.
     :param latest_sql: GoogleSQL returning one row with an ``expected_latest`` DATE column: the
@@ -88,7 +88,7 @@ class Dependency:
     """
 
     name: str
-    sources: tuple[TableWindow, ...]
+    tables: tuple[TableWindow, ...]
     expected_sql: str | None = None
     latest_sql: str | None = None
     critical: bool = True
@@ -106,7 +106,7 @@ class DependencyStatus:
     expected: int
     completeness_pct: float
     age_hours: float | None
-    best_source: str | None
+    best_table: str | None
     stale: bool  # newest date before the expected latest date, or newest load older than warn_after_hours
     critically_stale: bool  # newest load older than fail_after_hours
     newest_date: str | None = None  # ISO date: the newest date present in the window
@@ -192,13 +192,13 @@ def measure_sql(dependencies: Sequence[Dependency]) -> str:
             else "SELECT CAST(NULL AS DATE) AS expected_latest"
         )
         latest = re.sub(r"@(start|end)\b", rf"@\1_{i}", latest)
-        for j, source in enumerate(dependency.sources):
+        for j, table in enumerate(dependency.tables):
             selects.append(
-                f"SELECT {i} AS dependency_index, {j} AS source_index, m.row_count, m.newest_load, m.newest_date, "
+                f"SELECT {i} AS dependency_index, {j} AS table_index, m.row_count, m.newest_load, m.newest_date, "
                 f"e.expected, l.expected_latest "
-                f"FROM (SELECT {source.count_sql} AS row_count, MAX({source.loaded_at_column}) AS newest_load, "
-                f"MAX({source.date_column}) AS newest_date "
-                f"FROM {source.table} WHERE {source.date_column} BETWEEN @start_{i} AND @end_{i}) AS m "
+                f"FROM (SELECT {table.count_sql} AS row_count, MAX({table.loaded_at_column}) AS newest_load, "
+                f"MAX({table.date_column}) AS newest_date "
+                f"FROM {table.table} WHERE {table.date_column} BETWEEN @start_{i} AND @end_{i}) AS m "
                 f"CROSS JOIN ({expected}) AS e CROSS JOIN ({latest}) AS l"
             )
     return "\nUNION ALL\n".join(selects)
@@ -240,7 +240,7 @@ def evaluate_many(
         by_window.setdefault(int(row["dependency_index"]), []).append(row)
     reports = {}
     for key, (dependencies, window_end) in requests.items():
-        own_rows = []
+        own_rows: list[dict[str, Any]] = []
         for i, dependency in enumerate(dependencies):
             measured = windows[(dependency, window_end + dt.timedelta(days=dependency.end_offset_days))]
             own_rows.extend({**row, "dependency_index": i} for row in by_window.get(measured, ()))
@@ -269,7 +269,7 @@ def summarise(
     statuses = []
     for i, dependency in enumerate(dependencies):
         measured = by_dependency.get(i, [])
-        best = max(measured, key=lambda r: (int(r["row_count"]), -int(r["source_index"])), default=None)
+        best = max(measured, key=lambda r: (int(r["row_count"]), -int(r["table_index"])), default=None)
         count = int(best["row_count"]) if best else 0
         expected = max(0, int(best["expected"] or 0)) if best else 0
         pct = 100.0 if expected == 0 else min(100.0, 100.0 * count / expected)
@@ -291,7 +291,7 @@ def summarise(
                 expected=expected,
                 completeness_pct=round(pct, 4),
                 age_hours=None if age is None else round(age, 4),
-                best_source=dependency.sources[int(best["source_index"])].table if best else None,
+                best_table=dependency.tables[int(best["table_index"])].table if best else None,
                 stale=behind or old,
                 critically_stale=critical_stale,
                 newest_date=newest_date,

@@ -1,7 +1,7 @@
 """Run logging: one row per processor attempt and per skip, in its phase's run table.
 
-A row is built from a :class:`RunRecord` by the phase's row builder, so the tables keep the column
-names the seed gave them. Rows are written in batches: the run task writes its own row at once only
+The pipeline declares a :class:`RunTable` per phase, whose row builder turns a :class:`RunRecord`
+into that table's columns. Rows are written in batches: the run task writes its own row at once only
 when it fails (so a crash or a later retry loses nothing); successes and skips are collected per
 phase and written in one statement. Writing is idempotent on ``run_id``: a retried batch writes
 only the rows not yet there. A failed row is kept in a local outbox until it is written, so an
@@ -22,10 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nba_pipeline import clock
-from nba_pipeline.guards.skip_reasons import SkipReason
-from nba_pipeline.warehouse.base import QueryParam, Warehouse
-
-PROCESSOR_VERSION = "1"
+from nba_pipeline.guards.skip_reasons import skip_reason
+from nba_pipeline.warehouse.base import QueryParam, TableRef, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ class RunRecord:
     status: str  # success / failed / skipped
     started_at: dt.datetime
     completed_at: dt.datetime
-    game_date: dt.date
+    target_date: dt.date  # the date the processor worked on
     skip_reason: str | None = None
     error_type: str | None = None
     error_message: str | None = None
@@ -65,8 +63,11 @@ class RunRecord:
     def __post_init__(self) -> None:
         if self.status not in {"success", "failed", "skipped"}:
             raise ValueError(f"status {self.status!r} is not success, failed or skipped")
-        if self.status == "skipped" and self.skip_reason not in {r.value for r in SkipReason}:
-            raise ValueError(f"skipped run of {self.processor} needs a known skip_reason, got {self.skip_reason!r}")
+        if self.status == "skipped":
+            try:
+                skip_reason(self.skip_reason or "")
+            except ValueError as err:
+                raise ValueError(f"skipped run of {self.processor} needs a known skip_reason: {err}") from None
 
     @property
     def duration_seconds(self) -> float:
@@ -86,7 +87,7 @@ class RunRecord:
         values = dict(data)
         for key in ("started_at", "completed_at"):
             values[key] = dt.datetime.fromisoformat(values[key])
-        for key in ("game_date", "date_range_start", "date_range_end"):
+        for key in ("target_date", "date_range_start", "date_range_end"):
             if values.get(key):
                 values[key] = dt.date.fromisoformat(values[key])
         values["warnings"] = tuple(values.get("warnings") or ())
@@ -99,124 +100,35 @@ def make_run_id(dag_run_id: str, processor: str, attempt: str) -> str:
     return f"{processor}-{attempt}-{digest}"
 
 
-def _errors_json(record: RunRecord) -> str | None:
-    if record.error_message is None:
-        return None
-    return json.dumps([{"type": record.error_type, "message": record.error_message}])
+@dataclass(frozen=True)
+class RunTable:
+    """A run table the pipeline declares: where one phase's rows go and how a row is built.
 
+    :param name: ``dataset.table``.
+    :param build_row: a :class:`RunRecord` as the table's columns (without ``written_at``).
+    :param partitioned_by: the timestamp column holding the record's ``started_at`` (its partitions).
+    :param written_at: the column that gets the time of the write, from the package clock.
+    """
 
-def _opts(record: RunRecord) -> str:
-    """The run's options as a JSON document (a string: both backends load it into the JSON column)."""
-    return json.dumps({"game_date": record.game_date.isoformat(), **record.options}, sort_keys=True, default=str)
+    name: str
+    build_row: Callable[[RunRecord], dict[str, Any]]
+    partitioned_by: str
+    written_at: str
 
-
-def _raw_row(record: RunRecord) -> dict[str, Any]:
-    return {
-        "run_id": record.run_id,
-        "processor_name": record.processor,
-        "started_at": record.started_at,
-        "completed_at": record.completed_at,
-        "status": record.status,
-        "error_message": record.error_message,
-        "rows_processed": record.rows_processed,
-        "rows_inserted": record.rows_inserted,
-        "rows_updated": record.rows_updated,
-        "rows_failed": record.rows_failed,
-        "load_time_seconds": record.load_seconds,
-        "transform_time_seconds": record.transform_seconds,
-        "save_time_seconds": record.save_seconds,
-        "total_runtime_seconds": record.duration_seconds,
-        "opts": _opts(record),
-        "file_path": record.file_path,
-        "skip_reason": record.skip_reason,
-    }
-
-
-def _success(record: RunRecord) -> bool | None:
-    return None if record.status == "skipped" else record.status == "success"
-
-
-def _analytics_row(record: RunRecord) -> dict[str, Any]:
-    return {
-        "processor_name": record.processor,
-        "run_id": record.run_id,
-        "run_date": record.started_at,
-        "success": _success(record),
-        "duration_seconds": record.duration_seconds,
-        "date_range_start": record.date_range_start or record.game_date,
-        "date_range_end": record.date_range_end or record.game_date,
-        "records_processed": record.rows_processed,
-        "records_inserted": record.rows_inserted,
-        "records_updated": record.rows_updated,
-        "records_skipped": record.rows_skipped,
-        "errors_json": _errors_json(record),
-        "warning_count": len(record.warnings),
-        "source_files_count": record.source_files,
-        "source_data_freshness_hours": record.upstream_data_age_hours,
-        "processor_version": PROCESSOR_VERSION,
-        "config_hash": _config_hash(record),
-        "skip_reason": record.skip_reason,
-    }
-
-
-def _precompute_row(record: RunRecord) -> dict[str, Any]:
-    return {
-        "processor_name": record.processor,
-        "run_id": record.run_id,
-        "run_date": record.started_at,
-        "success": _success(record),
-        "duration_seconds": record.duration_seconds,
-        "analysis_date": record.game_date,
-        "records_processed": record.rows_processed,
-        "records_inserted": record.rows_inserted,
-        "records_updated": record.rows_updated,
-        "records_skipped": record.rows_skipped,
-        "dependency_check_passed": record.dependency_check_passed,
-        "data_completeness_pct": record.data_completeness_pct,
-        "upstream_data_age_hours": record.upstream_data_age_hours,
-        "errors_json": _errors_json(record),
-        "warning_count": len(record.warnings),
-        "processor_version": PROCESSOR_VERSION,
-        "config_hash": _config_hash(record),
-        "skip_reason": record.skip_reason,
-    }
-
-
-def _config_hash(record: RunRecord) -> str:
-    return hashlib.sha1(json.dumps(record.options, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-#: phase → (run table, row builder). Phase 1 (scrapers) is logged by Airflow alone; phase 5 logs per player.
-RUN_TABLES: dict[int, tuple[str, Callable[[RunRecord], dict[str, Any]]]] = {
-    2: ("nba_processing.processor_runs", _raw_row),
-    3: ("nba_processing.analytics_processor_runs", _analytics_row),
-    4: ("nba_processing.precompute_processor_runs", _precompute_row),
-}
-
-
-def run_table(phase: int) -> str | None:
-    entry = RUN_TABLES.get(phase)
-    return entry[0] if entry else None
-
-
-#: run table → the timestamp column it is partitioned by (each row's ``RunRecord.started_at``)
-_PARTITIONED_BY = {
-    "nba_processing.processor_runs": "started_at",
-    "nba_processing.analytics_processor_runs": "run_date",
-    "nba_processing.precompute_processor_runs": "run_date",
-}
-#: when the row was written; set from the package clock (the column's default would be the warehouse's own)
-_WRITTEN_AT = {
-    "nba_processing.processor_runs": "processed_at",
-    "nba_processing.analytics_processor_runs": "created_at",
-    "nba_processing.precompute_processor_runs": "created_at",
-}
+    def __post_init__(self) -> None:
+        TableRef.parse(self.name)
 
 
 def write_run_records(
-    warehouse: Warehouse, records: Sequence[RunRecord], *, written_since: dt.datetime | None = None
+    warehouse: Warehouse,
+    records: Sequence[RunRecord],
+    tables: Mapping[int, RunTable],
+    *,
+    written_since: dt.datetime | None = None,
 ) -> int:
     """Write records not yet present (by run_id): one read and one insert per run table at most.
+
+    ``tables`` maps a phase to its run table; records of phases without one are not written here.
 
     ``written_since`` bounds the ``started_at`` of any copy of these rows already in the table (a
     DAG run's ``run_after``: nothing of the run started before it; or an attempt's start). Given
@@ -225,26 +137,25 @@ def write_run_records(
     """
     written = 0
     now = clock.now()
-    by_table: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, tuple[RunTable, list[dict[str, Any]]]] = {}
     for record in records:
-        entry = RUN_TABLES.get(record.phase)
-        if entry is None:
+        table = tables.get(record.phase)
+        if table is None:
             continue
-        table, build = entry
-        by_table.setdefault(table, []).append({**build(record), _WRITTEN_AT[table]: now})
-    for table, rows in sorted(by_table.items()):
+        by_table.setdefault(table.name, (table, []))[1].append({**table.build_row(record), table.written_at: now})
+    for name, (table, rows) in sorted(by_table.items()):
         ids = sorted({row["run_id"] for row in rows})
         params: dict[str, Any] = {"ids": QueryParam(ids, "ARRAY<STRING>")}
-        sql = f"SELECT run_id FROM {table} WHERE run_id IN UNNEST(@ids)"
+        sql = f"SELECT run_id FROM {name} WHERE run_id IN UNNEST(@ids)"
         if written_since is not None:
             day = written_since.astimezone(dt.UTC).date()
             params["since"] = QueryParam(dt.datetime.combine(day, dt.time(), dt.UTC), "TIMESTAMP")
-            sql += f" AND {_PARTITIONED_BY[table]} >= @since"
+            sql += f" AND {table.partitioned_by} >= @since"
         present = {r["run_id"] for r in warehouse.query(sql, params)}
         fresh = [row for row in rows if row["run_id"] not in present]
         unique = list({row["run_id"]: row for row in fresh}.values())
         if unique:
-            written += warehouse.insert_rows(table, unique)
+            written += warehouse.insert_rows(name, unique)
     return written
 
 
@@ -257,8 +168,8 @@ class RunLogOutbox:
     renames a file, which one process wins; a claim older than ``stale_after`` (its holder died)
     is taken over. Rewriting a row is harmless: ``write_run_records`` skips ids already present.
 
-    :param directory: ``NBA_RUN_LOG_OUTBOX``; on Cloud Composer a folder of the mounted bucket
-        (``/home/airflow/gcs/data/...``) is shared by all workers.
+    :param directory: the outbox folder; every worker that writes run rows must see the same one
+        (on Cloud Composer, a folder of the mounted bucket).
     """
 
     SUFFIX = ".json"
@@ -324,10 +235,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return float("inf")
-
-
-def outbox() -> RunLogOutbox:
-    """The process's run-log outbox (``NBA_RUN_LOG_OUTBOX``)."""
-    from nba_pipeline.settings import get_settings
-
-    return RunLogOutbox(get_settings().run_log_outbox)

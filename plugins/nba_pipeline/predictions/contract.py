@@ -88,7 +88,7 @@ class SystemSkip(Exception):
     (e.g. no trained model yet). The worker leaves it out of the batch; its breaker is not touched,
     since a skip is neither a success nor a failure.
 
-    :param reason: a ``SkipReason`` value, e.g. ``no_model``.
+    :param reason: a registered skip reason, e.g. ``no_model``.
     :param detail: what is missing and how to fix it.
     """
 

@@ -29,8 +29,8 @@ import numpy as np
 
 from nba_pipeline import clock
 from nba_pipeline.features import FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, QUALITY_THRESHOLD
-from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
+from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.settings import get_settings
 from nba_pipeline.warehouse import QueryParam, Warehouse
 
@@ -318,7 +318,7 @@ def load_best_model(root: str | None = None) -> LoadedModel:
             + "; ".join(damaged)[:500]
         )
     raise SystemSkip(
-        SkipReason.NO_MODEL,
+        LeagueSkipReason.NO_MODEL,
         f"no usable {SYSTEM_ID} model under {where}: {len(versions)} stored version(s), none beats the "
         f"season-average baseline with feature set {FEATURE_VERSION}; run the nba_model_training DAG",
     )

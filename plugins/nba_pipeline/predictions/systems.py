@@ -57,8 +57,11 @@ Result = SystemPrediction | SystemFailure
 class PointsModel(Protocol):
     """What ``xgboost_v1`` needs from a loaded model (``model.load_best_model()`` returns one)."""
 
-    version: str
-    metrics: Mapping[str, Any]
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
 
     def predict(self, features: np.ndarray) -> np.ndarray: ...
 

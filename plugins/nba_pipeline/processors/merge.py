@@ -195,7 +195,7 @@ def _same(current: Any, new: Any) -> bool:
     if isinstance(new, dt.datetime) and isinstance(current, dt.datetime):
         if current.tzinfo is None:
             current = current.replace(tzinfo=dt.UTC)
-        return current == new
+        return bool(current == new)
     return bool(current == new)
 
 

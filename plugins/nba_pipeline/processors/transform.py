@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from nba_pipeline import clock
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 from nba_pipeline.schema.sqlfile import Statement, read_statements
 from nba_pipeline.settings import SQL_ROOT
 

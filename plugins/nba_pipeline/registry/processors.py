@@ -6,10 +6,13 @@ final by ~04:00 ET) and everything about D's upcoming games (schedule, injuries,
 
 from __future__ import annotations
 
+from typing import Any
+
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
 from nba_pipeline.registry.catalog import settings_for
-from nba_pipeline.registry.model import Phase, ProcessorSpec
+from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 
 #: source → (raw processor / table, date offset). Offset -1: results of the previous day.
 RAW_SOURCES: dict[str, tuple[str, int]] = {
@@ -33,6 +36,7 @@ CALENDAR = CalendarSpec(
     exclude_sql="COALESCE(is_postponed, FALSE)",
     offseason_gap_days=30,
     historical_days=90,
+    no_events_reason=LeagueSkipReason.NO_GAMES,
 )
 
 
@@ -101,7 +105,7 @@ def _rows(table: str, date_column: str = "game_date", loaded: str = "loaded_at")
 
 def _dep(
     name: str,
-    *sources: TableWindow,
+    *tables: TableWindow,
     expected: str | None = _GAMES,
     critical: bool = True,
     history: bool = False,
@@ -110,7 +114,7 @@ def _dep(
 ) -> Dependency:
     return Dependency(
         name=name,
-        sources=sources,
+        tables=tables,
         expected_sql=expected,
         latest_sql=_LATEST_GAME_DATE if expected in (_GAMES, _TEAM_GAMES) else None,
         critical=critical,
@@ -126,7 +130,7 @@ def _dep(
 # All-Star break, the newest box scores are days old and still the newest there can be. Load age
 # is checked only for today's lines, which the books move during the day: a load from yesterday
 # is out of date (warn 12 h, fail 48 h).
-_PROPS = {"warn": 12.0, "fail": 48.0}
+_PROPS: dict[str, Any] = {"warn": 12.0, "fail": 48.0}
 
 
 def _transform(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # re-exported, not in __all__
 
 from nba_pipeline.settings import SQL_ROOT
 
@@ -66,7 +66,9 @@ def split_statements(text: str, source: str, origins: list[Origin] | None = None
     :param origins: where each line of ``text`` comes from, when it holds expanded fragments.
     :raises SqlFileError: a statement does not parse; names the file and the line.
     """
-    lines_of = origins if origins is not None else [((source, n),) for n in range(1, text.count("\n") + 2)]
+    lines_of: list[Origin] = (
+        origins if origins is not None else [((source, n),) for n in range(1, text.count("\n") + 2)]
+    )
     try:
         tokens = sqlglot.tokenize(text, read="bigquery")
     except TokenError as err:

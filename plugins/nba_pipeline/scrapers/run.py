@@ -17,7 +17,7 @@ import logging
 import time
 from typing import Any, NoReturn
 
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 from nba_pipeline.scrapers.endpoints import endpoint_for
 from nba_pipeline.scrapers.sources import payload_source
 from nba_pipeline.settings import get_settings

@@ -307,7 +307,23 @@ class HttpSourceClient:
         delay = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
         if self.jitter_ratio:
             delay = min(self.backoff_cap_seconds, delay * (1 + self.jitter_ratio * self._jitter.random()))
-        return delay
+        return float(delay)
+
+    def _request_for(self, path: str, params: Mapping[str, str] | None) -> tuple[str, str, dict[str, str]]:
+        """The URL without the key (for payloads and logs), the URL to request, and the headers."""
+        if "://" in path or path.startswith("//"):
+            raise ValueError(f"path must be relative to base_url, got {path!r}")
+        query = dict(params or {})
+        if self.api_key_param and self.api_key_param in query:
+            raise ValueError(f"params must not set the API key parameter {self.api_key_param!r}")
+        endpoint = f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
+        public_url = _with_query(endpoint, query)
+        headers: dict[str, str] = {}
+        if self._api_key and self.api_key_param:
+            query[self.api_key_param] = self._api_key
+        if self._api_key and self.api_key_header:
+            headers[self.api_key_header] = self._api_key
+        return public_url, _with_query(endpoint, query), headers
 
     def fetch(self, path: str, params: Mapping[str, str] | None = None) -> FetchedPayload:
         """GET ``base_url/path`` and return the untouched JSON payload.
@@ -322,19 +338,7 @@ class HttpSourceClient:
         :raises SourceConnectionError: still failing to connect after ``max_attempts``.
         :raises SourceContentError: 2xx but not UTF-8 JSON; ``.payload`` holds the bytes.
         """
-        if "://" in path or path.startswith("//"):
-            raise ValueError(f"path must be relative to base_url, got {path!r}")
-        query = dict(params or {})
-        if self.api_key_param and self.api_key_param in query:
-            raise ValueError(f"params must not set the API key parameter {self.api_key_param!r}")
-        endpoint = f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
-        public_url = _with_query(endpoint, query)
-        headers: dict[str, str] = {}
-        if self._api_key and self.api_key_param:
-            query[self.api_key_param] = self._api_key
-        if self._api_key and self.api_key_header:
-            headers[self.api_key_header] = self._api_key
-        request_url = _with_query(endpoint, query)
+        public_url, request_url, headers = self._request_for(path, params)
 
         for attempt in range(1, self.max_attempts + 1):
             error: SourceFetchError

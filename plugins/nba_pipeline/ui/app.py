@@ -33,7 +33,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from nba_pipeline import clock
 from nba_pipeline.breakers import list_breakers
 from nba_pipeline.guards.breaker import Breaker, State
-from nba_pipeline.guards.run_log import run_table
+from nba_pipeline.registry.guard_tables import RUN_TABLES as PHASE_RUN_TABLES
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
 from nba_pipeline.warehouse import Warehouse, WarehouseError, activity, get_warehouse
 
@@ -61,7 +61,7 @@ _STATE_ORDER = {State.OPEN: 0, State.HALF_OPEN: 1, State.CLOSED: 2}
 
 
 @dataclass(frozen=True)
-class RunTable:
+class RunsView:
     """How one phase's run table answers the pages' questions (SQL fragments from constants only).
 
     :param phase: the pipeline phase.
@@ -90,24 +90,24 @@ class RunTable:
 
 _OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
 
-RUN_TABLES: tuple[RunTable, ...] = (
-    RunTable(
-        phase=2, label="raw processors", table=str(run_table(2)), written_at="processed_at",
+RUN_TABLES: tuple[RunsView, ...] = (
+    RunsView(
+        phase=2, label="raw processors", table=PHASE_RUN_TABLES[2].name, written_at=PHASE_RUN_TABLES[2].written_at,
         subject="processor_name", run_id="run_id", status="status", skipped="status = 'skipped'",
         detail="error_message", duration="total_runtime_seconds",
     ),
-    RunTable(
-        phase=3, label="analytics", table=str(run_table(3)), written_at="created_at",
+    RunsView(
+        phase=3, label="analytics", table=PHASE_RUN_TABLES[3].name, written_at=PHASE_RUN_TABLES[3].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
         detail="errors_json", duration="duration_seconds",
     ),
-    RunTable(
-        phase=4, label="precompute", table=str(run_table(4)), written_at="created_at",
+    RunsView(
+        phase=4, label="precompute", table=PHASE_RUN_TABLES[4].name, written_at=PHASE_RUN_TABLES[4].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
         detail="errors_json", duration="duration_seconds",
     ),
     # one row per player; success is NOT NULL there, so a skip is a row with a skip_reason
-    RunTable(
+    RunsView(
         phase=5, label="predictions (one row per player)", table="nba_predictions.prediction_worker_runs",
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
@@ -171,7 +171,7 @@ def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
             by_reason: dict[str, dict[str, int]] = defaultdict(dict)
             for row in rows:
                 by_reason[row["skip_reason"] or "(none)"][row["subject"]] = int(row["n"])
-            reasons = [
+            reasons: list[dict[str, Any]] = [
                 {"reason": reason, "count": sum(subjects.values()), "subjects": sorted(subjects)}
                 for reason, subjects in by_reason.items()
             ]

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
 from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
@@ -124,7 +124,7 @@ class BigQueryWarehouse(Warehouse):
         with self._init_lock:
             if self._client is None:
                 with self._translate_errors("creating the BigQuery client"):
-                    self._client = hook.get_client(project_id=self._project, location=self._location)
+                    self._client = hook.get_client(project_id=self._project or hook.project_id, location=self._location)
             return self._client
 
     def _labels_of_connection(self, hook: BigQueryHook) -> dict[str, str]:
@@ -141,7 +141,7 @@ class BigQueryWarehouse(Warehouse):
     def close(self) -> None:
         with self._init_lock:
             if self._client is not None:
-                self._client.close()
+                self._client.close()  # type: ignore[no-untyped-call]
             self._client = None
             self._hook = None
 
@@ -213,9 +213,8 @@ class BigQueryWarehouse(Warehouse):
         configuration = {"query": query, "labels": self._job_labels()}
         STATS.record(mutated_table(sql))
         with self._translate_errors(f"running: {_excerpt(sql)}"):
-            return hook.insert_job(
-                configuration=configuration, project_id=self._project, location=self._location
-            )
+            job = hook.insert_job(configuration=configuration, project_id=self._project, location=self._location)
+            return cast("QueryJob", job)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         job = self._run(sql, params)
@@ -490,6 +489,21 @@ def _scalar_text(kind: str, value: Any, where: str) -> str:
         return _float_text(float(value))
     if kind in ("NUMERIC", "BIGNUMERIC") and isinstance(value, (Decimal, int, float)):
         return format(Decimal(str(value)) if isinstance(value, float) else Decimal(value), "f")
+    if kind in ("TIMESTAMP", "DATETIME", "DATE", "TIME"):
+        text = _temporal_text(kind, value)
+        if text is not None:
+            return text
+    if kind == "JSON":
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    if kind == "BYTES" and isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if kind in ("STRING", "GEOGRAPHY", "INTERVAL"):
+        return str(value)
+    raise WarehouseError(f"query parameter {where} cannot take a {type(value).__name__} value {value!r}")
+
+
+def _temporal_text(kind: str, value: Any) -> str | None:
+    """A date or time value as the literal text of ``kind``; None if it is not one."""
     if kind == "TIMESTAMP" and isinstance(value, dt.date):
         return _utc(value).isoformat()
     if kind == "DATETIME" and isinstance(value, dt.datetime):
@@ -499,13 +513,7 @@ def _scalar_text(kind: str, value: Any, where: str) -> str:
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     if kind == "TIME" and isinstance(value, dt.time):
         return value.isoformat()
-    if kind == "JSON":
-        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    if kind == "BYTES" and isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    if kind in ("STRING", "GEOGRAPHY", "INTERVAL"):
-        return str(value)
-    raise WarehouseError(f"query parameter {where} cannot take a {type(value).__name__} value {value!r}")
+    return None
 
 
 def _utc(value: dt.date) -> dt.datetime:

@@ -92,7 +92,7 @@ class DuckDBWarehouse(Warehouse):
 
     # statements --------------------------------------------------------------
 
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> tuple[list[str] | None, list[tuple]]:
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
         """Execute one statement; return its column names (None for statements without rows) and rows."""
         text, names = to_duckdb(sql)
         given = dict(params or {})
@@ -183,7 +183,7 @@ class DuckDBWarehouse(Warehouse):
         self._cursor().execute(f"CREATE SCHEMA IF NOT EXISTS {dataset}")
 
 
-def _fetch(cursor: duckdb.DuckDBPyConnection) -> tuple[list[str] | None, list[tuple]]:
+def _fetch(cursor: duckdb.DuckDBPyConnection) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
     if cursor.description is None:
         return None, []
     return [d[0] for d in cursor.description], cursor.fetchall()

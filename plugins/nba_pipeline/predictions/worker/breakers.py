@@ -236,7 +236,7 @@ def record_pending_successes(
     with activity("guards"):
         known = store.read(settings)
         superseded = [
-            k for k in settings if known[k].last_failure is not None and known[k].last_failure >= latest[k]
+            k for k in settings if (failed := known[k].last_failure) is not None and failed >= latest[k]
         ]
         keep = {k: v for k, v in settings.items() if k not in superseded}
         statements = 1 + (store.record_successes(keep, known) if keep else 0)

@@ -21,6 +21,7 @@ from nba_pipeline.features import FEATURE_NAMES, QUALITY_THRESHOLD
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.predictions.contract import PastGame, PlayerInput, SystemPrediction
 from nba_pipeline.predictions.coordinator import EligiblePlayer
+from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.warehouse.base import QueryParam, Warehouse, activity
 
 HISTORY_DAYS = 365
@@ -91,7 +92,7 @@ class PlayerWork:
     feature_row: Mapping[str, Any] | None = None
     history: list[PastGame] = field(default_factory=list)
     inputs: PlayerInput | None = None
-    skip_reason: SkipReason | None = None
+    skip_reason: str | None = None
     skip_detail: str | None = None
     attempted: list[str] = field(default_factory=list)
     predictions: dict[str, SystemPrediction] = field(default_factory=dict)
@@ -137,7 +138,9 @@ def optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _load_features(warehouse: Warehouse, game_date: dt.date, players: Sequence[EligiblePlayer]) -> dict[str, dict]:
+def _load_features(
+    warehouse: Warehouse, game_date: dt.date, players: Sequence[EligiblePlayer]
+) -> dict[str, dict[str, Any]]:
     rows = warehouse.query(
         _FEATURES_SQL,
         {
@@ -179,16 +182,16 @@ def _load_history(warehouse: Warehouse, game_date: dt.date, player_lookups: Sequ
 def _apply_feature_skips(work: PlayerWork) -> None:
     row = work.feature_row
     if row is None or not row.get("features"):
-        work.skip_reason, work.skip_detail = SkipReason.NO_FEATURES, "no feature store row for the game date"
+        work.skip_reason, work.skip_detail = LeagueSkipReason.NO_FEATURES, "no feature store row for the game date"
         return
     names = list(row.get("feature_names") or FEATURE_NAMES)
     if len(names) != len(row["features"]) or not set(FEATURE_NAMES) <= set(names):
-        work.skip_reason = SkipReason.NO_FEATURES
+        work.skip_reason = LeagueSkipReason.NO_FEATURES
         work.skip_detail = f"feature row has {len(row['features'])} values for {len(names)} names"
         return
     quality = row.get("feature_quality_score")
     if quality is None or float(quality) < QUALITY_THRESHOLD:
-        work.skip_reason = SkipReason.LOW_FEATURE_QUALITY
+        work.skip_reason = LeagueSkipReason.LOW_FEATURE_QUALITY
         work.skip_detail = f"feature_quality_score {quality} is below {QUALITY_THRESHOLD}"
 
 

@@ -169,7 +169,9 @@ def _column_types(table: str) -> dict[str, str]:
     return {c.name: c.type for c in declared_tables()[table].columns}
 
 
-def _rows_param(table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], as_text: Sequence[str] = ()):
+def _rows_param(
+    table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], as_text: Sequence[str] = ()
+) -> QueryParam:
     types = _column_types(table)
     fields = ", ".join(f"{c} {'STRING' if c in as_text else types[c]}" for c in columns)
     return QueryParam([{c: row.get(c) for c in columns} for row in rows], f"ARRAY<STRUCT<{fields}>>")

@@ -1,7 +1,7 @@
 """Phase 2 raw processors: the newest stored payload of a source → one ``nba_raw`` table.
 
-Each ``process_<table>`` takes a :class:`~nba_pipeline.registry.model.ProcessorContext` and returns
-a :class:`~nba_pipeline.registry.model.ProcessorResult`. No payload yet: ``ProcessorSkip`` with
+Each ``process_<table>`` takes a :class:`~nba_pipeline.guards.spec.ProcessorContext` and returns
+a :class:`~nba_pipeline.guards.spec.ProcessorResult`. No payload yet: ``ProcessorSkip`` with
 ``no_data``. A payload that fails validation is quarantined and raises
 :class:`PayloadValidationError`; nothing is written. Writes are MERGEs on canonical keys (the
 injury report and Odds API props append snapshots, deduplicated), so reruns change nothing.
@@ -9,12 +9,12 @@ injury report and Odds API props append snapshots, deduplicated), so reruns chan
 
 from __future__ import annotations
 
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 from nba_pipeline.processors.raw.bdl import BDL_BOXSCORES
 from nba_pipeline.processors.raw.common import PayloadValidationError, RawTable, run_raw
 from nba_pipeline.processors.raw.espn import ESPN_ROSTERS
 from nba_pipeline.processors.raw.nbac import GAMEBOOK, INJURY_REPORT, PLAY_BY_PLAY, SCHEDULE, TEAM_BOXSCORE
 from nba_pipeline.processors.raw.odds import BETTINGPROS, GAME_LINES, ODDS_PROPS
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult
 
 #: processor name (= table name in nba_raw) → its declaration
 RAW_TABLES: dict[str, RawTable] = {

@@ -95,8 +95,8 @@ def parse_bdl_boxscores(doc: Node, day: dt.date) -> list[ParsedRow]:
         parsed.append(ParsedRow(stat.path, row))
     unique = collapse(parsed, ("game_id", "player_lookup"))
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for row in unique:
-        totals[(row.row["game_id"], row.row["team_abbr"])] += row.row["points"]
+    for parsed_row in unique:
+        totals[(parsed_row.row["game_id"], parsed_row.row["team_abbr"])] += parsed_row.row["points"]
     for (game_id, team), (game, key, score) in scores.items():
         if totals[(game_id, team)] != score:
             raise Invalid(

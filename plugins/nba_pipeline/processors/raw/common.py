@@ -13,6 +13,7 @@ A processor is a :class:`RawTable` (source, table, key, parse function) run by :
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import math
@@ -23,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from nba_pipeline.guards.skip_reasons import SkipReason
+from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult, ProcessorSkip
 from nba_pipeline.processors.game_ids import GameIdError
 from nba_pipeline.processors.merge import SOURCE_FILE_PATH, insert_absent, merge_rows
-from nba_pipeline.registry.model import ProcessorContext, ProcessorResult, ProcessorSkip
 from nba_pipeline.settings import get_settings
 from nba_pipeline.storage import PayloadStore
 
@@ -143,7 +144,14 @@ class Node:
             raise self.fail(key, value, "must not be empty")
         return value
 
-    def int(self, key: str, *, nullable: bool = False, minimum: int | None = None, maximum: int | None = None) -> Any:
+    def int(
+        self,
+        key: builtins.str,
+        *,
+        nullable: builtins.bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> Any:
         value = self._present(key, nullable)
         if value is None:
             return None
@@ -158,7 +166,12 @@ class Node:
         return value
 
     def num(
-        self, key: str, *, nullable: bool = False, minimum: float | None = None, maximum: float | None = None
+        self,
+        key: builtins.str,
+        *,
+        nullable: builtins.bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
     ) -> Any:
         value = self._present(key, nullable)
         if value is None:
@@ -173,7 +186,7 @@ class Node:
             raise self.fail(key, value, f"must be at most {maximum}")
         return float(value)
 
-    def bool(self, key: str, *, nullable: bool = False) -> Any:
+    def bool(self, key: builtins.str, *, nullable: builtins.bool = False) -> Any:
         value = self._present(key, nullable)
         if value is None:
             return None
@@ -181,7 +194,7 @@ class Node:
             raise self.fail(key, value, "expected true or false")
         return value
 
-    def one_of(self, key: str, allowed: Iterable[Any], *, nullable: bool = False) -> Any:
+    def one_of(self, key: builtins.str, allowed: Iterable[Any], *, nullable: builtins.bool = False) -> Any:
         value = self._present(key, nullable)
         choices = tuple(allowed)
         if value is not None and not any(value == c and type(value) is type(c) for c in choices):

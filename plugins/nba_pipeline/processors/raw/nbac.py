@@ -42,7 +42,7 @@ def _game_from_code(node: Node, key: str = "gameCode") -> tuple[str, dt.date, st
 
 def _team(node: Node, key: str, allowed: tuple[str, ...] | None = None) -> str:
     value = node.str(key)
-    code = convert(node.at(key), value, ids.team_code, value)
+    code: str = convert(node.at(key), value, ids.team_code, value)
     if allowed is not None and code not in allowed:
         raise node.fail(key, value, f"is not a team of this game ({' / '.join(allowed)})")
     return code
@@ -55,7 +55,10 @@ def _row_game_id(node: Node, key: str, nba_game_id: str | None, game_date: dt.da
         if value != nba_game_id:
             raise node.fail(key, value, f"belongs to another game than {nba_game_id}")
         return ids.canonical_game_id(game_date, away, home)
-    return convert(node.at(key), value, lambda: ids.normalise_game_id(value, game_date=game_date, away=away, home=home))
+    game_id: str = convert(
+        node.at(key), value, lambda: ids.normalise_game_id(value, game_date=game_date, away=away, home=home)
+    )
+    return game_id
 
 
 # --------------------------------------------------------------------------- schedule
@@ -213,8 +216,8 @@ def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
         parsed.append(ParsedRow(team_row.path, row))
     unique = collapse(parsed, ("game_id", "team_abbr"))
     by_game: dict[str, list[ParsedRow]] = defaultdict(list)
-    for row in unique:
-        by_game[row.row["game_id"]].append(row)
+    for parsed_row in unique:
+        by_game[parsed_row.row["game_id"]].append(parsed_row)
     for game_id, pair in by_game.items():
         if len(pair) != 2:
             raise Invalid(pair[0].path, game_id, "a game needs both teams' rows; only one is present")

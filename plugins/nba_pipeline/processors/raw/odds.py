@@ -59,7 +59,7 @@ def _utc(node: Node, key: str, *, nullable: bool = False) -> Any:
 
 def _snapshot(doc: Node, day: dt.date) -> dt.datetime:
     """The payload's ``timestamp``: when the odds were fetched; it must be near the game date."""
-    moment = _utc(doc, "timestamp")
+    moment: dt.datetime = _utc(doc, "timestamp")
     taken = ids.et_date(moment)
     if not day - dt.timedelta(days=_SNAPSHOT_DAYS_BEFORE) <= taken <= day + dt.timedelta(days=_SNAPSHOT_DAYS_AFTER):
         raise doc.fail("timestamp", doc.value["timestamp"], f"a snapshot of {day}'s odds cannot be taken on {taken}")
@@ -82,7 +82,7 @@ def _event(event: Node, day: dt.date) -> _Event:
 
 
 def _bookmaker_key(book: Node) -> str:
-    key = book.str("key")
+    key: str = book.str("key")
     if not _BOOK_KEY.match(key):
         raise book.fail("key", key, "is not a bookmaker key (lowercase letters, digits, _)")
     return key
@@ -171,7 +171,6 @@ def parse_game_lines(doc: Node, day: dt.date) -> list[ParsedRow]:
     rows: list[ParsedRow] = []
     for event_node in doc.items("data"):
         event = _event(event_node, day)
-        teams = (event.home_name, event.away_name)
         for book in event_node.items("bookmakers"):
             row: dict[str, Any] = {
                 "game_id": event.game_id,
@@ -191,35 +190,41 @@ def parse_game_lines(doc: Node, day: dt.date) -> list[ParsedRow]:
                 "line_updated_at": _utc(book, "last_update", nullable=True),
             }
             for market in book.items("markets"):
-                key = market.str("key")
-                if key == "h2h":
-                    prices = _outcomes_by_name(market, teams, point=False)
-                    row["home_moneyline"] = prices[event.home_name][1] if event.home_name in prices else None
-                    row["away_moneyline"] = prices[event.away_name][1] if event.away_name in prices else None
-                elif key == "spreads":
-                    spreads = _outcomes_by_name(market, teams, point=True)
-                    home, away = spreads.get(event.home_name), spreads.get(event.away_name)
-                    if home is not None:
-                        if abs(home[2]) > _MAX_SPREAD:
-                            raise home[0].fail("point", home[2], f"a spread beyond ±{_MAX_SPREAD:g}")
-                        if away is not None and away[2] != -home[2]:
-                            raise away[0].fail("point", away[2], f"is not the opposite of the home spread {home[2]}")
-                        row["home_spread"], row["home_spread_price"] = home[2], home[1]
-                    row["away_spread_price"] = away[1] if away else None
-                elif key == "totals":
-                    totals = _outcomes_by_name(market, ("Over", "Under"), point=True)
-                    over, under = totals.get("Over"), totals.get("Under")
-                    first = over or under
-                    if first is not None:
-                        if not 0 < first[2] <= _MAX_TOTAL:
-                            raise first[0].fail("point", first[2], f"a total outside (0, {_MAX_TOTAL:g}]")
-                        if over and under and over[2] != under[2]:
-                            raise under[0].fail("point", under[2], f"differs from the Over point {over[2]}")
-                        row["total_points"] = first[2]
-                    row["over_price"] = over[1] if over else None
-                    row["under_price"] = under[1] if under else None
+                _read_market(market, event, row)
             rows.append(ParsedRow(book.path, row))
     return rows
+
+
+def _read_market(market: Node, event: _Event, row: dict[str, Any]) -> None:
+    """Fill ``row`` from one market of a book: moneylines (h2h), spreads or totals."""
+    key = market.str("key")
+    teams = (event.home_name, event.away_name)
+    if key == "h2h":
+        prices = _outcomes_by_name(market, teams, point=False)
+        row["home_moneyline"] = prices[event.home_name][1] if event.home_name in prices else None
+        row["away_moneyline"] = prices[event.away_name][1] if event.away_name in prices else None
+    elif key == "spreads":
+        spreads = _outcomes_by_name(market, teams, point=True)
+        home, away = spreads.get(event.home_name), spreads.get(event.away_name)
+        if home is not None:
+            if abs(home[2]) > _MAX_SPREAD:
+                raise home[0].fail("point", home[2], f"a spread beyond ±{_MAX_SPREAD:g}")
+            if away is not None and away[2] != -home[2]:
+                raise away[0].fail("point", away[2], f"is not the opposite of the home spread {home[2]}")
+            row["home_spread"], row["home_spread_price"] = home[2], home[1]
+        row["away_spread_price"] = away[1] if away else None
+    elif key == "totals":
+        totals = _outcomes_by_name(market, ("Over", "Under"), point=True)
+        over, under = totals.get("Over"), totals.get("Under")
+        first = over or under
+        if first is not None:
+            if not 0 < first[2] <= _MAX_TOTAL:
+                raise first[0].fail("point", first[2], f"a total outside (0, {_MAX_TOTAL:g}]")
+            if over and under and over[2] != under[2]:
+                raise under[0].fail("point", under[2], f"differs from the Over point {over[2]}")
+            row["total_points"] = first[2]
+        row["over_price"] = over[1] if over else None
+        row["under_price"] = under[1] if under else None
 
 
 # --------------------------------------------------------------------------- BettingPros

@@ -123,7 +123,7 @@ def _gamebook(
 def _team_boxscore(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for game in box_score_games(league.games_on(day), as_of, imperfections, "nbac"):
         box = league.box_score(game)
         for team, opponent, is_home in ((game.away, game.home, False), (game.home, game.away, True)):

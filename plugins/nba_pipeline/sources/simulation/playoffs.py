@@ -97,7 +97,8 @@ def playoff_games(seed: int, rosters: Rosters, box_score: BoxScoreOf) -> list[Si
                 f"{conference} Conf. Finals",
             )
         )
-    play_series(*conference_champions, 4, 0, FINALS, "NBA Finals")
+    east, west = conference_champions
+    play_series(east, west, 4, 0, FINALS, "NBA Finals")
     return _with_playoff_tipoffs(games)
 
 

@@ -48,7 +48,7 @@ class TeamInfo:
 
 
 TEAM_INFO: dict[str, TeamInfo] = {
-    row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])  # type: ignore[misc]
+    row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])
     for index, row in enumerate(TEAM_ROWS)
 }
 TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)

@@ -240,86 +240,101 @@ def _matchup_pool(rng: random.Random) -> dict[tuple[str, str], list[tuple[str, s
 
 def _try_place(days: list[date], rng: random.Random) -> dict[date, list[tuple[str, str]]] | None:
     """Greedy day-by-day placement by urgency, then a repair pass for leftovers; None on failure."""
-    pool = _matchup_pool(rng)
-    team_left = {team: _GAMES_PER_TEAM for team in TEAM_CODES}
-    played: dict[str, set[int]] = {team: set() for team in TEAM_CODES}
-    pair_days: dict[tuple[str, str], list[int]] = {pair: [] for pair in pool}
-    by_day: dict[date, list[tuple[str, str]]] = {day: [] for day in days}
+    placement = _Placement(_matchup_pool(rng), days)
+    weights = [_WEEKDAY_WEIGHT[day.weekday()] for day in days]
+    weight_left = sum(weights)
+    games_left = sum(len(orientations) for orientations in placement.pool.values())
+    for index, day in enumerate(days):
+        if day == SEASON_OPENER:
+            for away, home in OPENING_NIGHT:
+                placement.place((min(away, home), max(away, home)), day, (away, home))
+            games_left -= len(OPENING_NIGHT)
+            weight_left -= weights[index]
+            continue
+        target = 5 if day == CHRISTMAS else round(games_left * weights[index] / weight_left)
+        placement.fill(day, max(2, min(15, target)), len(days) - index, rng)
+        games_left -= len(placement.by_day[day])
+        weight_left -= weights[index]
+    if not placement.repair(rng):
+        return None
+    if any(len(matchups) < 2 for matchups in placement.by_day.values()):
+        return None
+    return placement.by_day
 
-    def can_play(team: str, ordinal: int) -> bool:
-        seen = played[team]
+
+class _Placement:
+    """The schedule being placed: who plays whom on which day, and what is left to place."""
+
+    def __init__(self, pool: dict[tuple[str, str], list[tuple[str, str]]], days: list[date]) -> None:
+        self.pool = pool
+        self.days = days
+        self.team_left = {team: _GAMES_PER_TEAM for team in TEAM_CODES}
+        self.played: dict[str, set[int]] = {team: set() for team in TEAM_CODES}
+        self.pair_days: dict[tuple[str, str], list[int]] = {pair: [] for pair in pool}
+        self.by_day: dict[date, list[tuple[str, str]]] = {day: [] for day in days}
+
+    def can_play(self, team: str, ordinal: int) -> bool:
+        """No two games a day, no three days in a row, no back-to-back-to-back around it."""
+        seen = self.played[team]
         if ordinal in seen:
             return False
         before, after = ordinal - 1 in seen, ordinal + 1 in seen
         return not ((before and ordinal - 2 in seen) or (before and after) or (after and ordinal + 2 in seen))
 
-    def place(pair: tuple[str, str], day: date, orientation: tuple[str, str] | None = None) -> None:
-        orientations = pool[pair]
+    def place(self, pair: tuple[str, str], day: date, orientation: tuple[str, str] | None = None) -> None:
+        orientations = self.pool[pair]
         chosen = orientation if orientation is not None else orientations[-1]
         orientations.remove(chosen)
         ordinal = day.toordinal()
-        by_day[day].append(chosen)
+        self.by_day[day].append(chosen)
         for team in pair:
-            played[team].add(ordinal)
-            team_left[team] -= 1
-        pair_days[pair].append(ordinal)
+            self.played[team].add(ordinal)
+            self.team_left[team] -= 1
+        self.pair_days[pair].append(ordinal)
 
-    weights = [_WEEKDAY_WEIGHT[day.weekday()] for day in days]
-    weight_left = sum(weights)
-    games_left = sum(len(orientations) for orientations in pool.values())
-    for index, day in enumerate(days):
+    def fill(self, day: date, target: int, days_left: int, rng: random.Random) -> None:
+        """Place up to ``target`` games on ``day``, the most urgent pairs first."""
         ordinal = day.toordinal()
-        if day == SEASON_OPENER:
-            for away, home in OPENING_NIGHT:
-                place((min(away, home), max(away, home)), day, (away, home))
-            games_left -= len(OPENING_NIGHT)
-            weight_left -= weights[index]
-            continue
-        target = 5 if day == CHRISTMAS else round(games_left * weights[index] / weight_left)
-        target = max(2, min(15, target))
-        days_left = len(days) - index
         scored = []
-        for pair, orientations in pool.items():
+        for pair, orientations in self.pool.items():
             if not orientations:
                 continue
             first, second = pair
-            met = pair_days[pair]
+            met = self.pair_days[pair]
             if (met and met[-1] >= ordinal - 1) or not (
-                can_play(first, ordinal) and can_play(second, ordinal)
+                self.can_play(first, ordinal) and self.can_play(second, ordinal)
             ):
                 continue
-            urgency = (team_left[first] + team_left[second]) / days_left
+            urgency = (self.team_left[first] + self.team_left[second]) / days_left
             recent = 0.3 if met and met[-1] >= ordinal - 4 else 0.0
-            tired = 0.2 * sum(1 for team in pair if ordinal - 1 in played[team])
+            tired = 0.2 * sum(1 for team in pair if ordinal - 1 in self.played[team])
             scored.append((urgency + 0.1 * len(orientations) + 0.4 * rng.random() - recent - tired, pair))
         scored.sort(reverse=True)
         busy: set[str] = set()
         for _score, pair in scored:
-            if len(by_day[day]) >= target:
+            if len(self.by_day[day]) >= target:
                 break
             if pair[0] in busy or pair[1] in busy:
                 continue
-            place(pair, day)
+            self.place(pair, day)
             busy.update(pair)
-        games_left -= len(by_day[day])
-        weight_left -= weights[index]
 
-    leftovers = [pair for pair, orientations in pool.items() for _ in orientations]
-    for pair in leftovers:
-        options = []
-        for day in days:
-            ordinal = day.toordinal()
-            met = pair_days[pair]
-            if (
-                day != SEASON_OPENER
-                and len(by_day[day]) < 15
-                and all(can_play(team, ordinal) for team in pair)
-                and not any(abs(ordinal - other) <= 1 for other in met)
-            ):
-                options.append((len(by_day[day]), rng.random(), day))
-        if not options:
-            return None
-        place(pair, min(options)[2])
-    if any(len(matchups) < 2 for matchups in by_day.values()):
-        return None
-    return by_day
+    def repair(self, rng: random.Random) -> bool:
+        """Place every leftover game on the least busy day it fits; False if one fits nowhere."""
+        leftovers = [pair for pair, orientations in self.pool.items() for _ in orientations]
+        for pair in leftovers:
+            options = []
+            for day in self.days:
+                ordinal = day.toordinal()
+                met = self.pair_days[pair]
+                if (
+                    day != SEASON_OPENER
+                    and len(self.by_day[day]) < 15
+                    and all(self.can_play(team, ordinal) for team in pair)
+                    and not any(abs(ordinal - other) <= 1 for other in met)
+                ):
+                    options.append((len(self.by_day[day]), rng.random(), day))
+            if not options:
+                return False
+            self.place(pair, min(options)[2])
+        return True

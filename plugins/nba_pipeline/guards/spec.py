@@ -1,10 +1,14 @@
-"""Types of the registry. DAGs are built from these; guards are configured from them."""
+"""What a pipeline declares about each processor, and what a processor is given and returns.
+
+The pipeline's registry is a list of :class:`ProcessorSpec`; the DAG layer builds tasks and guards from it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +41,10 @@ class ProcessorSpec:
         skips it with ``irrelevant_source``. Empty: every run concerns it.
     :param dependencies: the completeness checks its sensor makes before it runs.
     :param breaker: breaker settings; None for unguarded work (scrapers rely on Airflow retries).
-    :param calendar_guarded: skipped on days without games / offseason / historical dates.
+    :param calendar_guarded: skipped on days the calendar says no to (no events, off-season, historical).
     :param retries: Airflow retries of the run task.
-    :param date_offset_days: the date it works on, relative to the run's game date: results of games
-        (box scores) are processed for the day before (-1), everything about upcoming games for the
-        day itself (0).
+    :param date_offset_days: the date it works on (its target date), relative to the run's event
+        date: -1 for results of the day before, 0 for the day itself.
     """
 
     name: str
@@ -57,17 +60,31 @@ class ProcessorSpec:
     date_offset_days: int = 0
     description: str = ""
 
-    def target_date(self, game_date: dt.date) -> dt.date:
-        return game_date + dt.timedelta(days=self.date_offset_days)
+    def target_date(self, event_date: dt.date) -> dt.date:
+        return event_date + dt.timedelta(days=self.date_offset_days)
+
+    def entry_point(self) -> Callable[[ProcessorContext], ProcessorResult]:
+        """The function ``run`` names, imported on first use (so building a DAG imports no processor)."""
+        module_name, _, attribute = self.run.partition(":")
+        if not attribute:
+            raise ValueError(f"processor entry point {self.run!r} of {self.name} is not 'module:function'")
+        function: Callable[[ProcessorContext], ProcessorResult] = getattr(
+            importlib.import_module(module_name), attribute
+        )
+        return function
 
 
 @dataclass(frozen=True)
 class ProcessorContext:
-    """What a processor gets: where to read and write, which day, and how it was triggered."""
+    """What a processor gets: where to read and write, which day, and how it was triggered.
 
-    warehouse: Any  # nba_pipeline.warehouse.Warehouse (Any keeps this module free of heavy imports)
+    ``event_date`` is the run's date (the day whose events the run is for); the processor works on
+    its ``target_date``.
+    """
+
+    warehouse: Any  # a Warehouse (Any keeps this module free of heavy imports)
     processor: ProcessorSpec
-    game_date: dt.date
+    event_date: dt.date
     backfill: bool
     run_id: str
     dag_run_id: str
@@ -76,12 +93,12 @@ class ProcessorContext:
 
     @property
     def target_date(self) -> dt.date:
-        """The date this processor works on (the game date moved by its ``date_offset_days``)."""
-        return self.processor.target_date(self.game_date)
+        """The date this processor works on (the event date moved by its ``date_offset_days``)."""
+        return self.processor.target_date(self.event_date)
 
 
 class ProcessorSkip(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by a processor that has nothing to do (e.g. no payload yet): a skip with a reason, not a failure."""
+    """Raised by a processor that has nothing to do (e.g. no input yet): a skip with a reason, not a failure."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")

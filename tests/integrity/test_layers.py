@@ -1,0 +1,92 @@
+"""The layers hold: guard mechanics and the warehouse import nothing of the domain above them,
+only DAG files import the Airflow-facing layer, and guards/ has no word of basketball.
+
+Read from the source (every ``import`` statement, also those inside functions), so a lazy import
+cannot hide an edge.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "plugins" / "nba_pipeline"
+DOMAIN = ("registry", "processors", "predictions", "sources", "scrapers", "alerts", "dag")
+#: words of the domain that guards/ may not use (imports of the package itself aside)
+BASKETBALL = re.compile(r"game|player|team|points|nba_|basketball|league|box ?score", re.IGNORECASE)
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT / "plugins").with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every module ``path`` imports, with its line (relative imports resolved)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.append((node.lineno, base))
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _modules_under(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", ["guards", "warehouse"])
+def test_guards_and_warehouse_import_nothing_of_the_domain(layer):
+    forbidden = tuple(f"nba_pipeline.{name}" for name in DOMAIN)
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in _modules_under(PACKAGE / layer)
+        for line, name in _imports(path)
+        if ".".join(name.split(".")[:2]) in forbidden
+    ]
+    assert offending == []
+
+
+def test_only_dag_files_import_the_dag_layer():
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in _modules_under(PACKAGE)
+        if not path.is_relative_to(PACKAGE / "dag")
+        for line, name in _imports(path)
+        if name == "nba_pipeline.dag" or name.startswith("nba_pipeline.dag.")
+    ]
+    assert offending == []
+
+
+def test_guards_speak_no_basketball():
+    """Outside import lines: the guards are configured by the pipeline, never written for it."""
+    offending = []
+    for path in _modules_under(PACKAGE / "guards"):
+        import_lines = {line for line, _ in _imports(path)}
+        for number, text in enumerate(path.read_text().splitlines(), start=1):
+            if number not in import_lines and BASKETBALL.search(text):
+                offending.append(f"{path.relative_to(ROOT)}:{number}: {text.strip()}")
+    assert offending == []
+
+
+def test_the_checks_see_a_violation(tmp_path):
+    """The import reader finds lazy and relative imports, and the word check matches."""
+    sample = PACKAGE / "guards" / "calendar.py"
+    names = {name for _, name in _imports(sample)}
+    assert "nba_pipeline.guards.skip_reasons" in names and "nba_pipeline.warehouse.base.TableRef" in names
+    lazy = tmp_path / "lazy.py"
+    lazy.write_text("def f():\n    from nba_pipeline.registry.processors import CALENDAR\n")
+    assert (2, "nba_pipeline.registry.processors") in _imports(lazy)
+    assert BASKETBALL.search("SELECT player_lookup FROM nba_raw.x") and not BASKETBALL.search("events")
