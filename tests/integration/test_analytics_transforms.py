@@ -309,7 +309,7 @@ def load_slate(warehouse, skip: dict[str, Any] | None = None) -> None:
 
 def run(warehouse, name: str, loaded_at: dt.datetime = LOADED_AT, game_date: dt.date = D) -> int:
     """Run one transform for ``game_date`` (D) the way the processor does; return the rows it changed."""
-    params = {"game_date": game_date, "loaded_at": loaded_at}
+    params = {"target_date": game_date, "loaded_at": loaded_at}
     return sum(warehouse.execute(statement.sql, params) for statement in transform_statements(name))
 
 

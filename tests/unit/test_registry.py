@@ -9,7 +9,7 @@ import pytest
 from nba_pipeline.dag.builder import producers_of
 from nba_pipeline.guards.spec import Phase
 from nba_pipeline.registry.catalog import breaker_settings
-from nba_pipeline.registry.processors import CALENDAR, PRECOMPUTE_ORDER, backfill_processors, daily_processors
+from nba_pipeline.registry.processors import CALENDAR, backfill_processors, daily_processors
 from nba_pipeline.schema.declared import declared_tables
 
 PROCESSORS = daily_processors()
@@ -72,7 +72,13 @@ def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
     assert [p.name for p in order[:2]] == ["scrape_nbac_schedule", "nbac_schedule"], "the calendar comes first"
     phases = [p.phase.value for p in order[2:]]
     assert phases == sorted(phases)
-    assert [p.name for p in order if p.phase is Phase.PRECOMPUTE] == list(PRECOMPUTE_ORDER)
+    assert [p.name for p in order if p.phase is Phase.PRECOMPUTE] == [  # DOMAIN §2
+        "team_defense_zone_analysis",
+        "player_shot_zone_analysis",
+        "player_composite_factors",
+        "player_daily_cache",
+        "ml_feature_store",
+    ]
 
 
 def test_dependency_waves_follow_the_depth_of_each_phase():
@@ -105,3 +111,36 @@ def test_dependency_waves_refuse_a_cycle():
     ]
     with pytest.raises(ValueError, match="cycle"):
         dependency_waves(looped, producers_of(looped))
+
+
+def test_the_registry_is_the_only_list_of_processors():
+    """No collection written in the package or the DAG files names two processors, except the
+    registry's own entries: every other list (breaker keys, phase lists, raw tables) derives from it.
+    The simulated sources are left out: they list their endpoints, some named as the processors
+    that read them."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    names = {p.name for p in PROCESSORS}
+    registry = root / "plugins" / "nba_pipeline" / "registry" / "processors.py"
+    found = []
+    for path in sorted([*(root / "plugins").rglob("*.py"), *(root / "dags").glob("*.py")]):
+        if path == registry or "sources" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None)
+            if not isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)) or items is None:
+                continue
+            named = [i.value for i in items if isinstance(i, ast.Constant) and i.value in names]
+            if len(named) >= 2:
+                found.append(f"{path.relative_to(root)}:{node.lineno} {named}")
+    assert found == []
+
+
+def test_each_sql_processor_names_an_existing_file():
+    from nba_pipeline.settings import SQL_ROOT
+
+    for spec in PROCESSORS:
+        if spec.run.endswith(":run_sql_transform"):
+            assert spec.sql is not None and (SQL_ROOT / spec.sql).is_file(), spec.name

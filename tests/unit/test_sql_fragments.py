@@ -155,17 +155,17 @@ def test_every_transform_expands_to_one_merge_that_uses_only_the_processor_param
     for path in sorted(TRANSFORMS_DIR.glob("*.sql")):
         [statement] = transform_statements(path.stem)
         assert statement.sql.startswith("MERGE "), path.name
-        assert set(re.findall(r"@(\w+)", re.sub(r"--[^\n]*", "", statement.sql))) <= {"game_date", "loaded_at"}
+        assert set(re.findall(r"@(\w+)", re.sub(r"--[^\n]*", "", statement.sql))) <= {"target_date", "loaded_at"}
 
 
-def test_every_fragment_is_used_and_reads_only_the_game_date_parameter():
+def test_every_fragment_is_used_and_reads_only_the_target_date_parameter():
     used = {name for path in [*TRANSFORMS_DIR.glob("*.sql"), *FRAGMENTS_DIR.glob("*.sql")] for name in _includes(path)}
     fragments = sorted(FRAGMENTS_DIR.glob("*.sql"))
     assert fragments, "no fragments"
     assert {f"fragments/{path.name}" for path in fragments} == used
     for path in fragments:
         code = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
-        assert set(re.findall(r"@(\w+)", code)) <= {"game_date"}, path.name
+        assert set(re.findall(r"@(\w+)", code)) <= {"target_date"}, path.name
         assert path.read_text(encoding="utf-8").startswith("-- "), f"{path.name} has no header comment"
 
 

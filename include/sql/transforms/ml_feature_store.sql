@@ -1,4 +1,4 @@
--- Phase 4: ml_feature_store_v2 (MLFS) for the game date @game_date, feature version v1_baseline_25.
+-- Phase 4: ml_feature_store_v2 (MLFS) for the game date @target_date, feature version v1_baseline_25.
 -- One row per player in upcoming_player_game_context (UPGC) for the date, key (player_lookup, game_date).
 -- Runs last in phase 4: reads this date's player_daily_cache (PDC), player_composite_factors (PCF),
 -- player_shot_zone_analysis (PSZA) and team_defense_zone_analysis (TDZA) rows.
@@ -56,7 +56,7 @@ USING (
   games_today AS (
     SELECT game_id, season_type
     FROM nba_raw.nbac_schedule
-    WHERE game_date = @game_date
+    WHERE game_date = @target_date
   ),
   teams_today AS (
     SELECT team_abbr, days_rest, home_game, back_to_back
@@ -64,7 +64,7 @@ USING (
       SELECT team_abbr, days_rest, home_game, back_to_back,
              ROW_NUMBER() OVER (PARTITION BY team_abbr ORDER BY game_id) AS pick
       FROM nba_analytics.upcoming_team_game_context
-      WHERE game_date = @game_date
+      WHERE game_date = @target_date
     )
     WHERE pick = 1
   ),
@@ -184,13 +184,13 @@ USING (
       tof.win_pct_season AS p3_team_win_pct
     FROM players AS p
     LEFT JOIN nba_precompute.player_daily_cache AS pdc
-      ON pdc.player_lookup = p.player_lookup AND pdc.analysis_date = @game_date
+      ON pdc.player_lookup = p.player_lookup AND pdc.analysis_date = @target_date
     LEFT JOIN nba_precompute.player_composite_factors AS pcf
-      ON pcf.player_lookup = p.player_lookup AND pcf.analysis_date = @game_date
+      ON pcf.player_lookup = p.player_lookup AND pcf.analysis_date = @target_date
     LEFT JOIN nba_precompute.player_shot_zone_analysis AS psza
-      ON psza.player_lookup = p.player_lookup AND psza.analysis_date = @game_date
+      ON psza.player_lookup = p.player_lookup AND psza.analysis_date = @target_date
     LEFT JOIN nba_precompute.team_defense_zone_analysis AS tdza
-      ON tdza.team_abbr = p.opponent_team_abbr AND tdza.analysis_date = @game_date
+      ON tdza.team_abbr = p.opponent_team_abbr AND tdza.analysis_date = @target_date
     LEFT JOIN player_history AS h ON h.player_lookup = p.player_lookup
     LEFT JOIN teams_today AS tt ON tt.team_abbr = p.team_abbr
     LEFT JOIN teams_today AS ot ON ot.team_abbr = p.opponent_team_abbr
@@ -272,7 +272,7 @@ USING (
   fresh AS (
     SELECT
       player_lookup,
-      CAST(@game_date AS DATE) AS game_date,
+      CAST(@target_date AS DATE) AS game_date,
       game_id,
       features,
       feature_names,
@@ -311,10 +311,10 @@ USING (
     f.player_lookup IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT player_lookup FROM nba_predictions.ml_feature_store_v2 WHERE game_date = @game_date
+    SELECT player_lookup FROM nba_predictions.ml_feature_store_v2 WHERE game_date = @target_date
   ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.merge_player_lookup AND T.game_date = @game_date
+ON T.player_lookup = S.merge_player_lookup AND T.game_date = @target_date
 WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.game_id IS DISTINCT FROM S.game_id

@@ -1,4 +1,4 @@
--- Phase 4: player_composite_factors (PCF) for the analysis date @game_date.
+-- Phase 4: player_composite_factors (PCF) for the analysis date @target_date.
 -- One row per player in upcoming_player_game_context (UPGC) for the date, key (player_lookup, analysis_date).
 -- Reads this date's player_shot_zone_analysis (PSZA) and team_defense_zone_analysis (TDZA) rows, so it
 -- runs after both. The formulas are mirrored in plugins/nba_pipeline/features.py.
@@ -100,9 +100,9 @@ USING (
     FROM players AS p
     LEFT JOIN usage AS u ON u.player_lookup = p.player_lookup
     LEFT JOIN nba_precompute.player_shot_zone_analysis AS z
-      ON z.player_lookup = p.player_lookup AND z.analysis_date = @game_date
+      ON z.player_lookup = p.player_lookup AND z.analysis_date = @target_date
     LEFT JOIN nba_precompute.team_defense_zone_analysis AS d
-      ON d.team_abbr = p.opponent_team_abbr AND d.analysis_date = @game_date
+      ON d.team_abbr = p.opponent_team_abbr AND d.analysis_date = @target_date
     LEFT JOIN team_pace AS tp ON tp.team_abbr = p.team_abbr
     LEFT JOIN team_pace AS op ON op.team_abbr = p.opponent_team_abbr
     LEFT JOIN scheduled AS c ON c.team_abbr = p.team_abbr
@@ -159,7 +159,7 @@ USING (
     SELECT
       player_lookup,
       game_id,
-      CAST(@game_date AS DATE) AS analysis_date,
+      CAST(@target_date AS DATE) AS analysis_date,
       team_abbr,
       opponent_team_abbr,
       fatigue_score,
@@ -196,10 +196,10 @@ USING (
     f.player_lookup IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT player_lookup FROM nba_precompute.player_composite_factors WHERE analysis_date = @game_date
+    SELECT player_lookup FROM nba_precompute.player_composite_factors WHERE analysis_date = @target_date
   ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @game_date
+ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @target_date
 WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.game_id IS DISTINCT FROM S.game_id

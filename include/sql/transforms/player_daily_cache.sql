@@ -1,4 +1,4 @@
--- Phase 4: player_daily_cache (PDC) for the analysis date @game_date.
+-- Phase 4: player_daily_cache (PDC) for the analysis date @target_date.
 -- One row per player in upcoming_player_game_context (UPGC) for the date, key (player_lookup, analysis_date);
 -- a player without history gets a row with NULL figures.
 --
@@ -96,7 +96,7 @@ USING (
   fresh AS (
     SELECT
       player_lookup,
-      CAST(@game_date AS DATE) AS analysis_date,
+      CAST(@target_date AS DATE) AS analysis_date,
       team_abbr,
       points_avg_last_5,
       points_avg_last_10,
@@ -130,10 +130,10 @@ USING (
     f.player_lookup IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT player_lookup FROM nba_precompute.player_daily_cache WHERE analysis_date = @game_date
+    SELECT player_lookup FROM nba_precompute.player_daily_cache WHERE analysis_date = @target_date
   ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @game_date
+ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @target_date
 WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.team_abbr IS DISTINCT FROM S.team_abbr

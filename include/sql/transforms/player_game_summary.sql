@@ -1,4 +1,4 @@
--- Phase 3: player_game_summary for the games of @game_date that are final in the schedule.
+-- Phase 3: player_game_summary for the games of @target_date that are final in the schedule.
 -- One row per player per game, key (game_id, player_lookup).
 --
 -- Sources, in priority order:
@@ -20,7 +20,7 @@ USING (
     -- a game "has a gamebook" when any of its rows (active, dnp or inactive) is loaded
     SELECT DISTINCT game_id
     FROM nba_raw.nbac_gamebook_player_stats
-    WHERE game_date = @game_date
+    WHERE game_date = @target_date
   ),
   box AS (
     SELECT
@@ -31,7 +31,7 @@ USING (
       g.ft_makes, g.plus_minus, g.starter
     FROM nba_raw.nbac_gamebook_player_stats AS g
     JOIN final_games AS f ON f.game_id = g.game_id
-    WHERE g.game_date = @game_date
+    WHERE g.game_date = @target_date
       AND g.player_status = 'active'
     UNION ALL
     SELECT
@@ -42,7 +42,7 @@ USING (
       b.ft_makes, CAST(NULL AS INT64) AS plus_minus, CAST(NULL AS BOOL) AS starter
     FROM nba_raw.bdl_player_boxscores AS b
     JOIN final_games AS f ON f.game_id = b.game_id
-    WHERE b.game_date = @game_date
+    WHERE b.game_date = @target_date
       AND b.game_id NOT IN (SELECT game_id FROM gamebook_games)
   ),
   with_team AS (
@@ -61,7 +61,7 @@ USING (
            SUM(paint_attempts) AS paint_attempts, SUM(paint_makes) AS paint_makes,
            SUM(mid_range_attempts) AS mid_range_attempts, SUM(mid_range_makes) AS mid_range_makes
     FROM nba_raw.nbac_play_by_play
-    WHERE game_date = @game_date
+    WHERE game_date = @target_date
     GROUP BY game_id, player_lookup
   ),
   candidate_lines AS (
@@ -74,7 +74,7 @@ USING (
       p.snapshot_time AS seen_at
     FROM nba_raw.odds_api_player_points_props AS p
     JOIN final_games AS f ON f.game_id = p.game_id
-    WHERE p.game_date = @game_date
+    WHERE p.game_date = @target_date
     UNION ALL
     SELECT
       bp.game_id, bp.player_lookup, bp.points_line, 'bettingpros' AS line_source, bp.bookmaker AS book,
@@ -83,7 +83,7 @@ USING (
       bp.line_updated_at AS seen_at
     FROM nba_raw.bettingpros_player_points_props AS bp
     JOIN final_games AS f ON f.game_id = bp.game_id
-    WHERE bp.game_date = @game_date
+    WHERE bp.game_date = @target_date
   ),
   ranked_lines AS (
     SELECT
@@ -105,7 +105,7 @@ USING (
     w.player_lookup,
     w.universal_player_id,
     w.game_id,
-    CAST(@game_date AS DATE) AS game_date,
+    CAST(@target_date AS DATE) AS game_date,
     w.team_abbr,
     w.opponent_team_abbr,
     f.season_year,

@@ -1,4 +1,4 @@
--- Phase 4: player_shot_zone_analysis (PSZA) for the analysis date @game_date.
+-- Phase 4: player_shot_zone_analysis (PSZA) for the analysis date @target_date.
 -- One row per player in upcoming_player_game_context for the date, key (player_lookup, analysis_date);
 -- a player without history gets a row with NULL figures.
 --
@@ -100,7 +100,7 @@ USING (
   fresh AS (
     SELECT
       player_lookup,
-      CAST(@game_date AS DATE) AS analysis_date,
+      CAST(@target_date AS DATE) AS analysis_date,
       games_last_10,
       games_last_20,
       pct_paint,
@@ -137,10 +137,10 @@ USING (
     f.player_lookup IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT player_lookup FROM nba_precompute.player_shot_zone_analysis WHERE analysis_date = @game_date
+    SELECT player_lookup FROM nba_precompute.player_shot_zone_analysis WHERE analysis_date = @target_date
   ) AS old ON old.player_lookup = f.player_lookup
 ) S
-ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @game_date
+ON T.player_lookup = S.merge_player_lookup AND T.analysis_date = @target_date
 WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.games_last_10 IS DISTINCT FROM S.games_last_10

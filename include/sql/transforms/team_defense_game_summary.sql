@@ -1,4 +1,4 @@
--- Phase 3: team_defense_game_summary for the games of @game_date that are final in the schedule.
+-- Phase 3: team_defense_game_summary for the games of @target_date that are final in the schedule.
 -- One row per defending team per game, key (game_id, defending_team_abbr): what the opponent did
 -- against it. Needs both teams' nbac_team_boxscore rows (d = defending team, o = its opponent).
 --
@@ -24,7 +24,7 @@ USING (
       tb.fg_attempts + 0.44 * tb.ft_attempts - tb.offensive_rebounds + tb.turnovers AS possessions
     FROM nba_raw.nbac_team_boxscore AS tb
     JOIN final_games AS f ON f.game_id = tb.game_id
-    WHERE tb.game_date = @game_date
+    WHERE tb.game_date = @target_date
   ),
   zones AS (
     -- shots by the players of team_abbr
@@ -47,7 +47,7 @@ USING (
   )
   SELECT
     m.game_id,
-    CAST(@game_date AS DATE) AS game_date,
+    CAST(@target_date AS DATE) AS game_date,
     m.defending_team_abbr,
     m.opponent_team_abbr,
     m.points AS points_allowed,

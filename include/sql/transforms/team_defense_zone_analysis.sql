@@ -1,4 +1,4 @@
--- Phase 4: team_defense_zone_analysis (TDZA) for the analysis date @game_date.
+-- Phase 4: team_defense_zone_analysis (TDZA) for the analysis date @target_date.
 -- One row per team playing on the date (schedule, not postponed), key (team_abbr, analysis_date).
 --
 -- Window: each team's last 15 games strictly before the date in team_defense_game_summary (within
@@ -85,7 +85,7 @@ USING (
   fresh AS (
     SELECT
       team_abbr,
-      CAST(@game_date AS DATE) AS analysis_date,
+      CAST(@target_date AS DATE) AS analysis_date,
       games_in_window,
       paint_pct_allowed,
       mid_range_pct_allowed,
@@ -130,10 +130,10 @@ USING (
     f.team_abbr IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT team_abbr FROM nba_precompute.team_defense_zone_analysis WHERE analysis_date = @game_date
+    SELECT team_abbr FROM nba_precompute.team_defense_zone_analysis WHERE analysis_date = @target_date
   ) AS old ON old.team_abbr = f.team_abbr
 ) S
-ON T.team_abbr = S.merge_team_abbr AND T.analysis_date = @game_date
+ON T.team_abbr = S.merge_team_abbr AND T.analysis_date = @target_date
 WHEN MATCHED AND S.gone THEN DELETE
 WHEN MATCHED AND (
   T.games_in_window IS DISTINCT FROM S.games_in_window

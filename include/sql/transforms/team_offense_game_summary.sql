@@ -1,4 +1,4 @@
--- Phase 3: team_offense_game_summary for the games of @game_date that are final in the schedule.
+-- Phase 3: team_offense_game_summary for the games of @target_date that are final in the schedule.
 -- One row per team per game, key (game_id, team_abbr).
 --
 -- Sources: nbac_team_boxscore (totals); nbac_play_by_play summed over the team's players (paint and
@@ -24,7 +24,7 @@ USING (
       tb.fg_attempts + 0.44 * tb.ft_attempts - tb.offensive_rebounds + tb.turnovers AS possessions
     FROM nba_raw.nbac_team_boxscore AS tb
     JOIN final_games AS f ON f.game_id = tb.game_id
-    WHERE tb.game_date = @game_date
+    WHERE tb.game_date = @target_date
   ),
   zones AS (
     -- @include fragments/team_shot_zones.sql
@@ -38,7 +38,7 @@ USING (
   )
   SELECT
     t.game_id,
-    CAST(@game_date AS DATE) AS game_date,
+    CAST(@target_date AS DATE) AS game_date,
     t.team_abbr,
     t.opponent_team_abbr,
     t.home_game,

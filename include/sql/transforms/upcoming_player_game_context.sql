@@ -1,10 +1,10 @@
--- Phase 3: upcoming_player_game_context for the games of @game_date (schedule, not postponed).
+-- Phase 3: upcoming_player_game_context for the games of @target_date (schedule, not postponed).
 -- One row per player expected to play, key (game_id, player_lookup).
 --
 -- Who is expected to play: a player of a team playing on the date, not OUT in the latest injury report.
 --   team membership  the team of the player's most recent box-score row (gamebook, balldontlie for the
 --                    games the gamebook lacks) within the last 60 days; for players without one, the
---                    ESPN roster of the team's latest roster_date <= @game_date.
+--                    ESPN roster of the team's latest roster_date <= @target_date.
 --   player_status    from the latest injury report (the newest report_time among rows for games in
 --                    [D-7, D]): out / doubtful / questionable / probable, else 'available'. OUT players
 --                    are left out; doubtful and questionable stay (phase 5 filters them).
@@ -24,7 +24,7 @@
 --   points_avg_last_5 / _10     mean points of the player's last 5 / 10 games before D
 -- Completeness: expected = games of the player's team in [D-14, D-1] (schedule); actual = those games
 -- for which the player has a box-score row; production-ready at >= 90 % (100 % when nothing expected).
--- Rows of @game_date that are no longer expected (player now OUT, game postponed) are deleted.
+-- Rows of @target_date that are no longer expected (player now OUT, game postponed) are deleted.
 MERGE nba_analytics.upcoming_player_game_context T
 USING (
   WITH
@@ -36,7 +36,7 @@ USING (
   gamebook_history AS (
     SELECT game_id, game_date, player_lookup, universal_player_id, team_abbr, player_status, minutes, points
     FROM nba_raw.nbac_gamebook_player_stats
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 365 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
+    WHERE game_date BETWEEN DATE_SUB(@target_date, INTERVAL 365 DAY) AND DATE_SUB(@target_date, INTERVAL 1 DAY)
   ),
   box_history AS (
     -- every gamebook row (active, dnp, inactive); balldontlie rows for games the gamebook lacks
@@ -49,7 +49,7 @@ USING (
            COALESCE(minutes, 0) > 0 AS played,
            minutes, points, 2 AS source_rank
     FROM nba_raw.bdl_player_boxscores
-    WHERE game_date BETWEEN DATE_SUB(@game_date, INTERVAL 365 DAY) AND DATE_SUB(@game_date, INTERVAL 1 DAY)
+    WHERE game_date BETWEEN DATE_SUB(@target_date, INTERVAL 365 DAY) AND DATE_SUB(@target_date, INTERVAL 1 DAY)
       AND game_id NOT IN (SELECT game_id FROM gamebook_history)
   ),
   latest_box AS (
@@ -65,12 +65,12 @@ USING (
     SELECT player_lookup, team_abbr
     FROM latest_box
     WHERE pick = 1
-      AND game_date >= DATE_SUB(@game_date, INTERVAL 60 DAY)
+      AND game_date >= DATE_SUB(@target_date, INTERVAL 60 DAY)
   ),
   roster_dates AS (
     SELECT team_abbr, MAX(roster_date) AS roster_date
     FROM nba_raw.espn_team_rosters
-    WHERE roster_date BETWEEN DATE_SUB(@game_date, INTERVAL 365 DAY) AND @game_date
+    WHERE roster_date BETWEEN DATE_SUB(@target_date, INTERVAL 365 DAY) AND @target_date
     GROUP BY team_abbr
   ),
   roster_members AS (
@@ -78,7 +78,7 @@ USING (
            ROW_NUMBER() OVER (PARTITION BY r.player_lookup ORDER BY r.roster_date DESC, r.team_abbr) AS pick
     FROM nba_raw.espn_team_rosters AS r
     JOIN roster_dates AS d ON d.team_abbr = r.team_abbr AND d.roster_date = r.roster_date
-    WHERE r.roster_date BETWEEN DATE_SUB(@game_date, INTERVAL 365 DAY) AND @game_date
+    WHERE r.roster_date BETWEEN DATE_SUB(@target_date, INTERVAL 365 DAY) AND @target_date
   ),
   members AS (
     SELECT player_lookup, team_abbr FROM box_members
@@ -122,7 +122,7 @@ USING (
            ROW_NUMBER() OVER (PARTITION BY game_id, player_lookup, bookmaker
                               ORDER BY snapshot_time, points_line) AS oldest
     FROM nba_raw.odds_api_player_points_props
-    WHERE game_date = @game_date
+    WHERE game_date = @target_date
   ),
   candidate_lines AS (
     -- source_rank: 1 draftkings, 2 fanduel, 3 another Odds API book, 4-6 BettingPros (same book order)
@@ -138,7 +138,7 @@ USING (
            points_line AS current_points_line,
            opening_line AS opening_points_line
     FROM nba_raw.bettingpros_player_points_props
-    WHERE game_date = @game_date
+    WHERE game_date = @target_date
   ),
   ranked_lines AS (
     SELECT game_id, player_lookup, line_source, current_points_line, opening_points_line,
@@ -156,7 +156,7 @@ USING (
   ),
   team_recent AS (
     SELECT team_abbr,
-           LOGICAL_OR(game_date = DATE_SUB(@game_date, INTERVAL 1 DAY)) AS played_yesterday
+           LOGICAL_OR(game_date = DATE_SUB(@target_date, INTERVAL 1 DAY)) AS played_yesterday
     FROM team_schedule
     GROUP BY team_abbr
   ),
@@ -170,7 +170,7 @@ USING (
            COUNT(p.game_id) AS actual_games_count
     FROM candidates AS c
     JOIN team_schedule AS s
-      ON s.team_abbr = c.team_abbr AND s.game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY)
+      ON s.team_abbr = c.team_abbr AND s.game_date >= DATE_SUB(@target_date, INTERVAL 14 DAY)
     LEFT JOIN player_games_present AS p ON p.player_lookup = c.player_lookup AND p.game_id = s.game_id
     GROUP BY c.player_lookup
   ),
@@ -182,13 +182,13 @@ USING (
   ),
   player_recent AS (
     SELECT player_lookup,
-           MAX(IF(game_date >= DATE_SUB(@game_date, INTERVAL 60 DAY), game_date, NULL)) AS last_game_date,
-           COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY)) AS games_in_last_7_days,
-           COUNTIF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY)) AS games_in_last_14_days,
+           MAX(IF(game_date >= DATE_SUB(@target_date, INTERVAL 60 DAY), game_date, NULL)) AS last_game_date,
+           COUNTIF(game_date >= DATE_SUB(@target_date, INTERVAL 7 DAY)) AS games_in_last_7_days,
+           COUNTIF(game_date >= DATE_SUB(@target_date, INTERVAL 14 DAY)) AS games_in_last_14_days,
            -- minutes summed as whole seconds (what box scores carry): an exact, order-independent sum
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 7 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+           SUM(IF(game_date >= DATE_SUB(@target_date, INTERVAL 7 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
              / 60 AS minutes_in_last_7_days,
-           SUM(IF(game_date >= DATE_SUB(@game_date, INTERVAL 14 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
+           SUM(IF(game_date >= DATE_SUB(@target_date, INTERVAL 14 DAY), CAST(ROUND(minutes * 60) AS INT64), 0))
              / 60 AS minutes_in_last_14_days,
            AVG(IF(recency <= 5, points, NULL)) AS points_avg_last_5,
            AVG(IF(recency <= 10, points, NULL)) AS points_avg_last_10
@@ -200,7 +200,7 @@ USING (
       c.player_lookup,
       lb.universal_player_id,
       c.game_id,
-      CAST(@game_date AS DATE) AS game_date,
+      CAST(@target_date AS DATE) AS game_date,
       c.team_abbr,
       c.opponent_team_abbr,
       l.current_points_line IS NOT NULL AS has_prop_line,
@@ -211,7 +211,7 @@ USING (
       g.game_total,
       c.home_game,
       COALESCE(tr.played_yesterday, FALSE) AS back_to_back,
-      DATE_DIFF(@game_date, pr.last_game_date, DAY) AS days_rest,
+      DATE_DIFF(@target_date, pr.last_game_date, DAY) AS days_rest,
       COALESCE(pr.games_in_last_7_days, 0) AS games_in_last_7_days,
       COALESCE(pr.games_in_last_14_days, 0) AS games_in_last_14_days,
       ROUND(COALESCE(pr.minutes_in_last_7_days, 0), 4) AS minutes_in_last_7_days,
@@ -252,7 +252,7 @@ USING (
     f.game_id IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT game_id, player_lookup FROM nba_analytics.upcoming_player_game_context WHERE game_date = @game_date
+    SELECT game_id, player_lookup FROM nba_analytics.upcoming_player_game_context WHERE game_date = @target_date
   ) AS old ON old.game_id = f.game_id AND old.player_lookup = f.player_lookup
 ) S
 -- no date here: the key is (game_id, player_lookup), and a row the game had under another date is updated

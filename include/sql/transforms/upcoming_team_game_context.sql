@@ -1,4 +1,4 @@
--- Phase 3: upcoming_team_game_context for the games of @game_date (schedule, not postponed).
+-- Phase 3: upcoming_team_game_context for the games of @target_date (schedule, not postponed).
 -- One row per team playing, key (game_id, team_abbr).
 --
 --   opponent / home_game  from the schedule
@@ -9,7 +9,7 @@
 --                         figure; the spread is seen from the team (home: home_spread, away: -home_spread)
 --   injured_players       sorted player_lookups of the team that are OUT or DOUBTFUL in the latest injury
 --                         report (the newest report_time among rows for games in [D-7, D]); empty if none
--- Rows of @game_date for games no longer on the schedule (postponed) are deleted.
+-- Rows of @target_date for games no longer on the schedule (postponed) are deleted.
 MERGE nba_analytics.upcoming_team_game_context T
 USING (
   WITH
@@ -23,7 +23,7 @@ USING (
     -- each team's most recent game of the last 30 days
     SELECT team_abbr, MAX(game_date) AS last_game_date
     FROM team_schedule
-    WHERE game_date >= DATE_SUB(@game_date, INTERVAL 30 DAY)
+    WHERE game_date >= DATE_SUB(@target_date, INTERVAL 30 DAY)
     GROUP BY team_abbr
   ),
   game_lines AS (
@@ -48,11 +48,11 @@ USING (
     SELECT
       t.team_abbr,
       t.game_id,
-      CAST(@game_date AS DATE) AS game_date,
+      CAST(@target_date AS DATE) AS game_date,
       t.opponent_team_abbr,
       t.home_game,
-      DATE_DIFF(@game_date, p.last_game_date, DAY) AS days_rest,
-      COALESCE(DATE_DIFF(@game_date, p.last_game_date, DAY) = 1, FALSE) AS back_to_back,
+      DATE_DIFF(@target_date, p.last_game_date, DAY) AS days_rest,
+      COALESCE(DATE_DIFF(@target_date, p.last_game_date, DAY) = 1, FALSE) AS back_to_back,
       IF(t.home_game, g.home_spread, -g.home_spread) AS game_spread,
       g.game_total,
       COALESCE(i.injured_players_count, 0) AS injured_players_count,
@@ -72,7 +72,7 @@ USING (
     f.game_id IS NULL AS gone
   FROM fresh AS f
   FULL JOIN (
-    SELECT game_id, team_abbr FROM nba_analytics.upcoming_team_game_context WHERE game_date = @game_date
+    SELECT game_id, team_abbr FROM nba_analytics.upcoming_team_game_context WHERE game_date = @target_date
   ) AS old ON old.game_id = f.game_id AND old.team_abbr = f.team_abbr
 ) S
 -- no date here: the key is (game_id, team_abbr), and a row the game had under another date is updated

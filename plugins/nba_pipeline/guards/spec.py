@@ -34,7 +34,9 @@ class ProcessorSpec:
 
     :param name: stable id; also the breaker key and ``processor_name`` in the run tables.
     :param phase: which phase (task group) it belongs to.
-    :param run: ``"module:function"`` taking a :class:`ProcessorContext`, returning a :class:`ProcessorResult`.
+    :param run: ``"module:function"`` taking a :class:`ProcessorContext`, returning a :class:`ProcessorResult`
+        (imported when the processor runs, so building a DAG imports no processor code).
+    :param sql: the processor's SQL file, relative to the SQL root, for processors whose work is SQL.
     :param reads: tables it reads (each must have a producer in the registry).
     :param writes: tables it writes.
     :param sources: source names whose arrival concerns it; a run triggered only for other sources
@@ -50,6 +52,7 @@ class ProcessorSpec:
     name: str
     phase: Phase
     run: str
+    sql: str | None = None
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()

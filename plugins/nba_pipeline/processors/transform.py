@@ -1,7 +1,7 @@
-"""Run a processor whose work is a GoogleSQL file: ``include/sql/transforms/<processor>.sql``.
+"""Run a processor whose work is a GoogleSQL file: the ``sql`` of its registry entry.
 
 The file holds one or more statements (typically one ``MERGE``) using these parameters:
-``@game_date`` (the processor's target date) and ``@loaded_at`` (this attempt's timestamp, written
+``@target_date`` (the processor's target date) and ``@loaded_at`` (this attempt's timestamp, written
 only to rows that are inserted or whose content changed, so a rerun changes nothing). CTEs that
 several transforms share are fragments (``include/sql/fragments/``), pulled in by a line
 ``-- @include fragments/<name>.sql`` (see :mod:`nba_pipeline.schema.sqlfile`).
@@ -22,22 +22,28 @@ TRANSFORMS_DIR = SQL_ROOT / "transforms"
 
 
 @cache
-def transform_statements(name: str, directory: Path = TRANSFORMS_DIR) -> tuple[Statement, ...]:
-    """The statements of ``<directory>/<name>.sql``, fragments included from ``directory``'s parent."""
-    path = directory / f"{name}.sql"
+def sql_statements(path: Path, root: Path = SQL_ROOT) -> tuple[Statement, ...]:
+    """The statements of a SQL file, fragments included from ``root``."""
     if not path.exists():
-        raise FileNotFoundError(f"processor {name!r} has no SQL file {path}")
-    return tuple(read_statements(path, root=directory.parent))
+        raise FileNotFoundError(f"no SQL file {path}")
+    return tuple(read_statements(path, root=root))
+
+
+def transform_statements(name: str, directory: Path = TRANSFORMS_DIR) -> tuple[Statement, ...]:
+    """The statements of the transform file ``<directory>/<name>.sql``."""
+    return sql_statements(directory / f"{name}.sql", directory.parent)
 
 
 def run_sql_transform(ctx: ProcessorContext) -> ProcessorResult:
     """Execute the processor's SQL for its target date; count rows inserted and updated."""
+    if ctx.processor.sql is None:
+        raise ValueError(f"{ctx.processor.name} runs SQL but its registry entry names no sql file")
     table = ctx.processor.writes[0]
-    params = {"game_date": ctx.target_date, "loaded_at": clock.now()}
+    params = {"target_date": ctx.target_date, "loaded_at": clock.now()}
     started = time.perf_counter()
     before = _count(ctx, table)
     changed = 0
-    for statement in transform_statements(ctx.processor.name):
+    for statement in sql_statements(SQL_ROOT / ctx.processor.sql):
         changed += ctx.warehouse.execute(statement.sql, params)
     after = _count(ctx, table)
     inserted = after - before

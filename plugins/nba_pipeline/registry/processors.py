@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
-from nba_pipeline.registry.catalog import settings_for
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 
 #: source → (raw processor / table, date offset). Offset -1: results of the previous day.
@@ -29,6 +29,9 @@ RAW_SOURCES: dict[str, tuple[str, int]] = {
 }
 #: sources fetched for the record but not parsed into a table of their own
 UNPARSED_SOURCES: dict[str, int] = {"odds_api_events": 0}
+
+#: the breaker of every guarded processor unless its entry says otherwise
+DEFAULT_BREAKER = BreakerSettings(threshold=5, timeout_seconds=1800, half_open_max_calls=1)
 
 CALENDAR = CalendarSpec(
     table="nba_raw.nbac_schedule",
@@ -63,7 +66,7 @@ def _raw(source: str, table: str, offset: int) -> ProcessorSpec:
         reads=(f"payload:{source}",),
         writes=(f"nba_raw.{table}",),
         sources=(source,),
-        breaker=settings_for(table),
+        breaker=DEFAULT_BREAKER,
         calendar_guarded=table != "nbac_schedule",
         date_offset_days=offset,
         description=f"Validate the {source} payload and merge it into nba_raw.{table}",
@@ -141,15 +144,19 @@ def _transform(
     deps: tuple[Dependency, ...],
     offset: int,
     description: str,
+    *,
+    sql: str,
+    breaker: BreakerSettings = DEFAULT_BREAKER,
 ) -> ProcessorSpec:
     return ProcessorSpec(
         name=name,
         phase=phase,
         run="nba_pipeline.processors.transform:run_sql_transform",
+        sql=sql,
         reads=reads,
         writes=(writes,),
         dependencies=deps,
-        breaker=settings_for(name),
+        breaker=breaker,
         date_offset_days=offset,
         description=description,
     )
@@ -179,6 +186,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         -1,
         "One row per player per game: gamebook first, balldontlie for games it lacks",
+        sql="transforms/player_game_summary.sql",
     ),
     _transform(
         "team_offense_game_summary",
@@ -191,6 +199,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         -1,
         "Team offense per game: possessions, offensive rating, pace",
+        sql="transforms/team_offense_game_summary.sql",
     ),
     _transform(
         "team_defense_game_summary",
@@ -213,6 +222,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         -1,
         "Team defense per game: points allowed per 100 possessions, zones allowed",
+        sql="transforms/team_defense_game_summary.sql",
     ),
     _transform(
         "upcoming_player_game_context",
@@ -247,6 +257,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "Each player expected to play today: lines, rest, recent minutes and points, status",
+        sql="transforms/upcoming_player_game_context.sql",
     ),
     _transform(
         "upcoming_team_game_context",
@@ -260,10 +271,12 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "Each team playing today: opponent, rest, spread, total, injuries",
+        sql="transforms/upcoming_team_game_context.sql",
     ),
 )
 
 _PRE = "analysis_date"
+#: in the order phase 4 runs when sequential (DOMAIN §2): each reads only those before it
 PRECOMPUTE: tuple[ProcessorSpec, ...] = (
     _transform(
         "team_defense_zone_analysis",
@@ -280,6 +293,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "Per team, last 15 games: shooting allowed per zone against the league",
+        sql="transforms/team_defense_zone_analysis.sql",
     ),
     _transform(
         "player_shot_zone_analysis",
@@ -289,6 +303,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         (_dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True),),
         0,
         "Per player, last 10 and 20 games: share and efficiency per zone",
+        sql="transforms/player_shot_zone_analysis.sql",
     ),
     _transform(
         "player_composite_factors",
@@ -310,6 +325,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "Fatigue, zone mismatch, pace and usage adjustments",
+        sql="transforms/player_composite_factors.sql",
     ),
     _transform(
         "player_daily_cache",
@@ -334,6 +350,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "Rolling points, minutes, usage and team pace per player",
+        sql="transforms/player_daily_cache.sql",
     ),
     _transform(
         "ml_feature_store",
@@ -359,6 +376,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ),
         0,
         "The 25 features per player, with quality score and missing features",
+        sql="transforms/ml_feature_store.sql",
     ),
 )
 
@@ -368,21 +386,10 @@ def daily_processors() -> tuple[ProcessorSpec, ...]:
     return (*SCRAPERS, *RAW, *ANALYTICS, *PRECOMPUTE)
 
 
-#: phase 4 runs in this order when sequential (DOMAIN §2)
-PRECOMPUTE_ORDER = (
-    "team_defense_zone_analysis",
-    "player_shot_zone_analysis",
-    "player_composite_factors",
-    "player_daily_cache",
-    "ml_feature_store",
-)
-
-
 def backfill_processors() -> tuple[ProcessorSpec, ...]:
     """The processors of one backfilled date, in the order they run: the schedule first, then
-    phases 1 → 2 → 3 → 4 (phase 4 in its documented order)."""
-    precompute = sorted(PRECOMPUTE, key=lambda p: PRECOMPUTE_ORDER.index(p.name))
-    ordered = (*SCRAPERS, *RAW, *ANALYTICS, *precompute)
+    phases 1 → 2 → 3 → 4 (each phase in its declared order; phase 4's is the documented one)."""
+    ordered = daily_processors()
     schedule_chain = tuple(p for p in ordered if not p.calendar_guarded)
     return (*schedule_chain, *(p for p in ordered if p.calendar_guarded))
 

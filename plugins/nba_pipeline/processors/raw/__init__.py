@@ -18,16 +18,19 @@ from nba_pipeline.processors.raw.odds import BETTINGPROS, GAME_LINES, ODDS_PROPS
 
 #: processor name (= table name in nba_raw) → its declaration
 RAW_TABLES: dict[str, RawTable] = {
-    "nbac_schedule": SCHEDULE,
-    "nbac_gamebook_player_stats": GAMEBOOK,
-    "nbac_team_boxscore": TEAM_BOXSCORE,
-    "nbac_play_by_play": PLAY_BY_PLAY,
-    "nbac_injury_report": INJURY_REPORT,
-    "bdl_player_boxscores": BDL_BOXSCORES,
-    "odds_api_player_points_props": ODDS_PROPS,
-    "odds_api_game_lines": GAME_LINES,
-    "bettingpros_player_points_props": BETTINGPROS,
-    "espn_team_rosters": ESPN_ROSTERS,
+    raw.table.split(".")[1]: raw
+    for raw in (
+        SCHEDULE,
+        GAMEBOOK,
+        TEAM_BOXSCORE,
+        PLAY_BY_PLAY,
+        INJURY_REPORT,
+        BDL_BOXSCORES,
+        ODDS_PROPS,
+        GAME_LINES,
+        BETTINGPROS,
+        ESPN_ROSTERS,
+    )
 }
 
 
