@@ -17,11 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_pipeline.guards.breaker import (
-    Admission,
-    BreakerConflictError,
-    BreakerSettings,
-)
+from nba_pipeline.guards.breaker import Admission, BreakerSettings
+from nba_pipeline.guards.breaker_store import BreakerConflictError
 from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 from nba_pipeline.warehouse.base import WriteConflictError
 from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse

@@ -90,3 +90,13 @@ def test_the_checks_see_a_violation(tmp_path):
     lazy.write_text("def f():\n    from nba_pipeline.registry.processors import CALENDAR\n")
     assert (2, "nba_pipeline.registry.processors") in _imports(lazy)
     assert BASKETBALL.search("SELECT player_lookup FROM nba_raw.x") and not BASKETBALL.search("events")
+
+
+def test_no_module_is_a_giant():
+    """A module does one thing: none of the package or the DAG files is much over 400 lines."""
+    limit = 420
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for path in [*_modules_under(PACKAGE), *sorted((ROOT / "dags").glob("*.py"))]
+    }
+    assert {name: n for name, n in sizes.items() if n > limit} == {}

@@ -69,7 +69,10 @@ from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSkip, ProcessorSpec
 from nba_pipeline.processors import raw
 from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
-from nba_pipeline.processors.raw.common import collapse, decode
+from nba_pipeline.processors.raw.common import (
+    collapse,
+)
+from nba_pipeline.processors.raw.json_node import decode
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.settings import get_settings

@@ -24,7 +24,8 @@ from nba_pipeline.warehouse.base import (
     WarehouseError,
     activity,
 )
-from nba_pipeline.warehouse.bigquery_backend import BigQueryWarehouse, referenced_params, sanitise_labels
+from nba_pipeline.warehouse.bigquery_backend import BigQueryWarehouse, sanitise_labels
+from nba_pipeline.warehouse.bigquery_params import referenced_params
 
 HOOK = "nba_pipeline.warehouse.bigquery_backend.BigQueryHook"
 CONN_ID = "nba_gcp"

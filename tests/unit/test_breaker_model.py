@@ -34,12 +34,12 @@ from nba_pipeline.guards.breaker import (
     Admission,
     Breaker,
     BreakerSettings,
-    BreakerStore,
     State,
     admit,
     on_failure,
     on_success,
 )
+from nba_pipeline.guards.breaker_store import BreakerStore
 from nba_pipeline.registry.guard_tables import BREAKER_TABLE, breaker_store
 
 UTC = dt.UTC

@@ -36,8 +36,8 @@ from nba_pipeline.sources.http_client import (
     SourceServerError,
     SourceTimeoutError,
     _transport_error_class,
-    client_from_connection,
 )
+from nba_pipeline.sources.http_connection import client_from_connection
 
 API_KEY = "s3cr3t-K3Y/+="
 JSON_HEADERS = {"Content-Type": "application/json"}

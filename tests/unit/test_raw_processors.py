@@ -14,14 +14,12 @@ from nba_pipeline.processors.merge import _merge_sql, _struct_array_type
 from nba_pipeline.processors.raw import RAW_TABLES
 from nba_pipeline.processors.raw.common import (
     NBA_STATS,
-    Invalid,
-    Node,
     ParsedRow,
     box_stats,
     clock_minutes,
     collapse,
-    decode,
 )
+from nba_pipeline.processors.raw.json_node import Invalid, Node, decode
 from nba_pipeline.schema.declared import declared_tables
 from nba_pipeline.sources.simulation import (
     DUPLICATE_ROWS,

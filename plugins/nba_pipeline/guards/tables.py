@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from nba_pipeline.guards.breaker import BreakerStore, Clock
+from nba_pipeline.guards.breaker import Clock
+from nba_pipeline.guards.breaker_store import BreakerStore
 from nba_pipeline.guards.run_log import RunTable
 from nba_pipeline.warehouse.base import TableRef, Warehouse
 

@@ -1,4 +1,4 @@
-"""The five phase 5 prediction systems.
+"""The five phase 5 prediction systems (``similarity_balanced_v1`` in :mod:`.similarity`).
 
 Every system predicts a whole batch at once: the batch's features become one numpy matrix (one row
 per player, columns in ``FEATURE_NAMES`` order; an absent or non-finite feature takes its default),
@@ -16,17 +16,22 @@ The ensemble has its own rule (:func:`ensemble`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from nba_pipeline.features import FEATURE_DEFAULTS, FEATURE_NAMES
+from nba_pipeline.predictions.batch_arrays import (
+    EPS,
+    Result,
+    batch_results,
+    column,
+    feature_matrix,
+    lines_of,
+)
 from nba_pipeline.predictions.contract import (
     BASE_SYSTEM_IDS,
     SYSTEM_IDS,
-    NotEnoughData,
     PlayerInput,
     PredictionSystem,
     Recommendation,
@@ -34,9 +39,8 @@ from nba_pipeline.predictions.contract import (
     SystemPrediction,
     SystemSkip,
 )
+from nba_pipeline.predictions.similarity import SimilaritySystem
 
-#: a base system recommends OVER / UNDER only when |edge| is strictly above this
-EDGE_THRESHOLD = 2.0
 #: the ensemble recommends only at or above both of these
 ENSEMBLE_MIN_CONFIDENCE = 65.0
 ENSEMBLE_MIN_EDGE = 1.5
@@ -46,12 +50,6 @@ AGREEMENT_BONUS = 10.0
 TIGHT_BONUS = 5.0
 TIGHT_SPREAD = 3.0
 
-_EPS = 1e-9
-_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
-_DEFAULTS = np.array([FEATURE_DEFAULTS[name] for name in FEATURE_NAMES], dtype=float)
-_RECOMMENDATIONS = (Recommendation.PASS, Recommendation.OVER, Recommendation.UNDER)
-
-Result = SystemPrediction | SystemFailure
 
 
 class PointsModel(Protocol):
@@ -64,60 +62,6 @@ class PointsModel(Protocol):
     def metrics(self) -> Mapping[str, Any]: ...
 
     def predict(self, features: np.ndarray) -> np.ndarray: ...
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def feature_matrix(players: Sequence[PlayerInput]) -> np.ndarray:
-    """The batch's features, n x 25 in ``FEATURE_NAMES`` order; absent, None or NaN values take the default."""
-    matrix = np.array([[p.features.get(name) for name in FEATURE_NAMES] for p in players], dtype=float)
-    matrix = matrix.reshape(len(players), len(FEATURE_NAMES))
-    return np.where(np.isfinite(matrix), matrix, _DEFAULTS)
-
-
-def _column(matrix: np.ndarray, name: str) -> np.ndarray:
-    return matrix[:, _COLUMN[name]]
-
-
-def _lines(players: Sequence[PlayerInput]) -> np.ndarray:
-    return np.array([p.line for p in players], dtype=float)
-
-
-def _recommend(edge: np.ndarray, threshold: float = EDGE_THRESHOLD) -> list[Recommendation]:
-    """OVER when edge > threshold, UNDER when edge < -threshold, else PASS (element-wise)."""
-    codes = np.where(edge > threshold + _EPS, 1, np.where(edge < -threshold - _EPS, 2, 0))
-    return [_RECOMMENDATIONS[c] for c in codes.tolist()]
-
-
-def _predictions(
-    system_id: str,
-    players: Sequence[PlayerInput],
-    predicted: np.ndarray,
-    confidence: np.ndarray,
-    failures: Mapping[int, str] | None = None,
-    failure: type[SystemFailure] = SystemFailure,
-) -> dict[str, Result]:
-    """Round, recommend and wrap one system's batch arrays; rows listed in ``failures`` fail with their
-    reason, as ``failure``."""
-    failures = failures or {}
-    lines = _lines(players)
-    predicted = np.round(np.maximum(predicted, 0.0), 2)
-    confidence = np.round(np.clip(confidence, 0.0, 100.0), 1)
-    recommendations = _recommend(np.round(predicted - lines, 6))
-    out: dict[str, Result] = {}
-    for i, player in enumerate(players):
-        if i in failures:
-            out[player.player_lookup] = failure(f"{system_id}: {failures[i]}")
-            continue
-        out[player.player_lookup] = SystemPrediction(
-            system_id=system_id,
-            predicted_points=float(predicted[i]),
-            confidence=float(confidence[i]),
-            recommendation=recommendations[i],
-            line=float(lines[i]),
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- moving_average
@@ -140,23 +84,23 @@ class MovingAverageSystem:
             return {}
         x = feature_matrix(players)
         base = (
-            0.5 * _column(x, "points_avg_last_5")
-            + 0.3 * _column(x, "points_avg_last_10")
-            + 0.2 * _column(x, "points_avg_season")
+            0.5 * column(x, "points_avg_last_5")
+            + 0.3 * column(x, "points_avg_last_10")
+            + 0.2 * column(x, "points_avg_season")
         )
         home = np.array([p.is_home for p in players], dtype=bool)
         adjustment = (
-            (_column(x, "fatigue_score") - 50.0) / 10.0
-            + _column(x, "shot_zone_mismatch_score") / 5.0
-            + np.where(_column(x, "back_to_back") >= 0.5, -1.5, 0.0)
-            + _column(x, "pace_score")
+            (column(x, "fatigue_score") - 50.0) / 10.0
+            + column(x, "shot_zone_mismatch_score") / 5.0
+            + np.where(column(x, "back_to_back") >= 0.5, -1.5, 0.0)
+            + column(x, "pace_score")
             + np.where(home, 0.5, -0.5)
-            + _column(x, "usage_spike_score") / 2.0
+            + column(x, "usage_spike_score") / 2.0
         )
         predicted = np.round(np.maximum(base + adjustment, 0.0), 2)
-        edge = np.abs(predicted - _lines(players))
-        confidence = 50.0 + 6.0 * edge - 2.0 * (_column(x, "points_std_last_10") - 5.0)
-        return _predictions(self.system_id, players, predicted, confidence)
+        edge = np.abs(predicted - lines_of(players))
+        confidence = 50.0 + 6.0 * edge - 2.0 * (column(x, "points_std_last_10") - 5.0)
+        return batch_results(self.system_id, players, predicted, confidence)
 
 
 # --------------------------------------------------------------------------- zone_matchup
@@ -191,11 +135,11 @@ class ZoneMatchupSystem:
         if not players:
             return {}
         x = feature_matrix(players)
-        season = _column(x, "points_avg_season")
+        season = column(x, "points_avg_season")
         shares = np.array(
             [[p.zone_matchup.get(zone) for zone, _, _ in ZONE_KEYS] for p in players], dtype=float
         ).reshape(len(players), len(ZONE_KEYS))
-        fallback = np.stack([_column(x, feature) for _, _, feature in ZONE_KEYS], axis=1)
+        fallback = np.stack([column(x, feature) for _, _, feature in ZONE_KEYS], axis=1)
         shares = np.where(np.isfinite(shares), shares, fallback)
         gaps = np.array([[p.zone_matchup.get(key) for _, key, _ in ZONE_KEYS] for p in players], dtype=float).reshape(
             len(players), len(ZONE_KEYS)
@@ -204,7 +148,7 @@ class ZoneMatchupSystem:
         adjustments = np.where(known, shares * np.nan_to_num(gaps) / 100.0, 0.0) * season[:, None] * ZONE_FACTOR
         total = adjustments.sum(axis=1)
         predicted = np.round(np.maximum(season + total, 0.0), 2)
-        edge = np.abs(predicted - _lines(players))
+        edge = np.abs(predicted - lines_of(players))
         n_known = known.sum(axis=1)
         confidence = (40.0 + 5.0 * edge + 3.0 * np.abs(total)) * n_known / len(ZONE_KEYS)
         failures: dict[int, str] = {}
@@ -213,121 +157,7 @@ class ZoneMatchupSystem:
                 failures[i] = "no season scoring average"
             elif n_known[i] == 0:
                 failures[i] = f"no zone defense known for {player.opponent_team_abbr}"
-        return _predictions(self.system_id, players, predicted, confidence, failures)
-
-
-# --------------------------------------------------------------------------- similarity_balanced_v1
-
-#: opponent defensive-rating tiers: < 110 strong, 110-115 average, >= 115 weak
-DEF_RATING_TIERS = (110.0, 115.0)
-SIMILARITY_THRESHOLD = 60.0
-MIN_SIMILAR_GAMES = 5
-MAX_SIMILAR_GAMES = 20
-TIER_PENALTY = 20.0  # per tier apart; also when either tier is unknown
-REST_PENALTY = 15.0  # different rest bucket (back-to-back / one day off / two or more), or unknown
-VENUE_PENALTY = 15.0
-FORM_PENALTY_MAX = 30.0  # reached at a 100 % difference in form
-FORM_UNKNOWN_PENALTY = 15.0
-
-
-def _tier(rating: np.ndarray) -> np.ndarray:
-    """0 strong defense, 1 average, 2 weak; -1 unknown."""
-    tiers = np.digitize(np.nan_to_num(rating), DEF_RATING_TIERS)
-    return np.where(np.isfinite(rating), tiers, -1)
-
-
-def _rest_bucket(days_rest: np.ndarray) -> np.ndarray:
-    """0 back-to-back (days_rest 1), 1 one day off, 2 two or more; -1 unknown."""
-    buckets = np.clip(np.nan_to_num(days_rest, nan=0.0) - 1, 0, 2).astype(int)
-    return np.where(np.isfinite(days_rest), buckets, -1)
-
-
-class SimilaritySystem:
-    """The average of the player's past games that looked most like tonight.
-
-    Each past game (played before the date, minutes > 0) scores ``100 - 20 * tiers apart (20 if
-    either is unknown) - 15 if the rest bucket differs or is unknown - 15 if the venue differs
-    - min(30, 30 * |form then - form now| / max(form now, 5))`` (15 when the form is unknown); the
-    form is the points average of the last 5 games going in (tonight: ``points_avg_last_5``), the
-    tier comes from the opponent's defensive rating, tonight's rest from the days since the last
-    game in the history (else ``back_to_back``). Games scoring >= 60 are similar; a player with
-    fewer than 5 gets :class:`NotEnoughData`; the best 20 (most recent first on ties) are averaged.
-    Confidence ``clip(30 + 2 * games used + 5 * |edge| - 1.5 * their standard deviation, 0, 100)``.
-    """
-
-    system_id = "similarity_balanced_v1"
-
-    def predict_batch(self, players: Sequence[PlayerInput]) -> dict[str, Result]:
-        if not players:
-            return {}
-        n = len(players)
-        x = feature_matrix(players)
-        owner: list[int] = []
-        columns: list[list[float]] = [[], [], [], [], [], []]  # points, rating, days_rest, home, form, ordinal
-        rest_now = np.full(n, np.nan)
-        for i, player in enumerate(players):
-            latest = None
-            for game in player.history:
-                if game.game_date >= player.game_date or not game.minutes or game.minutes <= 0:
-                    continue
-                owner.append(i)
-                columns[0].append(game.points)
-                columns[1].append(math.nan if game.opponent_def_rating is None else game.opponent_def_rating)
-                columns[2].append(math.nan if game.days_rest is None else game.days_rest)
-                columns[3].append(1.0 if game.home_game else 0.0)
-                columns[4].append(math.nan if game.points_avg_last_5_before is None else game.points_avg_last_5_before)
-                columns[5].append(game.game_date.toordinal())
-                if latest is None or game.game_date > latest:
-                    latest = game.game_date
-            if latest is not None:
-                rest_now[i] = (player.game_date - latest).days
-        if np.isnan(rest_now).any():
-            rest_now = np.where(np.isnan(rest_now) & (_column(x, "back_to_back") >= 0.5), 1.0, rest_now)
-
-        idx = np.array(owner, dtype=int)
-        points, rating, days_rest, home, form, ordinal = (np.array(c, dtype=float) for c in columns)
-        tier_now = _tier(_column(x, "opponent_def_rating"))[idx]
-        bucket_now = _rest_bucket(rest_now)[idx]
-        home_now = np.array([p.is_home for p in players], dtype=float)[idx]
-        form_now = _column(x, "points_avg_last_5")[idx]
-
-        tier_then = _tier(rating)
-        tier_gap = np.where((tier_then < 0) | (tier_now < 0), 1, np.abs(tier_then - tier_now))
-        bucket_then = _rest_bucket(days_rest)
-        form_diff = np.minimum(FORM_PENALTY_MAX, FORM_PENALTY_MAX * np.abs(form - form_now) / np.maximum(form_now, 5.0))
-        score = (
-            100.0
-            - TIER_PENALTY * tier_gap
-            - REST_PENALTY * ((bucket_then != bucket_now) | (bucket_then < 0))
-            - VENUE_PENALTY * (home != home_now)
-            - np.where(np.isfinite(form), form_diff, FORM_UNKNOWN_PENALTY)
-        )
-
-        similar = score >= SIMILARITY_THRESHOLD - _EPS
-        s_idx, s_score, s_points, s_ordinal = idx[similar], score[similar], points[similar], ordinal[similar]
-        order = np.lexsort((-s_ordinal, -s_score, s_idx))  # by player, best score first, most recent first
-        s_idx, s_points = s_idx[order], s_points[order]
-        starts = np.searchsorted(s_idx, np.arange(n))
-        rank = np.arange(s_idx.size) - starts[s_idx]
-        used = rank < MAX_SIMILAR_GAMES
-        u_idx, u_points = s_idx[used], s_points[used]
-
-        similar_count = np.bincount(s_idx, minlength=n)
-        count = np.bincount(u_idx, minlength=n).astype(float)
-        safe = np.maximum(count, 1.0)
-        mean = np.bincount(u_idx, weights=u_points, minlength=n) / safe
-        variance = np.bincount(u_idx, weights=u_points**2, minlength=n) / safe - mean**2
-        std = np.sqrt(np.maximum(variance, 0.0) * count / np.maximum(count - 1.0, 1.0))  # sample std
-
-        predicted = np.round(mean, 2)
-        edge = np.abs(predicted - _lines(players))
-        confidence = 30.0 + 2.0 * count + 5.0 * edge - 1.5 * std
-        failures = {
-            i: f"{int(similar_count[i])} similar past games, {MIN_SIMILAR_GAMES} needed"
-            for i in range(n)
-            if similar_count[i] < MIN_SIMILAR_GAMES
-        }
-        return _predictions(self.system_id, players, predicted, confidence, failures, NotEnoughData)
+        return batch_results(self.system_id, players, predicted, confidence, failures)
 
 
 # --------------------------------------------------------------------------- xgboost_v1
@@ -378,9 +208,9 @@ class XGBoostSystem:
         metrics = getattr(model, "metrics", None) or {}
         mae = float(metrics.get("model_mae") or DEFAULT_MODEL_MAE)
         predicted = np.round(np.maximum(raw, 0.0), 2)
-        edge = np.abs(predicted - _lines(players))
+        edge = np.abs(predicted - lines_of(players))
         confidence = 45.0 + 25.0 * edge / max(mae, 0.1)
-        return _predictions(self.system_id, players, predicted, confidence)
+        return batch_results(self.system_id, players, predicted, confidence)
 
 
 # --------------------------------------------------------------------------- ensemble_v1
@@ -408,14 +238,14 @@ def ensemble(predictions: Sequence[SystemPrediction], line: float) -> SystemPred
     predicted = round(max(predicted, 0.0), 2)
     confidence = sum(confidences) / len(confidences)
     edges = [v - line for v in values]
-    if len(usable) >= 2 and (all(e > _EPS for e in edges) or all(e < -_EPS for e in edges)):
+    if len(usable) >= 2 and (all(e > EPS for e in edges) or all(e < -EPS for e in edges)):
         confidence += AGREEMENT_BONUS
-        if max(values) - min(values) <= TIGHT_SPREAD + _EPS:
+        if max(values) - min(values) <= TIGHT_SPREAD + EPS:
             confidence += TIGHT_BONUS
     confidence = round(min(100.0, max(0.0, confidence)), 1)
     edge = round(predicted - line, 6)
     recommendation = Recommendation.PASS
-    if confidence >= ENSEMBLE_MIN_CONFIDENCE - _EPS and abs(edge) >= ENSEMBLE_MIN_EDGE - _EPS:
+    if confidence >= ENSEMBLE_MIN_CONFIDENCE - EPS and abs(edge) >= ENSEMBLE_MIN_EDGE - EPS:
         recommendation = Recommendation.OVER if edge > 0 else Recommendation.UNDER
     return SystemPrediction(
         system_id=EnsembleSystem.system_id,

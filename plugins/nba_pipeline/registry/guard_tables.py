@@ -10,7 +10,8 @@ import hashlib
 import json
 from typing import Any
 
-from nba_pipeline.guards.breaker import BreakerStore, Clock
+from nba_pipeline.guards.breaker import Clock
+from nba_pipeline.guards.breaker_store import BreakerStore
 from nba_pipeline.guards.run_log import RunRecord, RunTable
 from nba_pipeline.guards.spec import Phase
 from nba_pipeline.guards.tables import GuardTables

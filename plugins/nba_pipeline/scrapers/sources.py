@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
 from nba_pipeline.settings import Settings, get_settings
-from nba_pipeline.sources.http_client import FetchedPayload, HttpSourceClient, client_from_connection
+from nba_pipeline.sources.http_client import FetchedPayload, HttpSourceClient
+from nba_pipeline.sources.http_connection import client_from_connection
 from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
 
 __all__ = [
@@ -137,7 +138,7 @@ class HttpSource(PayloadSource):
 
     The connection gives the base URL, the key (password or extra ``api_key``, sent as extra
     ``api_key_param`` or ``api_key_header``) and the client's timeout, attempts and backoff
-    (extras); see :func:`~nba_pipeline.sources.http_client.client_from_connection`.
+    (extras); see :func:`~nba_pipeline.sources.http_connection.client_from_connection`.
 
     :param client_factory: builds a client from a connection id (keyword overrides allowed).
     """

@@ -12,8 +12,8 @@ The API key never leaves the request itself: :attr:`FetchedPayload.url`,
 exception messages and log lines carry the URL without it, and any echo of
 the key in a response excerpt is redacted.
 
-This module imports nothing from Airflow at import time;
-:func:`client_from_connection` imports the SDK when it is called.
+This module imports nothing from Airflow; :mod:`.http_connection` builds a client from an Airflow
+connection.
 """
 
 from __future__ import annotations
@@ -23,14 +23,24 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
+
+from nba_pipeline.sources.fetch_results import (
+    FetchedPayload,
+    SourceClientError,
+    SourceConfigError,
+    SourceConnectionError,
+    SourceContentError,
+    SourceFetchError,
+    SourceRateLimitedError,
+    SourceServerError,
+    SourceTimeoutError,
+    parse_retry_after,
+)
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -44,7 +54,6 @@ __all__ = [
     "SourceRateLimitedError",
     "SourceServerError",
     "SourceTimeoutError",
-    "client_from_connection",
     "parse_retry_after",
 ]
 
@@ -57,150 +66,6 @@ _REDACTED = "***"
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class FetchedPayload:
-    """One HTTP response, as received.
-
-    :param url: the requested URL without the API key (safe to log and store).
-    :param status_code: HTTP status of the final response.
-    :param content_type: the ``Content-Type`` header, or None when absent.
-    :param body: the response body exactly as received (after transfer and
-        content codings such as gzip are removed; never re-encoded or parsed).
-    :param fetched_at: when the response arrived, timezone-aware UTC.
-    :param attempts: how many requests were made to obtain it (1 = no retry).
-    """
-
-    url: str
-    status_code: int
-    content_type: str | None
-    body: bytes
-    fetched_at: datetime
-    attempts: int
-
-
-def _rebuild_error(cls: type[SourceFetchError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    err = cls.__new__(cls)
-    err.args = args
-    err.__dict__.update(state)
-    return err
-
-
-class SourceFetchError(Exception):
-    """A source could not deliver a usable payload.
-
-    The message names the URL (without key), the status, the number of
-    attempts and a short, redacted excerpt of the body.
-
-    :param url: requested URL without the API key.
-    :param attempts: requests made before giving up.
-    :param status_code: HTTP status of the last response, None if none arrived.
-    :param detail: what went wrong, in a few words.
-    :param body_excerpt: start of the last response body (redacted).
-    :param payload: the last response, when one arrived.
-    """
-
-    kind = "fetch failed"
-
-    def __init__(
-        self,
-        *,
-        url: str,
-        attempts: int,
-        detail: str,
-        status_code: int | None = None,
-        body_excerpt: str = "",
-        payload: FetchedPayload | None = None,
-    ) -> None:
-        status = f"status {status_code}" if status_code is not None else "no response"
-        message = f"{self.kind}: GET {url} ({status}) after {attempts} attempt(s): {detail}"
-        if body_excerpt:
-            message += f"; body starts {body_excerpt!r}"
-        super().__init__(message)
-        self.url = url
-        self.attempts = attempts
-        self.detail = detail
-        self.status_code = status_code
-        self.body_excerpt = body_excerpt
-        self.payload = payload
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only __init__ would break default exception pickling.
-        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
-
-
-class SourceRateLimitedError(SourceFetchError):
-    """The source kept answering 429 Too Many Requests."""
-
-    kind = "rate limited"
-
-
-class SourceServerError(SourceFetchError):
-    """The source kept answering with a 5xx status."""
-
-    kind = "server error"
-
-
-class SourceTimeoutError(SourceFetchError):
-    """Connecting or reading kept exceeding the timeout."""
-
-    kind = "timed out"
-
-
-class SourceConnectionError(SourceFetchError):
-    """The connection kept failing (refused, reset, DNS, dropped mid-body)."""
-
-    kind = "connection failed"
-
-
-class SourceClientError(SourceFetchError):
-    """A non-retryable status (4xx other than 429): retrying would not help."""
-
-    kind = "client error"
-
-
-class SourceContentError(SourceFetchError):
-    """A 2xx response whose body is not valid UTF-8 JSON.
-
-    :attr:`payload` always holds the untouched response so the caller can
-    quarantine the bytes.
-    """
-
-    kind = "invalid content"
-    payload: FetchedPayload
-
-
-class SourceConfigError(ValueError):
-    """The client cannot be built from its configuration (e.g. missing connection)."""
-
-
-def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds to wait according to a ``Retry-After`` header value.
-
-    Accepts delta-seconds (``"120"``) and an HTTP-date
-    (``"Wed, 21 Oct 2015 07:28:00 GMT"``); a date in the past means 0.
-    Returns None when the header is absent or unparseable, so the caller
-    falls back to its own backoff.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 and seconds == seconds else None  # rejects negatives and NaN
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 class HttpSourceClient:
@@ -480,71 +345,3 @@ def _transport_error_class(exc: requests.RequestException) -> type[SourceFetchEr
     if exc.args and isinstance(exc.args[0], ReadTimeoutError):
         return SourceTimeoutError
     return SourceConnectionError
-
-
-_EXTRA_FLOATS = ("timeout_seconds", "backoff_base_seconds", "backoff_cap_seconds")
-_EXTRA_INTS = ("max_attempts",)
-_EXTRA_STRINGS = ("api_key_param", "api_key_header", "user_agent")
-
-
-def client_from_connection(conn_id: str, **overrides: Any) -> HttpSourceClient:
-    """Build a client from an Airflow connection; ``overrides`` win over it.
-
-    The base URL is ``schema://host:port`` (``schema`` defaults to https; a
-    host that already has a scheme is used as given). The key is the
-    connection password, else extra ``api_key``. Extras may set
-    ``timeout_seconds``, ``max_attempts``, ``backoff_base_seconds``,
-    ``backoff_cap_seconds``, ``api_key_param``, ``api_key_header`` and
-    ``user_agent``. Outside a task the SDK reads environment variables
-    (``AIRFLOW_CONN_<ID>``) and any configured external secrets backend,
-    not the metadata database.
-
-    :raises SourceConfigError: the connection is not defined or has no host,
-        or an extra has the wrong type.
-    """
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        conn = BaseHook.get_connection(conn_id)
-    except AirflowNotFoundException as exc:
-        raise SourceConfigError(
-            f"Airflow connection {conn_id!r} is not defined; define it in a secrets backend, "
-            f"the metadata database, or the env var AIRFLOW_CONN_{conn_id.upper()}"
-        ) from exc
-
-    extra = conn.extra_dejson or {}
-    kwargs: dict[str, Any] = {"base_url": _base_url_from_connection(conn_id, conn)}
-    api_key = conn.password or extra.get("api_key")
-    if api_key:
-        kwargs["api_key"] = str(api_key)
-    try:
-        for name in _EXTRA_FLOATS:
-            if extra.get(name) not in (None, ""):
-                kwargs[name] = float(extra[name])
-        for name in _EXTRA_INTS:
-            if extra.get(name) not in (None, ""):
-                kwargs[name] = int(extra[name])
-    except (TypeError, ValueError) as exc:
-        raise SourceConfigError(f"Airflow connection {conn_id!r} has a malformed extra: {exc}") from None
-    for name in _EXTRA_STRINGS:
-        if extra.get(name):
-            kwargs[name] = str(extra[name])
-    kwargs.update(overrides)
-    return HttpSourceClient(**kwargs)
-
-
-def _base_url_from_connection(conn_id: str, conn: Any) -> str:
-    host = (conn.host or "").strip()
-    if not host:
-        raise SourceConfigError(f"Airflow connection {conn_id!r} has no host")
-    if "://" in host:
-        parts = urlsplit(host)
-        scheme, netloc, path = parts.scheme, parts.netloc, parts.path
-    else:
-        scheme = (conn.schema or "https").strip()
-        netloc, _, rest = host.partition("/")
-        path = f"/{rest}" if rest else ""
-    if conn.port and ":" not in netloc:
-        netloc = f"{netloc}:{conn.port}"
-    return urlunsplit((scheme, netloc, path.rstrip("/"), "", ""))

@@ -16,18 +16,13 @@ MERGE until they leave it: use :meth:`BigQueryWarehouse.insert_rows` for append-
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import hashlib
 import json
-import math
 import os
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.google.cloud.hooks.bigquery import BigQueryHook
@@ -40,18 +35,17 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
-    QueryParam,
     TableRef,
     Warehouse,
     WarehouseError,
     WriteConflictError,
-    infer_param_type,
     mutated_table,
 )
-from nba_pipeline.warehouse.translate import normalise_type
+from nba_pipeline.warehouse.bigquery_params import query_parameter, referenced_params
+from nba_pipeline.warehouse.bigquery_rows import column_schema, json_value, row_errors, row_id
 
 if TYPE_CHECKING:
-    from google.cloud.bigquery import Client, SchemaField
+    from google.cloud.bigquery import Client
     from google.cloud.bigquery.job import QueryJob
 
 APP_LABEL = "nba_pipeline"
@@ -60,7 +54,6 @@ APP_LABEL = "nba_pipeline"
 DAG_ID_ENV = "AIRFLOW_CTX_DAG_ID"
 TASK_ID_ENV = "AIRFLOW_CTX_TASK_ID"
 
-_ROW_ERRORS_SHOWN = 3
 
 
 class BigQueryWarehouse(Warehouse):
@@ -250,14 +243,14 @@ class BigQueryWarehouse(Warehouse):
             return 0
         client = self._get_client()
         table_id = f"{self._project}.{ref.dataset}.{ref.table}"
-        json_rows = [{key: _json_value(value) for key, value in row.items()} for row in rows]
-        row_ids = [_row_id(str(ref), row) for row in json_rows]
+        json_rows = [{key: json_value(value) for key, value in row.items()} for row in rows]
+        row_ids = [row_id(str(ref), row) for row in json_rows]
         STATS.record(str(ref))
         with self._translate_errors(f"inserting {len(rows)} rows into {ref}"):
             errors = client.insert_rows_json(table_id, json_rows, row_ids=row_ids)
         if errors:
             raise WarehouseError(
-                f"BigQuery rejected the batch of {len(rows)} rows for {ref}: {_row_errors(errors)}"
+                f"BigQuery rejected the batch of {len(rows)} rows for {ref}: {row_errors(errors)}"
             )
         return len(rows)
 
@@ -270,7 +263,7 @@ class BigQueryWarehouse(Warehouse):
                 live = client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
             except NotFound:
                 return None
-        return [_column_schema(field) for field in live.schema]
+        return [column_schema(field) for field in live.schema]
 
     def _list_tables(self, dataset: str) -> list[str]:
         client = self._get_client()
@@ -349,303 +342,6 @@ def _label_text(text: str) -> str:
         digest = hashlib.sha256(text.encode()).hexdigest()[:8]
         clean = f"{clean[: _LABEL_MAX - 9]}-{digest}"
     return clean
-
-
-# --------------------------------------------------------------------------- query parameters
-
-# String literals, quoted identifiers and comments: '@' inside them is not a parameter.
-_NOT_CODE = re.compile(
-    r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`|--[^\n]*|#[^\n]*|/\*.*?\*/",
-    re.DOTALL,
-)
-_PARAM_REF = re.compile(r"(?<![@\w])@([A-Za-z_][A-Za-z0-9_]*)")
-
-_SCALAR_ALIASES = {
-    "INTEGER": "INT64",
-    "INT": "INT64",
-    "SMALLINT": "INT64",
-    "BIGINT": "INT64",
-    "TINYINT": "INT64",
-    "BYTEINT": "INT64",
-    "FLOAT": "FLOAT64",
-    "BOOLEAN": "BOOL",
-    "DECIMAL": "NUMERIC",
-    "BIGDECIMAL": "BIGNUMERIC",
-}
-_SCALARS = frozenset(
-    {
-        "BOOL",
-        "INT64",
-        "FLOAT64",
-        "NUMERIC",
-        "BIGNUMERIC",
-        "STRING",
-        "BYTES",
-        "DATE",
-        "DATETIME",
-        "TIME",
-        "TIMESTAMP",
-        "JSON",
-        "GEOGRAPHY",
-        "INTERVAL",
-    }
-)
-
-
-@lru_cache(maxsize=4096)
-def referenced_params(sql: str) -> tuple[str, ...]:
-    """The ``@name`` parameters a statement uses, in order of first use (``@@system`` variables and
-    ``@`` inside literals, quoted identifiers or comments excluded)."""
-    code = _NOT_CODE.sub(" ", sql)
-    return tuple(dict.fromkeys(_PARAM_REF.findall(code)))
-
-
-def query_parameter(name: str, value: Any) -> dict[str, Any]:
-    """One named parameter in the REST form of ``QueryParameter``, typed by :func:`infer_param_type`."""
-    type_ = infer_param_type(value)
-    parameter_type = parse_parameter_type(type_)
-    return {
-        "name": name,
-        "parameterType": parameter_type,
-        "parameterValue": _parameter_value(parameter_type, value, f"@{name} ({type_})"),
-    }
-
-
-def parse_parameter_type(type_: str) -> dict[str, Any]:
-    """A GoogleSQL type (``INT64``, ``ARRAY<STRUCT<a DATE, b STRING>>``) as a REST ``QueryParameterType``."""
-    text = type_.strip()
-    upper = text.upper()
-    if upper.startswith("ARRAY<") and text.endswith(">"):
-        return {"type": "ARRAY", "arrayType": parse_parameter_type(text[6:-1])}
-    if upper.startswith("STRUCT<") and text.endswith(">"):
-        fields = []
-        for part in _split_top_level(text[7:-1]):
-            pieces = part.strip().split(None, 1)
-            if len(pieces) != 2:
-                raise WarehouseError(f"STRUCT field {part.strip()!r} of {type_!r} needs a name and a type")
-            fields.append({"name": pieces[0].strip("`"), "type": parse_parameter_type(pieces[1])})
-        if not fields:
-            raise WarehouseError(f"query parameter type {type_!r} has no fields")
-        return {"type": "STRUCT", "structTypes": fields}
-    base = re.sub(r"\(.*\)$", "", upper).strip()  # STRING(10), NUMERIC(10, 2)
-    base = _SCALAR_ALIASES.get(base, base)
-    if base not in _SCALARS:
-        raise WarehouseError(f"unsupported query parameter type {type_!r}")
-    return {"type": base}
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char in "<(":
-            depth += 1
-        elif char in ">)":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    if text[start:].strip():
-        parts.append(text[start:])
-    return parts
-
-
-def _parameter_value(parameter_type: Mapping[str, Any], value: Any, where: str) -> dict[str, Any]:
-    """A Python value in the REST form of ``QueryParameterValue`` for ``parameter_type``."""
-    if isinstance(value, QueryParam):
-        value = value.value
-    kind = parameter_type["type"]
-    if kind == "ARRAY":
-        if value is None:
-            return {}
-        if not isinstance(value, (list, tuple)):
-            raise WarehouseError(f"query parameter {where} needs a list, got {type(value).__name__}")
-        element_type = parameter_type["arrayType"]
-        return {"arrayValues": [_parameter_value(element_type, v, where) for v in value]}
-    if kind == "STRUCT":
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            raise WarehouseError(f"query parameter {where} needs a dict, got {type(value).__name__}")
-        field_types = {f["name"]: f["type"] for f in parameter_type["structTypes"]}
-        unknown = sorted(set(value) - field_types.keys())
-        if unknown:
-            raise WarehouseError(f"query parameter {where} has keys {unknown} that its STRUCT type lacks")
-        return {
-            "structValues": {
-                name: _parameter_value(t, value.get(name), where) for name, t in field_types.items()
-            }
-        }
-    return {"value": None if value is None else _scalar_text(kind, value, where)}
-
-
-def _scalar_text(kind: str, value: Any, where: str) -> str:
-    if isinstance(value, str) and kind != "JSON":
-        return value  # already GoogleSQL literal text
-    if kind == "BOOL" and isinstance(value, bool):
-        return "true" if value else "false"
-    if kind == "INT64" and isinstance(value, int):
-        return str(int(value))
-    if kind == "FLOAT64" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _float_text(float(value))
-    if kind in ("NUMERIC", "BIGNUMERIC") and isinstance(value, (Decimal, int, float)):
-        return format(Decimal(str(value)) if isinstance(value, float) else Decimal(value), "f")
-    if kind in ("TIMESTAMP", "DATETIME", "DATE", "TIME"):
-        text = _temporal_text(kind, value)
-        if text is not None:
-            return text
-    if kind == "JSON":
-        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    if kind == "BYTES" and isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    if kind in ("STRING", "GEOGRAPHY", "INTERVAL"):
-        return str(value)
-    raise WarehouseError(f"query parameter {where} cannot take a {type(value).__name__} value {value!r}")
-
-
-def _temporal_text(kind: str, value: Any) -> str | None:
-    """A date or time value as the literal text of ``kind``; None if it is not one."""
-    if kind == "TIMESTAMP" and isinstance(value, dt.date):
-        return _utc(value).isoformat()
-    if kind == "DATETIME" and isinstance(value, dt.datetime):
-        naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
-        return naive.isoformat()
-    if kind == "DATE" and isinstance(value, dt.date):
-        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
-    if kind == "TIME" and isinstance(value, dt.time):
-        return value.isoformat()
-    return None
-
-
-def _utc(value: dt.date) -> dt.datetime:
-    """A date or datetime as an aware UTC datetime (naive datetimes are taken as UTC)."""
-    if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return repr(value)
-
-
-# --------------------------------------------------------------------------- streaming rows
-
-
-def _json_value(value: Any) -> Any:
-    """A row value as the streaming API takes it in JSON."""
-    if isinstance(value, QueryParam):
-        if value.type.upper() == "JSON" and value.value is not None and not isinstance(value.value, str):
-            return json.dumps(value.value, sort_keys=True, default=str)
-        return _json_value(value.value)
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else _float_text(value)
-    if isinstance(value, dt.datetime):
-        return _utc(value).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, Mapping):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_json_value(v) for v in value]
-    return str(value)
-
-
-def _row_id(table: str, row: Mapping[str, Any]) -> str | None:
-    """A deterministic insert id for rows with a run key, else None.
-
-    The id hashes the table, the key and the row's content: the same row sent again is dropped
-    by BigQuery's de-duplication, while two different rows for one run are both kept.
-    """
-    if row.get("run_id") is not None:
-        key: list[Any] = ["run_id", row["run_id"]]
-    elif row.get("request_id") is not None and row.get("player_lookup") is not None:
-        key = ["request_id", row["request_id"], "player_lookup", row["player_lookup"]]
-    else:
-        return None
-    canonical = json.dumps([table, key, row], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _row_errors(errors: Sequence[Mapping[str, Any]]) -> str:
-    """The first rejected rows and why (rows only 'stopped' because another row failed come last)."""
-
-    def reasons(entry: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        return list(entry.get("errors") or [])
-
-    def only_stopped(entry: Mapping[str, Any]) -> bool:
-        return all(e.get("reason") == "stopped" for e in reasons(entry))
-
-    ordered = sorted(errors, key=only_stopped)
-    shown = []
-    for entry in ordered[:_ROW_ERRORS_SHOWN]:
-        details = "; ".join(_row_error_text(e) for e in reasons(entry))
-        shown.append(f"row {entry.get('index', '?')}: {details or 'no detail'}")
-    more = len(errors) - len(shown)
-    return "; ".join(shown) + (f" (and {more} more rows with errors)" if more > 0 else "")
-
-
-def _row_error_text(error: Mapping[str, Any]) -> str:
-    where = f" at {error['location']}" if error.get("location") else ""
-    return f"{error.get('reason', '?')}{where}: {error.get('message', '')}"
-
-
-# --------------------------------------------------------------------------- schema
-
-_FIELD_TYPES = {
-    "STRING": "STRING",
-    "INTEGER": "INT64",
-    "INT64": "INT64",
-    "FLOAT": "FLOAT64",
-    "FLOAT64": "FLOAT64",
-    "BOOLEAN": "BOOL",
-    "BOOL": "BOOL",
-    "TIMESTAMP": "TIMESTAMP",
-    "DATE": "DATE",
-    "DATETIME": "DATETIME",
-    "TIME": "TIME",
-    "JSON": "JSON",
-    "NUMERIC": "NUMERIC",
-    "BIGNUMERIC": "BIGNUMERIC",
-    "BYTES": "BYTES",
-    "GEOGRAPHY": "GEOGRAPHY",
-    "INTERVAL": "INTERVAL",
-}
-_SIMPLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def _column_schema(field: SchemaField) -> ColumnSchema:
-    mode = (field.mode or "NULLABLE").upper()
-    return ColumnSchema(field.name, normalise_type(_field_type(field)), mode)
-
-
-def _field_type(field: SchemaField) -> str:
-    """The GoogleSQL type of a SchemaField, ``ARRAY<…>`` when it is REPEATED."""
-    kind = (field.field_type or "").upper()
-    if kind in ("RECORD", "STRUCT"):
-        inner = ", ".join(f"{_quoted(sub.name)} {_field_type(sub)}" for sub in field.fields)
-        type_ = f"STRUCT<{inner}>"
-    elif kind == "RANGE" and field.range_element_type is not None:
-        type_ = f"RANGE<{field.range_element_type.element_type}>"
-    else:
-        type_ = _FIELD_TYPES.get(kind, kind)
-        if type_ in ("NUMERIC", "BIGNUMERIC") and field.precision is not None:
-            type_ += f"({field.precision}, {field.scale or 0})"
-        elif type_ in ("STRING", "BYTES") and field.max_length is not None:
-            type_ += f"({field.max_length})"
-    return f"ARRAY<{type_}>" if (field.mode or "").upper() == "REPEATED" else type_
-
-
-def _quoted(name: str) -> str:
-    return name if _SIMPLE_NAME.match(name) else f"`{name}`"
 
 
 def _excerpt(sql: str, limit: int = 160) -> str:

@@ -26,7 +26,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from nba_pipeline.guards.breaker import BreakerSettings, BreakerStore, Clock, utc_now
+from nba_pipeline.guards.breaker import BreakerSettings, Clock, utc_now
+from nba_pipeline.guards.breaker_store import BreakerStore
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.coordinator import EligiblePlayer
 from nba_pipeline.predictions.worker.breakers import BreakerOutcomes, admit, record_outcomes

@@ -29,7 +29,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nba_pipeline.guards.breaker import Admission, Breaker, BreakerSettings, BreakerStore, State
+from nba_pipeline.guards.breaker import Admission, Breaker, BreakerSettings, State
+from nba_pipeline.guards.breaker_store import BreakerStore
 from nba_pipeline.predictions.contract import SYSTEM_IDS, NotEnoughData
 from nba_pipeline.predictions.worker.inputs import PlayerWork
 from nba_pipeline.predictions.worker.results import BatchResult, SystemSummary

@@ -9,8 +9,6 @@ from typing import Any
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
     STAT_MAX,
-    Invalid,
-    Node,
     ParsedRow,
     RawTable,
     box_stats,
@@ -20,6 +18,7 @@ from nba_pipeline.processors.raw.common import (
     convert,
     iso_date,
 )
+from nba_pipeline.processors.raw.json_node import Invalid, Node
 
 _BDL_STATS: tuple[tuple[str, str], ...] = (
     ("pts", "points"),

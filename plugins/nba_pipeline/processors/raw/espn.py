@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from nba_pipeline.processors import game_ids as ids
-from nba_pipeline.processors.raw.common import Node, ParsedRow, RawTable, convert
+from nba_pipeline.processors.raw.common import (
+    ParsedRow,
+    RawTable,
+    convert,
+)
+from nba_pipeline.processors.raw.json_node import Node
 
 
 def parse_espn_rosters(doc: Node, day: dt.date) -> list[ParsedRow]:

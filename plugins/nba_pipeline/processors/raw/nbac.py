@@ -11,8 +11,6 @@ from nba_pipeline.processors.raw.common import (
     NBA_STATS,
     PLUS_MINUS_MAX,
     STAT_MAX,
-    Invalid,
-    Node,
     ParsedRow,
     RawTable,
     box_stats,
@@ -23,6 +21,7 @@ from nba_pipeline.processors.raw.common import (
     convert,
     iso_date,
 )
+from nba_pipeline.processors.raw.json_node import Invalid, Node
 
 #: How far from the payload's date a schedule document may reach (a full-season document spans ~8 months).
 SCHEDULE_WINDOW_DAYS = 366

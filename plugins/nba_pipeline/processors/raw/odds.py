@@ -9,16 +9,15 @@ from typing import Any
 
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
-    Node,
     ParsedRow,
     RawTable,
     american_odds,
     check_game_date,
     check_payload_date,
     convert,
-    describe,
     iso_date,
 )
+from nba_pipeline.processors.raw.json_node import Node, describe
 
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _BOOK_KEY = re.compile(r"^[a-z0-9_]+$")
