@@ -69,9 +69,10 @@ test: $(BIN)/.synced
 	@$(BIN)/python -m pytest tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
-# The edit-test loop: the unit and integrity tiers (no dag.test() run, no Airflow stack).
+# The edit-test loop: the unit and integrity tiers without the tests marked integration (no
+# dag.test() run, no Airflow API server), and a fifth of the breaker model's random sequences.
 test-fast: $(BIN)/.synced
-	@$(BIN)/python -m pytest tests/unit tests/integrity -q; status=$$?; \
+	@NBA_FAST_TESTS=1 $(BIN)/python -m pytest tests/unit tests/integrity -q -m "not integration"; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
 # ruff (with complexity and Airflow rules) over everything, mypy --strict over plugins/ and dags/.

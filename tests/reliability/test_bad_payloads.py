@@ -304,6 +304,7 @@ def _breaker(warehouse: Any, name: str) -> dict[str, Any]:
 def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_on(corpus: Corpus) -> None:
     """The daily DAG's run task (RunProcessorOperator) for the 16th reads the 15th's box scores."""
     from nba_pipeline.dag.run_task import RunProcessorOperator
+    from nba_pipeline.registry.guard_tables import GUARD_TABLES
     from nba_pipeline.registry.processors import RAW
 
     specs = {spec.name: spec for spec in RAW}
@@ -317,7 +318,7 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
         "ti": _TaskInstance(),
     }
 
-    gamebook = RunProcessorOperator(task_id=f"raw.{GAMEBOOK}.run", processor=specs[GAMEBOOK])
+    gamebook = RunProcessorOperator(task_id=f"raw.{GAMEBOOK}.run", processor=specs[GAMEBOOK], tables=GUARD_TABLES)
     with pytest.raises(PayloadValidationError) as caught:
         gamebook.execute(context)
     (row,) = warehouse.query("SELECT * FROM nba_processing.processor_runs WHERE processor_name = @p", {"p": GAMEBOOK})
@@ -334,7 +335,9 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
     assert breaker["last_error_message"].startswith(f"invalid payload {bad_uri}")
     assert table_rows(warehouse, GAMEBOOK) == []
 
-    team = RunProcessorOperator(task_id="raw.nbac_team_boxscore.run", processor=specs["nbac_team_boxscore"])
+    team = RunProcessorOperator(
+        task_id="raw.nbac_team_boxscore.run", processor=specs["nbac_team_boxscore"], tables=GUARD_TABLES
+    )
     record = team.execute({**context, "ti": _TaskInstance()})
     want = expected("nbac_team_boxscore", (clean("nbac_team_boxscore"), GAME_DAY))
     assert record["status"] == "success" and record["rows_inserted"] == len(want) == 20

@@ -15,6 +15,7 @@ MERGE of ``record_successes``) is held to the same semantics.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -257,8 +258,11 @@ class BreakerMachine(RuleBasedStateMachine):
         assert self.episode_trials <= self.cfg.half_open_max_calls
 
 
+#: `make test-fast` runs a fifth of the sequences (NBA_FAST_TESTS=1); `make test` runs them all
+SEQUENCES = 100 if os.environ.get("NBA_FAST_TESTS") else 500
+
 BreakerMachine.TestCase.settings = settings(
-    max_examples=500,
+    max_examples=SEQUENCES,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -290,7 +294,7 @@ def test_store_on_duckdb_agrees_with_model(migrated_warehouse):
     run_state_machine_as_test(
         StoreMachine,
         settings=settings(
-            max_examples=60,
+            max_examples=SEQUENCES * 60 // 500,
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
