@@ -233,6 +233,11 @@ def _load_dags(dag_ids: Sequence[str]) -> dict[str, Any]:
     return {dag_id: bag.get_dag(dag_id) for dag_id in dag_ids}
 
 
+class _DropWaitingNotices(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("No tasks to run")
+
+
 def replay(
     start: dt.date,
     end: dt.date,
@@ -247,14 +252,16 @@ def replay(
     saved = {key: os.environ.get(key) for key in REPLAY_ENVIRONMENT}
     os.environ.update(REPLAY_ENVIRONMENT)
     get_settings.cache_clear()
-    # dag.test() warns "No tasks to run" at every sensor reschedule, listing every waiting task
+    # dag.test() warns "No tasks to run" at every sensor reschedule, listing every waiting task. A
+    # filter, not a level: each dag.test() reconfigures logging, which resets the levels of
+    # Airflow's loggers but keeps their filters.
     chatty = logging.getLogger("airflow.sdk.definitions.dag")
-    level = chatty.level
-    chatty.setLevel(logging.ERROR)
+    quiet = _DropWaitingNotices()
+    chatty.addFilter(quiet)
     try:
         return _replay(start, end, history_days, report)
     finally:
-        chatty.setLevel(level)
+        chatty.removeFilter(quiet)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
