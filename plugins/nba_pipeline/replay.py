@@ -165,6 +165,7 @@ def judge_day(
     run_state: str,
     since: dt.datetime,
     wall_seconds: float,
+    until: dt.datetime | None = None,
 ) -> DayVerdict:
     """The verdict of one daily run, from its task states, its run rows and the warehouse."""
     specs = {p.name: p for p in daily_processors()}
@@ -188,7 +189,7 @@ def judge_day(
                 check(spec.name, "success", None)
             quiet = spec.calendar_guarded and not games[spec.target_date(game_date)]
             phases[1].count(state, "calendar" if quiet else str(state))
-    for phase, rows in run_rows(warehouse, since).items():
+    for phase, rows in run_rows(warehouse, since, until).items():
         for name, row in sorted(_final_rows(rows).items()):
             phases[phase].count(row["status"], row["skip_reason"])
             check(name, row["status"], row["skip_reason"])
@@ -299,8 +300,9 @@ def _replay(
             wall = time.perf_counter() - started
             states = {ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
                       for ti in dag_run.get_task_instances()}
+            until = clock.now()  # rows of runs at the real time, in the same warehouse, are later
             with get_warehouse() as warehouse:
-                verdict = judge_day(warehouse, day, states, str(dag_run.state), since, wall)
+                verdict = judge_day(warehouse, day, states, str(dag_run.state), since, wall, until)
         verdicts.append(verdict)
         if report:
             report(verdict)

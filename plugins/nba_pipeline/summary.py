@@ -31,15 +31,23 @@ _RUN_COLUMNS = {
 }
 
 
-def run_rows(warehouse: Warehouse, since: dt.datetime) -> dict[int, list[dict[str, Any]]]:
-    """Run rows written since ``since``, per phase."""
+def run_rows(
+    warehouse: Warehouse, since: dt.datetime, until: dt.datetime | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Run rows written from ``since`` (to ``until``, when given), per phase.
+
+    ``until`` matters when the package clock is set back (a replay): rows that runs at the real
+    time wrote into the same warehouse are later than any replayed run and must not count.
+    """
     found: dict[int, list[dict[str, Any]]] = {}
+    params: dict[str, Any] = {"since": since} if until is None else {"since": since, "until": until}
     for phase, table in ((phase, t.name) for phase, t in RUN_TABLES.items()):
         written_at, status, inserted, updated = _RUN_COLUMNS[phase]
+        window = f"{written_at} >= @since" + ("" if until is None else f" AND {written_at} <= @until")
         found[phase] = warehouse.query(
             f"SELECT processor_name, {status} AS status, skip_reason, {inserted} AS inserted, {updated} AS updated "
-            f"FROM {table} WHERE {written_at} >= @since ORDER BY processor_name",
-            {"since": since},
+            f"FROM {table} WHERE {window} ORDER BY processor_name",
+            params,
         )
     return found
 

@@ -162,3 +162,23 @@ def test_outbox_takes_over_a_stale_claim_and_sets_aside_an_unreadable_file(tmp_p
     assert sorted(p.name.split(".claimed-")[0] for p in box.directory.iterdir() if p.name.endswith(".bad")) == [
         "broken.json"
     ]
+
+
+def test_a_replayed_run_reads_its_own_rows_not_those_written_at_the_real_time(migrated_warehouse):
+    """With the package clock set back (a replay), rows that a run at the real time wrote into the
+    same warehouse are later than the replayed run: the window's end leaves them out."""
+    from nba_pipeline import clock
+    from nba_pipeline.summary import run_rows
+
+    replayed = dt.datetime(2025, 2, 14, 15, 0, tzinfo=dt.UTC)
+    write_run_records(migrated_warehouse, [_record(2, processor="real_time", run_id="r-now")], RUN_TABLES)
+    with clock.shifted_to(replayed):
+        since = clock.now()
+        write_run_records(migrated_warehouse, [_record(2, processor="replayed", run_id="r-then")], RUN_TABLES)
+        until = clock.now()
+
+    def names(rows: dict[int, list[dict]]) -> list[str]:
+        return [row["processor_name"] for row in rows[2]]
+
+    assert names(run_rows(migrated_warehouse, since, until)) == ["replayed"]
+    assert names(run_rows(migrated_warehouse, since)) == ["real_time", "replayed"]
