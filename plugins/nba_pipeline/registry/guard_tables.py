@@ -58,49 +58,43 @@ def _success(record: RunRecord) -> bool | None:
     return None if record.status == "skipped" else record.status == "success"
 
 
-def _analytics_row(record: RunRecord) -> dict[str, Any]:
+def _phase_row(record: RunRecord) -> dict[str, Any]:
+    """The columns the analytics and precompute run tables share."""
     return {
         "processor_name": record.processor,
         "run_id": record.run_id,
         "run_date": record.started_at,
         "success": _success(record),
         "duration_seconds": record.duration_seconds,
-        "date_range_start": record.date_range_start or record.target_date,
-        "date_range_end": record.date_range_end or record.target_date,
         "records_processed": record.rows_processed,
         "records_inserted": record.rows_inserted,
         "records_updated": record.rows_updated,
         "records_skipped": record.rows_skipped,
         "errors_json": _errors_json(record),
         "warning_count": len(record.warnings),
-        "source_files_count": record.source_files,
-        "source_data_freshness_hours": record.upstream_data_age_hours,
         "processor_version": PROCESSOR_VERSION,
         "config_hash": _config_hash(record),
         "skip_reason": record.skip_reason,
     }
 
 
+def _analytics_row(record: RunRecord) -> dict[str, Any]:
+    return {
+        **_phase_row(record),
+        "date_range_start": record.date_range_start or record.target_date,
+        "date_range_end": record.date_range_end or record.target_date,
+        "source_files_count": record.source_files,
+        "source_data_freshness_hours": record.upstream_data_age_hours,
+    }
+
+
 def _precompute_row(record: RunRecord) -> dict[str, Any]:
     return {
-        "processor_name": record.processor,
-        "run_id": record.run_id,
-        "run_date": record.started_at,
-        "success": _success(record),
-        "duration_seconds": record.duration_seconds,
+        **_phase_row(record),
         "analysis_date": record.target_date,
-        "records_processed": record.rows_processed,
-        "records_inserted": record.rows_inserted,
-        "records_updated": record.rows_updated,
-        "records_skipped": record.rows_skipped,
         "dependency_check_passed": record.dependency_check_passed,
         "data_completeness_pct": record.data_completeness_pct,
         "upstream_data_age_hours": record.upstream_data_age_hours,
-        "errors_json": _errors_json(record),
-        "warning_count": len(record.warnings),
-        "processor_version": PROCESSOR_VERSION,
-        "config_hash": _config_hash(record),
-        "skip_reason": record.skip_reason,
     }
 
 
