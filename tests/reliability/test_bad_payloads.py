@@ -325,7 +325,8 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
     assert row["status"] == "failed" and row["error_message"] == str(caught.value)
     assert bad_uri in row["error_message"] and f"{PLAYER}.pts" in row["error_message"]
     assert "does not match 2*(fgm-fg3m) + 3*fg3m + ftm" in row["error_message"]
-    assert json.loads(row["opts"])["game_date"] == "2025-01-16"  # the run's date; its box scores are the 15th's
+    opts = json.loads(row["opts"])
+    assert (opts["game_date"], opts["target_date"]) == ("2025-01-16", "2025-01-15")  # the run's, its box scores'
     breaker = _breaker(warehouse, GAMEBOOK)
     assert (breaker["state"], breaker["failure_count"], breaker["last_error_type"]) == (
         "CLOSED",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_json_round_trip():
 
 def test_rows_land_in_each_phase_table_with_declared_columns_only(migrated_warehouse):
     records = [
-        _record(2, file_path="gs://b/x.json"),
+        _record(2, file_path="gs://b/x.json", target_date=dt.date(2025, 1, 14), options={"game_date": "2025-01-15"}),
         _record(3, status="skipped", skip_reason="no_games", rows_processed=None),
         _record(
             4,
@@ -66,7 +67,8 @@ def test_rows_land_in_each_phase_table_with_declared_columns_only(migrated_wareh
         and raw[0]["total_runtime_seconds"] == 2.5
         and raw[0]["file_path"] == "gs://b/x.json"
     )
-    assert '"game_date": "2025-01-15"' in raw[0]["opts"]
+    # the run's game date and the processor's target date (the box scores of the day before) apart
+    assert json.loads(raw[0]["opts"]) == {"game_date": "2025-01-15", "target_date": "2025-01-14"}
     analytics = migrated_warehouse.query(
         "SELECT success, skip_reason, date_range_start FROM nba_processing.analytics_processor_runs"
     )

@@ -1,7 +1,8 @@
 """The tables the guards write for this pipeline: the breaker state and the per-phase run tables.
 
 The row builders keep the column names the original system's run tables have (SCHEMAS.md); every
-run row records the date the processor worked on (its target date) in ``opts``.
+run row's ``opts`` records the run's options (its ``game_date`` among them) and the date the processor
+worked on, ``target_date`` (the day before the game date for box scores).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ def _errors_json(record: RunRecord) -> str | None:
 
 
 def _opts(record: RunRecord) -> str:
-    """The run's options as a JSON document (a string: both backends load it into the JSON column)."""
-    return json.dumps({"game_date": record.target_date.isoformat(), **record.options}, sort_keys=True, default=str)
+    """The run's options and the processor's target date as a JSON document (a string: both backends
+    load it into the JSON column)."""
+    return json.dumps({**record.options, "target_date": record.target_date.isoformat()}, sort_keys=True, default=str)
 
 
 def _raw_row(record: RunRecord) -> dict[str, Any]:
