@@ -10,6 +10,7 @@ import os
 
 from airflow.sdk import DAG, Param
 
+from bench_processors import copy_seed  # bench/ is on the path of the benchmark's Airflow
 from nba_pipeline.dag.builder import build_pipeline
 from nba_pipeline.dag.defaults import START_DATE, default_args
 from nba_pipeline.guards.breaker import BreakerSettings
@@ -26,7 +27,7 @@ SEED = Dependency(
 )
 PROCESSORS = [
     ProcessorSpec(
-        f"bench_{i:02d}", Phase.ANALYTICS, "bench_processors:copy_seed",
+        f"bench_{i:02d}", Phase.ANALYTICS, copy_seed,
         reads=("nba_raw.bench_seed",), writes=(f"nba_analytics.bench_{i:02d}",),
         dependencies=(SEED,), breaker=BreakerSettings(), retries=0,
     )

@@ -160,7 +160,7 @@ class _DateRun:
         )
         try:
             with activity("processor"):
-                outcome = spec.entry_point()(context)
+                outcome = spec.run(context)
         except ProcessorSkip as skip:
             self.record(spec, started, "skipped", reason=skip_reason(skip.reason), detail=skip.detail, report=report)
             return

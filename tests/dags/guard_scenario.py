@@ -13,6 +13,7 @@ from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
 from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
+from tests.dags import toy_processors
 from tests.dags.toy_dag import toy_dag
 
 EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start AND @end"
@@ -30,17 +31,17 @@ def _needs(table: str, per_event: int) -> Dependency:
 
 
 PROCESSORS = [
-    ProcessorSpec("alpha", Phase.RAW, "tests.dags.toy_processors:alpha", writes=("nba_raw.toy_alpha",),
+    ProcessorSpec("alpha", Phase.RAW, toy_processors.alpha, writes=("nba_raw.toy_alpha",),
                   sources=("alpha_feed",), breaker=BREAKER, retries=0),
-    ProcessorSpec("flaky", Phase.RAW, "tests.dags.toy_processors:flaky", writes=("nba_raw.toy_flaky",),
+    ProcessorSpec("flaky", Phase.RAW, toy_processors.flaky, writes=("nba_raw.toy_flaky",),
                   sources=("flaky_feed",), breaker=BREAKER, retries=4),
-    ProcessorSpec("beta", Phase.ANALYTICS, "tests.dags.toy_processors:beta", reads=("nba_raw.toy_alpha",),
+    ProcessorSpec("beta", Phase.ANALYTICS, toy_processors.beta, reads=("nba_raw.toy_alpha",),
                   writes=("nba_analytics.toy_beta",), dependencies=(_needs("nba_raw.toy_alpha", 2),),
                   breaker=BREAKER, retries=0),
-    ProcessorSpec("gamma", Phase.ANALYTICS, "tests.dags.toy_processors:gamma", reads=("nba_raw.toy_flaky",),
+    ProcessorSpec("gamma", Phase.ANALYTICS, toy_processors.gamma, reads=("nba_raw.toy_flaky",),
                   writes=("nba_analytics.toy_gamma",), dependencies=(_needs("nba_raw.toy_flaky", 1),),
                   breaker=BREAKER, retries=0),
-    ProcessorSpec("delta", Phase.PRECOMPUTE, "tests.dags.toy_processors:delta", reads=("nba_analytics.toy_beta",),
+    ProcessorSpec("delta", Phase.PRECOMPUTE, toy_processors.delta, reads=("nba_analytics.toy_beta",),
                   writes=("nba_precompute.toy_delta",), dependencies=(_needs("nba_analytics.toy_beta", 2),),
                   breaker=BREAKER, retries=0),
 ]

@@ -17,6 +17,7 @@ from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
 from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
+from tests.dags import toy_processors
 from tests.dags.toy_dag import toy_dag
 
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
@@ -28,7 +29,7 @@ def _spec(name: str, retries: int = 0) -> ProcessorSpec:
     return ProcessorSpec(
         name,
         Phase.RAW,
-        f"tests.dags.toy_processors:{name}",
+        getattr(toy_processors, name),
         writes=(f"nba_raw.toy_{name}",),
         breaker=BREAKER,
         calendar_guarded=False,

@@ -17,9 +17,9 @@ import pytest
 
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorSkip, ProcessorSpec
-from nba_pipeline.processors import raw
 from nba_pipeline.processors.merge import MergeError, insert_absent, merge_rows
-from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
+from nba_pipeline.processors.raw import PayloadValidationError
+from nba_pipeline.registry.processors import RAW_TABLES
 from nba_pipeline.sources.simulation import (
     BOOKS,
     DUPLICATE_ROWS,
@@ -63,7 +63,7 @@ def store(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> PayloadStore:
 
 
 def run(warehouse: Any, name: str, day: dt.date = GAME_DAY):
-    spec = ProcessorSpec(name, Phase.RAW, run=f"nba_pipeline.processors.raw:process_{name}", date_offset_days=0)
+    spec = ProcessorSpec(name, Phase.RAW, run=RAW_TABLES[name], date_offset_days=0)
     ctx = ProcessorContext(
         warehouse=warehouse,
         processor=spec,
@@ -73,7 +73,7 @@ def run(warehouse: Any, name: str, day: dt.date = GAME_DAY):
         dag_run_id="test-dag-run",
         try_number=1,
     )
-    return getattr(raw, f"process_{name}")(ctx)
+    return spec.run(ctx)
 
 
 def put(store: PayloadStore, name: str, body: bytes, fetched_at: dt.datetime = AS_OF) -> str:

@@ -164,7 +164,7 @@ def _context(source_name: str, date_offset_days: int = 0, game_date: dt.date = G
     spec = ProcessorSpec(
         f"scrape_{source_name}",
         Phase.SCRAPERS,
-        run="nba_pipeline.scrapers.run:scrape",
+        run=scrape,
         sources=(source_name,),
         breaker=None,
         date_offset_days=date_offset_days,

@@ -98,8 +98,8 @@ def changed(before: dict[str, Fingerprint], after: dict[str, Fingerprint]) -> di
 
 def natural_keys() -> dict[str, tuple[str, ...]]:
     """Each table's natural key, taken from the code that writes it where the code declares it."""
-    from nba_pipeline.processors.raw import RAW_TABLES
     from nba_pipeline.processors.transform import TRANSFORMS_DIR
+    from nba_pipeline.registry.processors import RAW_TABLES
 
     keys = {spec.table: tuple(spec.key_columns) for spec in RAW_TABLES.values()}
     for path in sorted(TRANSFORMS_DIR.glob("*.sql")):

@@ -67,12 +67,12 @@ import pytest
 
 from nba_pipeline.guards.skip_reasons import SkipReason
 from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSkip, ProcessorSpec
-from nba_pipeline.processors import raw
-from nba_pipeline.processors.raw import RAW_TABLES, PayloadValidationError
+from nba_pipeline.processors.raw import PayloadValidationError
 from nba_pipeline.processors.raw.common import (
     collapse,
 )
 from nba_pipeline.processors.raw.json_node import decode
+from nba_pipeline.registry.processors import RAW_TABLES
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
 from nba_pipeline.settings import get_settings
@@ -125,7 +125,7 @@ def corpus(migrated_warehouse: Any, settings_env: pytest.MonkeyPatch, tmp_path: 
 
 def run(warehouse: Any, name: str, day: dt.date) -> ProcessorResult:
     """The raw processor's entry point, as the run task calls it."""
-    spec = ProcessorSpec(name, Phase.RAW, run=f"nba_pipeline.processors.raw:process_{name}", date_offset_days=0)
+    spec = ProcessorSpec(name, Phase.RAW, run=RAW_TABLES[name], date_offset_days=0)
     ctx = ProcessorContext(
         warehouse=warehouse,
         processor=spec,
@@ -135,12 +135,12 @@ def run(warehouse: Any, name: str, day: dt.date) -> ProcessorResult:
         dag_run_id="manual__corpus",
         try_number=1,
     )
-    return getattr(raw, f"process_{name}")(ctx)
+    return spec.run(ctx)
 
 
 def scrape_context(source: str) -> ProcessorContext:
     spec = ProcessorSpec(
-        f"scrape_{source}", Phase.SCRAPERS, run="nba_pipeline.scrapers.run:scrape", sources=(source,), breaker=None
+        f"scrape_{source}", Phase.SCRAPERS, run=scrape, sources=(source,), breaker=None
     )
     return ProcessorContext(
         warehouse=None,

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from nba_pipeline.guards.dependencies import Dependency, TableWindow, evaluate, summarise
+from tests.dags import toy_processors
 
 NOW = dt.datetime(2025, 1, 16, 12, 0, tzinfo=dt.UTC)
 
@@ -152,7 +153,7 @@ def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, se
     warehouse.insert_rows("nba_raw.box", [{"game_date": day, "loaded_at": dt.datetime.now(dt.UTC)}])
     warehouse.close()
     box = Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),))
-    spec = ProcessorSpec("reader", Phase.ANALYTICS, "tests.dags.toy_processors:beta", dependencies=(box,))
+    spec = ProcessorSpec("reader", Phase.ANALYTICS, toy_processors.beta, dependencies=(box,))
     sensor = DependencyCompletenessSensor(task_id="dependencies", processor=spec)
     context = {"params": {"game_date": day.isoformat()}, "logical_date": dt.datetime(2025, 1, 15, 15, tzinfo=dt.UTC)}
 

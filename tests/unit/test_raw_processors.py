@@ -11,7 +11,6 @@ import pytest
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.game_ids import GameIdError
 from nba_pipeline.processors.merge import _merge_sql, _struct_array_type
-from nba_pipeline.processors.raw import RAW_TABLES
 from nba_pipeline.processors.raw.common import (
     NBA_STATS,
     ParsedRow,
@@ -20,6 +19,7 @@ from nba_pipeline.processors.raw.common import (
     collapse,
 )
 from nba_pipeline.processors.raw.json_node import Invalid, Node, decode
+from nba_pipeline.registry.processors import RAW_TABLES
 from nba_pipeline.schema.declared import declared_tables
 from nba_pipeline.sources.simulation import (
     DUPLICATE_ROWS,

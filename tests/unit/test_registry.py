@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from nba_pipeline.dag.builder import producers_of
 from nba_pipeline.guards.spec import Phase
+from nba_pipeline.processors.raw import RawTable
+from nba_pipeline.processors.transform import run_sql_transform
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.processors import CALENDAR, backfill_processors, daily_processors
 from nba_pipeline.schema.declared import declared_tables
+from nba_pipeline.scrapers.run import scrape
+from nba_pipeline.settings import SQL_ROOT
 
 PROCESSORS = daily_processors()
 
@@ -62,9 +64,15 @@ def test_only_the_schedule_chain_escapes_the_calendar():
 
 
 @pytest.mark.parametrize("spec", [p for p in PROCESSORS], ids=lambda p: p.name)
-def test_entry_points_resolve(spec):
-    module_name, _, attribute = spec.run.partition(":")
-    assert callable(getattr(importlib.import_module(module_name), attribute))
+def test_each_entry_runs_what_its_kind_runs(spec):
+    """Scrapers fetch, a raw entry runs the parse rules of the table it writes, a transform its SQL file."""
+    if spec.phase is Phase.SCRAPERS:
+        assert spec.run is scrape
+    elif spec.phase is Phase.RAW:
+        assert isinstance(spec.run, RawTable) and spec.writes == (spec.run.table,)
+        assert spec.sources == (spec.run.source,)
+    else:
+        assert spec.run is run_sql_transform and spec.sql is not None and (SQL_ROOT / spec.sql).is_file()
 
 
 def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
@@ -136,11 +144,3 @@ def test_the_registry_is_the_only_list_of_processors():
             if len(named) >= 2:
                 found.append(f"{path.relative_to(root)}:{node.lineno} {named}")
     assert found == []
-
-
-def test_each_sql_processor_names_an_existing_file():
-    from nba_pipeline.settings import SQL_ROOT
-
-    for spec in PROCESSORS:
-        if spec.run.endswith(":run_sql_transform"):
-            assert spec.sql is not None and (SQL_ROOT / spec.sql).is_file(), spec.name

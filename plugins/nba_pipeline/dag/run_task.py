@@ -62,7 +62,7 @@ class RunProcessorOperator(BaseOperator):
         started = clock.now()
         self._attempt = {"run_id": run_id, "started": started, "options": options, "context": context}
         timed = signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the execution_timeout's alarm is armed
-        function = self.processor.entry_point()
+        function = self.processor.run
         timer = time.perf_counter()
         try:
             with activity("processor"), get_warehouse() as warehouse:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,8 +33,9 @@ class ProcessorSpec:
 
     :param name: stable id; also the breaker key and ``processor_name`` in the run tables.
     :param phase: which phase (task group) it belongs to.
-    :param run: ``"module:function"`` taking a :class:`ProcessorContext`, returning a :class:`ProcessorResult`
-        (imported when the processor runs, so building a DAG imports no processor code).
+    :param run: what the processor does: called with a :class:`ProcessorContext`, returns a
+        :class:`ProcessorResult`. Modules that hold processors import heavy libraries on first use,
+        so that building a DAG from the registry stays light.
     :param sql: the processor's SQL file, relative to the SQL root, for processors whose work is SQL.
     :param reads: tables it reads (each must have a producer in the registry).
     :param writes: tables it writes.
@@ -51,7 +51,7 @@ class ProcessorSpec:
 
     name: str
     phase: Phase
-    run: str
+    run: Callable[[ProcessorContext], ProcessorResult]
     sql: str | None = None
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
@@ -65,16 +65,6 @@ class ProcessorSpec:
 
     def target_date(self, event_date: dt.date) -> dt.date:
         return event_date + dt.timedelta(days=self.date_offset_days)
-
-    def entry_point(self) -> Callable[[ProcessorContext], ProcessorResult]:
-        """The function ``run`` names, imported on first use (so building a DAG imports no processor)."""
-        module_name, _, attribute = self.run.partition(":")
-        if not attribute:
-            raise ValueError(f"processor entry point {self.run!r} of {self.name} is not 'module:function'")
-        function: Callable[[ProcessorContext], ProcessorResult] = getattr(
-            importlib.import_module(module_name), attribute
-        )
-        return function
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Processors: the code each registry entry runs (``module:function`` taking a ProcessorContext).
+"""Processors: the code registry entries run (callables taking a ProcessorContext).
+
+- :mod:`nba_pipeline.processors.transform`: ``run_sql_transform``, the run of every SQL transform.
 
 - :mod:`nba_pipeline.processors.raw`: phase 2, stored payloads → ``nba_raw.*`` tables.
 - :mod:`nba_pipeline.processors.merge`: idempotent writes (MERGE on canonical keys, insert-if-absent).

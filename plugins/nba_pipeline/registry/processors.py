@@ -12,21 +12,38 @@ from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.processors.raw import (
+    BDL_BOXSCORES,
+    BETTINGPROS,
+    ESPN_ROSTERS,
+    GAME_LINES,
+    GAMEBOOK,
+    INJURY_REPORT,
+    ODDS_PROPS,
+    PLAY_BY_PLAY,
+    SCHEDULE,
+    TEAM_BOXSCORE,
+    RawTable,
+)
+from nba_pipeline.processors.transform import run_sql_transform
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
+from nba_pipeline.scrapers.run import scrape
 
-#: source → (raw processor / table, date offset). Offset -1: results of the previous day.
-RAW_SOURCES: dict[str, tuple[str, int]] = {
-    "nbac_schedule": ("nbac_schedule", 0),
-    "nbac_gamebook": ("nbac_gamebook_player_stats", -1),
-    "nbac_team_boxscore": ("nbac_team_boxscore", -1),
-    "nbac_play_by_play": ("nbac_play_by_play", -1),
-    "nbac_injury_report": ("nbac_injury_report", 0),
-    "bdl_boxscores": ("bdl_player_boxscores", -1),
-    "odds_api_player_points_props": ("odds_api_player_points_props", 0),
-    "odds_api_game_lines": ("odds_api_game_lines", 0),
-    "bettingpros_player_props": ("bettingpros_player_points_props", 0),
-    "espn_rosters": ("espn_team_rosters", 0),
-}
+#: every raw table, with the date it loads relative to the run's game date (-1: the results of the
+#: day before). A :class:`RawTable` (its source, table, key and parser) is declared beside its
+#: parser in ``processors/raw/`` and is the ``run`` of its entry.
+RAW_LOADS: tuple[tuple[RawTable, int], ...] = (
+    (SCHEDULE, 0),
+    (GAMEBOOK, -1),
+    (TEAM_BOXSCORE, -1),
+    (PLAY_BY_PLAY, -1),
+    (INJURY_REPORT, 0),
+    (BDL_BOXSCORES, -1),
+    (ODDS_PROPS, 0),
+    (GAME_LINES, 0),
+    (BETTINGPROS, 0),
+    (ESPN_ROSTERS, 0),
+)
 #: sources fetched for the record but not parsed into a table of their own
 UNPARSED_SOURCES: dict[str, int] = {"odds_api_events": 0}
 
@@ -47,7 +64,7 @@ def _scraper(source: str, offset: int) -> ProcessorSpec:
     return ProcessorSpec(
         name=f"scrape_{source}",
         phase=Phase.SCRAPERS,
-        run="nba_pipeline.scrapers.run:scrape",
+        run=scrape,
         sources=(source,),
         writes=(f"payload:{source}",),
         breaker=None,  # Airflow retries with backoff do this job for scrapers
@@ -58,26 +75,28 @@ def _scraper(source: str, offset: int) -> ProcessorSpec:
     )
 
 
-def _raw(source: str, table: str, offset: int) -> ProcessorSpec:
+def _raw(raw: RawTable, offset: int) -> ProcessorSpec:
     return ProcessorSpec(
-        name=table,
+        name=raw.name,
         phase=Phase.RAW,
-        run=f"nba_pipeline.processors.raw:process_{table}",
-        reads=(f"payload:{source}",),
-        writes=(f"nba_raw.{table}",),
-        sources=(source,),
+        run=raw,
+        reads=(f"payload:{raw.source}",),
+        writes=(raw.table,),
+        sources=(raw.source,),
         breaker=DEFAULT_BREAKER,
-        calendar_guarded=table != "nbac_schedule",
+        calendar_guarded=raw is not SCHEDULE,
         date_offset_days=offset,
-        description=f"Validate the {source} payload and merge it into nba_raw.{table}",
+        description=f"Validate the {raw.source} payload and merge it into {raw.table}",
     )
 
 
 SCRAPERS: tuple[ProcessorSpec, ...] = tuple(
     _scraper(source, offset)
-    for source, offset in [*((s, o) for s, (_, o) in RAW_SOURCES.items()), *UNPARSED_SOURCES.items()]
+    for source, offset in [*((raw.source, o) for raw, o in RAW_LOADS), *UNPARSED_SOURCES.items()]
 )
-RAW: tuple[ProcessorSpec, ...] = tuple(_raw(source, table, offset) for source, (table, offset) in RAW_SOURCES.items())
+RAW: tuple[ProcessorSpec, ...] = tuple(_raw(raw, offset) for raw, offset in RAW_LOADS)
+#: raw processor name → its parse rules
+RAW_TABLES: dict[str, RawTable] = {raw.name: raw for raw, _ in RAW_LOADS}
 
 
 # --------------------------------------------------------------------------- phases 3-4
@@ -151,7 +170,7 @@ def _transform(
     return ProcessorSpec(
         name=name,
         phase=phase,
-        run="nba_pipeline.processors.transform:run_sql_transform",
+        run=run_sql_transform,
         sql=sql,
         reads=reads,
         writes=(writes,),

@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-
 from nba_pipeline.schema.sqlfile import SqlFileError, read_statements
 from nba_pipeline.settings import SCHEMAS_DIR
 from nba_pipeline.warehouse.base import ColumnSchema, TableRef
@@ -30,6 +27,9 @@ class TableSchema:
 
 def parse_table_file(path: Path) -> TableSchema:
     """Read one schema file; its name must match the table it creates."""
+    import sqlglot  # on first use: the registry, and with it every DAG file, imports this module
+    from sqlglot import exp
+
     statements = read_statements(path)
     if len(statements) != 1:
         raise SqlFileError(f"{path.name}: expected one CREATE TABLE, found {len(statements)} statements")

@@ -6,6 +6,8 @@ root) is followed, before the file is split, by that fragment's code: its header
 indented like the directive. Fragments may include fragments; a cycle is an error. The result is
 plain GoogleSQL, one statement a person can run in the BigQuery console, and the same on DuckDB.
 Errors name the file and line where the fault is, inside a fragment too, with the include chain.
+sqlglot is imported on first use, so that importing the processors (as the registry does) loads no
+SQL parser.
 
     scheduled AS (
       -- @include fragments/scheduled_games.sql
@@ -19,10 +21,6 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlglot
-from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # re-exported, not in __all__
 
 from nba_pipeline.settings import SQL_ROOT
 
@@ -69,6 +67,10 @@ def split_statements(text: str, source: str, origins: list[Origin] | None = None
     lines_of: list[Origin] = (
         origins if origins is not None else [((source, n),) for n in range(1, text.count("\n") + 2)]
     )
+    import sqlglot
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # re-exported, not in __all__
+
     try:
         tokens = sqlglot.tokenize(text, read="bigquery")
     except TokenError as err:
@@ -95,6 +97,9 @@ def split_statements(text: str, source: str, origins: list[Origin] | None = None
 
 
 def _check_parses(statement: Statement, first: int, lines_of: list[Origin]) -> None:
+    import sqlglot
+    from sqlglot.errors import ParseError
+
     sqlglot_logger = logging.getLogger("sqlglot")
     previous = sqlglot_logger.level
     sqlglot_logger.setLevel(logging.ERROR)
@@ -158,6 +163,10 @@ def _is_comment(line: str) -> bool:
 
 
 def _check_fragment_is_one_query(text: str, name: str, at: Origin) -> None:
+    import sqlglot
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]  # re-exported, not in __all__
+
     try:
         tokens = sqlglot.tokenize(text, read="bigquery")
     except TokenError:

@@ -1,6 +1,6 @@
 """The entry point of every scraper task: fetch one source for one date, store it untouched.
 
-``nba_pipeline.scrapers.run:scrape`` is the ``run`` of every phase-1 processor. The payload is
+``scrape`` is the ``run`` of every phase-1 processor. The payload is
 written to the payload store before anything parses it. A body that is not JSON (an HTML error
 page, a truncated or empty response) or is larger than ``NBA_MAX_PAYLOAD_BYTES`` is stored as
 received, moved to quarantine with its error, and the task fails naming the source, the URL and
@@ -21,7 +21,7 @@ from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
 from nba_pipeline.scrapers.endpoints import endpoint_for
 from nba_pipeline.scrapers.sources import payload_source
 from nba_pipeline.settings import get_settings
-from nba_pipeline.sources.http_client import FetchedPayload, SourceContentError
+from nba_pipeline.sources.fetch_results import FetchedPayload, SourceContentError
 from nba_pipeline.storage import PayloadStore
 
 __all__ = ["QuarantinedPayloadError", "scrape"]

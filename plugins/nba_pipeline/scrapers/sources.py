@@ -20,14 +20,16 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
 from nba_pipeline.settings import Settings, get_settings
-from nba_pipeline.sources.http_client import FetchedPayload, HttpSourceClient
-from nba_pipeline.sources.http_connection import client_from_connection
+from nba_pipeline.sources.fetch_results import FetchedPayload
 from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
+
+if TYPE_CHECKING:
+    from nba_pipeline.sources.http_client import HttpSourceClient
 
 __all__ = [
     "SOURCE_MODES",
@@ -130,7 +132,7 @@ class SimulatedSource(PayloadSource):
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-ClientFactory = Callable[..., HttpSourceClient]
+ClientFactory = Callable[..., "HttpSourceClient"]
 
 
 class HttpSource(PayloadSource):
@@ -140,12 +142,18 @@ class HttpSource(PayloadSource):
     ``api_key_param`` or ``api_key_header``) and the client's timeout, attempts and backoff
     (extras); see :func:`~nba_pipeline.sources.http_connection.client_from_connection`.
 
-    :param client_factory: builds a client from a connection id (keyword overrides allowed).
+    :param client_factory: builds a client from a connection id (keyword overrides allowed);
+        by default ``client_from_connection``, imported here so that only HTTP mode loads the HTTP
+        library (the registry, and with it every DAG file, imports this module).
     """
 
     mode = "http"
 
-    def __init__(self, client_factory: ClientFactory = client_from_connection) -> None:
+    def __init__(self, client_factory: ClientFactory | None = None) -> None:
+        if client_factory is None:
+            from nba_pipeline.sources.http_connection import client_from_connection
+
+            client_factory = client_from_connection
         self._client_factory = client_factory
 
     @classmethod

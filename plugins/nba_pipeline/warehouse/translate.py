@@ -1,14 +1,18 @@
-"""GoogleSQL → DuckDB translation with sqlglot, cached per statement text."""
+"""GoogleSQL → DuckDB translation with sqlglot, cached per statement text.
+
+sqlglot is imported on first use: the registry imports the processors, and parsing a DAG file
+must not load a SQL parser.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -26,6 +30,9 @@ def to_duckdb(sql: str) -> tuple[str, frozenset[str]]:
     ``FARM_FINGERPRINT(x)`` becomes DuckDB's ``HASH(x)``: another deterministic 64-bit hash (an
     unsigned one), so fingerprints compare within one backend only.
     """
+    import sqlglot
+    from sqlglot.errors import ParseError
+
     sqlglot_logger = logging.getLogger("sqlglot")
     previous = sqlglot_logger.level
     sqlglot_logger.setLevel(logging.ERROR)
@@ -50,6 +57,8 @@ def to_duckdb(sql: str) -> tuple[str, frozenset[str]]:
 
 def _duckdb_functions(node: exp.Expression) -> exp.Expression:
     """GoogleSQL functions sqlglot leaves as they are but DuckDB lacks, as DuckDB's equivalents."""
+    from sqlglot import exp
+
     if isinstance(node, exp.FarmFingerprint):
         return exp.Anonymous(this="HASH", expressions=node.expressions)
     return node
@@ -57,9 +66,13 @@ def _duckdb_functions(node: exp.Expression) -> exp.Expression:
 
 def bigquery_type(duckdb_type: str) -> str:
     """The GoogleSQL spelling of a DuckDB column type (``BIGINT`` → ``INT64``)."""
+    from sqlglot import exp
+
     return normalise_type(exp.DataType.build(duckdb_type, dialect="duckdb").sql("bigquery"))
 
 
 def normalise_type(googlesql_type: str) -> str:
     """One spelling per GoogleSQL type (``INTEGER`` → ``INT64``, spacing of STRUCT fields)."""
+    from sqlglot import exp
+
     return exp.DataType.build(googlesql_type, dialect="bigquery").sql("bigquery")

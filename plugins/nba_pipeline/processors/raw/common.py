@@ -202,6 +202,8 @@ def collapse(rows: Iterable[ParsedRow], key_columns: Sequence[str]) -> list[Pars
 class RawTable:
     """One raw processor: which payloads it reads, how it parses them, where and how it writes.
 
+    It is the ``run`` of its registry entry: calling it with a context loads the payload.
+
     :param source: the payload store's source name.
     :param table: ``nba_raw.<table>``.
     :param key_columns: the canonical key (MERGE condition or dedup key).
@@ -216,6 +218,15 @@ class RawTable:
     parse: Callable[[Node, dt.date], list[ParsedRow]]
     append_only: bool = False
     partition_column: str = "game_date"
+
+    @property
+    def name(self) -> str:
+        """The processor's name: the table's name in ``nba_raw``."""
+        return self.table.partition(".")[2]
+
+    def __call__(self, ctx: ProcessorContext) -> ProcessorResult:
+        """Run as a processor (a registry entry's ``run``)."""
+        return run_raw(ctx, self)
 
 
 def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
