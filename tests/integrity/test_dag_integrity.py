@@ -190,3 +190,36 @@ def test_a_failed_task_fails_the_daily_run(dagbag):
     assert waited == checks, "each check has a later task the watcher waits for"
     assert watcher.trigger_rule == "all_done" and watcher.retries == 0
     assert [t.task_id for t in dag.tasks if not t.downstream_task_ids] == [TASK_ID]
+
+
+def test_the_daily_tasks_take_the_game_date_as_a_templated_field(dagbag):
+    """Every operator of the daily and deadline DAGs that works on the run's date has ``game_date`` among its
+    template fields, rendered by Airflow's Jinja from the trigger form's ``game_date`` (empty when
+    the run has none: the logical date decides); phase 5's tasks get it as a templated argument."""
+    from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+
+    dag = dagbag.dags["nba_daily_pipeline"]
+    dated = [task for task in dag.tasks if isinstance(task, RunDated)]
+    dated.append(dagbag.dags["nba_predictions_deadline"].get_task("check_predictions"))
+    kinds = {type(task).__name__ for task in dated}
+    assert {"CalendarCheckOperator", "RunProcessorOperator", "DependencyCompletenessSensor",
+            "RecordPhaseRunsOperator", "PredictionsDeadlineOperator"} <= kinds
+    for task in dated:
+        assert "game_date" in task.template_fields and task.game_date == GAME_DATE_TEMPLATE, task.task_id
+    sample = dated[0]
+    assert sample.render_template(GAME_DATE_TEMPLATE, {"params": {"game_date": "2025-01-16"}}) == "2025-01-16"
+    assert sample.render_template(GAME_DATE_TEMPLATE, {"params": {"game_date": None}}) == ""
+    for task_id in ("phase_5_predictions.coordinate", "phase_5_predictions.grade_previous_day"):
+        assert dag.get_task(task_id).op_kwargs == {"game_date": GAME_DATE_TEMPLATE}
+    assert dag.get_task("phase_5_predictions.predict").partial_kwargs["op_kwargs"] == {"game_date": GAME_DATE_TEMPLATE}
+
+
+def test_the_run_options_take_the_rendered_game_date_or_the_logical_day_in_new_york():
+    from nba_pipeline.dag.options import run_options
+
+    evening = {"params": {"backfill": False}, "logical_date": dt.datetime(2025, 1, 16, 3, 30, tzinfo=dt.UTC)}
+    assert run_options(evening, game_date="").game_date == dt.date(2025, 1, 15)  # 22:30 in New York
+    pinned = run_options(evening, game_date="2025-01-10")
+    assert (pinned.game_date, pinned.reference_date) == (dt.date(2025, 1, 10), dt.date(2025, 1, 15))
+    with pytest.raises(ValueError, match="game_date '15/01/2025' is not a date"):
+        run_options(evening, game_date="15/01/2025")

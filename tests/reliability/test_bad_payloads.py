@@ -318,7 +318,9 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
         "ti": _TaskInstance(),
     }
 
-    gamebook = RunProcessorOperator(task_id=f"raw.{GAMEBOOK}.run", processor=specs[GAMEBOOK], tables=GUARD_TABLES)
+    gamebook = RunProcessorOperator(
+        task_id=f"raw.{GAMEBOOK}.run", processor=specs[GAMEBOOK], tables=GUARD_TABLES, game_date=DAY_AFTER.isoformat()
+    )
     with pytest.raises(PayloadValidationError) as caught:
         gamebook.execute(context)
     (row,) = warehouse.query("SELECT * FROM nba_processing.processor_runs WHERE processor_name = @p", {"p": GAMEBOOK})
@@ -337,7 +339,10 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
     assert table_rows(warehouse, GAMEBOOK) == []
 
     team = RunProcessorOperator(
-        task_id="raw.nbac_team_boxscore.run", processor=specs["nbac_team_boxscore"], tables=GUARD_TABLES
+        task_id="raw.nbac_team_boxscore.run",
+        processor=specs["nbac_team_boxscore"],
+        tables=GUARD_TABLES,
+        game_date=DAY_AFTER.isoformat(),
     )
     record = team.execute({**context, "ti": _TaskInstance()})
     want = expected("nbac_team_boxscore", (clean("nbac_team_boxscore"), GAME_DAY))

@@ -333,5 +333,5 @@ def test_the_deadline_task_skips_before_noon_on_the_package_clock(monkeypatch):
     ti = SimpleNamespace(xcom_push=lambda key, value: pushed.update({key: value}))
     context = {"params": {"game_date": "2025-01-16"}, "logical_date": None, "run_id": "manual__1", "ti": ti}
     with clock.shifted_to(dt.datetime(2025, 1, 16, 16, 59, tzinfo=dt.UTC)), pytest.raises(AirflowSkipException):
-        PredictionsDeadlineOperator(task_id="check_predictions").execute(context)
+        PredictionsDeadlineOperator(task_id="check_predictions", game_date="2025-01-16").execute(context)
     assert pushed["skip_reason"]["reason"] == "not_due" and recorder.events == []

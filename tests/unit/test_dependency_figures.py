@@ -154,7 +154,7 @@ def test_the_sensor_waits_out_an_unreachable_warehouse_then_passes(warehouse, se
     warehouse.close()
     box = Dependency("box", (TableWindow("nba_raw.box", "game_date", "loaded_at"),))
     spec = ProcessorSpec("reader", Phase.ANALYTICS, toy_processors.beta, dependencies=(box,))
-    sensor = DependencyCompletenessSensor(task_id="dependencies", processor=spec)
+    sensor = DependencyCompletenessSensor(task_id="dependencies", processor=spec, game_date=day.isoformat())
     context = {"params": {"game_date": day.isoformat()}, "logical_date": dt.datetime(2025, 1, 15, 15, tzinfo=dt.UTC)}
 
     real_path = get_settings().duckdb_path

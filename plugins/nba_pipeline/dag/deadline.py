@@ -7,6 +7,8 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+
 SKIP_KEY = "skip_reason"
 
 
@@ -15,7 +17,7 @@ def _skip(context: Any, reason: str, detail: str) -> None:
     raise AirflowSkipException(f"{reason}: {detail}")
 
 
-class PredictionsDeadlineOperator(BaseOperator):
+class PredictionsDeadlineOperator(RunDated, BaseOperator):
     """At the deadline (12:00 America/New_York on the run's game date), alert once when the calendar
     has games that day and the warehouse has no predictions for it.
 
@@ -26,13 +28,16 @@ class PredictionsDeadlineOperator(BaseOperator):
 
     ui_color = "#fff2cc"
 
+    def __init__(self, *, game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.game_date = game_date
+
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline import clock
         from nba_pipeline.alerts import check_predictions, predictions_deadline, predictions_missing
-        from nba_pipeline.dag.options import run_options
         from nba_pipeline.warehouse import activity, get_warehouse
 
-        game_date = run_options(context).game_date
+        game_date = self.options_for(context).game_date
         now, deadline = clock.now(), predictions_deadline(game_date)
         if now < deadline:
             _skip(context, "not_due", f"{game_date}'s predictions are due at {deadline.isoformat()}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.standard.operators.python import ShortCircuitOperator
 from airflow.sdk import BaseOperator, TriggerRule
 
-from nba_pipeline.dag.options import RunOptions, run_options
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
 from nba_pipeline.dag.tasks import CALENDAR_KEY, CALENDAR_TASK_ID, push_skip
 from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class CalendarCheckOperator(BaseOperator):
+class CalendarCheckOperator(RunDated, BaseOperator):
     """Early exit on the event calendar, decided once per run for every date the processors work on.
 
     Pushes one verdict per date offset (e.g. ``-1`` for yesterday's results, ``0`` for today's
@@ -38,17 +38,20 @@ class CalendarCheckOperator(BaseOperator):
 
     ui_color = "#fff2cc"
 
-    def __init__(self, *, calendar: Calendar, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
+    def __init__(
+        self, *, calendar: Calendar, offsets: Sequence[int] = (0,), game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("retries", 1)
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
+        self.game_date = game_date
         self.calendar = calendar
         self.offsets = tuple(sorted(set(offsets)))
 
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline.warehouse import activity, get_warehouse
 
-        options = run_options(context)
+        options = self.options_for(context)
         verdicts = {}
         with activity("guards"), get_warehouse() as warehouse:
             for offset in self.offsets:
@@ -62,7 +65,7 @@ class CalendarCheckOperator(BaseOperator):
         return verdicts
 
 
-class SmartSkipCheckOperator(ShortCircuitOperator):
+class SmartSkipCheckOperator(RunDated, ShortCircuitOperator):
     """Pattern #1 and #3 for one processor: skip when the calendar said so, or when the run was
     triggered only for sources this processor does not read (``irrelevant_source``).
 
@@ -77,11 +80,20 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
 
     ui_color = "#fff2cc"
 
+    template_fields = (*ShortCircuitOperator.template_fields, "game_date")
+
     def __init__(
-        self, *, processor: ProcessorSpec, sources: Sequence[str], known_sources: Sequence[str], **kwargs: Any
+        self,
+        *,
+        processor: ProcessorSpec,
+        sources: Sequence[str],
+        known_sources: Sequence[str],
+        game_date: str = GAME_DATE_TEMPLATE,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        self.game_date = game_date
         self.processor = processor
         self.sources = tuple(sorted(sources))
         self.known_sources = tuple(sorted(known_sources))
@@ -90,7 +102,7 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
         from airflow.sdk import get_current_context
 
         context = get_current_context()
-        options = run_options(context)
+        options = rendered_self(context).options_for(context)
         name = self.processor.name
         if name in options.force:
             self.log.info("%s is forced by the run's Params: no smart skip", name)
@@ -110,6 +122,14 @@ class SmartSkipCheckOperator(ShortCircuitOperator):
             self.log.info("%s skipped: %s", name, reason)
             return False
         return True
+
+
+def rendered_self(context: Any) -> RunDated:
+    """The attempt's copy of a short-circuit operator, whose templated fields are rendered: its
+    ``python_callable`` is a method bound to the operator as declared (PythonOperator copies the
+    callable shallowly), which keeps the templates as written."""
+    task: RunDated = context["task"]
+    return task
 
 
 def irrelevant_source(options: RunOptions, reads: Sequence[str], known: Sequence[str]) -> str | None:
@@ -158,7 +178,7 @@ class ReadBreakersOperator(BaseOperator):
         return {key: breaker_to_json(b) for key, b in breakers.items()}
 
 
-class CircuitBreakerGateOperator(ShortCircuitOperator):
+class CircuitBreakerGateOperator(RunDated, ShortCircuitOperator):
     """Pattern #5 before a processor: CLOSED → run; OPEN within its timeout → skip with
     ``circuit_open``; OPEN past its timeout → claim one of the HALF_OPEN trials (compare-and-set).
 
@@ -173,10 +193,19 @@ class CircuitBreakerGateOperator(ShortCircuitOperator):
 
     ui_color = "#f4cccc"
 
+    template_fields = (*ShortCircuitOperator.template_fields, "game_date")
+
     def __init__(
-        self, *, processor: ProcessorSpec, snapshot_task_id: str, tables: GuardTables, **kwargs: Any
+        self,
+        *,
+        processor: ProcessorSpec,
+        snapshot_task_id: str,
+        tables: GuardTables,
+        game_date: str = GAME_DATE_TEMPLATE,
+        **kwargs: Any,
     ) -> None:
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        self.game_date = game_date
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
         self.tables = tables
@@ -190,7 +219,7 @@ class CircuitBreakerGateOperator(ShortCircuitOperator):
         from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
 
         context = get_current_context()
-        options = run_options(context)
+        options = rendered_self(context).options_for(context)
         key, settings = self.processor.name, self.processor.breaker
         assert settings is not None, f"{key} has no breaker"
         if key in options.ignore_breakers:

@@ -1,9 +1,10 @@
-"""The options of one DAG run, read from its Params, its logical date and its triggering events."""
+"""The options of one DAG run: its game date (a templated field of each task), its Params, its
+logical date and its triggering events."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,14 +47,34 @@ def local_date(moment: dt.datetime | None) -> dt.date:
     return pendulum.instance(moment).in_timezone(LOCAL_TIMEZONE).date()
 
 
-def run_options(context: Mapping[str, Any], *, game_date: dt.date | None = None) -> RunOptions:
-    """Options from the task context; ``game_date`` overrides the Param (mapped backfill tasks)."""
+#: The run's game date as each run task renders it into its ``game_date`` field: the trigger form's
+#: ``game_date``, or empty for the day of the run's logical date in New York (a scheduled run).
+GAME_DATE_TEMPLATE = "{{ params.game_date or '' }}"
+
+
+class RunDated:
+    """An operator of a daily run: the game date comes in as the templated field ``game_date`` (a
+    DAG author may pin it; the Rendered Template tab shows what a task used), the other options
+    from the Params and the triggering asset events."""
+
+    template_fields: Collection[str] = ("game_date",)
+    game_date: str
+
+    def options_for(self, context: Mapping[str, Any]) -> RunOptions:
+        return run_options(context, game_date=self.game_date)
+
+
+def run_options(context: Mapping[str, Any], *, game_date: str | dt.date | None) -> RunOptions:
+    """Options from the task context.
+
+    :param game_date: the run's game date as the task's templated field rendered it; empty or None:
+        the day of the logical date in New York.
+    :raises ValueError: ``game_date`` is not an ISO date.
+    """
     params = context.get("params") or {}
     logical = context.get("logical_date") or context.get("data_interval_end")
     reference = local_date(logical)
-    if game_date is None:
-        raw = params.get("game_date")
-        game_date = dt.date.fromisoformat(str(raw)) if raw else reference
+    day = _date(game_date) or reference
     sources = set(params.get("sources") or ())
     for event_list in (context.get("triggering_asset_events") or {}).values():
         for event in event_list:
@@ -61,10 +82,22 @@ def run_options(context: Mapping[str, Any], *, game_date: dt.date | None = None)
             if source:
                 sources.add(source)
     return RunOptions(
-        game_date=game_date,
-        reference_date=max(reference, game_date),
+        game_date=day,
+        reference_date=max(reference, day),
         backfill=bool(params.get("backfill", False)),
         force=frozenset(params.get("force_processors") or ()),
         ignore_breakers=frozenset(params.get("ignore_breakers") or ()),
         sources=frozenset(sources),
     )
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"game_date {text!r} is not a date (YYYY-MM-DD)") from None

@@ -17,7 +17,8 @@
 * ``grade_previous_day`` — grades game date − 1; it waits only for the player summaries, so it runs
   whether or not today's predictions do; skips with ``no_data`` when that date has no predictions.
 
-Nothing here touches the warehouse or imports heavy modules at parse time.
+Each task gets the run's game date as a templated argument (``GAME_DATE_TEMPLATE``). Nothing here
+touches the warehouse or imports heavy modules at parse time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, TaskGroup, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, run_options
 
 log = logging.getLogger(__name__)
 
@@ -43,32 +46,31 @@ def _skip(context: Any, reason: str, detail: str) -> None:
 
 
 @task(task_id="coordinate")
-def coordinate() -> list[dict[str, Any]]:
+def coordinate(game_date: str) -> list[dict[str, Any]]:
     """The run's game date's eligible players, in batches of ``NBA_PREDICTION_BATCH_SIZE``."""
-    from nba_pipeline.dag.options import run_options
     from nba_pipeline.guards.skip_reasons import SkipReason
     from nba_pipeline.predictions.coordinator import eligible_players, make_batches
     from nba_pipeline.settings import get_settings
     from nba_pipeline.warehouse import activity, get_warehouse
 
     context = get_current_context()
-    game_date = run_options(context).game_date
+    day = run_options(context, game_date=game_date).game_date
     with activity("predictions"), get_warehouse() as warehouse:
-        players = eligible_players(warehouse, game_date)
+        players = eligible_players(warehouse, day)
     if not players:
-        _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {game_date}")
+        _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {day}")
     batches = make_batches(players, get_settings().prediction_batch_size)
     estimated = sum(1 for p in players if p.line_estimated)
-    log.info("%s: %d eligible players (%d with an estimated line) in %d batches", game_date, len(players), estimated,
+    log.info("%s: %d eligible players (%d with an estimated line) in %d batches", day, len(players), estimated,
              len(batches))
     return batches
 
 
 @task(task_id="predict", map_index_template="{{ batch_label }}")
-def predict(batch: dict[str, Any]) -> dict[str, Any]:
-    """Predict one batch with every admitted system and write its predictions and run rows; the
-    successes to record are in the returned summary's ``pending_successes``."""
-    from nba_pipeline.dag.options import run_options
+def predict(batch: dict[str, Any], game_date: str) -> dict[str, Any]:
+    """Predict one batch (its players and game date) with every admitted system and write its
+    predictions and run rows; the successes to record are in the returned summary's
+    ``pending_successes``."""
     from nba_pipeline.predictions.coordinator import batch_label
     from nba_pipeline.predictions.systems import build_systems
     from nba_pipeline.predictions.worker import predict_batch
@@ -78,7 +80,7 @@ def predict(batch: dict[str, Any]) -> dict[str, Any]:
 
     context = get_current_context()
     context[LABEL_KEY] = batch_label(batch)  # type: ignore[literal-required]
-    options = run_options(context)
+    options = run_options(context, game_date=game_date)
     ti = context["ti"]
     worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
     model = ModelVersionRecorder()
@@ -129,15 +131,14 @@ def record_successes(results: Any) -> dict[str, Any]:
 
 
 @task(task_id="grade_previous_day")
-def grade_previous_day() -> dict[str, Any]:
+def grade_previous_day(game_date: str) -> dict[str, Any]:
     """Grade the previous game date's predictions against the points scored."""
-    from nba_pipeline.dag.options import run_options
     from nba_pipeline.guards.skip_reasons import SkipReason
     from nba_pipeline.predictions.grading import grade_predictions
     from nba_pipeline.warehouse import activity, get_warehouse
 
     context = get_current_context()
-    day = run_options(context).game_date - dt.timedelta(days=1)
+    day = run_options(context, game_date=game_date).game_date - dt.timedelta(days=1)
     with activity("predictions"), get_warehouse() as warehouse:
         count = warehouse.query(
             "SELECT COUNT(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = @d", {"d": day}
@@ -158,10 +159,10 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
     from nba_pipeline.settings import get_settings
 
     with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
-        batches = coordinate()
-        predicted = predict.expand(batch=batches)
+        batches = coordinate(game_date=GAME_DATE_TEMPLATE)
+        predicted = predict.partial(game_date=GAME_DATE_TEMPLATE).expand(batch=batches)
         record_successes.override(pool=get_settings().state_write_pool)(predicted)
-        grade = grade_previous_day()
+        grade = grade_previous_day(game_date=GAME_DATE_TEMPLATE)
     upstream_feature_task >> batches
     upstream_grading_task >> grade
     return group

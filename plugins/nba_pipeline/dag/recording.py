@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator, TriggerRule
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import run_options
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
 from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_log_outbox, run_task_states
 from nba_pipeline.guards.skip_reasons import SkipReason
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class RecordPhaseRunsOperator(BaseOperator):
+class RecordPhaseRunsOperator(RunDated, BaseOperator):
     """Write the phase's run rows (successes and skips) in one batch and record breaker successes.
 
     Runs when everything in the phase is done, whatever the outcome. Failed attempts were written
@@ -39,10 +39,12 @@ class RecordPhaseRunsOperator(BaseOperator):
         run_task_ids: Mapping[str, str],
         snapshot_task_id: str | None,
         tables: GuardTables,
+        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
+        self.game_date = game_date
         self.processors = tuple(processors)
         self.run_task_ids = dict(run_task_ids)
         self.snapshot_task_id = snapshot_task_id
@@ -54,7 +56,7 @@ class RecordPhaseRunsOperator(BaseOperator):
         from nba_pipeline.warehouse import activity, get_warehouse
 
         ti = context["ti"]
-        options = run_options(context)
+        options = self.options_for(context)
         states = run_task_states(context, [self.run_task_ids[p.name] for p in self.processors])
         now = clock.now()
         records: list[RunRecord] = []

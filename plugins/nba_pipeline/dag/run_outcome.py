@@ -15,6 +15,8 @@ from typing import Any
 from airflow.sdk import DAG, BaseOperator, TriggerRule
 from airflow.sdk.exceptions import AirflowFailException
 
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+
 TASK_ID = "fail_run_if_a_task_failed"
 
 
@@ -22,17 +24,18 @@ TASK_ID = "fail_run_if_a_task_failed"
 ACCEPTED_SKIPS = frozenset({"no_games", "offseason"})
 
 
-class FailRunOnTaskFailureOperator(BaseOperator):
+class FailRunOnTaskFailureOperator(RunDated, BaseOperator):
     """A leaf downstream of every task: once all are done (``all_done``), fails naming every failed
     task, and, in a run triggered for some sources, every processor reading them that did not run
     (unless the calendar said its date has no games); succeeds otherwise."""
 
     ui_color = "#f4cccc"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
+        self.game_date = game_date
 
     def execute(self, context: Any) -> None:
         from nba_pipeline.dag.tasks import run_task_states
@@ -56,10 +59,9 @@ class FailRunOnTaskFailureOperator(BaseOperator):
         """``processor (reason)`` for each processor reading the run's sources whose run task did not
         succeed, unless it skipped because its date has no games."""
         from nba_pipeline.dag.gates import SmartSkipCheckOperator
-        from nba_pipeline.dag.options import run_options
         from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids
 
-        sources = run_options(context).sources
+        sources = self.options_for(context).sources
         if not sources:
             return []
         checks = [t for t in self.dag.tasks if isinstance(t, SmartSkipCheckOperator)]

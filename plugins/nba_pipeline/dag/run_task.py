@@ -10,7 +10,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import RunOptions, run_options
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
 from nba_pipeline.dag.tasks import push_skip, run_log_outbox
 from nba_pipeline.guards.skip_reasons import skip_reason
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class RunProcessorOperator(BaseOperator):
+class RunProcessorOperator(RunDated, BaseOperator):
     """Run one processor and account for the attempt.
 
     Success: returns the run record; the phase's ``record_runs`` writes it with the others and
@@ -42,10 +42,12 @@ class RunProcessorOperator(BaseOperator):
         processor: ProcessorSpec,
         tables: GuardTables,
         dependency_task_id: str | None = None,
+        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("retries", processor.retries)
         super().__init__(**kwargs)
+        self.game_date = game_date
         self.processor = processor
         self.dependency_task_id = dependency_task_id
         self.tables = tables
@@ -56,7 +58,7 @@ class RunProcessorOperator(BaseOperator):
         from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip
         from nba_pipeline.warehouse import activity, get_warehouse
 
-        options = run_options(context)
+        options = self.options_for(context)
         ti = context["ti"]
         run_id = make_run_id(context["run_id"], self.processor.name, f"try{ti.try_number}")
         started = clock.now()

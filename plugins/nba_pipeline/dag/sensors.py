@@ -9,7 +9,7 @@ from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue, Trigg
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import RunOptions, run_options
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
 from nba_pipeline.dag.tasks import push_skip
 from nba_pipeline.guards.skip_reasons import SkipReason
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.spec import ProcessorSpec
 
 
-class MeasureDependenciesOperator(BaseOperator):
+class MeasureDependenciesOperator(RunDated, BaseOperator):
     """Measure the dependencies of every processor of a wave in one round trip.
 
     A wave is the processors of a phase that sit at the same depth of the phase's own graph, so
@@ -31,10 +31,13 @@ class MeasureDependenciesOperator(BaseOperator):
 
     ui_color = "#d0e0e3"
 
-    def __init__(self, *, processors: Sequence[ProcessorSpec], **kwargs: Any) -> None:
+    def __init__(
+        self, *, processors: Sequence[ProcessorSpec], game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
+        self.game_date = game_date
         self.processors = tuple(processors)
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -42,7 +45,7 @@ class MeasureDependenciesOperator(BaseOperator):
         from nba_pipeline.settings import get_settings
         from nba_pipeline.warehouse import activity, get_warehouse
 
-        options = run_options(context)
+        options = self.options_for(context)
         requests = {p.name: (p.dependencies, p.target_date(options.game_date)) for p in self.processors}
         try:
             with activity("guards"), get_warehouse() as warehouse:
@@ -57,7 +60,7 @@ class MeasureDependenciesOperator(BaseOperator):
         return {name: report.as_dict() for name, report in reports.items()}
 
 
-class DependencyCompletenessSensor(BaseSensorOperator):
+class DependencyCompletenessSensor(RunDated, BaseSensorOperator):
     """Pattern #2: wait until every critical upstream is filled for the date window.
 
     The first verdict comes from the wave's snapshot when it says *ready* (no round trip); else
@@ -75,7 +78,14 @@ class DependencyCompletenessSensor(BaseSensorOperator):
 
     ui_color = "#d0e0e3"
 
-    def __init__(self, *, processor: ProcessorSpec, snapshot_task_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        processor: ProcessorSpec,
+        snapshot_task_id: str | None = None,
+        game_date: str = GAME_DATE_TEMPLATE,
+        **kwargs: Any,
+    ) -> None:
         from nba_pipeline.settings import get_settings
 
         settings = get_settings()
@@ -84,6 +94,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
         kwargs.setdefault("timeout", settings.dependency_timeout_seconds)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
+        self.game_date = game_date
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
 
@@ -118,7 +129,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
     def poke(self, context: Any) -> bool | PokeReturnValue:
         from nba_pipeline.warehouse.base import WarehouseError
 
-        options = run_options(context)
+        options = self.options_for(context)
         try:
             report = self._from_snapshot(context, options) or self._measure(options)
         except WarehouseError as error:  # an outage is waited out like missing data, up to the timeout
@@ -137,7 +148,7 @@ class DependencyCompletenessSensor(BaseSensorOperator):
         try:
             return super().execute(context)
         except AirflowSensorTimeout:
-            options = run_options(context)
+            options = self.options_for(context)
             report = self._measure(options)
             context["ti"].xcom_push(key="dependency_report", value=report.as_dict())
             if report.incomplete():
