@@ -12,9 +12,9 @@ from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.dependencies import Dependency, TableWindow
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
-from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 from tests.dags import toy_processors
 from tests.dags.toy_dag import toy_dag
+from tests.dags.toy_state import TOY_TABLES
 
 EVENTS_ON_DATE = "SELECT {k} * COUNT(*) AS expected FROM nba_raw.toy_events WHERE event_date BETWEEN @start AND @end"
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
@@ -47,5 +47,5 @@ PROCESSORS = [
 ]
 
 with toy_dag("guard_scenario", __doc__) as dag:
-    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"), GUARD_TABLES)
+    build_pipeline(PROCESSORS, CalendarSpec(table="nba_raw.toy_events", date_column="event_date"), TOY_TABLES)
     fail_run_when_a_task_fails(dag)

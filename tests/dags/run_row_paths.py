@@ -16,9 +16,9 @@ from nba_pipeline.dag.builder import build_pipeline
 from nba_pipeline.guards.breaker import BreakerSettings
 from nba_pipeline.guards.calendar import CalendarSpec
 from nba_pipeline.guards.spec import Phase, ProcessorSpec
-from nba_pipeline.registry.guard_tables import GUARD_TABLES  # the pipeline's state tables
 from tests.dags import toy_processors
 from tests.dags.toy_dag import toy_dag
+from tests.dags.toy_state import TOY_TABLES
 
 BREAKER = BreakerSettings(threshold=3, timeout_seconds=3600, half_open_max_calls=1)
 CALENDAR = CalendarSpec(table="nba_raw.toy_events", date_column="event_date")
@@ -43,7 +43,7 @@ def _dag(dag_id: str) -> DAG:
 
 with _dag("run_row_timeout"):
     timeout_pipeline = build_pipeline(
-        [_spec("sleepy", retries=1), _spec("grinding"), _spec("jammed")], CALENDAR, GUARD_TABLES
+        [_spec("sleepy", retries=1), _spec("grinding"), _spec("jammed")], CALENDAR, TOY_TABLES
     )
     for _name, _seconds in TIMEOUT_SECONDS.items():
         timeout_pipeline.processors[_name].run.execution_timeout = dt.timedelta(seconds=_seconds)
@@ -52,7 +52,7 @@ with _dag("run_row_timeout"):
     [timeout_pipeline.processors["sleepy"].run, timeout_pipeline.processors["grinding"].run] >> jammed_first
 
 with _dag("run_row_kill"):
-    build_pipeline([_spec("doomed"), _spec("stubborn")], CALENDAR, GUARD_TABLES)
+    build_pipeline([_spec("doomed"), _spec("stubborn")], CALENDAR, TOY_TABLES)
 
 with _dag("run_row_outage"):
-    build_pipeline([_spec("stranded")], CALENDAR, GUARD_TABLES)
+    build_pipeline([_spec("stranded")], CALENDAR, TOY_TABLES)

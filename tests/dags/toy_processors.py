@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from nba_pipeline.guards.spec import ProcessorContext, ProcessorResult
+from tests.dags.toy_state import create_state_tables
 
 TABLES = {
     "nba_raw.toy_events": "event_date DATE, label STRING, loaded_at TIMESTAMP",
@@ -28,9 +29,11 @@ TABLES = {
 
 
 def create_tables(warehouse) -> None:
+    """The toy data tables and the toy pipelines' guard state tables."""
     warehouse.ensure_datasets()
     for table, columns in TABLES.items():
         warehouse.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    create_state_tables(warehouse)
 
 
 def _fail_if_injected(ctx: ProcessorContext) -> None:

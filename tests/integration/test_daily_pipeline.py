@@ -209,28 +209,39 @@ def test_missing_team_box_scores_skip_only_their_dependents(game_day_loaded):
         assert precompute[dependent] == (None, "upstream_incomplete"), dependent
 
 
-def test_a_backfilled_week_equals_seven_daily_runs(pipeline, tmp_path):
-    """Same rows in phases 1-4, whether a week is backfilled in one go or run day by day (the
-    backfill does not predict: phase 5 tables are the daily run's alone)."""
-    from nba_pipeline.schema.migrations import apply_migrations
-    from nba_pipeline.warehouse import get_warehouse
+class TestBackfilledWeek:
+    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests."""
 
-    week = [GAME_DAY + dt.timedelta(days=i) for i in range(-6, 1)]
-    _use(tmp_path / "daily")
-    with get_warehouse() as warehouse:
-        apply_migrations(warehouse)
-    for day in week:
-        dag_run = run_dag(pipeline, day, {"game_date": day.isoformat()})
-        assert dag_run.state == "success", day
-    daily = _data_snapshot()
-    assert daily.pop("nba_predictions.player_prop_predictions") and daily.pop("nba_predictions.prediction_grades")
-    _use(tmp_path / "backfill")
-    _backfill(week[0], week[-1])
-    backfilled = _data_snapshot()
-    assert backfilled.pop("nba_predictions.player_prop_predictions") == []
-    backfilled.pop("nba_predictions.prediction_grades")
-    assert backfilled == daily
-    assert sum(len(rows) for rows in daily.values()) > 5000
+    def test_a_backfilled_week_equals_seven_daily_runs(self, pipeline, tmp_path):
+        """Same rows in phases 1-4, whether a week is backfilled in one go or run day by day (the
+        backfill does not predict: phase 5 tables are the daily run's alone)."""
+        week = [GAME_DAY + dt.timedelta(days=i) for i in range(-6, 1)]
+        season = Path(os.environ["NBA_DATA_DIR"])
+        try:
+            self._compare(pipeline, week, tmp_path)
+        finally:
+            _use(season)  # the module's other tests go on with its season
+
+    @staticmethod
+    def _compare(pipeline, week: list[dt.date], tmp_path: Path) -> None:
+        from nba_pipeline.schema.migrations import apply_migrations
+        from nba_pipeline.warehouse import get_warehouse
+
+        _use(tmp_path / "daily")
+        with get_warehouse() as warehouse:
+            apply_migrations(warehouse)
+        for day in week:
+            dag_run = run_dag(pipeline, day, {"game_date": day.isoformat()})
+            assert dag_run.state == "success", day
+        daily = _data_snapshot()
+        assert daily.pop("nba_predictions.player_prop_predictions") and daily.pop("nba_predictions.prediction_grades")
+        _use(tmp_path / "backfill")
+        _backfill(week[0], week[-1])
+        backfilled = _data_snapshot()
+        assert backfilled.pop("nba_predictions.player_prop_predictions") == []
+        backfilled.pop("nba_predictions.prediction_grades")
+        assert backfilled == daily
+        assert sum(len(rows) for rows in daily.values()) > 5000
 
 
 def _sources_of_every_processor() -> dict[str, frozenset[str]]:

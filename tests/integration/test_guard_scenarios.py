@@ -49,28 +49,33 @@ def test_game_day_runs_everything(guard_dag, toy_warehouse):
     assert dag_run.state == "success", states
     assert states["phase_4_precompute.delta.run"] == "success"
     rows = toy_warehouse.query(
-        "SELECT processor_name, status, skip_reason FROM nba_processing.processor_runs ORDER BY 1"
+        "SELECT processor_name, status, skip_reason FROM nba_processing.toy_runs WHERE phase = 2 ORDER BY 1"
     )
     assert rows == [
         {"processor_name": "alpha", "status": "success", "skip_reason": None},
         {"processor_name": "flaky", "status": "success", "skip_reason": None},
     ]
     pre = toy_warehouse.query(
-        "SELECT processor_name, success, dependency_check_passed, data_completeness_pct "
-        "FROM nba_processing.precompute_processor_runs"
+        "SELECT processor_name, status, dependency_check_passed, data_completeness_pct "
+        "FROM nba_processing.toy_runs WHERE phase = 4"
     )
     assert pre == [
-        {"processor_name": "delta", "success": True, "dependency_check_passed": True, "data_completeness_pct": 100.0}
+        {
+            "processor_name": "delta",
+            "status": "success",
+            "dependency_check_passed": True,
+            "data_completeness_pct": 100.0,
+        }
     ]
 
 
-def _run_rows(warehouse, table: str) -> list[dict]:
-    key = (
-        "processor_name, status, skip_reason"
-        if table == "nba_processing.processor_runs"
-        else "processor_name, success, skip_reason"
+def _run_rows(warehouse, phase: int) -> list[dict]:
+    """The phase's run rows in the toy pipeline's run table."""
+    return warehouse.query(
+        "SELECT processor_name, status, skip_reason FROM nba_processing.toy_runs WHERE phase = @p "
+        "ORDER BY processor_name, run_id",
+        {"p": phase},
     )
-    return warehouse.query(f"SELECT {key} FROM {table} ORDER BY processor_name, run_id")
 
 
 @pytest.mark.parametrize(
@@ -83,16 +88,16 @@ def test_days_without_games_skip_every_processor_with_the_reason(guard_dag, toy_
     assert dag_run.state == "success", states
     assert states["calendar.check"] == "success"
     assert {s for t, s in states.items() if t.endswith(".run")} == {"skipped"}
-    assert _run_rows(toy_warehouse, "nba_processing.processor_runs") == [
+    assert _run_rows(toy_warehouse, 2) == [
         {"processor_name": "alpha", "status": "skipped", "skip_reason": reason},
         {"processor_name": "flaky", "status": "skipped", "skip_reason": reason},
     ]
-    assert _run_rows(toy_warehouse, "nba_processing.analytics_processor_runs") == [
-        {"processor_name": "beta", "success": None, "skip_reason": reason},
-        {"processor_name": "gamma", "success": None, "skip_reason": reason},
+    assert _run_rows(toy_warehouse, 3) == [
+        {"processor_name": "beta", "status": "skipped", "skip_reason": reason},
+        {"processor_name": "gamma", "status": "skipped", "skip_reason": reason},
     ]
-    assert _run_rows(toy_warehouse, "nba_processing.precompute_processor_runs") == [
-        {"processor_name": "delta", "success": None, "skip_reason": reason},
+    assert _run_rows(toy_warehouse, 4) == [
+        {"processor_name": "delta", "status": "skipped", "skip_reason": reason},
     ]
     assert toy_warehouse.query("SELECT COUNT(*) AS n FROM nba_raw.toy_alpha")[0]["n"] == 0
 
@@ -101,7 +106,7 @@ def test_old_dates_are_historical_unless_backfill(guard_dag, toy_warehouse):
     late = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
     skipped = run_dag(guard_dag, late, {"game_date": GAME_DAY.isoformat()})
     assert task_states(skipped)["phase_2_raw.alpha.run"] == "skipped"
-    assert {r["skip_reason"] for r in _run_rows(toy_warehouse, "nba_processing.processor_runs")} == {"historical"}
+    assert {r["skip_reason"] for r in _run_rows(toy_warehouse, 2)} == {"historical"}
     backfilled = run_dag(
         guard_dag, late + dt.timedelta(minutes=1), {"game_date": GAME_DAY.isoformat(), "backfill": True}
     )
@@ -115,11 +120,11 @@ def test_irrelevant_source_skips_only_what_depends_on_it(guard_dag, toy_warehous
     assert states["phase_3_analytics.gamma.run"] == "skipped"
     for independent in ("phase_2_raw.alpha.run", "phase_3_analytics.beta.run", "phase_4_precompute.delta.run"):
         assert states[independent] == "success", independent
-    raw = {r["processor_name"]: r["skip_reason"] for r in _run_rows(toy_warehouse, "nba_processing.processor_runs")}
+    raw = {r["processor_name"]: r["skip_reason"] for r in _run_rows(toy_warehouse, 2)}
     assert raw == {"alpha": None, "flaky": "irrelevant_source"}
     analytics = {
         r["processor_name"]: r["skip_reason"]
-        for r in _run_rows(toy_warehouse, "nba_processing.analytics_processor_runs")
+        for r in _run_rows(toy_warehouse, 3)
     }
     assert analytics == {"beta": None, "gamma": "irrelevant_source"}, "gamma reads flaky_feed through flaky"
 
@@ -127,7 +132,7 @@ def test_irrelevant_source_skips_only_what_depends_on_it(guard_dag, toy_warehous
 def _breaker(warehouse, key: str) -> dict:
     return warehouse.query(
         "SELECT state, failure_count, half_open_calls, ARRAY_LENGTH(failure_history) AS history "
-        "FROM nba_orchestration.circuit_breaker_state WHERE processor_name = @k",
+        "FROM nba_orchestration.toy_breakers WHERE processor_name = @k",
         {"k": key},
     )[0]
 
@@ -135,7 +140,7 @@ def _breaker(warehouse, key: str) -> dict:
 def _let_timeout_pass(warehouse, key: str) -> None:
     """Move the breaker's opening two hours back, as if its one-hour timeout had passed."""
     warehouse.execute(
-        "UPDATE nba_orchestration.circuit_breaker_state SET opened_at = TIMESTAMP_SUB(opened_at, INTERVAL 2 HOUR) "
+        "UPDATE nba_orchestration.toy_breakers SET opened_at = TIMESTAMP_SUB(opened_at, INTERVAL 2 HOUR) "
         "WHERE processor_name = @k",
         {"k": key},
     )
@@ -151,7 +156,7 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
     assert flaky_run.try_number == 3, "threshold 3 opened the breaker: retries 4 and 5 never happened"
     assert _breaker(toy_warehouse, "flaky") == {"state": "OPEN", "failure_count": 3, "half_open_calls": 0, "history": 3}
     failed_rows = toy_warehouse.query(
-        "SELECT status, error_message FROM nba_processing.processor_runs WHERE processor_name = 'flaky'"
+        "SELECT status, error_message FROM nba_processing.toy_runs WHERE processor_name = 'flaky'"
     )
     assert len(failed_rows) == 3 and {r["status"] for r in failed_rows} == {"failed"}
     assert all("feed unreachable" in r["error_message"] for r in failed_rows)
@@ -163,7 +168,7 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
     second = run_dag(guard_dag, GAME_DAY, conf)
     assert task_states(second)["phase_2_raw.flaky.run"] == "skipped"
     skip = toy_warehouse.query(
-        "SELECT error_message FROM nba_processing.processor_runs "
+        "SELECT error_message FROM nba_processing.toy_runs "
         "WHERE processor_name = 'flaky' AND skip_reason = 'circuit_open'"
     )
     assert len(skip) == 1 and "OPEN after 3 consecutive failures" in skip[0]["error_message"]

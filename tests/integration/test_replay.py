@@ -105,25 +105,31 @@ def test_a_replay_across_the_all_star_break_predicts_the_first_day_after_it(own_
     assert [line.split("\t")[0] for line in per_table] == sorted(checksums)
 
 
-def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(own_season):
-    verdicts = _replay(dt.date(2025, 4, 13), dt.date(2025, 4, 19))
-    assert [v.games > 0 for v in verdicts.values()] == [True, False, False, False, False, False, True]
-    _assert_calendar_explains(verdicts)
-    assert verdicts[dt.date(2025, 4, 19)].phases[4].run == 5
+class TestEndOfRegularSeason:
+    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests."""
+
+    def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(self, own_season):
+        verdicts = _replay(dt.date(2025, 4, 13), dt.date(2025, 4, 19))
+        assert [v.games > 0 for v in verdicts.values()] == [True, False, False, False, False, False, True]
+        _assert_calendar_explains(verdicts)
+        assert verdicts[dt.date(2025, 4, 19)].phases[4].run == 5
 
 
-def test_the_same_replay_twice_writes_identical_checksums(airflow_db, tmp_path):
-    """Two replays of the same dates into two new warehouses: every table, predictions included,
-    has the same checksum (load and run times left out)."""
-    from nba_pipeline.warehouse import get_warehouse
-    from nba_pipeline.warehouse.checksums import differing_tables, warehouse_checksums
+class TestSameReplayTwice:
+    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests."""
 
-    checksums = []
-    for name in ("first", "second"):
-        with _season_in(tmp_path / name):
-            verdicts = _replay_with_history(dt.date(2025, 1, 14), dt.date(2025, 1, 15), history_days=3)
-            assert all(v.players_predicted > 50 and not v.unexpected for v in verdicts.values())
-            with get_warehouse() as warehouse:
-                checksums.append(warehouse_checksums(warehouse))
-    assert differing_tables(*checksums) == {}
-    assert checksums[0]["nba_predictions.player_prop_predictions"].rows > 500
+    def test_the_same_replay_twice_writes_identical_checksums(self, airflow_db, tmp_path):
+        """Two replays of the same dates into two new warehouses: every table, predictions included,
+        has the same checksum (load and run times left out)."""
+        from nba_pipeline.warehouse import get_warehouse
+        from nba_pipeline.warehouse.checksums import differing_tables, warehouse_checksums
+
+        checksums = []
+        for name in ("first", "second"):
+            with _season_in(tmp_path / name):
+                verdicts = _replay_with_history(dt.date(2025, 1, 14), dt.date(2025, 1, 15), history_days=3)
+                assert all(v.players_predicted > 50 and not v.unexpected for v in verdicts.values())
+                with get_warehouse() as warehouse:
+                    checksums.append(warehouse_checksums(warehouse))
+        assert differing_tables(*checksums) == {}
+        assert checksums[0]["nba_predictions.player_prop_predictions"].rows > 500

@@ -68,7 +68,7 @@ def timed_out(toy_warehouse) -> dict:
 
 def _rows(warehouse, processor: str) -> list[dict]:
     return warehouse.query(
-        "SELECT run_id, status, error_message, completed_at FROM nba_processing.processor_runs "
+        "SELECT run_id, status, error_message, completed_at FROM nba_processing.toy_runs "
         "WHERE processor_name = @p ORDER BY started_at",
         {"p": processor},
     )
@@ -77,7 +77,7 @@ def _rows(warehouse, processor: str) -> list[dict]:
 def _breaker(warehouse, processor: str) -> dict:
     return warehouse.query(
         "SELECT state, failure_count, last_error_type, ARRAY_LENGTH(failure_history) AS history "
-        "FROM nba_orchestration.circuit_breaker_state WHERE processor_name = @p",
+        "FROM nba_orchestration.toy_breakers WHERE processor_name = @p",
         {"p": processor},
     )[0]
 

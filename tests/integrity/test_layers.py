@@ -70,6 +70,23 @@ def test_only_dag_files_import_the_dag_layer():
     assert offending == []
 
 
+TOY_PIPELINE = ("guard_scenario.py", "run_row_paths.py", "toy_dag.py", "toy_processors.py", "toy_state.py")
+
+
+def test_the_toy_pipelines_need_nothing_of_the_domain():
+    """The toy pipelines of tests/dags declare their processors, calendar and guard state tables
+    themselves and import only guards/, the warehouse and the DAG layer's builder (their runs are in
+    tests/integration/test_guard_scenarios.py and test_run_row_paths.py)."""
+    allowed = ("nba_pipeline.guards", "nba_pipeline.warehouse", "nba_pipeline.dag")
+    offending = [
+        f"{name}:{line} imports {module}"
+        for name in TOY_PIPELINE
+        for line, module in _imports(ROOT / "tests" / "dags" / name)
+        if module.startswith("nba_pipeline") and not module.startswith(allowed)
+    ]
+    assert offending == []
+
+
 def test_guards_speak_no_basketball():
     """Outside import lines: the guards are configured by the pipeline, never written for it."""
     offending = []
