@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+from nba_pipeline.dag.options import RunDated
 
 SKIP_KEY = "skip_reason"
 
@@ -17,7 +16,7 @@ def _skip(context: Any, reason: str, detail: str) -> None:
     raise AirflowSkipException(f"{reason}: {detail}")
 
 
-class PredictionsDeadlineOperator(RunDated, BaseOperator):
+class PredictionsDeadlineOperator(RunDated):
     """At the deadline (12:00 America/New_York on the run's game date), alert once when the calendar
     has games that day and the warehouse has no predictions for it.
 
@@ -27,10 +26,6 @@ class PredictionsDeadlineOperator(RunDated, BaseOperator):
     """
 
     ui_color = "#fff2cc"
-
-    def __init__(self, *, game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.game_date = game_date
 
     def execute(self, context: Any) -> dict[str, Any]:
         from nba_pipeline import clock

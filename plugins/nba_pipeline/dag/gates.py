@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.standard.operators.python import ShortCircuitOperator
 from airflow.sdk import BaseOperator, TriggerRule
 
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
+from nba_pipeline.dag.options import RunDated, RunOptions
 from nba_pipeline.dag.tasks import CALENDAR_KEY, CALENDAR_TASK_ID, push_skip
 from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class CalendarCheckOperator(RunDated, BaseOperator):
+class CalendarCheckOperator(RunDated):
     """Early exit on the event calendar, decided once per run for every date the processors work on.
 
     Pushes one verdict per date offset (e.g. ``-1`` for yesterday's results, ``0`` for today's
@@ -38,13 +38,10 @@ class CalendarCheckOperator(RunDated, BaseOperator):
 
     ui_color = "#fff2cc"
 
-    def __init__(
-        self, *, calendar: Calendar, offsets: Sequence[int] = (0,), game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, calendar: Calendar, offsets: Sequence[int] = (0,), **kwargs: Any) -> None:
         kwargs.setdefault("retries", 1)
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
-        self.game_date = game_date
         self.calendar = calendar
         self.offsets = tuple(sorted(set(offsets)))
 
@@ -88,12 +85,10 @@ class SmartSkipCheckOperator(RunDated, ShortCircuitOperator):
         processor: ProcessorSpec,
         sources: Sequence[str],
         known_sources: Sequence[str],
-        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
-        self.game_date = game_date
         self.processor = processor
         self.sources = tuple(sorted(sources))
         self.known_sources = tuple(sorted(known_sources))
@@ -201,11 +196,9 @@ class CircuitBreakerGateOperator(RunDated, ShortCircuitOperator):
         processor: ProcessorSpec,
         snapshot_task_id: str,
         tables: GuardTables,
-        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
-        self.game_date = game_date
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
         self.tables = tables

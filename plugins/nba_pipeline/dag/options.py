@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pendulum
+from airflow.sdk import BaseOperator
 
 from nba_pipeline import clock
 from nba_pipeline.settings import LOCAL_TIMEZONE
@@ -52,19 +53,23 @@ def local_date(moment: dt.datetime | None) -> dt.date:
 GAME_DATE_TEMPLATE = "{{ params.game_date or '' }}"
 
 
-class RunDated:
-    """An operator of a daily run: the game date comes in as the templated field ``game_date`` (a
-    DAG author may pin it; the Rendered Template tab shows what a task used), the other options
-    from the Params and the triggering asset events."""
+class RunDated(BaseOperator):
+    """Base of the operators of a daily run: the game date comes in as the keyword argument and
+    templated field ``game_date`` (default :data:`GAME_DATE_TEMPLATE`; a DAG author may pin it, the
+    Rendered Template tab shows what a task used), the other options from the Params and the
+    triggering asset events. With another operator class, list it first."""
 
     template_fields: Collection[str] = ("game_date",)
-    game_date: str
+
+    def __init__(self, *, game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.game_date = game_date
 
     def options_for(self, context: Mapping[str, Any]) -> RunOptions:
         return run_options(context, game_date=self.game_date)
 
 
-def run_options(context: Mapping[str, Any], *, game_date: str | dt.date | None) -> RunOptions:
+def run_options(context: Mapping[str, Any], *, game_date: str | None) -> RunOptions:
     """Options from the task context.
 
     :param game_date: the run's game date as the task's templated field rendered it; empty or None:
@@ -91,10 +96,8 @@ def run_options(context: Mapping[str, Any], *, game_date: str | dt.date | None) 
     )
 
 
-def _date(value: str | dt.date | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
+def _date(value: str | None) -> dt.date | None:
+    text = (value or "").strip()
     if not text:
         return None
     try:

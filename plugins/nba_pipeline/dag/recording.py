@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, TriggerRule
+from airflow.sdk import TriggerRule
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+from nba_pipeline.dag.options import RunDated
 from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_log_outbox, run_task_states
 from nba_pipeline.guards.skip_reasons import SkipReason
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class RecordPhaseRunsOperator(RunDated, BaseOperator):
+class RecordPhaseRunsOperator(RunDated):
     """Write the phase's run rows (successes and skips) in one batch and record breaker successes.
 
     Runs when everything in the phase is done, whatever the outcome. Failed attempts were written
@@ -39,12 +39,10 @@ class RecordPhaseRunsOperator(RunDated, BaseOperator):
         run_task_ids: Mapping[str, str],
         snapshot_task_id: str | None,
         tables: GuardTables,
-        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         super().__init__(**kwargs)
-        self.game_date = game_date
         self.processors = tuple(processors)
         self.run_task_ids = dict(run_task_ids)
         self.snapshot_task_id = snapshot_task_id

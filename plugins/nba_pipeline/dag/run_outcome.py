@@ -15,7 +15,7 @@ from typing import Any
 from airflow.sdk import DAG, BaseOperator, TriggerRule
 from airflow.sdk.exceptions import AirflowFailException
 
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated
+from nba_pipeline.dag.options import RunDated
 
 TASK_ID = "fail_run_if_a_task_failed"
 
@@ -24,18 +24,17 @@ TASK_ID = "fail_run_if_a_task_failed"
 ACCEPTED_SKIPS = frozenset({"no_games", "offseason"})
 
 
-class FailRunOnTaskFailureOperator(RunDated, BaseOperator):
+class FailRunOnTaskFailureOperator(RunDated):
     """A leaf downstream of every task: once all are done (``all_done``), fails naming every failed
     task, and, in a run triggered for some sources, every processor reading them that did not run
     (unless the calendar said its date has no games); succeeds otherwise."""
 
     ui_color = "#f4cccc"
 
-    def __init__(self, *, game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
-        self.game_date = game_date
 
     def execute(self, context: Any) -> None:
         from nba_pipeline.dag.tasks import run_task_states

@@ -6,11 +6,10 @@ import signal
 import time
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
+from nba_pipeline.dag.options import RunDated, RunOptions
 from nba_pipeline.dag.tasks import push_skip, run_log_outbox
 from nba_pipeline.guards.skip_reasons import skip_reason
 
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.tables import GuardTables
 
 
-class RunProcessorOperator(RunDated, BaseOperator):
+class RunProcessorOperator(RunDated):
     """Run one processor and account for the attempt.
 
     Success: returns the run record; the phase's ``record_runs`` writes it with the others and
@@ -42,12 +41,10 @@ class RunProcessorOperator(RunDated, BaseOperator):
         processor: ProcessorSpec,
         tables: GuardTables,
         dependency_task_id: str | None = None,
-        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("retries", processor.retries)
         super().__init__(**kwargs)
-        self.game_date = game_date
         self.processor = processor
         self.dependency_task_id = dependency_task_id
         self.tables = tables

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue, TriggerRule
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, TriggerRule
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from nba_pipeline import clock
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, RunOptions
+from nba_pipeline.dag.options import RunDated, RunOptions
 from nba_pipeline.dag.tasks import push_skip
 from nba_pipeline.guards.skip_reasons import SkipReason
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from nba_pipeline.guards.spec import ProcessorSpec
 
 
-class MeasureDependenciesOperator(RunDated, BaseOperator):
+class MeasureDependenciesOperator(RunDated):
     """Measure the dependencies of every processor of a wave in one round trip.
 
     A wave is the processors of a phase that sit at the same depth of the phase's own graph, so
@@ -32,12 +32,11 @@ class MeasureDependenciesOperator(RunDated, BaseOperator):
     ui_color = "#d0e0e3"
 
     def __init__(
-        self, *, processors: Sequence[ProcessorSpec], game_date: str = GAME_DATE_TEMPLATE, **kwargs: Any
+        self, *, processors: Sequence[ProcessorSpec], **kwargs: Any
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
-        self.game_date = game_date
         self.processors = tuple(processors)
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -83,7 +82,6 @@ class DependencyCompletenessSensor(RunDated, BaseSensorOperator):
         *,
         processor: ProcessorSpec,
         snapshot_task_id: str | None = None,
-        game_date: str = GAME_DATE_TEMPLATE,
         **kwargs: Any,
     ) -> None:
         from nba_pipeline.settings import get_settings
@@ -94,7 +92,6 @@ class DependencyCompletenessSensor(RunDated, BaseSensorOperator):
         kwargs.setdefault("timeout", settings.dependency_timeout_seconds)
         kwargs.setdefault("retries", 0)
         super().__init__(**kwargs)
-        self.game_date = game_date
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
 
