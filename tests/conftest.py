@@ -31,6 +31,35 @@ if str(PROJECT_ROOT / "plugins") not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT / "plugins"))
 
 
+#: The test scopes that take minutes (``--durations``), longest first. ``make test`` hands whole
+#: scopes (a module, or a class with a scope of its own) to its two workers in collection order
+#: (``--no-loadscope-reorder``); collected first, these start first and the hundreds of short
+#: scopes fill the gaps, instead of one long scope running alone at the end.
+SLOW_SCOPES = (
+    "tests/integration/test_daily_pipeline.py",
+    "tests/e2e/test_celery_stack.py",
+    "tests/integration/test_replay.py",
+    "tests/integration/test_replay.py::TestEndOfRegularSeason",
+    "tests/integration/test_daily_pipeline.py::TestBackfilledWeek",
+    "tests/integration/test_prediction_workers.py",
+    "tests/integration/test_replay.py::TestSameReplayTwice",
+    "tests/reliability/test_warehouse_outage.py",
+    "tests/integration/test_game_day_predictions.py",
+    "tests/reliability/test_concurrency.py",
+)
+
+
+def _slow_rank(nodeid: str) -> int:
+    """The position in :data:`SLOW_SCOPES` of the most specific scope holding the test, else last."""
+    matches = [scope for scope in SLOW_SCOPES if nodeid.startswith(scope + "::")]
+    return SLOW_SCOPES.index(max(matches, key=len)) if matches else len(SLOW_SCOPES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow scopes first, longest first; everything else keeps its order (the sort is stable)."""
+    items.sort(key=lambda item: _slow_rank(item.nodeid))
+
+
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """Change NBA_* variables for one test; the cached settings are re-read before and after."""
