@@ -80,6 +80,7 @@ def _boxscores(
                         "abbreviation": line.team,
                         "city": team.city,
                         "conference": team.conference,
+                        "division": team.division,
                         "full_name": team.full_name,
                         "name": team.nickname,
                     },

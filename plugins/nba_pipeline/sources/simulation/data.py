@@ -7,7 +7,7 @@ spellings are the real ones each source uses (see ``rosters.TeamInfo``).
 
 from __future__ import annotations
 
-__all__ = ["FIRST_NAMES", "INJURY_REASONS", "LAST_NAMES", "QUESTIONABLE_REASONS", "SUFFIXES", "TEAM_ROWS"]
+__all__ = ["DIVISIONS", "FIRST_NAMES", "INJURY_REASONS", "LAST_NAMES", "QUESTIONABLE_REASONS", "SUFFIXES", "TEAM_ROWS"]
 
 # (code, full name, NBA.com city, nickname, conference, NBA.com team id, ESPN team id, arena time zone)
 TEAM_ROWS = (
@@ -42,6 +42,16 @@ TEAM_ROWS = (
     ("UTA", "Utah Jazz", "Utah", "Jazz", "West", 1610612762, 26, "M"),
     ("WAS", "Washington Wizards", "Washington", "Wizards", "East", 1610612764, 27, "E"),
 )
+
+#: The NBA's six divisions (balldontlie's team objects carry them).
+DIVISIONS = {
+    **dict.fromkeys(("BOS", "BKN", "NYK", "PHI", "TOR"), "Atlantic"),
+    **dict.fromkeys(("CHI", "CLE", "DET", "IND", "MIL"), "Central"),
+    **dict.fromkeys(("ATL", "CHA", "MIA", "ORL", "WAS"), "Southeast"),
+    **dict.fromkeys(("DEN", "MIN", "OKC", "POR", "UTA"), "Northwest"),
+    **dict.fromkeys(("GSW", "LAC", "LAL", "PHX", "SAC"), "Pacific"),
+    **dict.fromkeys(("DAL", "HOU", "MEM", "NOP", "SAS"), "Southwest"),
+}
 
 # Name pools for generated players; a few get a suffix.
 FIRST_NAMES = (

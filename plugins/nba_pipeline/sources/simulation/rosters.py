@@ -12,7 +12,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
-from nba_pipeline.sources.simulation.data import FIRST_NAMES, LAST_NAMES, SUFFIXES, TEAM_ROWS
+from nba_pipeline.sources.simulation.data import DIVISIONS, FIRST_NAMES, LAST_NAMES, SUFFIXES, TEAM_ROWS
 from nba_pipeline.sources.simulation.draws import seeded_rng
 
 __all__ = [
@@ -41,6 +41,7 @@ class TeamInfo:
     city: str  # NBA.com teamCity, e.g. "LA"
     nickname: str  # NBA.com teamName, e.g. "Clippers"
     conference: str  # "East" | "West"
+    division: str  # "Atlantic", "Central", "Southeast", "Northwest", "Pacific" or "Southwest"
     nba_team_id: int
     espn_team_id: int
     bdl_team_id: int
@@ -48,7 +49,14 @@ class TeamInfo:
 
 
 TEAM_INFO: dict[str, TeamInfo] = {
-    row[0]: TeamInfo(*row[:7], bdl_team_id=index + 1, time_zone=row[7])
+    row[0]: TeamInfo(
+        *row[:5],
+        division=DIVISIONS[row[0]],
+        nba_team_id=row[5],
+        espn_team_id=row[6],
+        bdl_team_id=index + 1,
+        time_zone=row[7],
+    )
     for index, row in enumerate(TEAM_ROWS)
 }
 TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)
