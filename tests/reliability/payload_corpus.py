@@ -366,21 +366,29 @@ KINDS: tuple[Kind, ...] = (
 
 
 class LocalSource:
-    """Answers each path with the next body queued for it (404 when none is left); records the paths asked."""
+    """Answers each path with the next body queued for it (404 when none is left); records the paths
+    asked, and each request's target (path and query) with its headers."""
 
     def __init__(self) -> None:
         self.queues: dict[str, deque[bytes]] = {}
         self.asked: list[str] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []
         self.port = 0
         self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def serve(self, path: str, *bodies: bytes) -> None:
         with self._lock:
             self.queues.setdefault(path, deque()).extend(bodies)
 
-    def take(self, path: str) -> bytes | None:
+    def take(self, target: str, headers: dict[str, str]) -> bytes | None:
         with self._lock:
+            path = urlsplit(target).path
             self.asked.append(path)
+            self.requests.append((target, headers))
             queue = self.queues.get(path)
             return queue.popleft() if queue else None
 
@@ -388,7 +396,7 @@ class LocalSource:
 def _handler(source: LocalSource) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
-            body = source.take(urlsplit(self.path).path)
+            body = source.take(self.path, dict(self.headers))
             status, content_type = (200, "application/json") if body is not None else (404, "application/json")
             if body is not None and body.lstrip().startswith(b"<"):
                 content_type = "text/html"

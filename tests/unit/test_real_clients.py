@@ -9,10 +9,7 @@ still lack.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from balldontlie import BalldontlieAPI
@@ -20,45 +17,17 @@ from balldontlie import BalldontlieAPI
 from nba_pipeline.processors.raw import BDL_BOXSCORES
 from nba_pipeline.processors.raw.json_node import decode
 from nba_pipeline.scrapers.sources import SimulatedSource
+from tests.reliability.payload_corpus import LocalSource, local_source
 
 GAME_DAY = dt.date(2025, 1, 14)
 
 
-class _Served:
-    """A local HTTP server answering every GET with one body; it records the requests."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        served = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                served.requests.append((self.path, dict(self.headers)))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(served.body)))
-                self.end_headers()
-                self.wfile.write(served.body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def bdl_payload() -> Iterator[tuple[bytes, _Served]]:
+def bdl_payload() -> Iterator[tuple[bytes, LocalSource]]:
     body = SimulatedSource().fetch("bdl_boxscores", GAME_DAY).body
-    served = _Served(body)
-    yield body, served
-    served.close()
+    with local_source() as served:
+        served.serve("/nba/v1/stats", body)
+        yield body, served
 
 
 def test_the_balldontlie_sdk_reads_every_box_score_row_the_raw_processor_loads(bdl_payload, capsys) -> None:
