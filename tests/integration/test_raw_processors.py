@@ -397,8 +397,8 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "bad_game_id",
         "nbac_team_boxscore",
-        lambda: _edit("nbac_team_boxscore", _set(("teams", 2, "gameCode"), "2025-01-15/XYZ")),
-        "teams[2].gameCode",
+        lambda: _edit("nbac_team_boxscore", _set(("resultSets", 0, "rowSet", 2, 4), "2025-01-15/XYZ")),
+        "resultSets[0].rowSet[2].GAME_ID",
         "'2025-01-15/XYZ'",
     ),
     (

@@ -28,7 +28,7 @@ from nba_pipeline.sources.http_client import (
     SourceServerError,
     SourceTimeoutError,
 )
-from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES
+from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 from nba_pipeline.storage import PayloadStore
 
 API_KEY = "k3y-0dds/+="
@@ -393,7 +393,9 @@ def test_simulated_mode_scrapes_every_source_of_a_game_day(settings_env, payload
         assert result.details["url"].startswith("simulated://"), name
     assert len(_files(payload_root)) == len(SOURCES)
     schedule = json.loads(_local_path(results["nbac_schedule"].file_path).read_bytes())
-    assert len(schedule["leagueSchedule"]["gameDates"]) == 62  # date-1..date+60
+    window = [dt.date(2025, 1, 15) + dt.timedelta(days=n) for n in range(-1, 61)]
+    with_games = [day for day in window if SimulatedLeague().is_game_day(day)]
+    assert len(schedule["leagueSchedule"]["gameDates"]) == len(with_games)
 
 
 def test_simulated_rerun_rewrites_the_same_bytes_at_the_same_place(settings_env, payload_root):

@@ -25,8 +25,8 @@ from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, S
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
 DAY_AFTER = GAME_DAY + dt.timedelta(days=1)
-#: The payload size limit the corpus runs with (the largest clean payload is ~125 KB).
-PAYLOAD_LIMIT = 512 * 1024
+#: The payload size limit the corpus runs with (the largest clean payload, the schedule window, is ~550 KB).
+PAYLOAD_LIMIT = 1024 * 1024
 LEAGUE = SimulatedLeague(seed=2024)
 
 
@@ -38,7 +38,7 @@ def clean(source: str, day: dt.date = GAME_DAY, imperfections: frozenset[str] = 
 
 
 def _dump(document: Any) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def _edit(source: str, change: Callable[[dict[str, Any]], None]) -> Callable[[], bytes]:
@@ -85,7 +85,7 @@ def _set_player(key: str, value: Callable[[Any], Any]) -> Callable[[dict[str, An
 def _latin1_rosters() -> bytes:
     document = json.loads(clean("espn_rosters"))
     document["teams"][0]["athletes"][0]["fullName"] = "José Ibáñez"
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("latin-1")
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("latin-1")
 
 
 def _padded_boxscores() -> bytes:
@@ -103,9 +103,10 @@ def _delete_game_id(document: dict[str, Any]) -> None:
 
 
 def _conflicting_team_row(document: dict[str, Any]) -> None:
-    copy = dict(document["teams"][0])
-    copy["ast"] += 1
-    document["teams"].insert(1, copy)
+    logs = document["resultSets"][0]
+    copy = list(logs["rowSet"][0])
+    copy[logs["headers"].index("AST")] += 1
+    logs["rowSet"].insert(1, copy)
 
 
 def _row_of_another_game(document: dict[str, Any]) -> None:
@@ -331,8 +332,8 @@ KINDS: tuple[Kind, ...] = (
         "conflicting_duplicate_rows",
         TB,
         _edit("nbac_team_boxscore", _conflicting_team_row),
-        "teams[1]",
-        ("repeats the key", "of teams[0] with a different assists"),
+        "resultSets[0].rowSet[1]",
+        ("repeats the key", "of resultSets[0].rowSet[0] with a different assists"),
     ),
     Kind(
         "conflicting_duplicate_key",

@@ -215,9 +215,8 @@ _CATALOG: tuple[Endpoint, ...] = (
             ("DateTo", "{date_us}"),
         ),
         results=True,
-        items=("teams",),
+        items=("resultSets", 0, "rowSet"),
         headers=_NBA_COM_HEADERS,
-        note="stats.nba.com path; rows per team and game as in docs/payloads.md",
     ),
     Endpoint(
         source="nbac_play_by_play",

@@ -70,9 +70,9 @@ class SimulatedSource(PayloadSource):
 
     For an endpoint that really serves the whole season (the NBA.com schedule), the simulation
     emits one document of the same shape whose ``gameDates`` cover the endpoint's window
-    (date-1 .. date+60, every date, with ``games: []`` on days without games): enough for the
-    calendar guard to tell an off-day from the off-season. Imperfections apply to every date
-    of the window, as they would to that date's own fetch.
+    (the dates with games from date-1 to date+60, as the real file lists only dates with games):
+    enough for the calendar guard to tell an off-day from the off-season. Imperfections apply
+    to every date of the window, as they would to that date's own fetch.
 
     :param seed: the simulated league's seed.
     :param imperfections: faults to inject (``docs/payloads.md`` §3).
@@ -129,7 +129,7 @@ class SimulatedSource(PayloadSource):
         for day in window:
             game_dates.extend(json.loads(self._render(endpoint, day, as_of))["leagueSchedule"]["gameDates"])
         document["leagueSchedule"]["gameDates"] = game_dates
-        return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
 ClientFactory = Callable[..., "HttpSourceClient"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,30 +108,49 @@ NBA_STATS: tuple[tuple[str, str], ...] = (
 )
 
 
-def box_stats(node: Node, stats: Sequence[tuple[str, str]], *, nullable: bool = False) -> dict[str, Any]:
+def box_stats(
+    node: Node, stats: Sequence[tuple[str, str]], *, nullable: bool = False, whole_floats: bool = False
+) -> dict[str, Any]:
     """Counting stats (integers from 0 to :data:`STAT_MAX`) by column, checked for box-score arithmetic.
 
     Makes never exceed attempts, threes are part of field goals, rebounds add up and points are
-    2 x two-pointers + 3 x threes + free throws. Checked only when every stat is present.
+    2 x two-pointers + 3 x threes + free throws. Checked only when every stat is present; an error
+    names the payload's own keys. ``whole_floats`` accepts counts written as ``14.0``.
     """
-    values = {key: node.int(key, nullable=nullable, minimum=0, maximum=STAT_MAX) for key, _ in stats}
+    values = {
+        column: node.int(key, nullable=nullable, minimum=0, maximum=STAT_MAX, whole_float=whole_floats)
+        for key, column in stats
+    }
+    key = {column: payload_key for payload_key, column in stats}
     if all(v is not None for v in values.values()):
         for makes, attempts in (
-            ("fgm", "fga"),
-            ("fg3m", "fg3a"),
-            ("ftm", "fta"),
-            ("fg3m", "fgm"),
-            ("fg3a", "fga"),
+            ("fg_makes", "fg_attempts"),
+            ("three_pt_makes", "three_pt_attempts"),
+            ("ft_makes", "ft_attempts"),
+            ("three_pt_makes", "fg_makes"),
+            ("three_pt_attempts", "fg_attempts"),
         ):
             if makes in values and attempts in values and values[makes] > values[attempts]:
-                raise node.fail(makes, values[makes], f"exceeds {attempts} = {values[attempts]}")
-        if {"reb", "oreb", "dreb"} <= values.keys() and values["reb"] != values["oreb"] + values["dreb"]:
-            raise node.fail("reb", values["reb"], f"is not oreb + dreb = {values['oreb'] + values['dreb']}")
-        if {"pts", "fgm", "fg3m", "ftm"} <= values.keys():
-            expected = 2 * (values["fgm"] - values["fg3m"]) + 3 * values["fg3m"] + values["ftm"]
-            if values["pts"] != expected:
-                raise node.fail("pts", values["pts"], f"does not match 2*(fgm-fg3m) + 3*fg3m + ftm = {expected}")
-    return {column: values[key] for key, column in stats}
+                raise node.fail(key[makes], values[makes], f"exceeds {key[attempts]} = {values[attempts]}")
+        rebounds = ("total_rebounds", "offensive_rebounds", "defensive_rebounds")
+        if set(rebounds) <= values.keys():
+            total, offensive, defensive = (values[column] for column in rebounds)
+            if total != offensive + defensive:
+                raise node.fail(
+                    key["total_rebounds"],
+                    total,
+                    f"is not {key['offensive_rebounds']} + {key['defensive_rebounds']} = {offensive + defensive}",
+                )
+        if {"points", "fg_makes", "three_pt_makes", "ft_makes"} <= values.keys():
+            fgm, fg3m, ftm = key["fg_makes"], key["three_pt_makes"], key["ft_makes"]
+            expected = (
+                2 * (values["fg_makes"] - values["three_pt_makes"]) + 3 * values["three_pt_makes"] + values["ft_makes"]
+            )
+            if values["points"] != expected:
+                raise node.fail(
+                    key["points"], values["points"], f"does not match 2*({fgm}-{fg3m}) + 3*{fg3m} + {ftm} = {expected}"
+                )
+    return values
 
 
 def check_payload_date(node: Node, key: str, text: str, parsed: dt.date, day: dt.date) -> None:
@@ -274,3 +293,24 @@ def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
             "dates_in_payload": [d.isoformat() for d in dates],
         },
     )
+
+
+def result_set_rows(doc: Node, name: str, required: Sequence[str]) -> Iterator[Node]:
+    """The rows of stats.nba.com's result set ``name`` as nodes keyed by its headers.
+
+    stats.nba.com answers ``{"resultSets": [{"name", "headers", "rowSet"}]}`` with positional
+    rows; each row must have one value per header, and the headers must include ``required``.
+    """
+    result_sets = doc.items("resultSets")
+    found = next((rs for rs in result_sets if isinstance(rs.value, dict) and rs.value.get("name") == name), None)
+    if found is None:
+        names = [rs.value.get("name") for rs in result_sets if isinstance(rs.value, dict)]
+        raise doc.fail("resultSets", names, f"no {name} result set")
+    headers = [header.value for header in found.items("headers")]
+    for column in required:
+        if column not in headers:
+            raise found.fail("headers", headers, f"lacks the {column} column")
+    for raw in found.items("rowSet"):
+        if not isinstance(raw.value, list) or len(raw.value) != len(headers):
+            raise Invalid(raw.path, raw.value, f"expected a list of {len(headers)} values in headers order")
+        yield Node(dict(zip(headers, raw.value, strict=True)), raw.path)

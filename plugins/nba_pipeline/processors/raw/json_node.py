@@ -96,10 +96,15 @@ class Node:
         nullable: builtins.bool = False,
         minimum: int | None = None,
         maximum: int | None = None,
+        whole_float: builtins.bool = False,
     ) -> Any:
+        """An integer; with ``whole_float``, also a float without a fraction (``14.0``, as NBA.com's
+        game logs write some counts)."""
         value = self._present(key, nullable)
         if value is None:
             return None
+        if whole_float and isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, value, "expected an integer")
         if not INT64_MIN <= value <= INT64_MAX:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -20,6 +21,7 @@ from nba_pipeline.processors.raw.common import (
     collapse,
     convert,
     iso_date,
+    result_set_rows,
 )
 from nba_pipeline.processors.raw.json_node import Invalid, Node
 
@@ -189,30 +191,51 @@ def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
 # --------------------------------------------------------------------------- team box score
 
 
+#: (TeamGameLogs column, table column) of the counting stats; TOV comes as a float (``14.0``).
+_TEAM_LOG_STATS: tuple[tuple[str, str], ...] = tuple((key.upper(), column) for key, column in NBA_STATS)
+_TEAM_LOG_HEADERS = ("TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE", "MATCHUP", "MIN", "PLUS_MINUS") + tuple(
+    key for key, _ in _TEAM_LOG_STATS
+)
+_HOME_MATCHUP = re.compile(r"^(?P<team>[A-Z]{2,4}) vs\. (?P<opponent>[A-Z]{2,4})$")
+_AWAY_MATCHUP = re.compile(r"^(?P<team>[A-Z]{2,4}) @ (?P<opponent>[A-Z]{2,4})$")
+
+
 def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """Two rows per final game; each team's plusMinus must be its margin."""
-    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
+    """Two rows per final game from stats.nba.com's ``TeamGameLogs`` result set (positional rows);
+    each team's PLUS_MINUS must be its points margin."""
+    parameters = doc.obj("parameters")
+    date_from = parameters.str("DateFrom")
+    try:
+        requested = dt.datetime.strptime(date_from, "%m/%d/%Y").date()
+    except ValueError:
+        raise parameters.fail("DateFrom", date_from, "expected MM/DD/YYYY") from None
+    check_payload_date(parameters, "DateFrom", date_from, requested, day)
     parsed: list[ParsedRow] = []
-    for team_row in doc.items("teams"):
-        canonical, game_date, away, home = _game_from_code(team_row)
-        check_game_date(team_row, "gameCode", team_row.value.get("gameCode"), game_date, day)
-        game_id = _row_game_id(team_row, "gameId", None, game_date, away, home)
-        team = _team(team_row, "teamTricode", (away, home))
-        opponent = _team(team_row, "opponentTricode", (home if team == away else away,))
-        is_home = team_row.bool("isHome")
-        if is_home != (team == home):
-            raise team_row.fail("isHome", is_home, f"{team} is the {'home' if team == home else 'away'} team")
+    for cell in result_set_rows(doc, "TeamGameLogs", _TEAM_LOG_HEADERS):
+        game_date = iso_date(cell, "GAME_DATE")
+        check_game_date(cell, "GAME_DATE", cell.value["GAME_DATE"], game_date, day)
+        team = _team(cell, "TEAM_ABBREVIATION")
+        matchup = cell.str("MATCHUP")
+        home_match, away_match = _HOME_MATCHUP.match(matchup), _AWAY_MATCHUP.match(matchup)
+        match = home_match or away_match
+        if match is None:
+            raise cell.fail("MATCHUP", matchup, 'expected "TEAM vs. OPP" (home) or "TEAM @ OPP" (away)')
+        if convert(cell.at("MATCHUP"), match["team"], ids.team_code, match["team"]) != team:
+            raise cell.fail("MATCHUP", matchup, f"does not start with the row's team {team}")
+        opponent = convert(cell.at("MATCHUP"), match["opponent"], ids.team_code, match["opponent"])
+        away, home = (opponent, team) if home_match else (team, opponent)
+        game_minutes = cell.num("MIN", minimum=0, maximum=_TEAM_MINUTES_MAX / 5)
         row: dict[str, Any] = {
-            "game_id": game_id,
+            "game_id": _row_game_id(cell, "GAME_ID", None, game_date, away, home),
             "game_date": game_date,
             "team_abbr": team,
             "opponent_team_abbr": opponent,
-            "home_game": is_home,
-            "minutes": clock_minutes(team_row, "minutes", maximum=_TEAM_MINUTES_MAX),
-            **box_stats(team_row, NBA_STATS),
-            "plus_minus": team_row.int("plusMinus", minimum=-PLUS_MINUS_MAX, maximum=PLUS_MINUS_MAX),
+            "home_game": team == home,
+            "minutes": game_minutes * 5,  # five players on the floor: 240 team minutes in regulation
+            **box_stats(cell, _TEAM_LOG_STATS, whole_floats=True),
+            "plus_minus": cell.int("PLUS_MINUS", minimum=-PLUS_MINUS_MAX, maximum=PLUS_MINUS_MAX, whole_float=True),
         }
-        parsed.append(ParsedRow(team_row.path, row))
+        parsed.append(ParsedRow(cell.path, row))
     unique = collapse(parsed, ("game_id", "team_abbr"))
     by_game: dict[str, list[ParsedRow]] = defaultdict(list)
     for parsed_row in unique:
@@ -223,7 +246,7 @@ def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
         for mine, theirs in (pair, pair[::-1]):
             margin = mine.row["points"] - theirs.row["points"]
             if mine.row["plus_minus"] != margin:
-                raise Invalid(f"{mine.path}.plusMinus", mine.row["plus_minus"], f"is not the points margin {margin}")
+                raise Invalid(f"{mine.path}.PLUS_MINUS", mine.row["plus_minus"], f"is not the points margin {margin}")
     return parsed
 
 
@@ -253,26 +276,8 @@ def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
     """One row per player per final game from the ``PlayerShotZones`` result set (positional rows)."""
     parameters = doc.obj("parameters")
     check_payload_date(parameters, "GameDate", parameters.value.get("GameDate"), iso_date(parameters, "GameDate"), day)
-    result_sets = doc.items("resultSets")
-    zones = next(
-        (rs for rs in result_sets if isinstance(rs.value, dict) and rs.value.get("name") == "PlayerShotZones"),
-        None,
-    )
-    if zones is None:
-        raise doc.fail(
-            "resultSets",
-            [rs.value.get("name") for rs in result_sets if isinstance(rs.value, dict)],
-            "no PlayerShotZones result set",
-        )
-    headers = [h.value for h in zones.items("headers")]
-    for name in _SHOT_ZONE_HEADERS:
-        if name not in headers:
-            raise zones.fail("headers", headers, f"lacks the {name} column")
     rows: list[ParsedRow] = []
-    for raw in zones.items("rowSet"):
-        if not isinstance(raw.value, list) or len(raw.value) != len(headers):
-            raise Invalid(raw.path, raw.value, f"expected a list of {len(headers)} values in headers order")
-        cell = Node(dict(zip(headers, raw.value, strict=True)), raw.path)
+    for cell in result_set_rows(doc, "PlayerShotZones", _SHOT_ZONE_HEADERS):
         date_text = cell.str("GAME_DATE")
         game_date = convert(cell.at("GAME_DATE"), date_text, ids.parse_yyyymmdd, date_text)
         check_game_date(cell, "GAME_DATE", date_text, game_date, day)
@@ -291,7 +296,7 @@ def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
             ("MID_RANGE_FGA", "MID_RANGE_FGM"),
             ("THREE_PT_FGA", "THREE_PT_FGM"),
         ):
-            if raw.value[headers.index(makes)] > raw.value[headers.index(attempts)]:
+            if cell.value[makes] > cell.value[attempts]:
                 raise cell.fail(makes, cell.value[makes], f"exceeds {attempts} = {cell.value[attempts]}")
         row = {
             "game_id": game_id,
@@ -303,7 +308,7 @@ def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
             "opponent_team_abbr": home if team == away else away,
             **zone_values,
         }
-        rows.append(ParsedRow(raw.path, row))
+        rows.append(ParsedRow(cell.path, row))
     return rows
 
 

@@ -1,5 +1,6 @@
-"""NBA.com as the simulation serves it: the schedule, the gamebook (player box scores), team box
-scores, shot zones per player (the play-by-play source) and the injury report.
+"""NBA.com as the simulation serves it: the schedule (:mod:`.nbacom_schedule`), the gamebook
+(player box scores), team game logs, shot zones per player (the play-by-play source) and the
+injury report.
 
 Each renderer reads the league through its public interface and returns the JSON document of
 one source and date in NBA.com's shapes (``docs/payloads.md``): NBA.com game ids, personIds,
@@ -8,19 +9,19 @@ tricodes, "Last, First" names in the injury report.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from nba_pipeline.sources.simulation.calendar import ET, et_iso, season_label, utc_z
+from nba_pipeline.sources.simulation.calendar import ET, et_iso, season_label
 from nba_pipeline.sources.simulation.games import PlayerLine, SimulatedBoxScore
 from nba_pipeline.sources.simulation.imperfections import (
     MIXED_GAME_ID,
     box_score_games,
     duplicate_first,
-    postponed_game_id,
 )
 from nba_pipeline.sources.simulation.injuries import publications
+from nba_pipeline.sources.simulation.nbacom_schedule import render_schedule
 from nba_pipeline.sources.simulation.rosters import TEAM_INFO, TEAMS
 
 if TYPE_CHECKING:
@@ -28,54 +29,6 @@ if TYPE_CHECKING:
     from nba_pipeline.sources.simulation.payloads import Renderer
 
 __all__ = ["RENDERERS"]
-
-
-def _schedule(
-    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
-) -> dict[str, Any]:
-    games = league.games_on(day)
-    postponed = postponed_game_id(games, imperfections)
-    rows = []
-    for sequence, game in enumerate(games, start=1):
-        if game.game_id == postponed:
-            status, text, fraction = 1, "PPD", 0.0
-        elif as_of < game.start_time:
-            status, text, fraction = 1, _clock_text(game.start_time), 0.0
-        elif as_of < game.end_time:
-            elapsed = (as_of - game.start_time) / (game.end_time - game.start_time)
-            status, text, fraction = 2, "Live", elapsed
-        else:
-            status, text, fraction = 3, "Final", 1.0
-        box = league.box_score(game) if status > 1 else None
-        start_et = game.start_time.astimezone(ET)
-        rows.append(
-            {
-                "gameId": game.nba_game_id,
-                "gameCode": game.game_code,
-                "gameStatus": status,
-                "gameStatusText": text,
-                "gameSequence": sequence,
-                "gameDateEst": f"{day:%Y-%m-%d}T00:00:00Z",
-                "gameDateTimeEst": start_et.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "gameDateTimeUTC": utc_z(game.start_time),
-                "day": _WEEKDAY_NAMES[day.weekday()],
-                "gameLabel": game.game_label,
-                "gameSubLabel": f"Game {game.series_game}" if game.series_game else "",
-                "postponedStatus": "P" if game.game_id == postponed else "A",
-                "isNeutral": False,
-                "homeTeam": _schedule_team(game.home, game.home_seed, box, fraction),
-                "awayTeam": _schedule_team(game.away, game.away_seed, box, fraction),
-            }
-        )
-    duplicate_first(rows, imperfections)
-    return {
-        "meta": {"version": 1, "request": "scheduleLeagueV2", "time": et_iso(as_of)},
-        "leagueSchedule": {
-            "seasonYear": season_label(day),
-            "leagueId": "00",
-            "gameDates": [{"gameDate": f"{day:%m/%d/%Y} 00:00:00", "games": rows}],
-        },
-    }
 
 
 def _gamebook(
@@ -120,29 +73,78 @@ def _gamebook(
     return {"gameDate": day.isoformat(), "games": games}
 
 
-def _team_boxscore(
+def _team_game_logs(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
+    """stats.nba.com ``teamgamelogs`` for one date: the ``TeamGameLogs`` result set, one row per team
+    and final game, in the real 57 columns (counts, shooting percentages, ranks within the result)."""
     rows: list[dict[str, Any]] = []
     for game in box_score_games(league.games_on(day), as_of, imperfections, "nbac"):
         box = league.box_score(game)
+        totals = {team: _team_totals(box, team) for team in (game.away, game.home)}
         for team, opponent, is_home in ((game.away, game.home, False), (game.home, game.away, True)):
+            mine, theirs = totals[team], totals[opponent]
             mixed = MIXED_GAME_ID in imperfections and len(rows) % 2 == 1
-            row: dict[str, Any] = {
-                "gameId": game.game_id if mixed else game.nba_game_id,
-                "gameCode": game.game_code,
-                "teamId": TEAM_INFO[team].nba_team_id,
-                "teamTricode": team,
-                "opponentTricode": opponent,
-                "isHome": is_home,
-                "minutes": "240:00",
-            }
-            for key, stat in _GAMEBOOK_STATS:
-                row[key] = sum(_stat(line, stat) for line in box.team_lines(team))
-            row["plusMinus"] = box.points(team) - box.points(opponent)
-            rows.append(row)
-    duplicate_first(rows, imperfections)
-    return {"gameDate": day.isoformat(), "teams": rows}
+            rows.append(
+                {
+                    "SEASON_YEAR": game.season,
+                    "TEAM_ID": TEAM_INFO[team].nba_team_id,
+                    "TEAM_ABBREVIATION": team,
+                    "TEAM_NAME": TEAMS[team],
+                    "GAME_ID": game.game_id if mixed else game.nba_game_id,
+                    "GAME_DATE": f"{day:%Y-%m-%d}T00:00:00",
+                    "MATCHUP": f"{team} vs. {opponent}" if is_home else f"{team} @ {opponent}",
+                    "WL": "W" if mine["PTS"] > theirs["PTS"] else "L",
+                    "MIN": 48.0,
+                    **{key: mine[key] for key in ("FGM", "FGA")},
+                    "FG_PCT": _percentage(mine["FGM"], mine["FGA"]),
+                    **{key: mine[key] for key in ("FG3M", "FG3A")},
+                    "FG3_PCT": _percentage(mine["FG3M"], mine["FG3A"]),
+                    **{key: mine[key] for key in ("FTM", "FTA")},
+                    "FT_PCT": _percentage(mine["FTM"], mine["FTA"]),
+                    **{key: mine[key] for key in ("OREB", "DREB", "REB", "AST")},
+                    "TOV": float(mine["TOV"]),
+                    "STL": mine["STL"],
+                    "BLK": mine["BLK"],
+                    "BLKA": theirs["BLK"],
+                    "PF": mine["PF"],
+                    "PFD": theirs["PF"],
+                    "PTS": mine["PTS"],
+                    "PLUS_MINUS": float(mine["PTS"] - theirs["PTS"]),
+                }
+            )
+    _rank(rows)
+    for row in rows:
+        row["AVAILABLE_FLAG"] = 1
+    positional = [list(row.values()) for row in rows]
+    duplicate_first(positional, imperfections)
+    return {
+        "resource": "teamgamelogs",
+        "parameters": {
+            "Season": season_label(day),
+            "SeasonType": None,
+            "LeagueID": "00",
+            "DateFrom": f"{day:%m/%d/%Y}",
+            "DateTo": f"{day:%m/%d/%Y}",
+        },
+        "resultSets": [{"name": "TeamGameLogs", "headers": list(_TEAM_GAME_LOG_HEADERS), "rowSet": positional}],
+    }
+
+
+def _team_totals(box: SimulatedBoxScore, team: str) -> dict[str, int]:
+    return {key: sum(_stat(line, stat) for line in box.team_lines(team)) for key, stat in _TEAM_STATS}
+
+
+def _percentage(makes: int, attempts: int) -> float:
+    return round(makes / attempts, 3) if attempts else 0.0
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Adds the ``*_RANK`` columns: each row's rank within the result, ties sharing the best rank."""
+    for rank_key, value_of, fewest_first in _RANKED:
+        values = [value_of(row) for row in rows]
+        for row, value in zip(rows, values, strict=True):
+            row[rank_key] = 1 + sum(1 for other in values if (other < value if fewest_first else other > value))
 
 
 def _play_by_play(
@@ -216,46 +218,57 @@ _GAMEBOOK_STATS = (
     ("oreb", "oreb"), ("dreb", "dreb"), ("reb", "reb"), ("ast", "ast"), ("stl", "stl"), ("blk", "blk"),
     ("tov", "tov"), ("pf", "pf"), ("pts", "points"), ("plusMinus", "plus_minus"),
 )  # fmt: skip
+_TEAM_STATS = (
+    ("FGM", "fgm"), ("FGA", "fga"), ("FG3M", "fg3m"), ("FG3A", "fg3a"), ("FTM", "ftm"), ("FTA", "fta"),
+    ("OREB", "oreb"), ("DREB", "dreb"), ("REB", "reb"), ("AST", "ast"), ("TOV", "tov"), ("STL", "stl"),
+    ("BLK", "blk"), ("PF", "pf"), ("PTS", "points"),
+)  # fmt: skip
+_RankValue = Callable[[dict[str, Any]], float]
+
+
+def _won(row: dict[str, Any]) -> float:
+    return float(row["WL"] == "W")
+
+
+def _column(key: str) -> _RankValue:
+    return lambda row: float(row[key])
+
+
+#: (rank column, the value ranked, True when fewer is better). One date's logs hold one game per team.
+_RANKED: tuple[tuple[str, _RankValue, bool], ...] = (
+    ("GP_RANK", lambda _row: 1.0, False),
+    ("W_RANK", _won, False),
+    ("L_RANK", _won, False),  # fewest losses first: the winners again
+    ("W_PCT_RANK", _won, False),
+    *(
+        (f"{key}_RANK", _column(key), key in ("TOV", "BLKA", "PF"))
+        for key in (
+            "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM", "FTA", "FT_PCT", "OREB", "DREB",
+            "REB", "AST", "TOV", "STL", "BLK", "BLKA", "PF", "PFD", "PTS", "PLUS_MINUS",
+        )
+    ),
+)  # fmt: skip
+_TEAM_GAME_LOG_HEADERS = (
+    "SEASON_YEAR", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_ID", "GAME_DATE", "MATCHUP", "WL", "MIN",
+    "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM", "FTA", "FT_PCT", "OREB", "DREB", "REB", "AST",
+    "TOV", "STL", "BLK", "BLKA", "PF", "PFD", "PTS", "PLUS_MINUS", *(rank for rank, _, _ in _RANKED),
+    "AVAILABLE_FLAG",
+)  # fmt: skip
 _SHOT_ZONE_HEADERS = (
     "GAME_ID", "GAME_DATE", "VTM", "HTM", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION",
     "PAINT_FGA", "PAINT_FGM", "MID_RANGE_FGA", "MID_RANGE_FGM", "THREE_PT_FGA", "THREE_PT_FGM",
 )  # fmt: skip
 
 
-def _schedule_team(
-    team: str, seed: int | None, box: SimulatedBoxScore | None, fraction: float
-) -> dict[str, Any]:
-    """A schedule's homeTeam / awayTeam object; a live game shows the share of its final score so far."""
-    info = TEAM_INFO[team]
-    return {
-        "teamId": info.nba_team_id,
-        "teamName": info.nickname,
-        "teamCity": info.city,
-        "teamTricode": team,
-        "teamSlug": info.nickname.lower().replace(" ", ""),
-        "score": math.floor(box.points(team) * fraction) if box else 0,
-        "seed": seed,
-    }
-
-
 def _stat(line: PlayerLine, stat: str) -> int:
     return line.oreb + line.dreb if stat == "reb" else int(getattr(line, stat))
 
 
-_WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _clock_text(moment: datetime) -> str:
-    """NBA.com's scheduled-game status text, e.g. "7:30 pm ET"."""
-    local = moment.astimezone(ET)
-    return f"{(local.hour - 1) % 12 + 1}:{local.minute:02d} {'pm' if local.hour >= 12 else 'am'} ET"
-
-
 #: The sources this module renders, by name.
 RENDERERS: dict[str, Renderer] = {
-    "nbac_schedule": _schedule,
+    "nbac_schedule": render_schedule,
     "nbac_gamebook": _gamebook,
-    "nbac_team_boxscore": _team_boxscore,
+    "nbac_team_boxscore": _team_game_logs,
     "nbac_play_by_play": _play_by_play,
     "nbac_injury_report": _injury_report,
 }

@@ -3,7 +3,8 @@
 Each source is rendered by the module of its endpoint family (:mod:`.nbacom`,
 :mod:`.balldontlie`, :mod:`.odds_api`, :mod:`.bettingpros`, :mod:`.espn`); this module checks
 the request, settles the fetch moment and serializes the document the same way every time
-(sorted keys, no spaces, UTF-8), which is what makes a payload byte-identical across runs.
+(keys in the real endpoint's order, no spaces, UTF-8), which makes a payload byte-identical
+across runs.
 """
 
 from __future__ import annotations
@@ -62,9 +63,7 @@ def render(
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     unknown = set(imperfections) - IMPERFECTIONS
     if unknown:
-        raise ValueError(
-            f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}"
-        )
+        raise ValueError(f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}")
     if as_of is None:
         moment = at(game_date + timedelta(days=1), 6)
     elif as_of.tzinfo is None:
@@ -75,4 +74,4 @@ def render(
 
 
 def _dump(document: Any) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
