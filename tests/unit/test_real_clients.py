@@ -15,12 +15,13 @@ import pytest
 from balldontlie import BalldontlieAPI
 from nba_api.stats.endpoints import ScheduleLeagueV2, TeamGameLogs
 from nba_api.stats.library.http import NBAStatsHTTP
+from nba_api.stats.static import players as real_players
 
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw import BDL_BOXSCORES, SCHEDULE, TEAM_BOXSCORE
 from nba_pipeline.processors.raw.json_node import decode
 from nba_pipeline.scrapers.sources import SimulatedSource
-from nba_pipeline.sources.simulation import GAME_POSTPONED
+from nba_pipeline.sources.simulation import GAME_POSTPONED, SimulatedLeague
 from tests.reliability.payload_corpus import LocalSource, local_source
 
 GAME_DAY = dt.date(2025, 1, 14)
@@ -134,3 +135,12 @@ def test_the_balldontlie_sdk_reads_every_box_score_row_the_raw_processor_loads(b
         assert int(stat.min) == int(row["minutes"])
         assert dt.date.fromisoformat(stat.game.date[:10]) == row["game_date"] == GAME_DAY
     assert page.meta.next_cursor is None
+
+
+def test_no_simulated_person_id_is_a_real_players_id() -> None:
+    """The simulated league's NBA.com personIds against the list of every real player nba_api ships."""
+    real = {player["id"] for player in real_players.get_players()}
+    simulated = {player.person_id for player in SimulatedLeague().players}
+    assert len(real) > 5000 and len(simulated) == 450
+    assert real.isdisjoint(simulated)
+    assert min(simulated) > max(real), "above every real id, so a new real player cannot collide soon either"

@@ -172,6 +172,9 @@ def test_simulated_pre_game_sources_are_fetched_at_ten_on_the_day_not_the_wall_c
     assert fetched.fetched_at == _et(GAME_DATE, 10)
     document = json.loads(fetched.body)
     assert document["timestamp"] == "2025-01-15T15:00:00Z"
+    assert (document["previous_timestamp"], document["next_timestamp"]) == (
+        "2025-01-15T14:55:00Z", "2025-01-15T15:05:00Z"
+    )
     # at 10:00 every book shows its opening line, posted at 09:MM ET
     last_updates = {b["last_update"] for event in document["data"] for b in event["bookmakers"]}
     assert last_updates and all(stamp.startswith("2025-01-15T14:") for stamp in last_updates)

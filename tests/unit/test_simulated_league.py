@@ -35,6 +35,7 @@ from nba_pipeline.sources.simulation import (
     SimulatedLeague,
     player_lookup_from_name,
 )
+from nba_pipeline.sources.simulation.rosters import SIMULATED_PERSON_IDS
 
 GAME_DAY = date(2025, 1, 15)
 BUSY_DAYS = (
@@ -147,7 +148,7 @@ def test_about_450_players_with_unique_stable_keys(league: SimulatedLeague) -> N
     assert all(p.player_lookup == player_lookup_from_name(p.full_name) for p in players)
     assert len({p.universal_player_id for p in players}) == 450
     assert len({p.person_id for p in players}) == 450
-    assert all(1_600_000 < p.person_id < 1_700_000 for p in players)
+    assert all(p.person_id in SIMULATED_PERSON_IDS for p in players)
     sample = players[17]
     assert league.player_by_name(sample.full_name) is sample
     assert league.player_by_name(sample.report_name) is sample
@@ -497,6 +498,19 @@ def test_odds_api_times_are_utc_and_names_are_full_names(league: SimulatedLeague
         commence = datetime.fromisoformat(event["commence_time"].replace("Z", "+00:00"))
         assert commence == game.start_time
         assert event["sport_key"] == "basketball_nba" and re.fullmatch(r"[0-9a-f]{32}", event["id"])
+
+
+def test_odds_api_snapshots_every_five_minutes_and_quotes_none_newer(league: SimulatedLeague) -> None:
+    # DraftKings posts at 09:05 ET, FanDuel at 09:12: a request at 09:14:30 gets the 09:10 snapshot
+    for source in ("odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"):
+        document = load(league, source, GAME_DAY, as_of=datetime(2025, 1, 15, 9, 14, 30, tzinfo=ET))
+        assert list(document) == ["timestamp", "previous_timestamp", "next_timestamp", "data"], source
+        assert (document["previous_timestamp"], document["timestamp"], document["next_timestamp"]) == (
+            "2025-01-15T14:05:00Z", "2025-01-15T14:10:00Z", "2025-01-15T14:15:00Z"
+        ), source
+    props = load(league, "odds_api_player_points_props", GAME_DAY, as_of=datetime(2025, 1, 15, 9, 14, 30, tzinfo=ET))
+    updates = {book["key"]: book["last_update"] for event in props["data"] for book in event["bookmakers"]}
+    assert updates == {"draftkings": "2025-01-15T14:05:00Z"}, "FanDuel's 09:12 post is not in the 09:10 snapshot"
 
 
 # ------------------------------------------------------------------ imperfections

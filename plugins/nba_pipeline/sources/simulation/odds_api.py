@@ -7,7 +7,7 @@ the afternoon, and nothing before it has posted (``docs/payloads.md``).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from nba_pipeline.sources.simulation.books import BOOKS, MOVE_HOUR, PropLine, book_post_time
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RENDERERS"]
 
+_SNAPSHOT_INTERVAL = timedelta(minutes=5)
+
 
 def _odds_event(game: SimulatedGame) -> dict[str, Any]:
     return {
@@ -34,17 +36,35 @@ def _odds_event(game: SimulatedGame) -> dict[str, Any]:
     }
 
 
+def _snapshot(as_of: datetime) -> datetime:
+    """The historical snapshot a request at ``as_of`` gets: the last one at or before it (every five
+    minutes). The data are rendered as of that moment, so no quote is newer than its snapshot."""
+    return as_of - timedelta(minutes=as_of.minute % 5, seconds=as_of.second, microseconds=as_of.microsecond)
+
+
+def _historical(taken: datetime, data: Any) -> dict[str, Any]:
+    """The historical endpoints' wrapper: the snapshot's time and its neighbours', then the data."""
+    return {
+        "timestamp": utc_z(taken),
+        "previous_timestamp": utc_z(taken - _SNAPSHOT_INTERVAL),
+        "next_timestamp": utc_z(taken + _SNAPSHOT_INTERVAL),
+        "data": data,
+    }
+
+
 def _events(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
+    as_of = _snapshot(as_of)
     data = [_odds_event(game) for game in league.games_on(day)]
     duplicate_first(data, imperfections)
-    return {"timestamp": utc_z(as_of), "data": data}
+    return _historical(as_of, data)
 
 
 def _player_points_props(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
+    as_of = _snapshot(as_of)
     lines_by_game_book: dict[tuple[str, str], list[PropLine]] = {}
     for line in league.prop_lines(day):
         if line.in_odds_api:
@@ -87,12 +107,13 @@ def _player_points_props(
                 }
             )
         data.append(_odds_event(game) | {"bookmakers": bookmakers})
-    return {"timestamp": utc_z(as_of), "data": data}
+    return _historical(as_of, data)
 
 
 def _game_lines(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
+    as_of = _snapshot(as_of)
     by_game_book = {(line.game_id, line.book): line for line in league.game_lines(day)}
     data = []
     for game in league.games_on(day):
@@ -140,7 +161,7 @@ def _game_lines(
             )
         data.append(_odds_event(game) | {"bookmakers": bookmakers})
     duplicate_first(data, imperfections)
-    return {"timestamp": utc_z(as_of), "data": data}
+    return _historical(as_of, data)
 
 
 #: The sources this module renders, by name.

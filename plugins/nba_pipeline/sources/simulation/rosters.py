@@ -18,6 +18,7 @@ from nba_pipeline.sources.simulation.draws import seeded_rng
 __all__ = [
     "MAX_MINUTES",
     "MINUTES_ABSORPTION",
+    "SIMULATED_PERSON_IDS",
     "TEAMS",
     "TEAM_CODES",
     "TEAM_INFO",
@@ -76,6 +77,9 @@ def player_lookup_from_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- players
+
+#: Where simulated NBA.com personIds lie: far above every real one, which grow by about a thousand a year.
+SIMULATED_PERSON_IDS = range(9_000_000, 9_016_800)
 
 _POSITIONS = ("PG", "SG", "SF", "PF", "C")
 _POSITION_GROUP = {"PG": "G", "SG": "G", "SF": "F", "PF": "F", "C": "C"}
@@ -250,7 +254,11 @@ class Rosters:
     def _build_players(self) -> tuple[SimulatedPlayer, ...]:
         rng = seeded_rng(self.seed, "players")
         total = len(TEAM_CODES) * self.players_per_team
-        person_ids = sorted(rng.sample(range(1626100, 1642900), total))
+        # Drawn as seven-digit ids like NBA.com's, then moved above every real personId (the real
+        # list tops out at 1,643,813), so a simulated id never names a real player; the draw itself
+        # is unchanged, and with it every later draw of the seeded stream.
+        drawn = rng.sample(range(1626100, 1642900), total)
+        person_ids = sorted(SIMULATED_PERSON_IDS.start + n - 1626100 for n in drawn)
         bdl_ids = rng.sample(range(100_000, 1_000_000), total)
         espn_ids = rng.sample(range(3_000_000, 5_200_000), total)
         used_lookups: set[str] = set()
