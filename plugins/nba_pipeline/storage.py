@@ -3,7 +3,7 @@
 Layout under ``NBA_PAYLOAD_ROOT`` (a local folder by default, ``gs://bucket/prefix`` in
 production, through Airflow's ``ObjectStoragePath``)::
 
-    <source>/<game_date>/<fetched_at UTC, %Y%m%dT%H%M%S%fZ>.json
+    <source>/<game_date>/<fetched_at UTC, %Y%m%dT%H%M%S%fZ>.json   (.pdf for the injury report)
     quarantine/<source>/<game_date>/<same name>            the payload that failed validation
     quarantine/<source>/<game_date>/<same name>.error.txt  why
 
@@ -21,6 +21,9 @@ from typing import Any
 from nba_pipeline.settings import get_settings
 
 _SOURCE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: The payload files' suffixes, by media type.
+SUFFIXES = {"application/json": ".json", "application/pdf": ".pdf"}
+_PAYLOAD_SUFFIXES = tuple(SUFFIXES.values())
 
 
 def _root(root: str | None) -> Any:
@@ -44,15 +47,19 @@ class PayloadStore:
     def __post_init__(self) -> None:
         self._base = _root(self.root)
 
-    def path_for(self, source: str, game_date: dt.date, fetched_at: dt.datetime) -> Any:
+    def path_for(self, source: str, game_date: dt.date, fetched_at: dt.datetime, suffix: str = ".json") -> Any:
         if not _SOURCE.match(source):
             raise ValueError(f"source name {source!r} is not lower_snake_case")
+        if suffix not in SUFFIXES.values():
+            raise ValueError(f"payload suffix {suffix!r} is not one of {', '.join(SUFFIXES.values())}")
         stamp = fetched_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return self._base / source / game_date.isoformat() / f"{stamp}.json"
+        return self._base / source / game_date.isoformat() / f"{stamp}{suffix}"
 
-    def store(self, source: str, game_date: dt.date, body: bytes, fetched_at: dt.datetime) -> str:
+    def store(
+        self, source: str, game_date: dt.date, body: bytes, fetched_at: dt.datetime, suffix: str = ".json"
+    ) -> str:
         """Write the bytes as received; return the payload's URI."""
-        path = self.path_for(source, game_date, fetched_at)
+        path = self.path_for(source, game_date, fetched_at, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
         return str(path)
@@ -62,7 +69,7 @@ class PayloadStore:
         folder = self._base / source / game_date.isoformat()
         if not folder.exists():
             return None
-        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
+        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(_PAYLOAD_SUFFIXES))
         return str(folder / names[-1]) if names else None
 
     def read(self, uri: str) -> bytes:
@@ -89,7 +96,7 @@ class PayloadStore:
         folder = self._base / "quarantine" / source / game_date.isoformat()
         if not folder.exists():
             return []
-        return sorted(str(p) for p in folder.iterdir() if p.name.endswith(".json"))
+        return sorted(str(p) for p in folder.iterdir() if p.name.endswith(_PAYLOAD_SUFFIXES))
 
     def _open(self, uri: str) -> Any:
         from airflow.sdk import ObjectStoragePath

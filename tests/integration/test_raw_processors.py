@@ -382,10 +382,12 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     ),
     (
         "unknown_team",
-        "nbac_injury_report",
-        lambda: _edit("nbac_injury_report", _set(("rows", 0, "team"), "Seattle SuperSonics")),
-        "rows[0].team",
-        "'Seattle SuperSonics'",
+        "nbac_schedule",
+        lambda: _edit(
+            "nbac_schedule", _set(("leagueSchedule", "gameDates", 0, "games", 0, "awayTeam", "teamTricode"), "SEA")
+        ),
+        "leagueSchedule.gameDates[0].games[0].awayTeam.teamTricode",
+        "'SEA'",
     ),
     (
         "unknown_team_code",
@@ -454,7 +456,7 @@ def test_malformed_payload_is_quarantined_and_writes_nothing(migrated_warehouse,
 @pytest.mark.parametrize("name", PROCESSORS)
 def test_every_processor_quarantines_an_html_page(migrated_warehouse, store, name):
     uri = put(store, name, b"\n<html><body><h1>503 Service Unavailable</h1></body></html>")
-    with pytest.raises(PayloadValidationError, match="HTML page") as caught:
+    with pytest.raises(PayloadValidationError, match="an HTML page") as caught:
         run(migrated_warehouse, name)
     assert uri in str(caught.value) and caught.value.quarantine_uri
     assert count(migrated_warehouse, name) == 0

@@ -28,6 +28,7 @@ from nba_pipeline.sources.http_client import (
     SourceServerError,
     SourceTimeoutError,
 )
+from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 from nba_pipeline.storage import PayloadStore
 
@@ -357,9 +358,9 @@ def test_truncated_json_is_quarantined(http_mode, source, payload_root):
 
 def test_client_error_propagates_and_stores_nothing(http_mode, source, payload_root):
     http_mode("nba_nbacom")
-    source.script("/referee/injury/injury-report_2025-01-15.json", Reply(404, b'{"message": "gone"}'))
+    source.script("/referee/injury/Injury-Report_2025-01-15_09AM.pdf", Reply(403, b"<Error>AccessDenied</Error>"))
 
-    with pytest.raises(SourceClientError, match="injury-report_2025-01-15.json.*status 404"):
+    with pytest.raises(SourceClientError, match="Injury-Report_2025-01-15_09AM.pdf.*status 403"):
         scrape(_context("nbac_injury_report"))
 
     assert _files(payload_root) == []
@@ -387,8 +388,12 @@ def test_simulated_mode_scrapes_every_source_of_a_game_day(settings_env, payload
         day = "2025-01-14" if name in BOX_SCORE_SOURCES else "2025-01-15"
         assert stored.parent == payload_root / name / day, name
         # fetched at 10:00 ET on the 15th (15:00 UTC), never at the wall clock
-        assert stored.name == "20250115T150000000000Z.json", name
-        json.loads(stored.read_bytes())
+        if name == "nbac_injury_report":
+            assert stored.name == "20250115T150000000000Z.pdf"
+            assert result.rows_processed == len(read_report(stored.read_bytes()).lines)
+        else:
+            assert stored.name == "20250115T150000000000Z.json", name
+            json.loads(stored.read_bytes())
         assert result.rows_processed > 0 and result.warnings == [], name
         assert result.details["url"].startswith("simulated://"), name
     assert len(_files(payload_root)) == len(SOURCES)

@@ -20,7 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from nba_pipeline.sources.injury_report import COLUMN_EDGES, COLUMNS, read_report
 from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
+from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
 
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
@@ -92,6 +94,32 @@ def _padded_boxscores() -> bytes:
     document = json.loads(clean("bdl_boxscores"))
     document["meta"]["debug"] = "x" * (PAYLOAD_LIMIT + 4096)
     return _dump(document)
+
+
+def _report(change: Callable[[list[dict[str, str]]], None], day: dt.date = GAME_DAY) -> Callable[[], bytes]:
+    """The clean injury report of ``day`` with its lines changed, rendered again in the report's layout."""
+
+    def build() -> bytes:
+        report = read_report(clean("nbac_injury_report", day))
+        lines = [dict(line.cells) for line in report.lines]
+        change(lines)
+        return report_pdf(report.published, lines)
+
+    return build
+
+
+def _untitled_report() -> bytes:
+    """A page with the report's column header but without its title (the report's only clock)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="pt", format="A4")
+    pdf.set_creation_date(dt.datetime(2025, 1, 15, tzinfo=dt.UTC))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=8)
+    for (_, label), left in zip(COLUMNS, COLUMN_EDGES, strict=False):
+        pdf.set_xy(left, 44)
+        pdf.cell(60, 12, label)
+    return bytes(pdf.output())
 
 
 def _nested_gamebook() -> bytes:
@@ -175,8 +203,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "utf16_text",
-        INJ,
-        lambda: clean("nbac_injury_report").decode().encode("utf-16"),
+        LINES,
+        lambda: clean("odds_api_game_lines").decode().encode("utf-16"),
         "(body)",
         ("not UTF-8: UTF-16 text (byte order mark ff fe)",),
         scraper="not valid UTF-8 at byte 0",
@@ -200,8 +228,8 @@ KINDS: tuple[Kind, ...] = (
     # ---- JSON, but not a JSON object
     Kind(
         "top_level_array",
-        INJ,
-        lambda: b"[" + clean("nbac_injury_report") + b"]",
+        BDL,
+        lambda: b"[" + clean("bdl_boxscores") + b"]",
         "(root)",
         ("expected a JSON object, got an array",),
     ),
@@ -293,12 +321,37 @@ KINDS: tuple[Kind, ...] = (
         "data[0].commence_time",
         ("is not a UTC timestamp ending in Z",),
     ),
+    # ---- the injury report's PDF
     Kind(
-        "utc_timestamp_for_et",
+        "truncated_pdf",
         INJ,
-        _edit("nbac_injury_report", lambda d: d.update(reportTime="2025-01-15T22:30:00Z")),
-        "reportTime",
-        ("is not an ET timestamp with an offset",),
+        lambda: clean("nbac_injury_report")[:1200],
+        "(body)",
+        ("a damaged PDF (PdfminerException: Unexpected EOF)",),
+        scraper="a PDF without its end (%%EOF): truncated?",
+    ),
+    Kind(
+        "json_for_pdf",
+        INJ,
+        lambda: clean("espn_rosters"),
+        "(body)",
+        ("not a PDF: the body starts with b'{",),
+        scraper="not a PDF",
+    ),
+    Kind(
+        "report_without_title",
+        INJ,
+        _untitled_report,
+        "(body)",
+        ("page 1 has no 'Injury Report: MM/DD/YY HH:MM AM' title",),
+        scraper="page 1 has no 'Injury Report: MM/DD/YY HH:MM AM' title",
+    ),
+    Kind(
+        "unknown_team_name",
+        INJ,
+        _report(lambda lines: lines[0].update(team="Seattle SuperSonics")),
+        "pages[0].lines[0].team",
+        ("'Seattle SuperSonics'",),
     ),
     Kind(
         "future_game_date",
@@ -311,8 +364,8 @@ KINDS: tuple[Kind, ...] = (
         "payload_of_another_date",
         INJ,
         lambda: clean("nbac_injury_report", DAY_AFTER),
-        "gameDate",
-        ("'2025-01-16'", "the payload is for 2025-01-16, but it was stored for 2025-01-15"),
+        "pages[0].lines[0].gameDate",
+        ("'01/16/2025'", "the game is on 2025-01-16, not on the payload's date 2025-01-15"),
     ),
     Kind(
         "row_of_another_game",

@@ -8,8 +8,9 @@ the value or reason, and be moved to quarantine byte for byte with ``<name>.erro
 ones the scraper already refuses are also dropped straight into the inbox, so the processor's own check is
 tested too. Absorbed kinds must load exactly the clean payload's rows.
 
-Where: *client* = the HTTP client's content check in the scraper, *scrape* = the scraper's size limit,
-*decode* / *parse* / *collapse* = the raw processor's byte, field and duplicate checks.
+Where: *client* = the HTTP client's content check in the scraper, *scrape* = the scraper's size limit and its
+reading of the injury report's PDF, *decode* / *parse* / *collapse* = the raw processor's byte (or PDF), field
+and duplicate checks.
 
 ===============================  ==========================  ===============  ======================================
 kind                             source                      caught by        the refusal says
@@ -18,10 +19,10 @@ truncated_json                   nbac_gamebook               client, decode   tr
 empty_body                       nbac_team_boxscore          client, decode   empty body
 html_error_page                  nbac_schedule               client, decode   an HTML page instead of JSON
 latin1_text                      espn_rosters                client, decode   not UTF-8: byte 0xe9 at offset N
-utf16_text                       nbac_injury_report          client, decode   not UTF-8: UTF-16 text (BOM ff fe)
+utf16_text                       odds_api_game_lines         client, decode   not UTF-8: UTF-16 text (BOM ff fe)
 huge_body                        bdl_boxscores               scrape, decode   larger than the N-byte payload limit
 deeply_nested                    nbac_gamebook               client, decode   JSON nested too deeply to parse
-top_level_array                  nbac_injury_report          decode           expected a JSON object, got an array
+top_level_array                  bdl_boxscores               decode           expected a JSON object, got an array
 top_level_number                 odds_api_player_points_...  decode           expected a JSON object, got a number
 top_level_null                   espn_rosters                decode           expected a JSON object, got null
 missing_required_key             nbac_schedule               parse            games[2].gameId: required field missing
@@ -35,12 +36,15 @@ integer_beyond_int64             bdl_boxscores               parse            pl
 nan_literal                      odds_api_player_points_...  decode           point = 'NaN': non-finite number ...
 number_overflows_to_infinity     odds_api_game_lines         decode           point = '1e999': too large to be finite
 utc_timestamp_without_z          odds_api_player_points_...  parse            commence_time: not a UTC timestamp ...
-utc_timestamp_for_et             nbac_injury_report          parse            reportTime: not an ET timestamp ...
+truncated_pdf                    nbac_injury_report          client, decode   a damaged PDF (... Unexpected EOF)
+json_for_pdf                     nbac_injury_report          client, decode   not a PDF: the body starts with ...
+report_without_title             nbac_injury_report          scrape, decode   page 1 has no 'Injury Report: ...' title
+unknown_team_name                nbac_injury_report          parse            lines[0].team = 'Seattle SuperSonics'
 future_game_date                 nbac_schedule               parse            gameDate: more than 366 days from ...
-payload_of_another_date          nbac_injury_report          parse            the payload is for 2025-01-16, but ...
+payload_of_another_date          nbac_injury_report          parse            the game is on 2025-01-16, not on ...
 row_of_another_game              nbac_gamebook               parse            gameId: belongs to another game than ...
 unknown_team_code                espn_rosters                parse            abbreviation = 'SEA': unknown team code
-conflicting_duplicate_rows       nbac_team_boxscore          collapse         teams[1] repeats the key ... assists
+conflicting_duplicate_rows       nbac_team_boxscore          collapse         rowSet[1] repeats the key ... assists
 conflicting_duplicate_key        nbac_gamebook               decode           pts = 99: the object repeats this key
 short_positional_row             nbac_play_by_play           parse            rowSet[2]: expected a list of 14 values
 offer_of_unknown_event           bettingpros_player_props    parse            event_id: not one of the payload's events
@@ -71,7 +75,6 @@ from nba_pipeline.processors.raw import PayloadValidationError
 from nba_pipeline.processors.raw.common import (
     collapse,
 )
-from nba_pipeline.processors.raw.json_node import decode
 from nba_pipeline.registry.processors import RAW_TABLES
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
@@ -174,7 +177,7 @@ def content(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def expected(name: str, *payloads: tuple[bytes, dt.date]) -> list[dict[str, Any]]:
     """The rows good payloads must leave in the table, computed by the processor's own parser."""
     spec = RAW_TABLES[name]
-    rows = [p.row for body, day in payloads for p in collapse(spec.parse(decode(body), day), spec.key_columns)]
+    rows = [p.row for body, day in payloads for p in collapse(spec.parse(spec.decode(body), day), spec.key_columns)]
     return sorted(rows, key=_key(name))
 
 

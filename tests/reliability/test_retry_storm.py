@@ -59,7 +59,7 @@ class NbaComStandIn(ThreadingHTTPServer):
         self.simulated = SimulatedSource()
         self.schedule_path = endpoint_for("nbac_schedule").request(self.day)[0]
         self.box_path = endpoint_for(BOX).request(self.day)[0]
-        self.injury_path = re.compile(r"^/referee/injury/injury-report_(\d{4}-\d{2}-\d{2})\.json$")
+        self.injury_path = re.compile(r"^/referee/injury/Injury-Report_(\d{4}-\d{2}-\d{2})_\w+\.pdf$")
 
     def reply(self, path: str) -> tuple[int, bytes]:
         with self.lock:

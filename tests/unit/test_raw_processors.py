@@ -302,7 +302,7 @@ def test_collapse_folds_verbatim_repeats_and_refuses_conflicts():
 def _parse(name: str, imperfections: frozenset[str] = frozenset()) -> list[dict]:
     spec = RAW_TABLES[name]
     body = LEAGUE.payload(spec.source, DAY, as_of=AS_OF, imperfections=imperfections)
-    return [p.row for p in collapse(spec.parse(decode(body), DAY), spec.key_columns)]
+    return [p.row for p in collapse(spec.parse(spec.decode(body), DAY), spec.key_columns)]
 
 
 @pytest.mark.parametrize("name", ["nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play"])
@@ -329,7 +329,7 @@ def test_off_day_payloads_parse_to_no_rows():
     off_day = dt.date(2024, 12, 24)
     for name, spec in RAW_TABLES.items():
         body = LEAGUE.payload(spec.source, off_day, as_of=dt.datetime(2024, 12, 25, 10, tzinfo=ET))
-        rows = spec.parse(decode(body), off_day)
+        rows = spec.parse(spec.decode(body), off_day)
         assert (len(rows) > 0) == (name == "espn_team_rosters"), name
 
 

@@ -99,10 +99,10 @@ def test_requests_for_a_date_follow_the_real_apis():
         "DateFrom": "01/14/2025",
         "DateTo": "01/14/2025",
     }
-    assert (
-        endpoint_for("nbac_injury_report").request(GAME_DATE)[0]
-        == "/referee/injury/injury-report_2025-01-15.json"
-    )
+    # fetched at 10:00 ET: the hourly report of 09:30 until 2025-12-22, a quarter-hourly one after
+    report = endpoint_for("nbac_injury_report")
+    assert report.request(GAME_DATE)[0] == "/referee/injury/Injury-Report_2025-01-15_09AM.pdf"
+    assert report.request(dt.date(2026, 1, 15))[0] == "/referee/injury/Injury-Report_2026-01-15_10_00AM.pdf"
 
 
 def test_no_request_carries_a_key_and_every_template_resolves():
@@ -279,8 +279,8 @@ class _RecordingClient:
     def __exit__(self, *exc_info: object) -> None:
         self.record["closed"] = True
 
-    def fetch(self, path: str, params: dict[str, str]) -> FetchedPayload:
-        self.record.update(path=path, params=params)
+    def fetch(self, path: str, params: dict[str, str], media_type: str) -> FetchedPayload:
+        self.record.update(path=path, params=params, media_type=media_type)
         return FetchedPayload("http://x" + path, 200, "application/json", b"{}", dt.datetime.now(dt.UTC), 1)
 
 
@@ -290,6 +290,7 @@ def test_http_source_asks_the_endpoints_connection_for_the_catalog_request():
 
     source.fetch("bdl_boxscores", dt.date(2025, 1, 14))
     source.fetch("nbac_schedule", GAME_DATE)
+    source.fetch("nbac_injury_report", GAME_DATE)
 
     assert calls[0] == {
         "conn_id": "nba_balldontlie",
@@ -297,9 +298,13 @@ def test_http_source_asks_the_endpoints_connection_for_the_catalog_request():
         "closed": True,
         "path": "/v1/stats",
         "params": {"dates[]": "2025-01-14", "per_page": "100"},
+        "media_type": "application/json",
     }
     assert calls[1]["conn_id"] == "nba_nbacom" and calls[1]["closed"]
     assert calls[1]["overrides"]["extra_headers"]["Referer"] == "https://www.nba.com/"
+    assert (calls[2]["path"], calls[2]["media_type"]) == (
+        "/referee/injury/Injury-Report_2025-01-15_09AM.pdf", "application/pdf"
+    )
 
 
 # --------------------------------------------------------------------------- selection by settings

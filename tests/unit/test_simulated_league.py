@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import nba_pipeline.sources.simulation.league as league_module
+from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import (
     ALL_STAR_BREAK,
     BOX_SCORE_SOURCES,
@@ -35,6 +36,7 @@ from nba_pipeline.sources.simulation import (
     SimulatedLeague,
     player_lookup_from_name,
 )
+from nba_pipeline.sources.simulation.nbacom_injuries import ReportNotPublishedError
 from nba_pipeline.sources.simulation.rosters import SIMULATED_PERSON_IDS
 
 GAME_DAY = date(2025, 1, 15)
@@ -60,7 +62,12 @@ def league() -> SimulatedLeague:
 
 
 def load(league: SimulatedLeague, source: str, day: date, **kwargs: Any) -> Any:
-    return json.loads(league.payload(source, day, **kwargs))
+    """The payload as a document; the injury report's PDF as its title time and its lines."""
+    body = league.payload(source, day, **kwargs)
+    if source == "nbac_injury_report":
+        report = read_report(body)
+        return {"reportTime": report.published, "rows": [line.cells for line in report.lines]}
+    return json.loads(body)
 
 
 def team_logs(league: SimulatedLeague, day: date, **kwargs: Any) -> list[dict[str, Any]]:
@@ -122,8 +129,9 @@ def test_payloads_are_identical_across_processes_and_hash_seeds(league: Simulate
         assert result.stdout.strip() == expected.hexdigest()
 
 
-def test_payloads_are_compact_utf8_json(league: SimulatedLeague) -> None:
-    for source in SOURCES:
+def test_payloads_are_compact_utf8_json_but_the_injury_reports_pdf(league: SimulatedLeague) -> None:
+    assert league.payload("nbac_injury_report", GAME_DAY).startswith(b"%PDF-1.")
+    for source in set(SOURCES) - {"nbac_injury_report"}:
         raw = league.payload(source, GAME_DAY)
         assert raw == json.dumps(json.loads(raw.decode("utf-8")), separators=(",", ":")).encode()
 
@@ -446,8 +454,9 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
     props = load(league, "odds_api_player_points_props", GAME_DAY, as_of=morning)
     assert len(props["data"]) == len(games) and all(e["bookmakers"] == [] for e in props["data"])
     assert load(league, "bettingpros_player_props", GAME_DAY, as_of=morning)["offers"] == []
-    early = load(league, "nbac_injury_report", GAME_DAY, as_of=datetime(2025, 1, 14, 12, 0, tzinfo=ET))
-    assert early["reportTime"] is None and early["rows"] == []
+    early = datetime(2025, 1, 14, 12, 0, tzinfo=ET)
+    with pytest.raises(ReportNotPublishedError, match="no injury report for 2025-01-15 is published by 2025-01-14T12"):
+        league.payload("nbac_injury_report", GAME_DAY, as_of=early)
 
     live = games[0].start_time + timedelta(minutes=30)
     live_schedule = load(league, "nbac_schedule", GAME_DAY, as_of=live)["leagueSchedule"]["gameDates"][0]["games"]

@@ -79,7 +79,11 @@ TEAM_ALIASES: dict[str, str] = {
     "BRK": "BKN",
     "CHO": "CHA",
 }
-_BY_NAME = {team.full_name.lower(): code for code, team in TEAMS.items()}
+#: Other spellings of full team names: NBA.com writes the Clippers' city "LA" (its injury report too).
+TEAM_NAME_ALIASES: dict[str, str] = {"LA Clippers": "LAC"}
+_BY_NAME = {team.full_name.lower(): code for code, team in TEAMS.items()} | {
+    name.lower(): code for name, code in TEAM_NAME_ALIASES.items()
+}
 _BY_BDL_ID = {team.bdl_team_id: code for code, team in TEAMS.items()}
 
 #: NBA.com game id prefix → season type.

@@ -66,7 +66,9 @@ class Endpoint:
     Path and parameter values are ``str.format`` templates over these fields: ``date``
     (``2025-01-15``), ``date_compact`` (``20250115``), ``date_us`` (``01/15/2025``), ``season``
     (``2024-25``), ``as_of_utc`` (the fetch moment, UTC ``Z``), ``day_start_utc`` /
-    ``day_end_utc`` (the ET calendar day in UTC ``Z``, for APIs that filter on UTC times).
+    ``day_end_utc`` (the ET calendar day in UTC ``Z``, for APIs that filter on UTC times),
+    ``report_slot`` (the injury report's last publication slot at the fetch moment: ``09AM`` for
+    the hourly reports at :30 until 2025-12-22 09:00 ET, ``10_15AM`` for the quarter-hourly ones since).
 
     :param source: the source name (a key of ``nba_pipeline.sources.simulation.SOURCES``).
     :param conn_id: the Airflow connection with the base URL, key and client extras.
@@ -79,6 +81,7 @@ class Endpoint:
     :param window_days: set when the real endpoint answers with the whole season: the days around
         the date, (first, last) offsets, that any stand-in must cover at least.
     :param headers: fixed request headers the API expects.
+    :param media_type: what the body is: JSON, or a PDF (the injury report).
     :param note: how this entry departs from the real API, if it does.
     """
 
@@ -90,6 +93,7 @@ class Endpoint:
     items: tuple[str | int, ...] = ()
     window_days: tuple[int, int] | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    media_type: str = "application/json"
     note: str = ""
 
     @property
@@ -134,7 +138,21 @@ def _template_fields(target_date: dt.date, as_of: dt.datetime) -> dict[str, str]
         "as_of_utc": _utc_z(as_of),
         "day_start_utc": _utc_z(start),
         "day_end_utc": _utc_z(end),
+        "report_slot": _report_slot(as_of),
     }
+
+
+#: From this moment the injury report is published every 15 minutes, named ``_HH_MMAM``; before,
+#: hourly at :30, named by the hour (``_05PM`` is the 05:30 PM report).
+QUARTER_HOURLY_REPORTS_FROM = dt.datetime(2025, 12, 22, 9, tzinfo=ET)
+
+
+def _report_slot(moment: dt.datetime) -> str:
+    local = moment.astimezone(ET)
+    if local >= QUARTER_HOURLY_REPORTS_FROM:
+        return f"{local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0):%I_%M%p}"
+    slot = local.replace(minute=30, second=0, microsecond=0)
+    return f"{slot - dt.timedelta(hours=1) if slot > local else slot:%I%p}"
 
 
 def _utc_z(moment: dt.datetime) -> str:
@@ -231,10 +249,13 @@ _CATALOG: tuple[Endpoint, ...] = (
     Endpoint(
         source="nbac_injury_report",
         conn_id="nba_nbacom",
-        path="/referee/injury/injury-report_{date}.json",
-        items=("rows",),
+        path="/referee/injury/Injury-Report_{date}_{report_slot}.pdf",
         headers=_NBA_COM_HEADERS,
-        note="the real report is a PDF per publication; here the latest publication as JSON",
+        media_type="application/pdf",
+        note=(
+            "the real files are on ak-static.cms.nba.com; the slot is the last publication time at or "
+            "before the fetch, and a report missing there (403) is not looked for further back"
+        ),
     ),
     Endpoint(
         source="bdl_boxscores",

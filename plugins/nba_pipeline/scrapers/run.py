@@ -2,10 +2,11 @@
 
 ``scrape`` is the ``run`` of every phase-1 processor. The payload is
 written to the payload store before anything parses it. A body that is not JSON (an HTML error
-page, a truncated or empty response) or is larger than ``NBA_MAX_PAYLOAD_BYTES`` is stored as
-received, moved to quarantine with its error, and the task fails naming the source, the URL and
-the quarantine path; Airflow's retries take it from there. Other fetch errors (rate limits, 5xx,
-timeouts after the client's own retries, a missing connection) propagate with their messages.
+page, a truncated or empty response), for the injury report a PDF that cannot be read, or a body
+larger than ``NBA_MAX_PAYLOAD_BYTES`` is stored as received, moved to quarantine with its error,
+and the task fails naming the source, the URL and the quarantine path; Airflow's retries take it
+from there. Other fetch errors (rate limits, 5xx, timeouts after the client's own retries, a
+missing connection) propagate with their messages.
 Scrapers have no circuit breaker.
 """
 
@@ -22,7 +23,9 @@ from nba_pipeline.scrapers.endpoints import endpoint_for
 from nba_pipeline.scrapers.sources import payload_source
 from nba_pipeline.settings import get_settings
 from nba_pipeline.sources.fetch_results import FetchedPayload, SourceContentError
-from nba_pipeline.storage import PayloadStore
+from nba_pipeline.sources.injury_report import MEDIA_TYPE as REPORT_MEDIA_TYPE
+from nba_pipeline.sources.injury_report import UnreadableReportError, read_report
+from nba_pipeline.storage import SUFFIXES, PayloadStore
 
 __all__ = ["QuarantinedPayloadError", "scrape"]
 
@@ -64,10 +67,14 @@ def _quarantine(
     cause: BaseException | None = None,
 ) -> NoReturn:
     """Keep the unusable bytes in quarantine with ``error`` beside them, and fail naming them."""
-    uri = store.store(source, target_date, bad.body, bad.fetched_at)
+    uri = store.store(source, target_date, bad.body, bad.fetched_at, _suffix(source))
     quarantined = store.quarantine(uri, error)
     log.error("%s for %s: unusable payload quarantined at %s", source, target_date, quarantined)
     raise QuarantinedPayloadError(source, target_date, bad.url, quarantined, detail) from cause
+
+
+def _suffix(source: str) -> str:
+    return SUFFIXES[endpoint_for(source).media_type]
 
 
 def scrape(ctx: ProcessorContext) -> ProcessorResult:
@@ -76,8 +83,8 @@ def scrape(ctx: ProcessorContext) -> ProcessorResult:
     :returns: the stored payload's URI in ``file_path``; ``rows_processed`` is the number of
         items in the payload (games, rows, offers... as the endpoint declares), 0 if it could not
         be counted (then with a warning); ``load_seconds`` is the fetch time.
-    :raises QuarantinedPayloadError: the body was not JSON, or larger than ``NBA_MAX_PAYLOAD_BYTES``;
-        it is kept in quarantine.
+    :raises QuarantinedPayloadError: the body was not JSON (not a readable PDF for the injury
+        report), or larger than ``NBA_MAX_PAYLOAD_BYTES``; it is kept in quarantine.
     :raises SourceFetchError: the source could not deliver (after the client's retries).
     """
     if not ctx.processor.sources:
@@ -99,15 +106,22 @@ def scrape(ctx: ProcessorContext) -> ProcessorResult:
         detail = f"body is {len(fetched.body)} bytes, over the {limit}-byte limit (NBA_MAX_PAYLOAD_BYTES)"
         _quarantine(store, source, target_date, fetched, f"{detail}: GET {fetched.url}", detail)
 
+    if endpoint.media_type == REPORT_MEDIA_TYPE:
+        try:
+            items: int | None = len(read_report(fetched.body).lines)
+        except UnreadableReportError as exc:
+            _quarantine(store, source, target_date, fetched, f"{exc}: GET {fetched.url}", str(exc), cause=exc)
+    else:
+        try:
+            items = endpoint.count_items(json.loads(fetched.body))
+        except ValueError:
+            items = None
+
     saving = time.monotonic()
-    uri = store.store(source, target_date, fetched.body, fetched.fetched_at)
+    uri = store.store(source, target_date, fetched.body, fetched.fetched_at, _suffix(source))
     save_seconds = time.monotonic() - saving
 
     warnings: list[str] = []
-    try:
-        items = endpoint.count_items(json.loads(fetched.body))
-    except ValueError:
-        items = None
     if items is None:
         warnings.append(f"could not count the items of {source} at {'/'.join(map(str, endpoint.items))}")
     log.info(

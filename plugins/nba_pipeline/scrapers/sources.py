@@ -111,7 +111,7 @@ class SimulatedSource(PayloadSource):
         return FetchedPayload(
             url=f"simulated://{endpoint.conn_id}{path}{query}",
             status_code=200,
-            content_type="application/json",
+            content_type=endpoint.media_type,
             body=body,
             fetched_at=as_of.astimezone(dt.UTC),
             attempts=1,
@@ -164,7 +164,7 @@ class HttpSource(PayloadSource):
         path, params = endpoint.request(target_date)
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
-            return client.fetch(path, params)
+            return client.fetch(path, params, media_type=endpoint.media_type)
 
 
 #: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.

@@ -190,20 +190,25 @@ class HttpSourceClient:
             headers[self.api_key_header] = self._api_key
         return public_url, _with_query(endpoint, query), headers
 
-    def fetch(self, path: str, params: Mapping[str, str] | None = None) -> FetchedPayload:
-        """GET ``base_url/path`` and return the untouched JSON payload.
+    def fetch(
+        self, path: str, params: Mapping[str, str] | None = None, media_type: str = "application/json"
+    ) -> FetchedPayload:
+        """GET ``base_url/path`` and return the untouched payload.
 
         :param path: path below ``base_url``; absolute URLs are refused so the
             key is never sent to another host.
         :param params: query parameters (the API key is added separately).
+        :param media_type: what the body must be: ``application/json`` (strict UTF-8 JSON) or
+            ``application/pdf`` (a PDF file: ``%PDF-`` first, ``%%EOF`` near the end).
         :raises SourceClientError: 4xx other than 429, no retry.
         :raises SourceRateLimitedError: still 429 after ``max_attempts``.
         :raises SourceServerError: still 5xx after ``max_attempts``.
         :raises SourceTimeoutError: still timing out after ``max_attempts``.
         :raises SourceConnectionError: still failing to connect after ``max_attempts``.
-        :raises SourceContentError: 2xx but not UTF-8 JSON; ``.payload`` holds the bytes.
+        :raises SourceContentError: 2xx but not the media type; ``.payload`` holds the bytes.
         """
         public_url, request_url, headers = self._request_for(path, params)
+        headers = {**headers, "Accept": media_type}
 
         for attempt in range(1, self.max_attempts + 1):
             error: SourceFetchError
@@ -235,7 +240,10 @@ class HttpSourceClient:
                 )
                 status = response.status_code
                 if 200 <= status < 300:
-                    self._check_json(payload)
+                    if media_type == "application/pdf":
+                        self._check_pdf(payload)
+                    else:
+                        self._check_json(payload)
                     return payload
                 excerpt = self._excerpt(body)
                 reason = response.reason or "HTTP error"
@@ -271,6 +279,21 @@ class HttpSourceClient:
             )
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_pdf(self, payload: FetchedPayload) -> None:
+        """Raise SourceContentError unless the body looks like a whole PDF file."""
+        body = payload.body
+        if body.startswith(b"%PDF-") and b"%%EOF" in body[-1024:]:
+            return
+        detail = "not a PDF" if not body.startswith(b"%PDF-") else "a PDF without its end (%%EOF): truncated?"
+        raise SourceContentError(
+            url=payload.url,
+            attempts=payload.attempts,
+            status_code=payload.status_code,
+            detail=f"{detail}; content-type {payload.content_type or 'absent'}",
+            body_excerpt=self._excerpt(body),
+            payload=payload,
+        )
 
     def _check_json(self, payload: FetchedPayload) -> None:
         """Raise SourceContentError unless the body is strict UTF-8 JSON (a leading UTF-8 BOM is allowed)."""

@@ -229,6 +229,8 @@ class RawTable:
     :param parse: ``(payload, target date) -> rows``; raises :class:`Invalid` on any fault.
     :param append_only: insert rows whose key is absent, never update (snapshot tables).
     :param partition_column: the table's DATE partition column, fixed by the key.
+    :param decode: the stored bytes as a document for ``parse`` (JSON by default; the injury
+        report reads its PDF); raises :class:`Invalid` on bytes it cannot read.
     """
 
     source: str
@@ -237,6 +239,7 @@ class RawTable:
     parse: Callable[[Node, dt.date], list[ParsedRow]]
     append_only: bool = False
     partition_column: str = "game_date"
+    decode: Callable[[bytes], Node] = decode
 
     @property
     def name(self) -> str:
@@ -263,7 +266,7 @@ def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
             raise Invalid(BODY, f"{size} bytes", f"larger than the {limit}-byte payload limit (NBA_MAX_PAYLOAD_BYTES)")
         body = store.read(uri)
         loaded = time.monotonic()
-        parsed = spec.parse(decode(body), day)
+        parsed = spec.parse(spec.decode(body), day)
         unique = collapse(parsed, spec.key_columns)
     except Invalid as fault:
         error = PayloadValidationError(uri, fault.path, fault.value, fault.reason)

@@ -1,4 +1,4 @@
-"""NBA.com payloads: schedule, gamebook, team box score, shot zones (play-by-play), injury report."""
+"""NBA.com payloads: schedule, gamebook, team box score, shot zones (play-by-play), injury report (PDF)."""
 
 from __future__ import annotations
 
@@ -23,14 +23,15 @@ from nba_pipeline.processors.raw.common import (
     iso_date,
     result_set_rows,
 )
-from nba_pipeline.processors.raw.json_node import Invalid, Node
+from nba_pipeline.processors.raw.json_node import BODY, Invalid, Node
+from nba_pipeline.sources.injury_report import NOT_YET_SUBMITTED, UnreadableReportError, read_report
 
 #: How far from the payload's date a schedule document may reach (a full-season document spans ~8 months).
 SCHEDULE_WINDOW_DAYS = 366
 _PLAYER_MINUTES_MAX = 75.0  # four overtimes
 _TEAM_MINUTES_MAX = 400.0
 _PLAYER_STATUSES = ("active", "dnp", "inactive")
-_INJURY_STATUSES = ("Out", "Doubtful", "Questionable", "Probable")
+_INJURY_STATUSES = ("Out", "Doubtful", "Questionable", "Probable", "Available")
 
 
 def _game_from_code(node: Node, key: str = "gameCode") -> tuple[str, dt.date, str, str]:
@@ -315,21 +316,31 @@ def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
 # --------------------------------------------------------------------------- injury report
 
 
+def read_injury_report(body: bytes) -> Node:
+    """The report's PDF as a document: ``reportTime`` (its title, ET ISO) and its ``pages`` of
+    ``lines`` (cells by column, the filled-down ones carried), so that faults name a page and line."""
+    try:
+        report = read_report(body)
+    except UnreadableReportError as exc:
+        raise Invalid(BODY, body[:16], str(exc)) from None
+    pages: list[dict[str, list[dict[str, str]]]] = [{"lines": []} for _ in range(report.pages)]
+    for line in report.lines:
+        pages[line.page - 1]["lines"].append(line.cells)
+    return Node({"reportTime": report.published.isoformat(), "pages": pages})
+
+
 def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per listed player of the report published at ``reportTime`` (none before the first)."""
-    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
-    report_text = doc.str("reportTime", nullable=True)
-    entries = doc.items("rows")
-    if report_text is None:
-        if entries:
-            raise doc.fail("reportTime", None, "rows without a report time")
-        return []
+    """One row per listed player of the report; a team's "NOT YET SUBMITTED" line has no player
+    and gives no row."""
+    report_text = doc.str("reportTime")
     report_time = convert(doc.at("reportTime"), report_text, ids.parse_et_iso, report_text)
     published = ids.et_date(report_time)
     if not day - dt.timedelta(days=7) <= published <= day + dt.timedelta(days=1):
         raise doc.fail("reportTime", report_text, f"a report for {day} cannot be published on {published}")
     rows: list[ParsedRow] = []
-    for entry in entries:
+    for entry in (line for page in doc.items("pages") for line in page.items("lines")):
+        if entry.value.get("reason") == NOT_YET_SUBMITTED and not entry.value.get("playerName"):
+            continue
         date_text = entry.str("gameDate")
         try:
             game_date = dt.datetime.strptime(date_text, "%m/%d/%Y").date()
@@ -376,4 +387,5 @@ INJURY_REPORT = RawTable(
     ("report_time", "game_id", "player_lookup"),
     parse_injury_report,
     append_only=True,
+    decode=read_injury_report,
 )

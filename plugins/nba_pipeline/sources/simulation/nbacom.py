@@ -1,6 +1,6 @@
 """NBA.com as the simulation serves it: the schedule (:mod:`.nbacom_schedule`), the gamebook
 (player box scores), team game logs, shot zones per player (the play-by-play source) and the
-injury report.
+injury report (a PDF, :mod:`.nbacom_injuries`).
 
 Each renderer reads the league through its public interface and returns the JSON document of
 one source and date in NBA.com's shapes (``docs/payloads.md``): NBA.com game ids, personIds,
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from nba_pipeline.sources.simulation.calendar import ET, et_iso, season_label
+from nba_pipeline.sources.simulation.calendar import season_label
 from nba_pipeline.sources.simulation.games import PlayerLine, SimulatedBoxScore
 from nba_pipeline.sources.simulation.imperfections import (
     MIXED_GAME_ID,
     box_score_games,
     duplicate_first,
 )
-from nba_pipeline.sources.simulation.injuries import publications
+from nba_pipeline.sources.simulation.nbacom_injuries import render_injury_report
 from nba_pipeline.sources.simulation.nbacom_schedule import render_schedule
 from nba_pipeline.sources.simulation.rosters import TEAM_INFO, TEAMS
 
@@ -183,36 +183,6 @@ def _play_by_play(
     }
 
 
-def _injury_report(
-    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
-) -> dict[str, Any]:
-    published = publications(day, as_of)
-    rows = []
-    if published:
-        games_by_team = {team: g for g in league.games_on(day) for team in (g.away, g.home)}
-        for entry in league.injury_report(day):
-            game = games_by_team[entry.team]
-            start_et = game.start_time.astimezone(ET)
-            rows.append(
-                {
-                    "gameDate": f"{day:%m/%d/%Y}",
-                    "gameTime": f"{(start_et.hour - 1) % 12 + 1:02d}:{start_et.minute:02d} "
-                    f"{'PM' if start_et.hour >= 12 else 'AM'} ET",
-                    "matchup": game.matchup,
-                    "team": TEAMS[entry.team],
-                    "playerName": league.player(entry.player_lookup).report_name,
-                    "currentStatus": entry.status,
-                    "reason": entry.reason,
-                }
-            )
-    duplicate_first(rows, imperfections)
-    return {
-        "gameDate": day.isoformat(),
-        "reportTime": et_iso(max(published)) if published else None,
-        "rows": rows,
-    }
-
-
 _GAMEBOOK_STATS = (
     ("fgm", "fgm"), ("fga", "fga"), ("fg3m", "fg3m"), ("fg3a", "fg3a"), ("ftm", "ftm"), ("fta", "fta"),
     ("oreb", "oreb"), ("dreb", "dreb"), ("reb", "reb"), ("ast", "ast"), ("stl", "stl"), ("blk", "blk"),
@@ -270,5 +240,5 @@ RENDERERS: dict[str, Renderer] = {
     "nbac_gamebook": _gamebook,
     "nbac_team_boxscore": _team_game_logs,
     "nbac_play_by_play": _play_by_play,
-    "nbac_injury_report": _injury_report,
+    "nbac_injury_report": render_injury_report,
 }

@@ -1,10 +1,10 @@
-"""What the simulation serves: the source names, and one payload's rendering as canonical JSON.
+"""What the simulation serves: the source names, and one payload's rendering as bytes.
 
 Each source is rendered by the module of its endpoint family (:mod:`.nbacom`,
 :mod:`.balldontlie`, :mod:`.odds_api`, :mod:`.bettingpros`, :mod:`.espn`); this module checks
-the request, settles the fetch moment and serializes the document the same way every time
+the request, settles the fetch moment and serializes a JSON document the same way every time
 (keys in the real endpoint's order, no spaces, UTF-8), which makes a payload byte-identical
-across runs.
+across runs; the injury report's renderer returns its PDF's bytes itself.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ BOX_SCORE_SOURCES: frozenset[str] = frozenset(
     {"nbac_gamebook", "nbac_team_boxscore", "nbac_play_by_play", "bdl_boxscores"}
 )
 
-#: Renders the JSON document of one source: (league, game date, fetch moment, imperfections).
-Renderer = Callable[["SimulatedLeague", date, datetime, frozenset[str]], dict[str, Any]]
+#: Renders one source's payload: (league, game date, fetch moment, imperfections) -> the JSON
+#: document, or the bytes of a source that is not JSON (the injury report's PDF).
+Renderer = Callable[["SimulatedLeague", date, datetime, frozenset[str]], dict[str, Any] | bytes]
 
 _RENDERERS: dict[str, Renderer] = (
     nbacom.RENDERERS | balldontlie.RENDERERS | odds_api.RENDERERS | bettingpros.RENDERERS | espn.RENDERERS
@@ -70,7 +71,8 @@ def render(
         moment = as_of.replace(tzinfo=ET)
     else:
         moment = as_of
-    return _dump(_RENDERERS[source](league, game_date, moment, frozenset(imperfections)))
+    document = _RENDERERS[source](league, game_date, moment, frozenset(imperfections))
+    return document if isinstance(document, bytes) else _dump(document)
 
 
 def _dump(document: Any) -> bytes:

@@ -1,0 +1,114 @@
+"""The injury report as a PDF: the simulation writes the real layout, the reader reads it back.
+
+No public client reads the real report (the maintained one needs Java), so besides the round trip
+through the simulation's own writer, a report drawn here independently in the documented layout
+(docs/real-endpoints.md §2: other fonts, the status centred, a team that has not filed) is read by
+the raw processor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pdfplumber
+import pytest
+from fpdf import FPDF
+
+from nba_pipeline.processors.raw import INJURY_REPORT
+from nba_pipeline.processors.raw.json_node import Invalid
+from nba_pipeline.sources.injury_report import COLUMN_EDGES, COLUMNS, NOT_YET_SUBMITTED, read_report, title_for
+from nba_pipeline.sources.simulation import ET, SimulatedLeague
+from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
+
+GAME_DAY = dt.date(2025, 1, 15)
+PUBLISHED = dt.datetime(2025, 1, 15, 17, 30, tzinfo=ET)
+
+
+def _line(matchup: str, team: str, name: str, status: str = "Out", reason: str = "Rest") -> dict[str, str]:
+    return {
+        "gameDate": "01/15/2025", "gameTime": "07:30 (ET)", "matchup": matchup, "team": team,
+        "playerName": name, "currentStatus": status, "reason": reason,
+    }  # fmt: skip
+
+
+def test_the_simulated_report_reads_back_as_the_league_lists_it() -> None:
+    league = SimulatedLeague()
+    report = read_report(league.payload("nbac_injury_report", GAME_DAY))
+
+    entries = league.injury_report(GAME_DAY)
+    assert report.published == PUBLISHED and report.pages == 1 and len(report.lines) == len(entries) > 20
+    for line, entry in zip(report.lines, entries, strict=True):
+        game = next(g for g in league.games_on(GAME_DAY) if entry.team in (g.away, g.home))
+        assert line.cells["matchup"] == f"{game.away}@{game.home}"
+        assert line.cells["playerName"] == league.player(entry.player_lookup).report_name
+        assert (line.cells["currentStatus"], line.cells["reason"]) == (entry.status, entry.reason)
+        assert line.cells["gameDate"] == "01/15/2025" and line.cells["gameTime"].endswith(" (ET)")
+
+
+def test_cells_printed_once_are_carried_down_also_across_a_page_break() -> None:
+    lines = [_line("BOS@NYK", "Boston Celtics", f"Player{n:02d}, Away") for n in range(30)]
+    lines += [_line("BOS@NYK", "New York Knicks", f"Player{n:02d}, Home") for n in range(30)]
+    body = report_pdf(PUBLISHED, lines)
+
+    report = read_report(body)
+    assert report.pages == 2 and [line.cells for line in report.lines] == lines
+    assert [line.page for line in report.lines].count(2) == 60 - 42, "42 lines fit on a page"
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        second = pdf.pages[1].extract_text().splitlines()
+    assert second[0] == title_for(PUBLISHED) + " Page 2 of 2"
+    assert second[2] == "Player12, Home Out Rest", "the page continues the Knicks' lines with the team blank"
+
+
+def _drawn_report(rows: list[tuple[str, ...]]) -> bytes:
+    """A report drawn without the simulation's writer: the title in another size, a left-aligned
+    header, the status centred, some cells blank as the real report leaves them."""
+    pdf = FPDF(orientation="L", unit="pt", format="A4")
+    pdf.set_creation_date(PUBLISHED)
+    pdf.add_page()
+    pdf.set_font("helvetica", style="B", size=12)
+    pdf.set_xy(20, 24)
+    pdf.cell(300, 14, "Injury Report: 01/15/25 05:30 PM")
+    pdf.set_font("helvetica", size=9)
+    for (_, label), left in zip(COLUMNS, COLUMN_EDGES, strict=False):
+        pdf.set_xy(left + 2, 60)
+        pdf.cell(80, 12, label)
+    for number, row in enumerate(rows):
+        for text, left, right in zip(row, COLUMN_EDGES, COLUMN_EDGES[1:], strict=False):
+            pdf.set_xy(left + 2, 80 + 13 * number)
+            pdf.cell(right - left - 4, 13, text, align="C" if left == COLUMN_EDGES[5] else "L")
+    return bytes(pdf.output())
+
+
+def test_the_raw_processor_reads_a_report_drawn_in_the_documented_layout() -> None:
+    body = _drawn_report([
+        ("01/15/2025", "07:30 (ET)", "LAC@DEN", "LA Clippers", "Porter Jr., Michael", "Questionable",
+         "Injury/Illness - Left Knee; Soreness"),
+        ("", "", "", "", "Harden, James", "Available", "Rest"),
+        ("", "", "", "Denver Nuggets", "", "", NOT_YET_SUBMITTED),
+        ("", "10:00 (ET)", "MIA@SAC", "Miami Heat", "Muñoz, José", "Out", "G League - Two-Way"),
+    ])  # fmt: skip
+
+    rows = [parsed.row for parsed in INJURY_REPORT.parse(INJURY_REPORT.decode(body), GAME_DAY)]
+
+    assert [(r["game_id"], r["team_abbr"], r["player_lookup"], r["injury_status"]) for r in rows] == [
+        ("20250115_LAC_DEN", "LAC", "michaelporterjr", "questionable"),
+        ("20250115_LAC_DEN", "LAC", "jamesharden", "available"),
+        ("20250115_MIA_SAC", "MIA", "josemunoz", "out"),
+    ], "the Nuggets have not filed: no row"
+    assert {r["report_time"] for r in rows} == {PUBLISHED}
+    assert rows[0]["reason"] == "Injury/Illness - Left Knee; Soreness"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b"%PDF-1.3\n1 0 obj", "a damaged PDF"),
+        (b'{"rows": []}', "not a PDF: the body starts with b'{\"rows\": []}'"),
+    ],
+    ids=["truncated", "json"],
+)
+def test_unreadable_bodies_are_refused_by_name(body: bytes, fragment: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        INJURY_REPORT.decode(body)
+    assert refused.value.path == "(body)" and fragment in refused.value.reason
