@@ -21,9 +21,12 @@ export PYTHONPATH := $(CURDIR)/plugins
 
 .PHONY: run test test-fast replay venv lint bench clean
 
+# Installed compiled to bytecode: where PYTHONDONTWRITEBYTECODE is set (as on CI machines), every
+# Python process (each test worker, each Airflow task or component process) would otherwise compile
+# Airflow's modules again from source.
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	uv sync --frozen --extra celery --python $(PYTHON)
+	uv sync --frozen --extra celery --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 venv: $(BIN)/.synced
