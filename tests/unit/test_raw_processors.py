@@ -325,6 +325,15 @@ def test_parsed_rows_fit_the_declared_table(name):
     assert all(row["game_id"] == ids.normalise_game_id(row["game_id"]) for row in rows if "game_id" in row)
 
 
+def test_espn_rosters_come_per_team_with_espns_abbreviations_and_load_as_nba_tricodes():
+    document = json.loads(LEAGUE.payload("espn_rosters", DAY, as_of=AS_OF))
+    keys = ["timestamp", "status", "season", "coach", "team", "athletes"]
+    assert all(list(body) == keys for body in document["teams"]), "each team's response in the real shape"
+    espn = {body["team"]["abbreviation"] for body in document["teams"]}
+    assert {"GS", "NO", "NY", "SA", "UTAH", "WSH"} <= espn and not espn & {"GSW", "NOP", "NYK", "SAS", "UTA", "WAS"}
+    assert {row["team_abbr"] for row in _parse("espn_team_rosters")} == set(ids.TEAMS)
+
+
 def test_off_day_payloads_parse_to_no_rows():
     off_day = dt.date(2024, 12, 24)
     for name, spec in RAW_TABLES.items():

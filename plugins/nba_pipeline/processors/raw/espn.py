@@ -14,14 +14,15 @@ from nba_pipeline.processors.raw.json_node import Node
 
 
 def parse_espn_rosters(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """Every athlete of every team, dated with the target date (rosters carry no date of their own)."""
-    season = doc.obj("season")
-    year = season.int("year")
+    """Every athlete of every team's roster response, dated with the target date (rosters carry no
+    date of their own). Team abbreviations are ESPN's (``GS``, ``UTAH``...) or NBA tricodes."""
     expected = ids.season_start_year(day) + 1  # ESPN names a season by its second year
-    if year != expected:
-        raise season.fail("year", year, f"a roster fetched for {day} belongs to the {expected} season")
     rows: list[ParsedRow] = []
     for entry in doc.items("teams"):
+        season = entry.obj("season")
+        year = season.int("year")
+        if year != expected:
+            raise season.fail("year", year, f"a roster fetched for {day} belongs to the {expected} season")
         team_node = entry.obj("team")
         abbreviation = team_node.str("abbreviation")
         team = convert(team_node.at("abbreviation"), abbreviation, ids.team_code, abbreviation)
