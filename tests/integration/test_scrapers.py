@@ -237,7 +237,7 @@ def test_results_source_fetches_the_day_before_and_stores_it_there(http_mode, so
 
 
 def test_nba_com_gets_its_headers_and_the_whole_season_document(http_mode, source, payload_root):
-    http_mode("nba_nbacom")
+    http_mode("nba_cdn")
     season = b'{"meta": {}, "leagueSchedule": {"gameDates": [{"games": [{"gameId": "1"}]}, {"games": []}]}}'
     source.script("/static/json/staticData/scheduleLeagueV2.json", Reply(body=season))
 
@@ -339,7 +339,7 @@ def test_html_error_page_is_quarantined_and_named(http_mode, source, payload_roo
 
 
 def test_truncated_json_is_quarantined(http_mode, source, payload_root):
-    http_mode("nba_nbacom")
+    http_mode("nba_stats")
     truncated = b'{"gameDate": "2025-01-14", "games": [{"gameId": "0022400600", "players": [{"pts'
     source.script("/stats/playergamelogs", Reply(body=truncated))
 
@@ -357,7 +357,7 @@ def test_truncated_json_is_quarantined(http_mode, source, payload_root):
 
 
 def test_client_error_propagates_and_stores_nothing(http_mode, source, payload_root):
-    http_mode("nba_nbacom")
+    http_mode("nba_injury_report")
     source.script("/referee/injury/Injury-Report_2025-01-15_09AM.pdf", Reply(403, b"<Error>AccessDenied</Error>"))
 
     with pytest.raises(SourceClientError, match="Injury-Report_2025-01-15_09AM.pdf.*status 403"):

@@ -118,7 +118,9 @@ def test_permanent_failures_are_bounded_per_day_and_the_breaker_stops_them(
         "extra": {"max_attempts": MAX_ATTEMPTS, "backoff_base_seconds": 0.01, "backoff_cap_seconds": 0.05,
                   "timeout_seconds": 5},
     }
-    use_folder(tmp_path, NBA_SOURCE_MODE="http", AIRFLOW_CONN_NBA_NBACOM=json.dumps(connection))
+    hosts = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(connection)
+             for conn_id in ("nba_cdn", "nba_stats", "nba_injury_report")}  # NBA.com's three hosts, one stand-in
+    use_folder(tmp_path, NBA_SOURCE_MODE="http", **hosts)
     path = warehouse_path(tmp_path)
     with get_warehouse() as warehouse:
         apply_migrations(warehouse)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, UnknownSourceError, endpoint_for, season_label
 from nba_pipeline.scrapers.run import QuarantinedPayloadError
 from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source
@@ -55,18 +57,41 @@ def test_results_sources_are_the_box_score_sources_and_look_back_one_day():
     assert {e.date_offset_days for s, e in ENDPOINTS.items() if s not in BOX_SCORE_SOURCES} == {0}
 
 
+def test_every_endpoint_names_a_known_api_connection_and_only_keyed_apis_take_keys():
+    assert {endpoint.conn_id for endpoint in ENDPOINTS.values()} == set(API_CONNECTIONS)
+    odds = API_CONNECTIONS["nba_odds_api"].definition("k", host="127.0.0.1", port=8080, max_attempts=2)
+    assert odds == {
+        "conn_type": "http", "host": "127.0.0.1", "schema": "http", "port": 8080, "password": "k",
+        "extra": {"api_key_param": "apiKey", "max_attempts": 2},
+    }  # fmt: skip
+    assert API_CONNECTIONS["nba_espn"].definition() == {
+        "conn_type": "http", "host": "site.api.espn.com", "schema": "https"
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="'nba_balldontlie' needs the API key"):
+        API_CONNECTIONS["nba_balldontlie"].definition()
+
+
+def test_the_env_example_shows_each_api_connection_as_defined():
+    example = (Path(__file__).resolve().parents[2] / "docker" / "env.example").read_text()
+    shown = {
+        line.split("=", 1)[0].removeprefix("# AIRFLOW_CONN_").lower(): json.loads(line.split("=", 1)[1].strip("'"))
+        for line in example.splitlines()
+        if line.startswith("# AIRFLOW_CONN_NBA_")
+    }
+    assert shown == {
+        conn_id: connection.definition("<key>" if connection.needs_key else None)
+        for conn_id, connection in API_CONNECTIONS.items()
+    }
+
+
 def test_connections_group_the_sources_by_api():
     by_conn: dict[str, set[str]] = {}
     for source, endpoint in ENDPOINTS.items():
         by_conn.setdefault(endpoint.conn_id, set()).add(source)
     assert by_conn == {
-        "nba_nbacom": {
-            "nbac_schedule",
-            "nbac_gamebook",
-            "nbac_team_boxscore",
-            "nbac_play_by_play",
-            "nbac_injury_report",
-        },
+        "nba_cdn": {"nbac_schedule"},
+        "nba_stats": {"nbac_gamebook", "nbac_team_boxscore", "nbac_play_by_play"},
+        "nba_injury_report": {"nbac_injury_report"},
         "nba_balldontlie": {"bdl_boxscores"},
         "nba_odds_api": {"odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"},
         "nba_bettingpros": {"bettingpros_player_props"},
@@ -300,7 +325,7 @@ def test_http_source_asks_the_endpoints_connection_for_the_catalog_request():
         "params": {"dates[]": "2025-01-14", "per_page": "100"},
         "media_type": "application/json",
     }
-    assert calls[1]["conn_id"] == "nba_nbacom" and calls[1]["closed"]
+    assert calls[1]["conn_id"] == "nba_cdn" and calls[1]["closed"]
     assert calls[1]["overrides"]["extra_headers"]["Referer"] == "https://www.nba.com/"
     assert (calls[2]["path"], calls[2]["media_type"]) == (
         "/referee/injury/Injury-Report_2025-01-15_09AM.pdf", "application/pdf"

@@ -1,15 +1,16 @@
 """The scrapers' endpoint catalog: one declarative entry per source.
 
-Each entry says which Airflow connection holds the API's host and key, which path and query a
-date maps to, whether the source reports *results* (box scores, fetched the morning after the
-games) or *upcoming games* (fetched on the game date), and where its list of items sits in the
-payload. The two payload sources (:mod:`nba_pipeline.scrapers.sources`) read the same catalog,
+Each entry says which Airflow connection holds the API's host and key
+(:mod:`nba_pipeline.scrapers.connections`), which path and query a date maps to, whether the
+source reports *results* (box scores, fetched the morning after the games) or *upcoming games*
+(fetched on the game date), and where its list of items sits in the payload. The two payload
+sources (:mod:`nba_pipeline.scrapers.sources`) read the same catalog,
 so the simulated league and the real APIs are asked for the same thing.
 
-The paths follow the real APIs as closely as a per-date JSON fetch allows. Where the real API
-differs (NBA.com spreads these endpoints over ``cdn.nba.com`` and ``stats.nba.com`` and
-publishes the injury report as a PDF; The Odds API serves player props per event; ESPN serves
-rosters per team) the entry is an approximation and its ``note`` says how.
+The paths follow the real APIs as closely as one request per source and date allows. Where the
+real API needs more (The Odds API serves player props per event, ESPN rosters per team,
+balldontlie and BettingPros page their results) the entry is an approximation and its ``note``
+says how.
 
 Fetch moments: every source is fetched at :data:`FETCH_HOUR_ET`:00 America/New_York. Upcoming-game
 sources are fetched on their date; results sources describe date D and are fetched on D+1
@@ -200,7 +201,7 @@ def _odds_api(source: str, markets: str) -> Endpoint:
 _CATALOG: tuple[Endpoint, ...] = (
     Endpoint(
         source="nbac_schedule",
-        conn_id="nba_nbacom",
+        conn_id="nba_cdn",
         path="/static/json/staticData/scheduleLeagueV2.json",
         items=("leagueSchedule", "gameDates", EACH, "games"),
         window_days=(-1, 60),
@@ -209,7 +210,7 @@ _CATALOG: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         source="nbac_gamebook",
-        conn_id="nba_nbacom",
+        conn_id="nba_stats",
         path="/stats/playergamelogs",
         params=(
             ("LeagueID", "00"),
@@ -220,11 +221,11 @@ _CATALOG: tuple[Endpoint, ...] = (
         results=True,
         items=("games",),
         headers=_NBA_COM_HEADERS,
-        note="stats.nba.com path; the payload is the per-date gamebook rendition of docs/payloads.md",
+        note="the payload is the per-date gamebook rendition of docs/payloads.md, not PlayerGameLogs' shape",
     ),
     Endpoint(
         source="nbac_team_boxscore",
-        conn_id="nba_nbacom",
+        conn_id="nba_stats",
         path="/stats/teamgamelogs",
         params=(
             ("LeagueID", "00"),
@@ -238,7 +239,7 @@ _CATALOG: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         source="nbac_play_by_play",
-        conn_id="nba_nbacom",
+        conn_id="nba_stats",
         path="/stats/shotzonesummary",
         params=(("GameDate", "{date}"), ("LeagueID", "00"), ("Season", "{season}")),
         results=True,
@@ -248,13 +249,13 @@ _CATALOG: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         source="nbac_injury_report",
-        conn_id="nba_nbacom",
+        conn_id="nba_injury_report",
         path="/referee/injury/Injury-Report_{date}_{report_slot}.pdf",
         headers=_NBA_COM_HEADERS,
         media_type="application/pdf",
         note=(
-            "the real files are on ak-static.cms.nba.com; the slot is the last publication time at or "
-            "before the fetch, and a report missing there (403) is not looked for further back"
+            "the slot is the last publication time at or before the fetch; a report missing there (403) "
+            "is not looked for further back"
         ),
     ),
     Endpoint(
