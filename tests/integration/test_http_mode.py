@@ -34,6 +34,7 @@ from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
 from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.settings import get_settings
+from tests.local_http import serving
 
 pytestmark = pytest.mark.integration
 
@@ -121,15 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def stand_in() -> Iterator[ApiStandIn]:
-    server = ApiStandIn()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(ApiStandIn()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _connect(settings_env: pytest.MonkeyPatch, port: int, keys: dict[str, str]) -> None:

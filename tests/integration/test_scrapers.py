@@ -31,6 +31,7 @@ from nba_pipeline.sources.http_client import (
 from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 from nba_pipeline.storage import PayloadStore
+from tests.local_http import serving
 
 API_KEY = "k3y-0dds/+="
 GAME_DATE = dt.date(2025, 1, 15)
@@ -122,14 +123,8 @@ def source() -> Iterator[LocalSource]:
     local = LocalSource()
     httpd = _Server(("127.0.0.1", 0), _handler(local))
     local.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(httpd):
         yield local
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from nba_pipeline.sources.injury_report import COLUMN_EDGES, COLUMNS, read_report
 from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
+from tests.local_http import serving
 
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
@@ -474,11 +475,5 @@ def local_source() -> Iterator[LocalSource]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(source))
     server.daemon_threads = True
     source.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield source
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

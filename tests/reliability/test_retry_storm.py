@@ -28,6 +28,7 @@ import pytest
 
 from tests.airflow_runs import load_dag, run_dag
 from tests.conftest import PROJECT_ROOT
+from tests.local_http import serving
 from tests.reliability import state
 from tests.reliability.conftest import warehouse_path
 
@@ -94,12 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def nba_com() -> Iterator[NbaComStandIn]:
-    server = NbaComStandIn()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(NbaComStandIn()) as server:
+        yield server
 
 
 def _tries(dag_run, task_id: str) -> tuple[str, int]:

@@ -38,6 +38,7 @@ from nba_pipeline.sources.http_client import (
     _transport_error_class,
 )
 from nba_pipeline.sources.http_connection import client_from_connection
+from tests.local_http import serving
 
 API_KEY = "s3cr3t-K3Y/+="
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -127,14 +128,8 @@ def server() -> Iterator[ScriptedServer]:
     scripted = ScriptedServer()
     httpd = _QuietServer(("127.0.0.1", 0), _handler_for(scripted))
     scripted.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(httpd):
         yield scripted
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -286,14 +286,7 @@ class HttpSourceClient:
         if body.startswith(b"%PDF-") and b"%%EOF" in body[-1024:]:
             return
         detail = "not a PDF" if not body.startswith(b"%PDF-") else "a PDF without its end (%%EOF): truncated?"
-        raise SourceContentError(
-            url=payload.url,
-            attempts=payload.attempts,
-            status_code=payload.status_code,
-            detail=f"{detail}; content-type {payload.content_type or 'absent'}",
-            body_excerpt=self._excerpt(body),
-            payload=payload,
-        )
+        raise self._content_error(payload, detail)
 
     def _check_json(self, payload: FetchedPayload) -> None:
         """Raise SourceContentError unless the body is strict UTF-8 JSON (a leading UTF-8 BOM is allowed)."""
@@ -317,12 +310,15 @@ class HttpSourceClient:
                     detail = "JSON nested too deeply to parse"
                 else:
                     return
-        raise SourceContentError(
+        raise self._content_error(payload, detail)
+
+    def _content_error(self, payload: FetchedPayload, detail: str) -> SourceContentError:
+        return SourceContentError(
             url=payload.url,
             attempts=payload.attempts,
             status_code=payload.status_code,
             detail=f"{detail}; content-type {payload.content_type or 'absent'}",
-            body_excerpt=self._excerpt(body),
+            body_excerpt=self._excerpt(payload.body),
             payload=payload,
         )
 

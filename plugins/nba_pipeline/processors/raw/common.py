@@ -177,6 +177,15 @@ def iso_date(node: Node, key: str) -> dt.date:
     raise node.fail(key, text, "expected a YYYY-MM-DD date")
 
 
+def us_date(node: Node, key: str) -> dt.date:
+    """An NBA.com ``MM/DD/YYYY`` date."""
+    text = node.str(key)
+    try:
+        return dt.datetime.strptime(text, "%m/%d/%Y").date()
+    except ValueError:
+        raise node.fail(key, text, "expected MM/DD/YYYY") from None
+
+
 def american_odds(node: Node, key: str, *, nullable: bool = True) -> Any:
     """American odds: an integer at or beyond ±100 (and within ±:data:`ODDS_MAX`)."""
     value = node.int(key, nullable=nullable, minimum=-ODDS_MAX, maximum=ODDS_MAX)

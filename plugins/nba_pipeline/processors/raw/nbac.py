@@ -22,6 +22,7 @@ from nba_pipeline.processors.raw.common import (
     convert,
     iso_date,
     result_set_rows,
+    us_date,
 )
 from nba_pipeline.processors.raw.json_node import BODY, Invalid, Node
 from nba_pipeline.sources.injury_report import NOT_YET_SUBMITTED, UnreadableReportError, read_report
@@ -205,12 +206,7 @@ def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
     """Two rows per final game from stats.nba.com's ``TeamGameLogs`` result set (positional rows);
     each team's PLUS_MINUS must be its points margin."""
     parameters = doc.obj("parameters")
-    date_from = parameters.str("DateFrom")
-    try:
-        requested = dt.datetime.strptime(date_from, "%m/%d/%Y").date()
-    except ValueError:
-        raise parameters.fail("DateFrom", date_from, "expected MM/DD/YYYY") from None
-    check_payload_date(parameters, "DateFrom", date_from, requested, day)
+    check_payload_date(parameters, "DateFrom", parameters.value.get("DateFrom"), us_date(parameters, "DateFrom"), day)
     parsed: list[ParsedRow] = []
     for cell in result_set_rows(doc, "TeamGameLogs", _TEAM_LOG_HEADERS):
         game_date = iso_date(cell, "GAME_DATE")
@@ -341,12 +337,8 @@ def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
     for entry in (line for page in doc.items("pages") for line in page.items("lines")):
         if entry.value.get("reason") == NOT_YET_SUBMITTED and not entry.value.get("playerName"):
             continue
-        date_text = entry.str("gameDate")
-        try:
-            game_date = dt.datetime.strptime(date_text, "%m/%d/%Y").date()
-        except ValueError:
-            raise entry.fail("gameDate", date_text, "expected MM/DD/YYYY") from None
-        check_game_date(entry, "gameDate", date_text, game_date, day)
+        game_date = us_date(entry, "gameDate")
+        check_game_date(entry, "gameDate", entry.value["gameDate"], game_date, day)
         matchup = entry.str("matchup")
         game_id = convert(entry.at("matchup"), matchup, ids.from_matchup, matchup, game_date)
         _, away, home = ids.parse_canonical(game_id)
