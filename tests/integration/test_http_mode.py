@@ -23,7 +23,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -34,7 +34,7 @@ from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
 from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.settings import get_settings
-from tests.local_http import serving
+from tests.local_http import QuietHandler, serving
 
 pytestmark = pytest.mark.integration
 
@@ -104,20 +104,12 @@ class ApiStandIn(ThreadingHTTPServer):
         return status, headers, body
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: ApiStandIn
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         status, headers, body = self.server.reply(self.path, self.headers)
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-        pass
+        self.answer(status, body, headers)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ import pytest
 
 from tests.airflow_runs import load_dag, run_dag
 from tests.conftest import PROJECT_ROOT
-from tests.local_http import serving
+from tests.local_http import QuietHandler, serving
 from tests.reliability import state
 from tests.reliability.conftest import warehouse_path
 
@@ -78,19 +78,12 @@ class NbaComStandIn(ThreadingHTTPServer):
         pass
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: NbaComStandIn
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         status, body = self.server.reply(urlsplit(self.path).path)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-        pass
+        self.answer(status, body)
 
 
 @pytest.fixture
