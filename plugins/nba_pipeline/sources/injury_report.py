@@ -25,8 +25,6 @@ __all__ = [
     "FILLED_DOWN",
     "MEDIA_TYPE",
     "NOT_YET_SUBMITTED",
-    "PAGE_HEIGHT",
-    "PAGE_WIDTH",
     "ReportLine",
     "ReportPdf",
     "UnreadableReportError",
@@ -55,7 +53,6 @@ COLUMN_EDGES: tuple[float, ...] = (18.3, 108.8, 183.5, 255.1, 371.9, 543.5, 655.
 FILLED_DOWN: tuple[str, ...] = ("gameDate", "gameTime", "matchup", "team")
 #: A team that has not filed yet: one line with this text in the Reason column and no player.
 NOT_YET_SUBMITTED = "NOT YET SUBMITTED"
-PAGE_WIDTH, PAGE_HEIGHT = 841.89, 595.28  # A4 landscape, points
 
 _TITLE = re.compile(r"Injury Report:\s*(\d{2}/\d{2}/\d{2})\s+(\d{2}:\d{2})\s*([AP]M)")
 _LINE_TOLERANCE = 3.0  # points: words whose tops differ by less share a line
