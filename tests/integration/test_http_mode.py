@@ -1,4 +1,4 @@
-"""Phases 1 and 2 in HTTP mode against a stand-in for the real services equal the simulated mode.
+"""HTTP mode against a stand-in for the real services gives what the simulated mode gives.
 
 A local HTTP server plays every API host at once. It answers each endpoint's real path and query,
 as the endpoint catalog builds them, with the simulated league's payload of that date, and behaves
@@ -9,7 +9,7 @@ header, BettingPros' ``x-api-key`` header), answers the first request for every 
 production definitions (:mod:`nba_pipeline.scrapers.connections`) with only the host pointed at
 the stand-in. Two dates run through the backfill runner's ``run_date`` (the daily DAG's scrapers,
 raw processors and guards) in each mode, each into its own warehouse and payload folder; every
-raw table must hold the same rows.
+raw table must hold the same rows. Then the daily DAG itself runs a game day in HTTP mode.
 
 Not covered here (docs/real-endpoints.md §7): the sources that need several requests per date are
 served as one response, and the scrapers neither read the quota headers nor keep a budget.
@@ -133,7 +133,10 @@ def _connect(settings_env: pytest.MonkeyPatch, port: int, keys: dict[str, str]) 
 
 
 def _raw_tables_after_phases_1_and_2(
-    settings_env: pytest.MonkeyPatch, folder: Path, stand_in: ApiStandIn | None = None
+    settings_env: pytest.MonkeyPatch,
+    folder: Path,
+    stand_in: ApiStandIn | None = None,
+    dates: tuple[dt.date, ...] = DATES,
 ) -> dict[str, list[str]]:
     from nba_pipeline.backfill import run_date
     from nba_pipeline.registry.processors import CALENDAR, RAW_TABLES, backfill_processors
@@ -147,7 +150,7 @@ def _raw_tables_after_phases_1_and_2(
     processors = [spec for spec in backfill_processors() if spec.phase.value <= 2]
     with get_warehouse() as warehouse:
         apply_migrations(warehouse)
-        for day in DATES:
+        for day in dates:
             if stand_in is not None:
                 stand_in.today = day
             outcome = run_date(warehouse, processors, CALENDAR, day, dag_run_id=f"http_mode__{folder.name}")
@@ -155,10 +158,7 @@ def _raw_tables_after_phases_1_and_2(
         tables = {}
         for spec in RAW_TABLES.values():
             rows = warehouse.query(f"SELECT * FROM {spec.table}")
-            tables[spec.table] = sorted(
-                json.dumps({k: v for k, v in row.items() if k not in ("loaded_at", "source_file_path")}, default=str)
-                for row in rows
-            )
+            tables[spec.table] = sorted(_content(row) for row in rows)
     return tables
 
 
@@ -202,3 +202,45 @@ def test_a_wrong_key_is_refused_as_the_api_refuses_it(settings_env, stand_in, tm
         scrape(ctx)
     assert "wrong" not in str(refused.value), "the key never appears in the error"
     assert not (tmp_path / "payloads").exists() or not any((tmp_path / "payloads").rglob("*.*"))
+
+
+def test_the_daily_dag_runs_a_game_day_in_http_mode(airflow_db, settings_env, stand_in, tmp_path):
+    """``nba_daily_pipeline`` under ``dag.test()`` for the second date, in HTTP mode, after the first
+    date ran in simulated mode: every task ends success or skipped, every scraper fetched over
+    HTTP, and each raw table's rows for the date are what the raw processors read from the
+    simulated payloads."""
+    from nba_pipeline.registry.processors import RAW_TABLES
+    from nba_pipeline.warehouse import get_warehouse
+    from tests.airflow_runs import load_dag, run_dag, task_states
+    from tests.conftest import PROJECT_ROOT
+
+    settings_env.setenv("NBA_SOURCE_MODE", "simulated")
+    _raw_tables_after_phases_1_and_2(settings_env, tmp_path, dates=DATES[:1])
+    settings_env.setenv("NBA_SOURCE_MODE", "http")
+    settings_env.setenv("NBA_DEPENDENCY_POKE_SECONDS", "1")
+    settings_env.setenv("NBA_DEPENDENCY_TIMEOUT_SECONDS", "2")
+    _connect(settings_env, stand_in.server_address[1], KEYS)
+    get_settings.cache_clear()
+    day = stand_in.today = DATES[1]
+
+    dag_run = run_dag(load_dag(PROJECT_ROOT / "dags", "nba_daily_pipeline"), day, {"game_date": day.isoformat()})
+
+    states = task_states(dag_run)
+    assert dag_run.state == "success", {t: s for t, s in states.items() if s not in ("success", "skipped")}
+    scrapers = {t for t in states if t.endswith(".run") and t.rsplit(".", 2)[-2].startswith("scrape_")}
+    assert len(scrapers) == len(ENDPOINTS) and {states[t] for t in scrapers} == {"success"}
+    assert sum(n for (_, status), n in stand_in.answers.items() if status == 200) == len(ENDPOINTS)
+    simulated = SimulatedSource()
+    with get_warehouse() as warehouse:
+        for spec in RAW_TABLES.values():
+            scraped = day + dt.timedelta(days=ENDPOINTS[spec.source].date_offset_days)
+            body = simulated.fetch(spec.source, scraped).body
+            want = {_content(p.row) for p in spec.parse(spec.decode(body), scraped)}
+            loaded = {_content(row) for row in warehouse.query(f"SELECT * FROM {spec.table}")}
+            assert want and want <= loaded, spec.table
+
+
+def _content(row: dict[str, Any]) -> str:
+    """A row without its bookkeeping columns (when and from which file it was loaded), as JSON."""
+    kept = {key: value for key, value in row.items() if key not in ("loaded_at", "source_file_path")}
+    return json.dumps(kept, default=str, sort_keys=True)
