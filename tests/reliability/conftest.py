@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +158,16 @@ def subprocess_env(folder: Path, airflow_home: Path, **extra: str) -> dict[str, 
 
 
 def private_airflow_home(airflow_db: Path, target: Path) -> Path:
-    """A copy of the session's migrated metadata DB in its own Airflow home."""
+    """A copy of the session's migrated metadata DB in its own Airflow home.
+
+    Copied through SQLite, never as a file: closing a plain file handle on the live DB drops this
+    process's POSIX locks on it, so another process closing its connection then believes it is the
+    last one and deletes the WAL and shared-memory files under this process's open connections (lost
+    writes, then 'disk I/O error' on the next connection).
+    """
     target.mkdir(parents=True)
-    shutil.copy(airflow_db / "airflow.db", target / "airflow.db")
+    with closing(sqlite3.connect(airflow_db / "airflow.db")) as source, closing(
+        sqlite3.connect(target / "airflow.db")
+    ) as copy:
+        source.backup(copy)
     return target

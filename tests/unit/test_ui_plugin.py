@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -327,13 +326,6 @@ def test_documentation_routes_are_not_exposed(ops_warehouse, make_client):
 
 
 @pytest.mark.integration  # needs the Airflow metadata DB (revoked-token check) and the full API app
-@pytest.mark.xfail(
-    raises=(RuntimeError, sqlalchemy.exc.OperationalError),
-    strict=False,
-    reason="since 2026-12-06 evening, in 3 fresh-clone runs of make test, the API server's first session on the pytest "
-    "worker's SQLite metadata DB failed with 'disk I/O error' (PRAGMA journal_mode=WAL), surfacing as starlette's "
-    "RuntimeError; the module passes alone. Tolerated only for that error until the interaction is found.",
-)
 def test_mounted_by_airflows_api_server_with_real_tokens(ops_warehouse, airflow_db):
     """The plugin loader mounts the app at /nba; Airflow's JWT (header or cookie) opens it, nothing else does."""
     from airflow.api_fastapi.app import create_app, get_auth_manager, purge_cached_app
