@@ -22,6 +22,7 @@ import pytest
 
 from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
 from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
+from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.sources.http_client import (
     SourceClientError,
     SourceConfigError,
@@ -353,12 +354,43 @@ def test_truncated_json_is_quarantined(http_mode, source, payload_root):
 
 def test_client_error_propagates_and_stores_nothing(http_mode, source, payload_root):
     http_mode("nba_injury_report")
-    source.script("/referee/injury/Injury-Report_2025-01-15_09AM.pdf", Reply(403, b"<Error>AccessDenied</Error>"))
+    source.script("/referee/injury/Injury-Report_2025-01-15_09AM.pdf", Reply(401, b"<Error>Unauthorized</Error>"))
 
-    with pytest.raises(SourceClientError, match="Injury-Report_2025-01-15_09AM.pdf.*status 403"):
+    with pytest.raises(SourceClientError, match="Injury-Report_2025-01-15_09AM.pdf.*status 401"):
         scrape(_context("nbac_injury_report"))
 
     assert _files(payload_root) == []
+    assert len(source.requests) == 1, "only a 403 (not published) sends the scraper to the slot before"
+
+
+def test_an_unpublished_injury_report_is_looked_for_at_the_slots_before(http_mode, source, payload_root):
+    http_mode("nba_injury_report")
+    report = SimulatedSource().fetch("nbac_injury_report", GAME_DATE).body
+    missing = Reply(403, b"<Error>AccessDenied</Error>", {"Content-Type": "application/xml"})
+    source.script("/referee/injury/Injury-Report_2025-01-15_09AM.pdf", missing)
+    source.script("/referee/injury/Injury-Report_2025-01-15_08AM.pdf", missing)
+    found = Reply(body=report, headers={"Content-Type": "application/pdf"})
+    source.script("/referee/injury/Injury-Report_2025-01-15_07AM.pdf", found)
+
+    result = scrape(_context("nbac_injury_report"))
+
+    assert [r.path.rsplit("_", 1)[-1] for r in source.requests] == ["09AM.pdf", "08AM.pdf", "07AM.pdf"]
+    assert result.details["url"].endswith("/referee/injury/Injury-Report_2025-01-15_07AM.pdf")
+    assert _local_path(result.file_path).read_bytes() == report and result.rows_processed > 20
+
+
+def test_no_injury_report_in_the_slots_looked_at_is_named(http_mode, source, payload_root):
+    http_mode("nba_injury_report")
+    missing = Reply(403, b"<Error>AccessDenied</Error>", {"Content-Type": "application/xml"})
+    hours = ("09AM", "08AM", "07AM", "06AM", "05AM", "04AM", "03AM", "02AM", "01AM", "12AM", "11PM", "10PM", "09PM")
+    for hour in hours:  # back over midnight: the slots of the evening before carry that day's date
+        day = "2025-01-15" if hour.endswith("AM") else "2025-01-14"
+        source.script(f"/referee/injury/Injury-Report_{day}_{hour}.pdf", missing)
+
+    with pytest.raises(SourceClientError, match="Injury-Report_2025-01-14_09PM.pdf.*status 403"):
+        scrape(_context("nbac_injury_report"))
+
+    assert len(source.requests) == 13 and _files(payload_root) == []
 
 
 def test_missing_connection_is_named(http_mode, settings_env, payload_root):

@@ -128,6 +128,12 @@ def test_requests_for_a_date_follow_the_real_apis():
     report = endpoint_for("nbac_injury_report")
     assert report.request(GAME_DATE)[0] == "/referee/injury/Injury-Report_2025-01-15_09AM.pdf"
     assert report.request(dt.date(2026, 1, 15))[0] == "/referee/injury/Injury-Report_2026-01-15_10_00AM.pdf"
+    # the slots before, across the switch from hourly (:30) to quarter-hourly reports at 2025-12-22 09:00 ET
+    tokens = [report.request(dt.date(2025, 12, 22), back)[0].rsplit("_", 2)[-2:] for back in range(7)]
+    assert ["_".join(t) for t in tokens] == [
+        "10_00AM.pdf", "09_45AM.pdf", "09_30AM.pdf", "09_15AM.pdf", "09_00AM.pdf", "2025-12-22_08AM.pdf",
+        "2025-12-22_07AM.pdf",
+    ]  # fmt: skip
 
 
 def test_no_request_carries_a_key_and_every_template_resolves():

@@ -68,8 +68,9 @@ class Endpoint:
     (``2025-01-15``), ``date_compact`` (``20250115``), ``date_us`` (``01/15/2025``), ``season``
     (``2024-25``), ``as_of_utc`` (the fetch moment, UTC ``Z``), ``day_start_utc`` /
     ``day_end_utc`` (the ET calendar day in UTC ``Z``, for APIs that filter on UTC times),
-    ``report_slot`` (the injury report's last publication slot at the fetch moment: ``09AM`` for
-    the hourly reports at :30 until 2025-12-22 09:00 ET, ``10_15AM`` for the quarter-hourly ones since).
+    ``report_slot`` (the injury report's last publication slot at the fetch moment, with its date:
+    ``2025-01-15_09AM`` for the hourly reports at :30 until 2025-12-22 09:00 ET,
+    ``2026-01-15_10_15AM`` for the quarter-hourly ones since).
 
     :param source: the source name (a key of ``nba_pipeline.sources.simulation.SOURCES``).
     :param conn_id: the Airflow connection with the base URL, key and client extras.
@@ -83,6 +84,9 @@ class Endpoint:
         the date, (first, last) offsets, that any stand-in must cover at least.
     :param headers: fixed request headers the API expects.
     :param media_type: what the body is: JSON, or a PDF (the injury report).
+    :param look_back: for a source published at fixed slots (the injury report), how many earlier
+        slots to ask for when the API answers :attr:`missing_status` (not published).
+    :param missing_status: the status that means "not published (yet)".
     :param note: how this entry departs from the real API, if it does.
     """
 
@@ -95,6 +99,8 @@ class Endpoint:
     window_days: tuple[int, int] | None = None
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = "application/json"
+    look_back: int = 0
+    missing_status: int | None = None
     note: str = ""
 
     @property
@@ -107,9 +113,10 @@ class Endpoint:
         day = target_date + dt.timedelta(days=1 if self.results else 0)
         return dt.datetime.combine(day, dt.time(FETCH_HOUR_ET), tzinfo=ET)
 
-    def request(self, target_date: dt.date) -> tuple[str, dict[str, str]]:
-        """The path and query parameters for ``target_date`` (without any API key)."""
-        fields = _template_fields(target_date, self.fetch_moment(target_date))
+    def request(self, target_date: dt.date, back: int = 0) -> tuple[str, dict[str, str]]:
+        """The path and query parameters for ``target_date`` (without any API key); ``back`` asks
+        for the publication ``back`` slots before the last one at the fetch moment."""
+        fields = _template_fields(target_date, self.fetch_moment(target_date), back)
         return self.path.format(**fields), {name: value.format(**fields) for name, value in self.params}
 
     def window(self, target_date: dt.date) -> list[dt.date]:
@@ -126,7 +133,7 @@ class Endpoint:
         return _count(document, self.items)
 
 
-def _template_fields(target_date: dt.date, as_of: dt.datetime) -> dict[str, str]:
+def _template_fields(target_date: dt.date, as_of: dt.datetime, back: int = 0) -> dict[str, str]:
     start = dt.datetime.combine(target_date, dt.time(), tzinfo=ET)
     end = dt.datetime.combine(target_date + dt.timedelta(days=1), dt.time(), tzinfo=ET) - dt.timedelta(
         seconds=1
@@ -139,7 +146,7 @@ def _template_fields(target_date: dt.date, as_of: dt.datetime) -> dict[str, str]
         "as_of_utc": _utc_z(as_of),
         "day_start_utc": _utc_z(start),
         "day_end_utc": _utc_z(end),
-        "report_slot": _report_slot(as_of),
+        "report_slot": _report_slot(as_of, back),
     }
 
 
@@ -148,12 +155,21 @@ def _template_fields(target_date: dt.date, as_of: dt.datetime) -> dict[str, str]
 QUARTER_HOURLY_REPORTS_FROM = dt.datetime(2025, 12, 22, 9, tzinfo=ET)
 
 
-def _report_slot(moment: dt.datetime) -> str:
+def _slot_at_or_before(moment: dt.datetime) -> dt.datetime:
     local = moment.astimezone(ET)
     if local >= QUARTER_HOURLY_REPORTS_FROM:
-        return f"{local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0):%I_%M%p}"
+        return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
     slot = local.replace(minute=30, second=0, microsecond=0)
-    return f"{slot - dt.timedelta(hours=1) if slot > local else slot:%I%p}"
+    return slot if slot <= local else slot - dt.timedelta(hours=1)
+
+
+def _report_slot(moment: dt.datetime, back: int = 0) -> str:
+    """The file-name token (the slot's own ET date and time) of the injury report's last slot at
+    ``moment``, or of the slot ``back`` before it."""
+    slot = _slot_at_or_before(moment)
+    for _ in range(back):
+        slot = _slot_at_or_before(slot - dt.timedelta(seconds=1))
+    return f"{slot:%Y-%m-%d_%I_%M%p}" if slot >= QUARTER_HOURLY_REPORTS_FROM else f"{slot:%Y-%m-%d_%I%p}"
 
 
 def _utc_z(moment: dt.datetime) -> str:
@@ -250,13 +266,12 @@ _CATALOG: tuple[Endpoint, ...] = (
     Endpoint(
         source="nbac_injury_report",
         conn_id="nba_injury_report",
-        path="/referee/injury/Injury-Report_{date}_{report_slot}.pdf",
+        path="/referee/injury/Injury-Report_{report_slot}.pdf",
         headers=_NBA_COM_HEADERS,
         media_type="application/pdf",
-        note=(
-            "the slot is the last publication time at or before the fetch; a report missing there (403) "
-            "is not looked for further back"
-        ),
+        look_back=12,
+        missing_status=403,
+        note="the simulation publishes 3 reports a day; the real site hourly, every 15 minutes since 2025-12-22",
     ),
     Endpoint(
         source="bdl_boxscores",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,7 +26,7 @@ from urllib.parse import urlencode
 
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
 from nba_pipeline.settings import Settings, get_settings
-from nba_pipeline.sources.fetch_results import FetchedPayload
+from nba_pipeline.sources.fetch_results import FetchedPayload, SourceClientError
 from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ __all__ = [
     "SimulatedSource",
     "payload_source",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class PayloadSource(abc.ABC):
@@ -161,10 +164,18 @@ class HttpSource(PayloadSource):
         return cls()
 
     def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
-        path, params = endpoint.request(target_date)
+        """One request; for a source published at slots, earlier slots while the API says "missing"."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
-            return client.fetch(path, params, media_type=endpoint.media_type)
+            for back in range(endpoint.look_back + 1):
+                path, params = endpoint.request(target_date, back)
+                try:
+                    return client.fetch(path, params, media_type=endpoint.media_type)
+                except SourceClientError as missing:
+                    if missing.status_code != endpoint.missing_status or back == endpoint.look_back:
+                        raise
+                    log.info("%s for %s: %s; asking for the slot before", endpoint.source, target_date, missing)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 #: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.
