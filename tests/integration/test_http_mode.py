@@ -46,6 +46,7 @@ REFUSALS = {
     "nba_balldontlie": (401, b'{"error": "Unauthorized"}'),
     "nba_bettingpros": (403, b'{"message": "Forbidden"}'),
 }
+UNPUBLISHED = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code></Error>"
 _KEY_PARAMS = {c.key_param for c in API_CONNECTIONS.values() if c.key_param}
 
 
@@ -60,10 +61,15 @@ class ApiStandIn(ThreadingHTTPServer):
         #: (path, query) -> {run date: (endpoint, date scraped)}; NBA.com's season schedule has one
         #: URL for every date, and the stand-in answers it as of the date being run (``today``).
         self.routes: dict[tuple[str, frozenset[tuple[str, str]]], dict[dt.date, tuple[Endpoint, dt.date]]] = {}
+        self.unpublished: set[str] = set()
         for endpoint in ENDPOINTS.values():
             for day in DATES:
                 scraped = day + dt.timedelta(days=endpoint.date_offset_days)
-                path, params = endpoint.request(scraped)
+                slot = None
+                if endpoint.slots is not None:  # the newest slot's file is not published yet: 403
+                    newest, slot = endpoint.slots(endpoint.fetch_moment(scraped))[:2]
+                    self.unpublished.add(endpoint.request(scraped, newest)[0])
+                path, params = endpoint.request(scraped, slot)
                 self.routes.setdefault((path, frozenset(params.items())), {})[day] = (endpoint, scraped)
         self.today = DATES[0]
         self.requests: Counter[str] = Counter()
@@ -72,6 +78,8 @@ class ApiStandIn(ThreadingHTTPServer):
 
     def reply(self, target: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
+        if parts.path in self.unpublished:  # as S3 answers for a key that does not exist
+            return self._answer("nba_injury_report", 403, {"Content-Type": "application/xml"}, UNPUBLISHED)
         query = dict(parse_qsl(parts.query))
         keys_in_query = {name: query.pop(name) for name in _KEY_PARAMS if name in query}
         by_day = self.routes.get((parts.path, frozenset(query.items())), {})
@@ -176,8 +184,10 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
     for (_, status), n in stand_in.answers.items():
         answered[status] += n
     assert answered[200] == len(ENDPOINTS) * len(DATES), "one successful fetch per source and date"
-    assert answered[429] == len(stand_in.requests), "every URL's first request was answered 429, then retried"
-    assert set(answered) == {200, 429}, "no request without its key, none to an unknown path"
+    assert answered[403] == len(DATES), "the newest injury report was not out: the slot before was fetched"
+    # each URL's first request was answered 429 and retried (the season schedule's one URL serves both dates)
+    assert answered[429] == len(stand_in.requests) and min(stand_in.requests.values()) == 2
+    assert set(answered) == {200, 403, 429}, "no request without its key, none to an unknown path"
     assert {conn_id for conn_id, _ in stand_in.answers} == set(API_CONNECTIONS), "every host was asked"
 
 

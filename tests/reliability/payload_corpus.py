@@ -365,8 +365,8 @@ KINDS: tuple[Kind, ...] = (
         "payload_of_another_date",
         INJ,
         lambda: clean("nbac_injury_report", DAY_AFTER),
-        "pages[0].lines[0].gameDate",
-        ("'01/16/2025'", "the game is on 2025-01-16, not on the payload's date 2025-01-15"),
+        "pages",
+        ("'games on 2025-01-16'", "the report lists no game on the payload's date 2025-01-15"),
     ),
     Kind(
         "row_of_another_game",

@@ -100,13 +100,33 @@ def test_the_raw_processor_reads_a_report_drawn_in_the_documented_layout() -> No
     assert rows[0]["reason"] == "Injury/Illness - Left Knee; Soreness"
 
 
+def test_an_evening_report_gives_the_rows_of_the_payloads_date_only() -> None:
+    """Published in the evening, a report lists that evening's games and the next day's."""
+    tonight = {**_line("BOS@NYK", "Boston Celtics", "Tatum, Jayson"), "gameDate": "01/14/2025"}
+    tomorrow = _line("LAC@DEN", "Denver Nuggets", "Jokic, Nikola", "Probable", "Injury/Illness - Right Wrist")
+    body = report_pdf(dt.datetime(2025, 1, 14, 21, 30, tzinfo=ET), [tonight, tomorrow])
+    document = INJURY_REPORT.decode(body)
+
+    rows = [parsed.row for parsed in INJURY_REPORT.parse(document, GAME_DAY)]
+    assert [(r["game_id"], r["player_lookup"]) for r in rows] == [("20250115_LAC_DEN", "nikolajokic")]
+    assert [r["game_id"] for r in (p.row for p in INJURY_REPORT.parse(document, dt.date(2025, 1, 14)))] == [
+        "20250114_BOS_NYK"
+    ]
+    with pytest.raises(Invalid) as refused:  # a game two days from the payload's date is not the report's
+        INJURY_REPORT.parse(document, dt.date(2025, 1, 13))
+    assert (refused.value.path, refused.value.reason) == (
+        "pages[0].lines[1].gameDate", "the game is on 2025-01-15, not on the payload's date 2025-01-13"
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
         (b"%PDF-1.3\n1 0 obj", "a damaged PDF"),
         (b'{"rows": []}', "not a PDF: the body starts with b'{\"rows\": []}'"),
+        (b"<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>", "an XML document instead of a PDF"),
     ],
-    ids=["truncated", "json"],
+    ids=["truncated", "json", "xml"],
 )
 def test_unreadable_bodies_are_refused_by_name(body: bytes, fragment: str) -> None:
     with pytest.raises(Invalid) as refused:

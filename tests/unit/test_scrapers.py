@@ -128,12 +128,31 @@ def test_requests_for_a_date_follow_the_real_apis():
     report = endpoint_for("nbac_injury_report")
     assert report.request(GAME_DATE)[0] == "/referee/injury/Injury-Report_2025-01-15_09AM.pdf"
     assert report.request(dt.date(2026, 1, 15))[0] == "/referee/injury/Injury-Report_2026-01-15_10_00AM.pdf"
-    # the slots before, across the switch from hourly (:30) to quarter-hourly reports at 2025-12-22 09:00 ET
-    tokens = [report.request(dt.date(2025, 12, 22), back)[0].rsplit("_", 2)[-2:] for back in range(7)]
-    assert ["_".join(t) for t in tokens] == [
-        "10_00AM.pdf", "09_45AM.pdf", "09_30AM.pdf", "09_15AM.pdf", "09_00AM.pdf", "2025-12-22_08AM.pdf",
-        "2025-12-22_07AM.pdf",
+    assert report.request(GAME_DATE, "2025-01-14_09PM")[0] == "/referee/injury/Injury-Report_2025-01-14_09PM.pdf"
+
+
+def _slots(*moment: int) -> list[str]:
+    from nba_pipeline.sources.injury_report import report_slots
+
+    return report_slots(dt.datetime(*moment, tzinfo=ET))
+
+
+def test_injury_report_slots_look_back_twelve_hours_with_each_slots_own_date():
+    hourly = _slots(2025, 1, 15, 10)
+    assert hourly[:2] == ["2025-01-15_09AM", "2025-01-15_08AM"] and len(hourly) == 12
+    assert hourly[-3:] == ["2025-01-15_12AM", "2025-01-14_11PM", "2025-01-14_10PM"]  # back over midnight
+    # across the switch from hourly (:30) to quarter-hourly reports at 2025-12-22 09:00 ET
+    assert _slots(2025, 12, 22, 10)[:7] == [
+        "2025-12-22_10_00AM", "2025-12-22_09_45AM", "2025-12-22_09_30AM", "2025-12-22_09_15AM",
+        "2025-12-22_09_00AM", "2025-12-22_08AM", "2025-12-22_07AM",
     ]  # fmt: skip
+    assert len(_slots(2026, 1, 15, 10)) == 49  # 12 hours of quarter hours, both ends included
+    # the hour skipped in March is not asked for; the hour repeated in November is asked for once
+    march = _slots(2025, 3, 9, 4)
+    assert march[:3] == ["2025-03-09_03AM", "2025-03-09_01AM", "2025-03-09_12AM"] and len(march) == 12
+    november = _slots(2025, 11, 2, 3)
+    assert november[:3] == ["2025-11-02_02AM", "2025-11-02_01AM", "2025-11-02_12AM"]
+    assert len(november) == len(set(november)) == 11  # 12 real hours, 12 slots; the two 01:30s share a name
 
 
 def test_no_request_carries_a_key_and_every_template_resolves():

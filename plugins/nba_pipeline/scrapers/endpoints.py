@@ -20,13 +20,14 @@ sources are fetched on their date; results sources describe date D and are fetch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nba_pipeline.settings import LOCAL_TIMEZONE
+from nba_pipeline.sources.injury_report import report_slots
 
 __all__ = [
     "ENDPOINTS",
@@ -68,9 +69,8 @@ class Endpoint:
     (``2025-01-15``), ``date_compact`` (``20250115``), ``date_us`` (``01/15/2025``), ``season``
     (``2024-25``), ``as_of_utc`` (the fetch moment, UTC ``Z``), ``day_start_utc`` /
     ``day_end_utc`` (the ET calendar day in UTC ``Z``, for APIs that filter on UTC times),
-    ``report_slot`` (the injury report's last publication slot at the fetch moment, with its date:
-    ``2025-01-15_09AM`` for the hourly reports at :30 until 2025-12-22 09:00 ET,
-    ``2026-01-15_10_15AM`` for the quarter-hourly ones since).
+    ``slot`` (for a source published as one file per slot: the slot's file-name token, by default
+    the newest at the fetch moment).
 
     :param source: the source name (a key of ``nba_pipeline.sources.simulation.SOURCES``).
     :param conn_id: the Airflow connection with the base URL, key and client extras.
@@ -84,9 +84,9 @@ class Endpoint:
         the date, (first, last) offsets, that any stand-in must cover at least.
     :param headers: fixed request headers the API expects.
     :param media_type: what the body is: JSON, or a PDF (the injury report).
-    :param look_back: for a source published at fixed slots (the injury report), how many earlier
-        slots to ask for when the API answers :attr:`missing_status` (not published).
-    :param missing_status: the status that means "not published (yet)".
+    :param slots: for a source published as one file per slot (the injury report): the file-name
+        tokens of the slots to ask for at a fetch moment, newest first. The HTTP source moves on to
+        the next slot while the site answers that a file does not exist.
     :param note: how this entry departs from the real API, if it does.
     """
 
@@ -99,8 +99,7 @@ class Endpoint:
     window_days: tuple[int, int] | None = None
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = "application/json"
-    look_back: int = 0
-    missing_status: int | None = None
+    slots: Callable[[dt.datetime], list[str]] | None = None
     note: str = ""
 
     @property
@@ -113,10 +112,13 @@ class Endpoint:
         day = target_date + dt.timedelta(days=1 if self.results else 0)
         return dt.datetime.combine(day, dt.time(FETCH_HOUR_ET), tzinfo=ET)
 
-    def request(self, target_date: dt.date, back: int = 0) -> tuple[str, dict[str, str]]:
-        """The path and query parameters for ``target_date`` (without any API key); ``back`` asks
-        for the publication ``back`` slots before the last one at the fetch moment."""
-        fields = _template_fields(target_date, self.fetch_moment(target_date), back)
+    def request(self, target_date: dt.date, slot: str | None = None) -> tuple[str, dict[str, str]]:
+        """The path and query parameters for ``target_date`` (without any API key); ``slot`` picks
+        one of :attr:`slots` (by default the newest)."""
+        moment = self.fetch_moment(target_date)
+        fields = _template_fields(target_date, moment)
+        if self.slots is not None:
+            fields["slot"] = slot if slot is not None else self.slots(moment)[0]
         return self.path.format(**fields), {name: value.format(**fields) for name, value in self.params}
 
     def window(self, target_date: dt.date) -> list[dt.date]:
@@ -133,7 +135,7 @@ class Endpoint:
         return _count(document, self.items)
 
 
-def _template_fields(target_date: dt.date, as_of: dt.datetime, back: int = 0) -> dict[str, str]:
+def _template_fields(target_date: dt.date, as_of: dt.datetime) -> dict[str, str]:
     start = dt.datetime.combine(target_date, dt.time(), tzinfo=ET)
     end = dt.datetime.combine(target_date + dt.timedelta(days=1), dt.time(), tzinfo=ET) - dt.timedelta(
         seconds=1
@@ -146,30 +148,7 @@ def _template_fields(target_date: dt.date, as_of: dt.datetime, back: int = 0) ->
         "as_of_utc": _utc_z(as_of),
         "day_start_utc": _utc_z(start),
         "day_end_utc": _utc_z(end),
-        "report_slot": _report_slot(as_of, back),
     }
-
-
-#: From this moment the injury report is published every 15 minutes, named ``_HH_MMAM``; before,
-#: hourly at :30, named by the hour (``_05PM`` is the 05:30 PM report).
-QUARTER_HOURLY_REPORTS_FROM = dt.datetime(2025, 12, 22, 9, tzinfo=ET)
-
-
-def _slot_at_or_before(moment: dt.datetime) -> dt.datetime:
-    local = moment.astimezone(ET)
-    if local >= QUARTER_HOURLY_REPORTS_FROM:
-        return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-    slot = local.replace(minute=30, second=0, microsecond=0)
-    return slot if slot <= local else slot - dt.timedelta(hours=1)
-
-
-def _report_slot(moment: dt.datetime, back: int = 0) -> str:
-    """The file-name token (the slot's own ET date and time) of the injury report's last slot at
-    ``moment``, or of the slot ``back`` before it."""
-    slot = _slot_at_or_before(moment)
-    for _ in range(back):
-        slot = _slot_at_or_before(slot - dt.timedelta(seconds=1))
-    return f"{slot:%Y-%m-%d_%I_%M%p}" if slot >= QUARTER_HOURLY_REPORTS_FROM else f"{slot:%Y-%m-%d_%I%p}"
 
 
 def _utc_z(moment: dt.datetime) -> str:
@@ -266,11 +245,10 @@ _CATALOG: tuple[Endpoint, ...] = (
     Endpoint(
         source="nbac_injury_report",
         conn_id="nba_injury_report",
-        path="/referee/injury/Injury-Report_{report_slot}.pdf",
+        path="/referee/injury/Injury-Report_{slot}.pdf",
         headers=_NBA_COM_HEADERS,
         media_type="application/pdf",
-        look_back=12,
-        missing_status=403,
+        slots=report_slots,
         note="the simulation publishes 3 reports a day; the real site hourly, every 15 minutes since 2025-12-22",
     ),
     Endpoint(

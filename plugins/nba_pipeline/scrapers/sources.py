@@ -42,6 +42,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: What the injury report's host (S3) answers for a file that does not exist (yet).
+NOT_PUBLISHED = 403
+
 
 class PayloadSource(abc.ABC):
     """Fetches the payload of one source for one date."""
@@ -164,18 +167,33 @@ class HttpSource(PayloadSource):
         return cls()
 
     def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
-        """One request; for a source published at slots, earlier slots while the API says "missing"."""
+        """One request; for a source published as a file per slot, the slots before while the
+        newer files do not exist."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
-            for back in range(endpoint.look_back + 1):
-                path, params = endpoint.request(target_date, back)
+            if endpoint.slots is None:
+                return client.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
+            slots = endpoint.slots(endpoint.fetch_moment(target_date))
+            missing: SourceClientError | None = None
+            for slot in slots:
                 try:
-                    return client.fetch(path, params, media_type=endpoint.media_type)
-                except SourceClientError as missing:
-                    if missing.status_code != endpoint.missing_status or back == endpoint.look_back:
+                    return client.fetch(*endpoint.request(target_date, slot), media_type=endpoint.media_type)
+                except SourceClientError as error:
+                    if error.status_code != NOT_PUBLISHED:
                         raise
-                    log.info("%s for %s: %s; asking for the slot before", endpoint.source, target_date, missing)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                    missing = error
+                    log.info("%s for %s: no file for slot %s; asking for the one before", endpoint.source,
+                             target_date, slot)
+            assert missing is not None, f"{endpoint.source}: no slot to ask for"
+            raise SourceClientError(
+                url=missing.url,
+                attempts=len(slots),
+                status_code=NOT_PUBLISHED,
+                detail=f"no file published in the {len(slots)} slots from {slots[0]} back to {slots[-1]} "
+                f"(each answered {NOT_PUBLISHED}, which is also the answer to a blocked client)",
+                body_excerpt=missing.body_excerpt,
+                payload=missing.payload,
+            )
 
 
 #: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.

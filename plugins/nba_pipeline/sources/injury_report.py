@@ -1,11 +1,11 @@
 """The NBA's official injury report, a PDF (``docs/real-endpoints.md`` §2): its layout and a reader.
 
 Declared once for the sides that need it: the simulation renders its report in this layout, the
-scraper counts a fetched report's lines and the raw processor reads them. A landscape A4 page carries the
-title ``Injury Report: MM/DD/YY HH:MM AM`` (the report's only clock, Eastern time), ``Page N of M``
-and the column header, on every page; then one line per listed player. The first four cells are
-printed only where they change (a new date, a new game, a new team) and are blank on the lines
-that continue them, also across a page break.
+scraper finds the newest published file and counts its lines, and the raw processor reads them. A
+landscape A4 page carries the title ``Injury Report: MM/DD/YY HH:MM AM`` (the report's only clock,
+Eastern time), ``Page N of M`` and the column header, on every page; then one line per listed
+player. The first four cells are printed only where they change (a new date, a new game, a new
+team) and are blank on the lines that continue them, also across a page break.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = [
     "COLUMNS",
     "COLUMN_EDGES",
     "FILLED_DOWN",
+    "LOOK_BACK",
     "MEDIA_TYPE",
     "NOT_YET_SUBMITTED",
     "ReportLine",
@@ -30,6 +31,7 @@ __all__ = [
     "UnreadableReportError",
     "parse_title",
     "read_report",
+    "report_slots",
     "title_for",
 ]
 
@@ -53,6 +55,14 @@ COLUMN_EDGES: tuple[float, ...] = (18.3, 108.8, 183.5, 255.1, 371.9, 543.5, 655.
 FILLED_DOWN: tuple[str, ...] = ("gameDate", "gameTime", "matchup", "team")
 #: A team that has not filed yet: one line with this text in the Reason column and no player.
 NOT_YET_SUBMITTED = "NOT YET SUBMITTED"
+
+#: A report is published as a file per slot: hourly at :30 until this moment, named by the hour
+#: (``Injury-Report_2025-01-15_05PM.pdf`` is the 05:30 PM report), every quarter hour since, named
+#: by hour and minute (``Injury-Report_2026-01-15_05_15PM.pdf``).
+QUARTER_HOURLY_FROM = dt.datetime(2025, 12, 22, 9, tzinfo=ET)
+#: How far before the fetch moment the scraper looks for the newest published report.
+LOOK_BACK = dt.timedelta(hours=12)
+_QUARTER_HOUR = dt.timedelta(minutes=15)
 
 _TITLE = re.compile(r"Injury Report:\s*(\d{2}/\d{2}/\d{2})\s+(\d{2}:\d{2})\s*([AP]M)")
 _LINE_TOLERANCE = 3.0  # points: words whose tops differ by less share a line
@@ -96,10 +106,32 @@ def parse_title(text: str) -> dt.datetime | None:
     return moment.replace(tzinfo=ET)
 
 
+def report_slots(moment: dt.datetime, within: dt.timedelta = LOOK_BACK) -> list[str]:
+    """The file-name tokens of the publication slots from ``moment`` back to ``within`` before it,
+    newest first, each with its own ET date (``2025-01-14_09PM`` before midnight).
+
+    Stepped in UTC, so that the hour skipped in March is never asked for and the hour repeated in
+    November is asked for once (its two slots share a file name).
+    """
+    latest = moment.astimezone(dt.UTC)
+    instant = latest.replace(minute=latest.minute - latest.minute % 15, second=0, microsecond=0)
+    tokens: list[str] = []  # (ET's offsets are whole hours: UTC quarter hours are ET quarter hours)
+    while instant >= latest - within:
+        local = instant.astimezone(ET)
+        if local >= QUARTER_HOURLY_FROM:
+            token = f"{local:%Y-%m-%d_%I_%M%p}"
+        else:
+            token = f"{local:%Y-%m-%d_%I%p}" if local.minute == 30 else ""
+        if token and token not in tokens:
+            tokens.append(token)
+        instant -= _QUARTER_HOUR
+    return tokens
+
+
 def read_report(body: bytes) -> ReportPdf:
     """The title time and the lines of a report, read with pdfplumber by the column edges.
 
-    :raises UnreadableReportError: naming what is wrong: an HTML page or other bytes that are not
+    :raises UnreadableReportError: naming what is wrong: an HTML or XML page or other bytes that are not
         a PDF, a damaged file, a page without the title or the column header.
     """
     pages = _words_by_page(body)
@@ -125,9 +157,10 @@ def read_report(body: bytes) -> ReportPdf:
 
 
 def _words_by_page(body: bytes) -> list[list[dict[str, Any]]]:
-    if body.lstrip().startswith(b"<"):
-        excerpt = body.lstrip()[:80].decode("utf-8", errors="replace")
-        raise UnreadableReportError(f"an HTML page instead of a PDF: {excerpt!r}")
+    lead = body.lstrip()
+    if lead.startswith(b"<"):
+        kind = "an XML document" if lead.startswith((b"<?xml", b"<Error")) else "an HTML page"
+        raise UnreadableReportError(f"{kind} instead of a PDF: {lead[:80].decode('utf-8', errors='replace')!r}")
     if not body.startswith(b"%PDF-"):
         raise UnreadableReportError(f"not a PDF: the body starts with {body[:16]!r}")
     import pdfplumber  # only the injury report needs it

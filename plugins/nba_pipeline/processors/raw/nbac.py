@@ -326,19 +326,30 @@ def read_injury_report(body: bytes) -> Node:
 
 
 def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per listed player of the report; a team's "NOT YET SUBMITTED" line has no player
-    and gives no row."""
+    """One row per listed player of ``day``'s games; a team's "NOT YET SUBMITTED" line has no
+    player and gives no row.
+
+    A report published in the evening lists that evening's games and the next day's: lines of the
+    day before or after are the report's other games and give no row. A line further away, or a
+    report with no line for ``day``, is an error.
+    """
     report_text = doc.str("reportTime")
     report_time = convert(doc.at("reportTime"), report_text, ids.parse_et_iso, report_text)
     published = ids.et_date(report_time)
     if not day - dt.timedelta(days=7) <= published <= day + dt.timedelta(days=1):
         raise doc.fail("reportTime", report_text, f"a report for {day} cannot be published on {published}")
     rows: list[ParsedRow] = []
+    other_dates: set[dt.date] = set()
+    listed = False  # a line for ``day``, a player's or a team's "NOT YET SUBMITTED"
     for entry in (line for page in doc.items("pages") for line in page.items("lines")):
+        game_date = us_date(entry, "gameDate")
+        if game_date != day and abs((game_date - day).days) == 1:
+            other_dates.add(game_date)
+            continue
+        check_game_date(entry, "gameDate", entry.value["gameDate"], game_date, day)
+        listed = True
         if entry.value.get("reason") == NOT_YET_SUBMITTED and not entry.value.get("playerName"):
             continue
-        game_date = us_date(entry, "gameDate")
-        check_game_date(entry, "gameDate", entry.value["gameDate"], game_date, day)
         matchup = entry.str("matchup")
         game_id = convert(entry.at("matchup"), matchup, ids.from_matchup, matchup, game_date)
         _, away, home = ids.parse_canonical(game_id)
@@ -362,6 +373,9 @@ def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
             "reason": entry.str("reason", nullable=True, empty=True) or None,
         }
         rows.append(ParsedRow(entry.path, row))
+    if not listed and other_dates:
+        dates = ", ".join(map(str, sorted(other_dates)))
+        raise doc.fail("pages", f"games on {dates}", f"the report lists no game on the payload's date {day}")
     return rows
 
 
