@@ -1,7 +1,7 @@
 """``scrape()`` end to end: real HTTP on 127.0.0.1 through Airflow connections, and the simulated league.
 
-The HTTP tests run a ThreadingHTTPServer that plays a script of replies per path and records each
-request. Connections come from ``AIRFLOW_CONN_<ID>`` env vars in JSON form pointing at it, with
+The HTTP tests run a ``tests.local_http.ScriptedServer`` that plays a script of replies per path and
+records each request. Connections come from ``AIRFLOW_CONN_<ID>`` env vars in JSON form pointing at it, with
 tiny backoff and timeouts so the whole file stays fast. Payloads land in a tmp ``NBA_PAYLOAD_ROOT``.
 """
 
@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -31,7 +26,7 @@ from nba_pipeline.sources.http_client import (
 )
 from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 from nba_pipeline.storage import PayloadStore
-from tests.local_http import serving
+from tests.local_http import Reply, ScriptedServer, serving
 
 API_KEY = "k3y-0dds/+="
 GAME_DATE = dt.date(2025, 1, 15)
@@ -44,86 +39,9 @@ PROPS_BODY = (
 HTML_PAGE = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><p>cloudflare</p></body></html>"
 
 
-# --------------------------------------------------------------------------- the local source
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = PROPS_BODY
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
-    delay: float = 0.0
-
-
-@dataclass
-class Request:
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    at: float
-
-
-class LocalSource:
-    """Replies per path, in order, the last one repeating; every request recorded."""
-
-    def __init__(self) -> None:
-        self.replies: dict[str, list[Reply]] = {}
-        self.requests: list[Request] = []
-        self.port = 0
-        self._lock = threading.Lock()
-
-    def script(self, path: str, *replies: Reply) -> None:
-        self.replies[path] = list(replies)
-
-    def take(self, path: str) -> Reply:
-        with self._lock:
-            queue = self.replies.get(path) or [Reply(404, b'{"message": "unknown path"}')]
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    def hits(self, path: str) -> list[Request]:
-        return [r for r in self.requests if r.path == path]
-
-
-def _handler(source: LocalSource) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
-            parts = urlsplit(self.path)
-            source.requests.append(
-                Request(
-                    parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items()), time.monotonic()
-                )
-            )
-            reply = source.take(parts.path)
-            time.sleep(reply.delay)
-            try:
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client timed out and left
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-            pass
-
-    return Handler
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def source() -> Iterator[LocalSource]:
-    local = LocalSource()
-    httpd = _Server(("127.0.0.1", 0), _handler(local))
-    local.port = httpd.server_address[1]
-    with serving(httpd):
+def source() -> Iterator[ScriptedServer]:
+    with serving(ScriptedServer()) as local:
         yield local
 
 
@@ -136,7 +54,7 @@ def payload_root(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def http_mode(
-    settings_env: pytest.MonkeyPatch, source: LocalSource, payload_root: Path
+    settings_env: pytest.MonkeyPatch, source: ScriptedServer, payload_root: Path
 ) -> Callable[..., None]:
     """Switch to HTTP mode; ``connect(conn_id, **extra)`` points a connection at the local source."""
     settings_env.setenv("NBA_SOURCE_MODE", "http")

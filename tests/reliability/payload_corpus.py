@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from nba_pipeline.sources.injury_report import COLUMN_EDGES, COLUMNS, read_report
+from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
-from tests.local_http import serving
+from tests.injury_pdf import draw_report
+from tests.local_http import QuietHandler, serving
 
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
@@ -107,20 +108,6 @@ def _report(change: Callable[[list[dict[str, str]]], None], day: dt.date = GAME_
         return report_pdf(report.published, lines)
 
     return build
-
-
-def _untitled_report() -> bytes:
-    """A page with the report's column header but without its title (the report's only clock)."""
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="L", unit="pt", format="A4")
-    pdf.set_creation_date(dt.datetime(2025, 1, 15, tzinfo=dt.UTC))
-    pdf.add_page()
-    pdf.set_font("helvetica", size=8)
-    for (_, label), left in zip(COLUMNS, COLUMN_EDGES, strict=False):
-        pdf.set_xy(left, 44)
-        pdf.cell(60, 12, label)
-    return bytes(pdf.output())
 
 
 def _nested_gamebook() -> bytes:
@@ -342,7 +329,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "report_without_title",
         INJ,
-        _untitled_report,
+        lambda: draw_report([]),  # the column header without the title (the report's only clock)
         "(body)",
         ("page 1 has no 'Injury Report: MM/DD/YY HH:MM AM' title",),
         scraper="page 1 has no 'Injury Report: MM/DD/YY HH:MM AM' title",
@@ -420,16 +407,22 @@ KINDS: tuple[Kind, ...] = (
 # --------------------------------------------------------------------------- the local source
 
 
-class LocalSource:
+class LocalSource(ThreadingHTTPServer):
     """Answers each path with the next body queued for it (404 when none is left); records the paths
     asked, and each request's target (path and query) with its headers."""
 
+    daemon_threads = True
+
     def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
         self.queues: dict[str, deque[bytes]] = {}
         self.asked: list[str] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self.port = 0
         self._lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
 
     @property
     def url(self) -> str:
@@ -448,32 +441,19 @@ class LocalSource:
             return queue.popleft() if queue else None
 
 
-def _handler(source: LocalSource) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
-            body = source.take(self.path, dict(self.headers))
-            status, content_type = (200, "application/json") if body is not None else (404, "application/json")
-            if body is not None and body.lstrip().startswith(b"<"):
-                content_type = "text/html"
-            payload = body if body is not None else b'{"message": "nothing queued"}'
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+class _Handler(QuietHandler):
+    server: LocalSource
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-            pass
-
-    return Handler
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        body = self.server.take(self.path, dict(self.headers))
+        if body is None:
+            self.answer(404, b'{"message": "nothing queued"}')
+        else:
+            self.answer(200, body, {"Content-Type": "text/html"} if body.lstrip().startswith(b"<") else None)
 
 
 @contextmanager
 def local_source() -> Iterator[LocalSource]:
     """A :class:`LocalSource` listening on 127.0.0.1 for the duration of the block."""
-    source = LocalSource()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(source))
-    server.daemon_threads = True
-    source.port = server.server_address[1]
-    with serving(server):
+    with serving(LocalSource()) as source:
         yield source

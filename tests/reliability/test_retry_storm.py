@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from tests.airflow_runs import load_dag, run_dag
 from tests.conftest import PROJECT_ROOT
 from tests.local_http import QuietHandler, serving
@@ -103,13 +104,13 @@ def test_permanent_failures_are_bounded_per_day_and_the_breaker_stops_them(
     from nba_pipeline.schema.migrations import apply_migrations
     from nba_pipeline.warehouse import get_warehouse
 
-    connection = {
-        "conn_type": "http", "host": "127.0.0.1", "port": nba_com.server_address[1], "schema": "http",
-        "extra": {"max_attempts": MAX_ATTEMPTS, "backoff_base_seconds": 0.01, "backoff_cap_seconds": 0.05,
-                  "timeout_seconds": 5},
+    hosts = {  # NBA.com's three hosts, one stand-in
+        f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(API_CONNECTIONS[conn_id].definition(
+            host="127.0.0.1", port=nba_com.server_address[1], max_attempts=MAX_ATTEMPTS,
+            backoff_base_seconds=0.01, backoff_cap_seconds=0.05, timeout_seconds=5,
+        ))
+        for conn_id in ("nba_cdn", "nba_stats", "nba_injury_report")
     }
-    hosts = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(connection)
-             for conn_id in ("nba_cdn", "nba_stats", "nba_injury_report")}  # NBA.com's three hosts, one stand-in
     use_folder(tmp_path, NBA_SOURCE_MODE="http", **hosts)
     path = warehouse_path(tmp_path)
     with get_warehouse() as warehouse:

@@ -1,7 +1,7 @@
 """HttpSourceClient against a real HTTP server on 127.0.0.1 (real sockets, no mocks).
 
-The server plays a script per path (status, headers, body, delay) and records
-every request, so each test states what the source does and checks what the
+The server (``tests.local_http.ScriptedServer``) plays a script per path (status,
+headers, body, delay) and records every request, so each test states what the source does and checks what the
 client made of it: retries, waits, errors and the untouched bytes.
 """
 
@@ -11,15 +11,10 @@ import json
 import logging
 import pickle
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -38,97 +33,14 @@ from nba_pipeline.sources.http_client import (
     _transport_error_class,
 )
 from nba_pipeline.sources.http_connection import client_from_connection
-from tests.local_http import serving
+from tests.local_http import Reply, ScriptedServer, serving
 
 API_KEY = "s3cr3t-K3Y/+="
-JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-@dataclass
-class Reply:
-    """One scripted response."""
-
-    status: int = 200
-    body: bytes = b'{"ok": true}'
-    headers: dict[str, str] = field(default_factory=lambda: dict(JSON_HEADERS))
-    delay: float = 0.0
-    stall_mid_body: float = 0.0
-
-
-@dataclass
-class Seen:
-    """One request as the server received it."""
-
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-
-
-class ScriptedServer:
-    """Routes path -> replies, played in order; the last reply repeats."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[Reply]] = {}
-        self.seen: list[Seen] = []
-        self._lock = threading.Lock()
-        self.url = ""
-
-    def script(self, path: str, *replies: Reply) -> None:
-        self.routes[path] = list(replies)
-
-    def next_reply(self, path: str) -> Reply:
-        with self._lock:
-            replies = self.routes.get(path)
-            if not replies:
-                return Reply(404, b'{"error": "no such route"}')
-            return replies.pop(0) if len(replies) > 1 else replies[0]
-
-    def hits(self, path: str) -> list[Seen]:
-        return [s for s in self.seen if s.path == path]
-
-
-def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
-            parts = urlsplit(self.path)
-            server.seen.append(Seen(parts.path, dict(parse_qsl(parts.query)), dict(self.headers.items())))
-            reply = server.next_reply(parts.path)
-            if reply.delay:
-                time.sleep(reply.delay)
-            try:
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                if reply.stall_mid_body:
-                    half = len(reply.body) // 2
-                    self.wfile.write(reply.body[:half])
-                    self.wfile.flush()
-                    time.sleep(reply.stall_mid_body)
-                    self.wfile.write(reply.body[half:])
-                else:
-                    self.wfile.write(reply.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout test)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-            pass
-
-    return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
 
 
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:
-    scripted = ScriptedServer()
-    httpd = _QuietServer(("127.0.0.1", 0), _handler_for(scripted))
-    scripted.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    with serving(httpd):
+    with serving(ScriptedServer()) as scripted:
         yield scripted
 
 
@@ -426,7 +338,7 @@ def test_key_requires_a_place_and_paths_stay_on_the_base_url(server, make_client
     client = make_client(api_key=API_KEY, api_key_param="apiKey")
     with pytest.raises(ValueError, match="relative"):
         client.fetch("https://elsewhere.example/steal")
-    assert server.seen == []
+    assert server.requests == []
 
 
 def test_errors_survive_pickling(server, make_client):
@@ -446,7 +358,7 @@ def test_client_from_env_connection(server, sleeps, monkeypatch):
         "conn_type": "http",
         "host": "127.0.0.1",
         "schema": "http",
-        "port": int(urlsplit(server.url).port or 0),
+        "port": server.port,
         "password": API_KEY,
         "extra": {"api_key_param": "apiKey", "timeout_seconds": "3", "max_attempts": 2},
     }

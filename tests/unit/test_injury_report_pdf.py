@@ -1,9 +1,9 @@
 """The injury report as a PDF: the simulation writes the real layout, the reader reads it back.
 
 No public client reads the real report (the maintained one needs Java), so besides the round trip
-through the simulation's own writer, a report drawn here independently in the documented layout
-(docs/real-endpoints.md §2: other fonts, the status centred, a team that has not filed) is read by
-the raw processor.
+through the simulation's own writer, a report drawn independently (:mod:`tests.injury_pdf`) in the
+documented layout (docs/real-endpoints.md §2: other fonts, the status centred, a team that has not
+filed) is read by the raw processor.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import io
 
 import pdfplumber
 import pytest
-from fpdf import FPDF
 
 from nba_pipeline.processors.raw import INJURY_REPORT
 from nba_pipeline.processors.raw.json_node import Invalid
-from nba_pipeline.sources.injury_report import COLUMN_EDGES, COLUMNS, NOT_YET_SUBMITTED, read_report, title_for
+from nba_pipeline.sources.injury_report import NOT_YET_SUBMITTED, read_report, title_for
 from nba_pipeline.sources.simulation import ET, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
+from tests.injury_pdf import draw_report
 
 GAME_DAY = dt.date(2025, 1, 15)
 PUBLISHED = dt.datetime(2025, 1, 15, 17, 30, tzinfo=ET)
@@ -60,28 +60,8 @@ def test_cells_printed_once_are_carried_down_also_across_a_page_break() -> None:
     assert second[2] == "Player12, Home Out Rest", "the page continues the Knicks' lines with the team blank"
 
 
-def _drawn_report(rows: list[tuple[str, ...]]) -> bytes:
-    """A report drawn without the simulation's writer: the title in another size, a left-aligned
-    header, the status centred, some cells blank as the real report leaves them."""
-    pdf = FPDF(orientation="L", unit="pt", format="A4")
-    pdf.set_creation_date(PUBLISHED)
-    pdf.add_page()
-    pdf.set_font("helvetica", style="B", size=12)
-    pdf.set_xy(20, 24)
-    pdf.cell(300, 14, "Injury Report: 01/15/25 05:30 PM")
-    pdf.set_font("helvetica", size=9)
-    for (_, label), left in zip(COLUMNS, COLUMN_EDGES, strict=False):
-        pdf.set_xy(left + 2, 60)
-        pdf.cell(80, 12, label)
-    for number, row in enumerate(rows):
-        for text, left, right in zip(row, COLUMN_EDGES, COLUMN_EDGES[1:], strict=False):
-            pdf.set_xy(left + 2, 80 + 13 * number)
-            pdf.cell(right - left - 4, 13, text, align="C" if left == COLUMN_EDGES[5] else "L")
-    return bytes(pdf.output())
-
-
 def test_the_raw_processor_reads_a_report_drawn_in_the_documented_layout() -> None:
-    body = _drawn_report([
+    body = draw_report(title="Injury Report: 01/15/25 05:30 PM", rows=[
         ("01/15/2025", "07:30 (ET)", "LAC@DEN", "LA Clippers", "Porter Jr., Michael", "Questionable",
          "Injury/Illness - Left Knee; Soreness"),
         ("", "", "", "", "Harden, James", "Available", "Rest"),
