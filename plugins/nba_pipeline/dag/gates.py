@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.standard.operators.python import ShortCircuitOperator
+from airflow.providers.standard.operators.python import PythonOperator, ShortCircuitOperator
 from airflow.sdk import BaseOperator, TriggerRule
 
 from nba_pipeline.dag.options import RunDated, RunOptions
@@ -62,7 +62,31 @@ class CalendarCheckOperator(RunDated):
         return verdicts
 
 
-class SmartSkipCheckOperator(RunDated, ShortCircuitOperator):
+class ProcessorGuard(RunDated, ShortCircuitOperator):
+    """A check before a processor's run. When it says no, every later task of the processor's own
+    group (its other guards and its run) is skipped at once, and nothing outside the group: left to
+    their trigger rules, the tasks after the next one would be skipped one per scheduler pass
+    (in ``dag.test()``, a pass with nothing to run sleeps a second)."""
+
+    template_fields = (*ShortCircuitOperator.template_fields, "game_date")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(ignore_downstream_trigger_rules=False, **kwargs)
+
+    def execute(self, context: Any) -> Any:
+        proceed = PythonOperator.execute(self, context)
+        if not proceed:
+            group = self.task_group.group_id if self.task_group else None
+            rest = [
+                task for task in self.get_flat_relatives(upstream=False)
+                if task.task_group is not None and task.task_group.group_id == group
+            ]  # fmt: skip
+            self.log.info("skipping the rest of the processor: %s", sorted(t.task_id for t in rest))
+            self.skip(ti=context["ti"], tasks=rest)
+        return proceed
+
+
+class SmartSkipCheckOperator(ProcessorGuard):
     """Pattern #1 and #3 for one processor: skip when the calendar said so, or when the run was
     triggered only for sources this processor does not read (``irrelevant_source``).
 
@@ -77,8 +101,6 @@ class SmartSkipCheckOperator(RunDated, ShortCircuitOperator):
 
     ui_color = "#fff2cc"
 
-    template_fields = (*ShortCircuitOperator.template_fields, "game_date")
-
     def __init__(
         self,
         *,
@@ -88,7 +110,7 @@ class SmartSkipCheckOperator(RunDated, ShortCircuitOperator):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", TriggerRule.ALL_DONE)
-        super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        super().__init__(python_callable=self._decide, **kwargs)
         self.processor = processor
         self.sources = tuple(sorted(sources))
         self.known_sources = tuple(sorted(known_sources))
@@ -173,7 +195,7 @@ class ReadBreakersOperator(BaseOperator):
         return {key: breaker_to_json(b) for key, b in breakers.items()}
 
 
-class CircuitBreakerGateOperator(RunDated, ShortCircuitOperator):
+class CircuitBreakerGateOperator(ProcessorGuard):
     """Pattern #5 before a processor: CLOSED → run; OPEN within its timeout → skip with
     ``circuit_open``; OPEN past its timeout → claim one of the HALF_OPEN trials (compare-and-set).
 
@@ -188,8 +210,6 @@ class CircuitBreakerGateOperator(RunDated, ShortCircuitOperator):
 
     ui_color = "#f4cccc"
 
-    template_fields = (*ShortCircuitOperator.template_fields, "game_date")
-
     def __init__(
         self,
         *,
@@ -198,7 +218,7 @@ class CircuitBreakerGateOperator(RunDated, ShortCircuitOperator):
         tables: GuardTables,
         **kwargs: Any,
     ) -> None:
-        super().__init__(python_callable=self._decide, ignore_downstream_trigger_rules=False, **kwargs)
+        super().__init__(python_callable=self._decide, **kwargs)
         self.processor = processor
         self.snapshot_task_id = snapshot_task_id
         self.tables = tables
