@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, task
 
 from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag.backfill import BackfillDateOperator
-from nba_pipeline.dag.defaults import START_DATE, default_args
+from nba_pipeline.dag.defaults import START_DATE, default_args, param
 
 with DAG(
     dag_id="nba_backfill",
@@ -32,9 +32,9 @@ with DAG(
     tags=["nba", "backfill"],
     default_args=default_args(retries=0),  # a failed date stops the backfill; fix it and start again
     params={
-        "start_date": Param("2025-01-13", type="string", format="date"),
-        "end_date": Param("2025-01-19", type="string", format="date"),
-        "redo_completed": Param(False, type="boolean", description="process dates already complete again"),
+        "start_date": param("2025-01-13", type="string", format="date"),
+        "end_date": param("2025-01-19", type="string", format="date"),
+        "redo_completed": param(False, type="boolean", description="process dates already complete again"),
     },
 ):
 

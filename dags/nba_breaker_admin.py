@@ -7,12 +7,12 @@ prediction system). `reset` closes a breaker and clears its failure count; `open
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG
 
 from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.breakers import BreakerAction
 from nba_pipeline.dag.breaker_admin import ManageBreakerOperator
-from nba_pipeline.dag.defaults import START_DATE, default_args, optional_name_param
+from nba_pipeline.dag.defaults import START_DATE, default_args, optional_name_param, param
 from nba_pipeline.registry.catalog import breaker_settings
 
 with DAG(
@@ -27,12 +27,12 @@ with DAG(
     tags=["nba", "admin", "circuit-breaker"],
     default_args=default_args(retries=0),
     params={
-        "action": Param("list", enum=[a.value for a in BreakerAction], description="what to do"),
+        "action": param("list", enum=[a.value for a in BreakerAction], description="what to do"),
         "breaker": optional_name_param(breaker_settings(), "which breaker (list shows them all)"),
-        "reason": Param(None, type=["null", "string"], maxLength=500),
-        "threshold": Param(None, type=["null", "integer"], minimum=1),
-        "timeout_seconds": Param(None, type=["null", "integer"], minimum=0),
-        "half_open_max_calls": Param(None, type=["null", "integer"], minimum=1),
+        "reason": param(None, type=["null", "string"], maxLength=500),
+        "threshold": param(None, type=["null", "integer"], minimum=1),
+        "timeout_seconds": param(None, type=["null", "integer"], minimum=0),
+        "half_open_max_calls": param(None, type=["null", "integer"], minimum=1),
     },
 ):
     ManageBreakerOperator(task_id="manage_breaker")

