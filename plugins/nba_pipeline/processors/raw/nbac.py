@@ -343,7 +343,7 @@ def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
     listed = False  # a line for ``day``, a player's or a team's "NOT YET SUBMITTED"
     for entry in (line for page in doc.items("pages") for line in page.items("lines")):
         game_date = us_date(entry, "gameDate")
-        if game_date != day and abs((game_date - day).days) == 1:
+        if abs((game_date - day).days) == 1:
             other_dates.add(game_date)
             continue
         check_game_date(entry, "gameDate", entry.value["gameDate"], game_date, day)
