@@ -3,6 +3,7 @@ and :class:`ScriptedServer`, one that plays scripted replies per path and record
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -127,3 +128,12 @@ class _ScriptedHandler(QuietHandler):
             self.answer(reply.status, reply.body, reply.headers, stall_mid_body=reply.stall_mid_body)
         except ConnectionError:
             pass  # the client timed out and left
+
+
+def cursor_page(whole: bytes, start: int, size: int = 100) -> bytes:
+    """The page of a whole balldontlie-style answer (``data`` and ``meta``) that starts at row
+    ``start``: the stand-ins' cursor is the row offset, ``meta.next_cursor`` null on the last page."""
+    rows = json.loads(whole)["data"]
+    following = start + size if start + size < len(rows) else None
+    page = {"data": rows[start : start + size], "meta": {"next_cursor": following, "per_page": size}}
+    return json.dumps(page).encode()

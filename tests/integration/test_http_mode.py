@@ -34,7 +34,7 @@ from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
 from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.settings import get_settings
-from tests.local_http import QuietHandler, serving
+from tests.local_http import QuietHandler, cursor_page, serving
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +47,7 @@ REFUSALS = {
     "nba_bettingpros": (403, b'{"message": "Forbidden"}'),
 }
 UNPUBLISHED = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code></Error>"
+PAGE_SIZE = 100  # balldontlie's per_page: a day of games is two or three pages
 _KEY_PARAMS = {c.key_param for c in API_CONNECTIONS.values() if c.key_param}
 
 
@@ -82,6 +83,7 @@ class ApiStandIn(ThreadingHTTPServer):
             return self._answer("nba_injury_report", 403, {"Content-Type": "application/xml"}, UNPUBLISHED)
         query = dict(parse_qsl(parts.query))
         keys_in_query = {name: query.pop(name) for name in _KEY_PARAMS if name in query}
+        cursor = query.pop("cursor", None)
         by_day = self.routes.get((parts.path, frozenset(query.items())), {})
         route = by_day.get(self.today) or (next(iter(by_day.values())) if len(by_day) == 1 else None)
         if route is None:
@@ -100,11 +102,13 @@ class ApiStandIn(ThreadingHTTPServer):
             return self._answer(connection.conn_id, status, {}, body)
         if first:
             return self._answer(connection.conn_id, 429, {"Retry-After": "1"}, b'{"message": "slow down"}')
-        fetched = self.simulated.fetch(endpoint.source, day)
+        body = self.simulated.fetch(endpoint.source, day).body
+        if endpoint.paging is not None:
+            body = cursor_page(body, int(cursor or 0), PAGE_SIZE)
         extra = {"Content-Type": endpoint.media_type}
         if connection.conn_id == "nba_odds_api":
             extra |= {"x-requests-used": "30", "x-requests-remaining": "19970", "x-requests-last": "30"}
-        return self._answer(connection.conn_id, 200, extra, fetched.body)
+        return self._answer(connection.conn_id, 200, extra, body)
 
     def _answer(self, conn_id: str, status: int, headers: dict[str, str], body: bytes) -> Any:
         with self.lock:
@@ -183,7 +187,13 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
     answered = Counter()
     for (_, status), n in stand_in.answers.items():
         answered[status] += n
-    assert answered[200] == len(ENDPOINTS) * len(DATES), "one successful fetch per source and date"
+    later_pages = sum(  # balldontlie's pages after the first, followed by their cursors
+        -(-len(json.loads(SimulatedSource().fetch("bdl_boxscores", day - dt.timedelta(days=1)).body)["data"])
+          // PAGE_SIZE) - 1
+        for day in DATES
+    )
+    assert later_pages >= len(DATES) and sum("cursor=" in url for url in stand_in.requests) == later_pages
+    assert answered[200] == len(ENDPOINTS) * len(DATES) + later_pages, "each source and date fetched, every page"
     assert answered[403] == len(DATES), "the newest injury report was not out: the slot before was fetched"
     # each URL's first request was answered 429 and retried (the season schedule's one URL serves both dates)
     assert answered[429] == len(stand_in.requests) and min(stand_in.requests.values()) == 2
@@ -239,7 +249,7 @@ def test_the_daily_dag_runs_a_game_day_in_http_mode(airflow_db, settings_env, st
     assert dag_run.state == "success", {t: s for t, s in states.items() if s not in ("success", "skipped")}
     scrapers = {t for t in states if t.endswith(".run") and t.rsplit(".", 2)[-2].startswith("scrape_")}
     assert len(scrapers) == len(ENDPOINTS) and {states[t] for t in scrapers} == {"success"}
-    assert sum(n for (_, status), n in stand_in.answers.items() if status == 200) == len(ENDPOINTS)
+    assert sum(n for (_, status), n in stand_in.answers.items() if status == 200) > len(ENDPOINTS)  # + pages
     simulated = SimulatedSource()
     with get_warehouse() as warehouse:
         for spec in RAW_TABLES.values():

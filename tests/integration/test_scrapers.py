@@ -26,7 +26,7 @@ from nba_pipeline.sources.http_client import (
 )
 from nba_pipeline.sources.simulation import BOX_SCORE_SOURCES, SOURCES, SimulatedLeague
 from nba_pipeline.storage import PayloadStore
-from tests.local_http import Reply, ScriptedServer, serving
+from tests.local_http import Reply, ScriptedServer, cursor_page, serving
 
 API_KEY = "k3y-0dds/+="
 GAME_DATE = dt.date(2025, 1, 15)
@@ -310,6 +310,75 @@ def test_no_injury_report_in_the_slots_looked_at_is_named(http_mode, source, pay
     assert "(status 403) after 12 attempt(s): no file published in the 12 slots from 2025-01-15_09AM back to " \
            "2025-01-14_10PM" in str(caught.value)
     assert len(source.requests) == 12 and _files(payload_root) == []
+
+
+def _bdl_pages(per_page: int = 100) -> list[bytes]:
+    """The simulated box scores of 2025-01-14 cut into balldontlie pages (cursor = offset)."""
+    whole = SimulatedSource().fetch("bdl_boxscores", dt.date(2025, 1, 14)).body
+    return [cursor_page(whole, start, per_page) for start in range(0, len(json.loads(whole)["data"]), per_page)]
+
+
+def test_cursor_pages_are_followed_and_stored_merged(http_mode, source, payload_root):
+    http_mode("nba_balldontlie", password="bdl-key", api_key_header="Authorization")
+    pages = _bdl_pages()
+    source.script("/v1/stats", *(Reply(body=page) for page in pages))
+
+    result = scrape(_context("bdl_boxscores", date_offset_days=-1))
+
+    assert len(pages) >= 2, "a day of games is more than one page of 100"
+    assert [r.query.get("cursor") for r in source.requests] == [None] + [str(100 * n) for n in range(1, len(pages))]
+    assert all(r.query["dates[]"] == "2025-01-14" and r.query["per_page"] == "100" for r in source.requests)
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    served = [row for page in pages for row in json.loads(page)["data"]]
+    assert stored == {"data": served, "meta": {"next_cursor": None, "per_page": 100}}
+    assert result.rows_processed == len(served) and result.details["attempts"] == len(pages)
+
+
+def test_a_last_page_may_leave_the_cursor_out(http_mode, source, payload_root):
+    http_mode("nba_balldontlie", password="bdl-key", api_key_header="Authorization")
+    first, second, *_ = _bdl_pages()
+    last = json.loads(second)
+    del last["meta"]["next_cursor"]
+    source.script("/v1/stats", Reply(body=first), Reply(body=json.dumps(last).encode()))
+
+    result = scrape(_context("bdl_boxscores", date_offset_days=-1))
+
+    assert len(source.requests) == 2
+    assert json.loads(_local_path(result.file_path).read_bytes())["meta"] == {"next_cursor": None, "per_page": 100}
+
+
+def test_a_broken_page_is_quarantined_with_its_cursor_and_nothing_is_stored(http_mode, source, payload_root):
+    http_mode("nba_balldontlie", password="bdl-key", api_key_header="Authorization")
+    first, *_ = _bdl_pages()
+    source.script("/v1/stats", Reply(body=first), Reply(body=HTML_PAGE, headers={"Content-Type": "text/html"}))
+
+    with pytest.raises(QuarantinedPayloadError, match=r"/v1/stats\?.*cursor=100") as info:
+        scrape(_context("bdl_boxscores", date_offset_days=-1))
+
+    assert _local_path(info.value.quarantine_uri).read_bytes() == HTML_PAGE
+    assert PayloadStore(str(payload_root)).latest("bdl_boxscores", dt.date(2025, 1, 14)) is None
+
+
+@pytest.mark.parametrize(
+    ("second", "detail"),
+    [
+        (b'{"data": [], "meta": {"next_cursor": 100, "per_page": 100}}', "the cursor 100 came back after [100]"),
+        (b'{"meta": {"next_cursor": null}}', "page 2 (cursor 100) is not a page: no data list"),
+        (b'{"data": []}', "page 2 (cursor 100) is not a page: no data list or no meta/next_cursor"),
+    ],
+    ids=["cursor_loop", "page_without_data", "page_without_meta"],
+)
+def test_a_page_that_breaks_the_chain_is_named_and_kept(http_mode, source, payload_root, second, detail):
+    http_mode("nba_balldontlie", password="bdl-key", api_key_header="Authorization")
+    first, *_ = _bdl_pages()
+    source.script("/v1/stats", Reply(body=first), Reply(body=second))
+
+    with pytest.raises(QuarantinedPayloadError) as info:
+        scrape(_context("bdl_boxscores", date_offset_days=-1))
+
+    assert detail in str(info.value)
+    assert _local_path(info.value.quarantine_uri).read_bytes() == second
+    assert PayloadStore(str(payload_root)).latest("bdl_boxscores", dt.date(2025, 1, 14)) is None
 
 
 def test_missing_connection_is_named(http_mode, settings_env, payload_root):

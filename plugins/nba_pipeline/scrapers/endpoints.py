@@ -31,6 +31,7 @@ from nba_pipeline.sources.injury_report import report_slots
 
 __all__ = [
     "ENDPOINTS",
+    "CursorPaging",
     "FETCH_HOUR_ET",
     "Endpoint",
     "UnknownSourceError",
@@ -62,6 +63,19 @@ def season_label(day: dt.date) -> str:
 
 
 @dataclass(frozen=True)
+class CursorPaging:
+    """An endpoint that answers in pages: each page names the next one's cursor at ``next_at``
+    (null on the last), and the next request sends it as ``param``.
+
+    :param max_pages: more pages than this is an error (a cursor that never ends).
+    """
+
+    param: str = "cursor"
+    next_at: tuple[str, ...] = ("meta", "next_cursor")
+    max_pages: int = 50
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """How one source is fetched for a date.
 
@@ -87,6 +101,8 @@ class Endpoint:
     :param slots: for a source published as one file per slot (the injury report): the file-name
         tokens of the slots to ask for at a fetch moment, newest first. The HTTP source moves on to
         the next slot while the site answers that a file does not exist.
+    :param paging: set for an endpoint that answers in cursor pages: the HTTP source follows them
+        and merges their :attr:`items` lists into the first page's document.
     :param note: how this entry departs from the real API, if it does.
     """
 
@@ -100,6 +116,7 @@ class Endpoint:
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = "application/json"
     slots: Callable[[dt.datetime], list[str]] | None = None
+    paging: CursorPaging | None = None
     note: str = ""
 
     @property
@@ -258,7 +275,8 @@ _CATALOG: tuple[Endpoint, ...] = (
         params=(("dates[]", "{date}"), ("per_page", "100")),
         results=True,
         items=("data",),
-        note="one page per fetch; cursor pagination (meta.next_cursor) is not followed",
+        paging=CursorPaging(),
+        note="the pages a fetch follows are stored merged: every page's data, the last page's meta",
     ),
     Endpoint(
         source="odds_api_events",

@@ -10,7 +10,8 @@ One interface, :class:`PayloadSource`, with two implementations chosen by config
   retries and content checks of :class:`~nba_pipeline.sources.http_client.HttpSourceClient`.
 
 Both return a :class:`~nba_pipeline.sources.http_client.FetchedPayload`: the untouched bytes and
-when they were fetched.
+when they were fetched; for an endpoint that answers in cursor pages, the pages merged into the
+first one's document (the bytes of a page that breaks the chain are kept as received).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from urllib.parse import urlencode
 
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
 from nba_pipeline.settings import Settings, get_settings
-from nba_pipeline.sources.fetch_results import FetchedPayload, SourceClientError
+from nba_pipeline.sources.fetch_results import FetchedPayload, SourceClientError, SourceContentError
 from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ class HttpSource(PayloadSource):
         newer files do not exist."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
+            if endpoint.paging is not None:
+                return _follow_pages(client, endpoint, *endpoint.request(target_date))
             if endpoint.slots is None:
                 return client.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
             slots = endpoint.slots(endpoint.fetch_moment(target_date))
@@ -194,6 +197,69 @@ class HttpSource(PayloadSource):
                 body_excerpt=missing.body_excerpt,
                 payload=missing.payload,
             )
+
+
+def _follow_pages(
+    client: HttpSourceClient, endpoint: Endpoint, path: str, params: dict[str, str]
+) -> FetchedPayload:
+    """Every page of a cursor-paged answer, merged into the first page's document: its
+    :attr:`~Endpoint.items` list holds every page's items in order, and the cursor is null (an
+    answer of one page is returned as served).
+
+    :raises SourceContentError: a page without the items list, a cursor seen before, or more than
+        the endpoint's ``max_pages``; ``.payload`` holds that page's bytes, which the scraper keeps.
+    """
+    assert endpoint.paging is not None
+    paging, key = endpoint.paging, endpoint.paging.next_at[-1]
+    first = page = client.fetch(path, params, media_type=endpoint.media_type)
+    document = json.loads(first.body)
+    merged, holder = _items_at(document, endpoint.items), _parent_at(document, paging.next_at)
+    if merged is None or holder is None or holder.get(key) is None:
+        return first  # one page, stored as served; or not a page, which the raw processor names
+    cursor, attempts = holder[key], first.attempts
+    cursors: list[Any] = []
+    while cursor is not None:
+        if cursor in cursors:
+            problem = f"the cursor {cursor!r} came back after {cursors}: the pages loop"
+        elif len(cursors) + 1 >= paging.max_pages:
+            problem = f"more than {paging.max_pages} pages"
+        else:
+            cursors.append(cursor)
+            page = client.fetch(path, {**params, paging.param: str(cursor)}, media_type=endpoint.media_type)
+            attempts += page.attempts
+            body = json.loads(page.body)
+            items, page_holder = _items_at(body, endpoint.items), _parent_at(body, paging.next_at)
+            if items is not None and page_holder is not None:
+                merged.extend(items)
+                cursor = page_holder.get(key)
+                continue
+            shape = f"no {'/'.join(map(str, endpoint.items))} list or no {'/'.join(paging.next_at)}"
+            problem = f"page {len(cursors) + 1} (cursor {cursor!r}) is not a page: {shape}"
+        raise SourceContentError(url=page.url, attempts=attempts, detail=problem, payload=page)
+    holder[key] = None
+    return FetchedPayload(
+        url=first.url,
+        status_code=page.status_code,
+        content_type=first.content_type,
+        body=json.dumps(document, ensure_ascii=False).encode(),
+        fetched_at=page.fetched_at,
+        attempts=attempts,
+    )
+
+
+def _items_at(document: Any, path: tuple[str | int, ...]) -> list[Any] | None:
+    for step in path:
+        if not isinstance(document, dict) or not isinstance(step, str) or step not in document:
+            return None
+        document = document[step]
+    return document if isinstance(document, list) else None
+
+
+def _parent_at(document: Any, path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The object that holds (or, on a last page, may leave out) the last key of ``path``."""
+    for step in path[:-1]:
+        document = document.get(step) if isinstance(document, dict) else None
+    return document if isinstance(document, dict) else None
 
 
 #: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.
