@@ -168,35 +168,44 @@ class HttpSource(PayloadSource):
         return cls()
 
     def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
-        """One request; for a source published as a file per slot, the slots before while the
-        newer files do not exist."""
+        """One request; for a paged answer, every page; for a file per slot, the newest published."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
             if endpoint.paging is not None:
                 return _follow_pages(client, endpoint, *endpoint.request(target_date))
-            if endpoint.slots is None:
-                return client.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
-            slots = endpoint.slots(endpoint.fetch_moment(target_date))
-            missing: SourceClientError | None = None
-            for slot in slots:
-                try:
-                    return client.fetch(*endpoint.request(target_date, slot), media_type=endpoint.media_type)
-                except SourceClientError as error:
-                    if error.status_code != NOT_PUBLISHED:
-                        raise
-                    missing = error
-                    log.info("%s for %s: no file for slot %s; asking for the one before", endpoint.source,
-                             target_date, slot)
-            assert missing is not None, f"{endpoint.source}: no slot to ask for"
-            raise SourceClientError(
-                url=missing.url,
-                attempts=len(slots),
-                status_code=NOT_PUBLISHED,
-                detail=f"no file published in the {len(slots)} slots from {slots[0]} back to {slots[-1]} "
-                f"(each answered {NOT_PUBLISHED}, which is also the answer to a blocked client)",
-                body_excerpt=missing.body_excerpt,
-                payload=missing.payload,
-            )
+            if endpoint.slots is not None:
+                return _newest_slot(client, endpoint, target_date)
+            return client.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
+
+
+def _newest_slot(client: HttpSourceClient, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
+    """The file of the newest slot that is published, asking slot by slot while the answer is
+    :data:`NOT_PUBLISHED`.
+
+    :raises SourceClientError: another client error at once, or after every slot answered
+        :data:`NOT_PUBLISHED`, naming the first and last slot asked for.
+    """
+    assert endpoint.slots is not None
+    slots = endpoint.slots(endpoint.fetch_moment(target_date))
+    missing: SourceClientError | None = None
+    for slot in slots:
+        try:
+            return client.fetch(*endpoint.request(target_date, slot), media_type=endpoint.media_type)
+        except SourceClientError as error:
+            if error.status_code != NOT_PUBLISHED:
+                raise
+            missing = error
+            log.info("%s for %s: no file for slot %s; asking for the one before", endpoint.source, target_date, slot)
+    assert missing is not None, f"{endpoint.source}: no slot to ask for"
+    raise SourceClientError(
+        url=missing.url,
+        attempts=len(slots),
+        status_code=NOT_PUBLISHED,
+        detail=f"no file published in the {len(slots)} slots from {slots[0]} back to {slots[-1]} "
+        f"(each answered {NOT_PUBLISHED}, which is also the answer to a blocked client)",
+        body_excerpt=missing.body_excerpt,
+        payload=missing.payload,
+    )
 
 
 def _follow_pages(
