@@ -76,16 +76,13 @@ class Request:
     at: float
 
 
-class ScriptedServer(ThreadingHTTPServer):
-    """Replies per path, played in order, the last one repeating (404 for a path without a script);
-    every request recorded in :attr:`requests`. Serve it with :func:`serving`."""
+class LocalServer(ThreadingHTTPServer):
+    """A threaded server on 127.0.0.1 and a free port, answering with ``handler``."""
 
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ScriptedHandler)
-        self.routes: dict[str, list[Reply]] = {}
-        self.requests: list[Request] = []
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
         self._lock = threading.Lock()
 
     @property
@@ -95,6 +92,16 @@ class ScriptedServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+class ScriptedServer(LocalServer):
+    """Replies per path, played in order, the last one repeating (404 for a path without a script);
+    every request recorded in :attr:`requests`. Serve it with :func:`serving`."""
+
+    def __init__(self) -> None:
+        super().__init__(_ScriptedHandler)
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[Request] = []
 
     def script(self, path: str, *replies: Reply) -> None:
         self.routes[path] = list(replies)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +22,7 @@ from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
 from tests.injury_pdf import draw_report
-from tests.local_http import QuietHandler, serving
+from tests.local_http import LocalServer, QuietHandler, serving
 
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
@@ -407,26 +405,15 @@ KINDS: tuple[Kind, ...] = (
 # --------------------------------------------------------------------------- the local source
 
 
-class LocalSource(ThreadingHTTPServer):
+class LocalSource(LocalServer):
     """Answers each path with the next body queued for it (404 when none is left); records the paths
     asked, and each request's target (path and query) with its headers."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.queues: dict[str, deque[bytes]] = {}
         self.asked: list[str] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self._lock = threading.Lock()
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def serve(self, path: str, *bodies: bytes) -> None:
         with self._lock:
