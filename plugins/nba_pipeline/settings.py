@@ -77,6 +77,9 @@ class Settings:
         warehouse, payloads, models and reports live under it unless configured elsewhere.
     :param run_log_outbox: a local folder where run rows wait while the warehouse cannot take
         them (``NBA_RUN_LOG_OUTBOX``, default ``<data dir>/run_log_outbox``).
+    :param odds_daily_quota: the most credits of The Odds API's quota the scrapers may use in one
+        day (America/New_York, package clock) over all their runs (``NBA_ODDS_DAILY_QUOTA``);
+        unset or empty: no daily budget.
     """
 
     warehouse_backend: str
@@ -99,10 +102,25 @@ class Settings:
     max_payload_bytes: int = 64 * 1024 * 1024
     run_log_outbox: Path = PROJECT_ROOT / ".local" / "run_log_outbox"
     data_dir: Path = PROJECT_ROOT / ".local"
+    odds_daily_quota: int | None = None
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _optional_int(name: str, text: str) -> int | None:
+    """A whole number of ``name`` (None when empty), refusing what is not one or is negative."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    if number < 0:
+        raise ValueError(f"{name}={value!r} must not be negative")
+    return number
 
 
 @cache
@@ -133,4 +151,5 @@ def get_settings() -> Settings:
         max_payload_bytes=int(env.get("NBA_MAX_PAYLOAD_BYTES", str(64 * 1024 * 1024))),
         run_log_outbox=Path(env.get("NBA_RUN_LOG_OUTBOX", data_dir / "run_log_outbox")),
         data_dir=data_dir,
+        odds_daily_quota=_optional_int("NBA_ODDS_DAILY_QUOTA", env.get("NBA_ODDS_DAILY_QUOTA", "")),
     )

@@ -152,7 +152,7 @@ def test_the_warehouse_holds_the_days_results(running_stack, finished_run):
 
     assert len({r["processor_name"] for r in raw}) == 10, raw
     assert {r["status"] for r in raw} == {"success"}, raw
-    assert len({r["processor_name"] for r in analytics}) == 5, analytics
+    assert len({r["processor_name"] for r in analytics}) == 6, analytics
     assert all(r["success"] for r in analytics), analytics
     assert len({r["processor_name"] for r in precompute}) == 5, precompute
     assert all(r["success"] and r["data_completeness_pct"] >= 90 for r in precompute), precompute

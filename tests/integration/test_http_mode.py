@@ -5,14 +5,20 @@ as the endpoint catalog builds them, with the simulated league's payload of that
 as the real services do where the pipeline must cope: it refuses a request without the API's key
 the way that API does (The Odds API's ``apiKey`` parameter, balldontlie's ``Authorization``
 header, BettingPros' ``x-api-key`` header), answers the first request for every path 429 with
-``Retry-After``, and sends The Odds API's ``x-requests-*`` quota headers. The connections are the
-production definitions (:mod:`nba_pipeline.scrapers.connections`) with only the host pointed at
-the stand-in. Two dates run through the backfill runner's ``run_date`` (the daily DAG's scrapers,
-raw processors and guards) in each mode, each into its own warehouse and payload folder; every
-raw table must hold the same rows. Then the daily DAG itself runs a game day in HTTP mode.
+``Retry-After``, and bills The Odds API's requests as the real one does (historical: 10 x markets
+returned x regions, events 1, nothing for an empty answer), reporting each in the ``x-requests-*``
+headers. Player points props are served per event
+(``/v4/historical/sports/basketball_nba/events/{eventId}/odds``, each answer ``data`` one event),
+ESPN's rosters per team (``/apis/site/v2/sports/basketball/nba/teams/{teamId}/roster``), and
+BettingPros' day as its events (``/v3/events``) then the offers of all of them in pages of 10
+(``/v3/offers?...&event_id=a:b:c&limit=10&page=n``).
+The connections are the production definitions (:mod:`nba_pipeline.scrapers.connections`) with
+only the host pointed at the stand-in. Two dates run through the backfill runner's ``run_date``
+(the daily DAG's scrapers, raw processors and guards) in each mode, each into its own warehouse
+and payload folder; every raw table must hold the same rows, and the quota the scrapers record is
+what the stand-in billed. A daily budget smaller than a day's need stops the odds scrapers with
+what they fetched kept. Then the daily DAG itself runs a game day in HTTP mode.
 
-Not covered here (docs/real-endpoints.md §7): the sources that need several requests per date are
-served as one response, and the scrapers neither read the quota headers nor keep a budget.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import pytest
 
 from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
+from nba_pipeline.scrapers.run import QUOTA_TABLE
 from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.settings import get_settings
 from tests.local_http import QuietHandler, cursor_page, serving
@@ -48,6 +55,8 @@ REFUSALS = {
 }
 UNPUBLISHED = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code></Error>"
 PAGE_SIZE = 100  # balldontlie's per_page: a day of games is two or three pages
+FIRST = "(first request)"  # the route item of a request that comes before the pages (BettingPros' events)
+ODDS_CREDITS = 20_000  # the stand-in's Odds API plan
 _KEY_PARAMS = {c.key_param for c in API_CONNECTIONS.values() if c.key_param}
 
 
@@ -61,7 +70,9 @@ class ApiStandIn(ThreadingHTTPServer):
         self.simulated = SimulatedSource()
         #: (path, query) -> {run date: (endpoint, date scraped)}; NBA.com's season schedule has one
         #: URL for every date, and the stand-in answers it as of the date being run (``today``).
-        self.routes: dict[tuple[str, frozenset[tuple[str, str]]], dict[dt.date, tuple[Endpoint, dt.date]]] = {}
+        self.routes: dict[
+            tuple[str, frozenset[tuple[str, str]]], dict[dt.date, tuple[Endpoint, dt.date, str | None]]
+        ] = {}
         self.unpublished: set[str] = set()
         for endpoint in ENDPOINTS.values():
             for day in DATES:
@@ -70,11 +81,22 @@ class ApiStandIn(ThreadingHTTPServer):
                 if endpoint.slots is not None:  # the newest slot's file is not published yet: 403
                     newest, slot = endpoint.slots(endpoint.fetch_moment(scraped))[:2]
                     self.unpublished.add(endpoint.request(scraped, newest)[0])
-                path, params = endpoint.request(scraped, slot)
-                self.routes.setdefault((path, frozenset(params.items())), {})[day] = (endpoint, scraped)
+                items: list[str | None] = [None]
+                if endpoint.per_item is not None:  # one path per event of the day, per ESPN team
+                    items = list(endpoint.per_item.ids) or [e["id"] for e in _events(scraped)]
+                if endpoint.joined_ids is not None:  # BettingPros: the events, then the offers of all
+                    first_path, first_params = endpoint.first_request(scraped)
+                    self.routes.setdefault((first_path, frozenset(first_params.items())), {})[day] = (
+                        endpoint, scraped, FIRST,
+                    )  # fmt: skip
+                    items = [":".join(str(e["id"]) for e in _bettingpros(scraped)["events"]["events"])]
+                for item in items:
+                    path, params = endpoint.request(scraped, slot, item)
+                    self.routes.setdefault((path, frozenset(params.items())), {})[day] = (endpoint, scraped, item)
         self.today = DATES[0]
         self.requests: Counter[str] = Counter()
         self.answers: Counter[tuple[str, int]] = Counter()  # (conn_id, status)
+        self.billed: Counter[str] = Counter()  # source -> Odds API credits
         self.lock = threading.Lock()
 
     def reply(self, target: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
@@ -83,12 +105,12 @@ class ApiStandIn(ThreadingHTTPServer):
             return self._answer("nba_injury_report", 403, {"Content-Type": "application/xml"}, UNPUBLISHED)
         query = dict(parse_qsl(parts.query))
         keys_in_query = {name: query.pop(name) for name in _KEY_PARAMS if name in query}
-        cursor = query.pop("cursor", None)
+        cursor, page = query.pop("cursor", None), query.pop("page", None)
         by_day = self.routes.get((parts.path, frozenset(query.items())), {})
         route = by_day.get(self.today) or (next(iter(by_day.values())) if len(by_day) == 1 else None)
         if route is None:
             return 404, {}, b'{"message": "no such path or query"}'
-        endpoint, day = route
+        endpoint, day, item = route
         connection = API_CONNECTIONS[endpoint.conn_id]
         if connection.key_param:
             supplied = keys_in_query.get(connection.key_param)
@@ -105,10 +127,35 @@ class ApiStandIn(ThreadingHTTPServer):
         body = self.simulated.fetch(endpoint.source, day).body
         if endpoint.paging is not None:
             body = cursor_page(body, int(cursor or 0), PAGE_SIZE)
+        if endpoint.pages is not None:  # the events answer, or the offer page asked for
+            document = json.loads(body)
+            body = json.dumps(document["events"] if item == FIRST else document["offer_pages"][int(page or 0) - 1])
+            body = body.encode()
+        if endpoint.per_item is not None:  # this event's (team's) answer, as the real API serves it
+            answers = json.loads(body)[endpoint.per_item.stored_as]
+            body = json.dumps(next(a for a in answers if _item_id(a) == item)).encode()
         extra = {"Content-Type": endpoint.media_type}
         if connection.conn_id == "nba_odds_api":
-            extra |= {"x-requests-used": "30", "x-requests-remaining": "19970", "x-requests-last": "30"}
+            extra |= self.bill(endpoint.source, json.loads(body), query)
         return self._answer(connection.conn_id, 200, extra, body)
+
+    def bill(self, source: str, answer: dict[str, Any], query: dict[str, str]) -> dict[str, str]:
+        """The Odds API's cost of an answer and its quota headers: historical event lists 1, odds
+        10 x markets returned x regions; an answer without events costs nothing."""
+        data = answer["data"]
+        events = data if isinstance(data, list) else [data]
+        if not events:
+            cost = 0
+        elif "markets" not in query:
+            cost = 1
+        else:
+            returned = {m["key"] for e in events for b in e.get("bookmakers", []) for m in b["markets"]}
+            cost = 10 * len(returned) * len(query["regions"].split(","))
+        with self.lock:
+            self.billed[source] += cost
+            used = sum(self.billed.values())
+        remaining = ODDS_CREDITS - used
+        return {"x-requests-used": str(used), "x-requests-remaining": str(remaining), "x-requests-last": str(cost)}
 
     def _answer(self, conn_id: str, status: int, headers: dict[str, str], body: bytes) -> Any:
         with self.lock:
@@ -175,6 +222,8 @@ def _raw_tables_after_phases_1_and_2(
 
 
 def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env, stand_in, tmp_path):
+    from nba_pipeline.warehouse import get_warehouse
+
     settings_env.setenv("NBA_SOURCE_MODE", "simulated")
     simulated = _raw_tables_after_phases_1_and_2(settings_env, tmp_path / "simulated")
 
@@ -193,12 +242,138 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
         for day in DATES
     )
     assert later_pages >= len(DATES) and sum("cursor=" in url for url in stand_in.requests) == later_pages
-    assert answered[200] == len(ENDPOINTS) * len(DATES) + later_pages, "each source and date fetched, every page"
+    events = {day: len(_events(day)) for day in DATES}
+    assert sum("/events/" in url and url.split("?")[0].endswith("/odds") for url in stand_in.requests) == sum(
+        events.values()
+    ), "player points props: one request per event of each date"
+    rosters = ENDPOINTS["espn_rosters"].per_item
+    assert rosters is not None and all(
+        stand_in.requests[f"/apis/site/v2/sports/basketball/nba/teams/{team}/roster"] == len(DATES) + 1
+        for team in rosters.ids
+    ), "ESPN: one roster request per team and date (one URL for every date; its first answered 429)"
+    offer_pages = sum(len(_bettingpros(day)["offer_pages"]) for day in DATES)
+    assert offer_pages > 2 * len(DATES) and sum("/v3/offers?" in url for url in stand_in.requests) == offer_pages
+    offer_urls = [url for url in stand_in.requests if "/v3/offers?" in url]
+    asked_pages = sorted(int(dict(parse_qsl(urlsplit(url).query))["page"]) for url in offer_urls)
+    assert asked_pages == sorted(n for day in DATES for n in range(1, len(_bettingpros(day)["offer_pages"]) + 1))
+    assert answered[200] == (len(ENDPOINTS) + len(rosters.ids) - 1) * len(DATES) + later_pages + sum(
+        events.values()
+    ) + offer_pages, (
+        "each source and date fetched, every page, every event (the props' first answer is the events), every "
+        "team, BettingPros' events and every offer page"
+    )
     assert answered[403] == len(DATES), "the newest injury report was not out: the slot before was fetched"
     # each URL's first request was answered 429 and retried (the season schedule's one URL serves both dates)
     assert answered[429] == len(stand_in.requests) and min(stand_in.requests.values()) == 2
     assert set(answered) == {200, 403, 429}, "no request without its key, none to an unknown path"
     assert {conn_id for conn_id, _ in stand_in.answers} == set(API_CONNECTIONS), "every host was asked"
+
+    # every billed scraper attempt recorded what it used: what the stand-in billed, no more, no less
+    with get_warehouse() as warehouse:
+        recorded = warehouse.query(
+            f"SELECT source, target_date, status, requests, quota_used, quota_remaining FROM {QUOTA_TABLE}"
+        )
+    want = {
+        (source, day): cost
+        for day in DATES
+        for source, cost in (
+            ("odds_api_events", (1, 1)),
+            ("odds_api_game_lines", (1, 30)),
+            ("odds_api_player_points_props", (1 + events[day], 1 + 10 * events[day])),
+        )
+    }
+    assert {(r["source"], r["target_date"]): (r["requests"], r["quota_used"]) for r in recorded} == want
+    assert {r["status"] for r in recorded} == {"success"} and len(recorded) == len(want)
+    total = sum(stand_in.billed.values())
+    assert sum(r["quota_used"] for r in recorded) == total == sum(used for _, used in want.values())
+    assert min(r["quota_remaining"] for r in recorded) == ODDS_CREDITS - total
+
+
+def test_a_daily_budget_smaller_than_a_days_need_stops_the_odds_scrapers_cleanly(settings_env, stand_in, tmp_path):
+    """``NBA_ODDS_DAILY_QUOTA`` covers the events, the game lines and three events' props: the props
+    scraper stops before the fourth event, naming the budget, the use and the next request's cost;
+    the three answers are kept (in quarantine, never loaded), the use is recorded, and a retry
+    the same day sends nothing."""
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.scrapers.run import IncompleteFetchError
+    from nba_pipeline.storage import PayloadStore
+    from nba_pipeline.warehouse import get_warehouse
+
+    day = stand_in.today = DATES[0]
+    budget = 1 + 30 + 1 + 3 * 10
+    assert len(_events(day)) > 3, "the day needs more than the budget"
+    settings_env.setenv("NBA_SOURCE_MODE", "http")
+    settings_env.setenv("NBA_ODDS_DAILY_QUOTA", str(budget))
+    settings_env.setenv("NBA_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    settings_env.setenv("NBA_PAYLOAD_ROOT", str(tmp_path / "payloads"))
+    _connect(settings_env, stand_in.server_address[1], KEYS)
+    get_settings.cache_clear()
+    store = PayloadStore()
+    with get_warehouse() as warehouse:
+        apply_migrations(warehouse)
+        for source in ("odds_api_events", "odds_api_game_lines"):
+            assert _scrape(warehouse, source, day).details["quota_used"] in (1, 30)
+        with pytest.raises(IncompleteFetchError) as stopped:
+            _scrape(warehouse, "odds_api_player_points_props", day)
+        message = str(stopped.value)
+        for fragment in (
+            "daily quota budget reached",
+            f"the daily budget of {budget} (NBA_ODDS_DAILY_QUOTA)",
+            f"{budget} of the daily budget",
+            "the next request would cost up to 10 credits",
+            "after 3 of the",
+        ):
+            assert fragment in message, (fragment, message)
+        kept = Path(stopped.value.kept_uri.removeprefix("file://"))
+        assert kept.parent == tmp_path / "payloads" / "quarantine" / "odds_api_player_points_props" / day.isoformat()
+        answers = json.loads(kept.read_bytes())["events"]
+        assert [a["data"]["id"] for a in answers] == [e["id"] for e in _events(day)[:3]]
+        assert "daily quota budget reached" in kept.with_name(kept.name + ".error.txt").read_text()
+        assert store.latest("odds_api_player_points_props", day) is None, "a partial day is not loaded"
+        asked = sum(stand_in.requests.values())
+
+        # a retry the same day asks for nothing: the day's use is read back from the recorded attempts
+        with pytest.raises(IncompleteFetchError, match="nothing was received"):
+            _scrape(warehouse, "odds_api_player_points_props", day)
+        assert sum(stand_in.requests.values()) == asked
+        rows = warehouse.query(f"SELECT source, status, quota_used FROM {QUOTA_TABLE} ORDER BY recorded_at")
+    assert [(r["source"], r["status"], r["quota_used"]) for r in rows] == [
+        ("odds_api_events", "success", 1),
+        ("odds_api_game_lines", "success", 30),
+        ("odds_api_player_points_props", "stopped", 31),
+        ("odds_api_player_points_props", "stopped", 0),
+    ]
+    assert sum(r["quota_used"] for r in rows) == budget == sum(stand_in.billed.values())
+
+
+def _item_id(answer: dict[str, Any]) -> str:
+    """The id a per-item answer is for: an Odds API event's, an ESPN roster's team."""
+    return str(answer["data"]["id"] if "data" in answer else answer["team"]["id"])
+
+
+def _bettingpros(day: dt.date) -> dict[str, Any]:
+    """The simulated BettingPros payload of ``day``: the events answer and the offer pages."""
+    document: dict[str, Any] = json.loads(SimulatedSource().fetch("bettingpros_player_props", day).body)
+    return document
+
+
+def _events(day: dt.date) -> list[dict[str, Any]]:
+    """The simulated Odds API events of ``day``."""
+    events: list[dict[str, Any]] = json.loads(SimulatedSource().fetch("odds_api_events", day).body)["data"]
+    return events
+
+
+def _scrape(warehouse: Any, source: str, day: dt.date) -> Any:
+    """The scraper of ``source`` for ``day``, as the run task calls it, with ``warehouse``."""
+    from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorSpec
+    from nba_pipeline.scrapers.run import scrape
+
+    spec = ProcessorSpec(f"scrape_{source}", Phase.SCRAPERS, run=scrape, sources=(source,), breaker=None)
+    ctx = ProcessorContext(
+        warehouse=warehouse, processor=spec, event_date=day, backfill=False,
+        run_id=f"budget-{source}", dag_run_id="manual__budget", try_number=1,
+    )  # fmt: skip
+    return scrape(ctx)
 
 
 @pytest.mark.parametrize("conn_id", sorted(KEYS))

@@ -392,8 +392,8 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "unknown_team_code",
         "bettingpros_player_points_props",
-        lambda: _edit("bettingpros_player_props", _set(("events", 1, "home"), "SEA")),
-        "events[1].home",
+        lambda: _edit("bettingpros_player_props", _set(("events", "events", 1, "home"), "SEA")),
+        "events.events[1].home",
         "'SEA'",
     ),
     (
@@ -427,8 +427,10 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "future_commence_time",
         "odds_api_player_points_props",
-        lambda: _edit("odds_api_player_points_props", _set(("data", 1, "commence_time"), "2035-01-16T00:30:00Z")),
-        "data[1].commence_time",
+        lambda: _edit(
+            "odds_api_player_points_props", _set(("events", 1, "data", "commence_time"), "2035-01-16T00:30:00Z")
+        ),
+        "events[1].data.commence_time",
         "'2035-01-16T00:30:00Z'",
     ),
 ]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from nba_pipeline.guards.spec import Phase, ProcessorContext, ProcessorResult, ProcessorSpec
-from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
+from nba_pipeline.scrapers.run import IncompleteFetchError, QuarantinedPayloadError, scrape
 from nba_pipeline.scrapers.sources import SimulatedSource
 from nba_pipeline.sources.http_client import (
     SourceClientError,
@@ -31,7 +31,7 @@ from tests.local_http import Reply, ScriptedServer, cursor_page, serving
 API_KEY = "k3y-0dds/+="
 GAME_DATE = dt.date(2025, 1, 15)
 ODDS_PATH = "/v4/historical/sports/basketball_nba/odds"
-PROPS_BODY = (
+ODDS_BODY = (
     b'{"timestamp": "2025-01-15T15:00:00Z",\n "data": [{"id": "abc", "home_team": "Indiana Pacers", '
     b'"away_team": "San Antonio Spurs", "bookmakers": [], "note": "Nikola Joki\xc4\x87"},\n'
     b' {"id": "def", "bookmakers": []}]}  \n'
@@ -107,14 +107,14 @@ def _local_path(uri: str) -> Path:
 
 def test_success_stores_the_served_bytes_untouched(http_mode, source, payload_root):
     http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
-    source.script(ODDS_PATH, Reply(body=PROPS_BODY))
+    source.script(ODDS_PATH, Reply(body=ODDS_BODY))
     before = dt.datetime.now(dt.UTC)
 
-    result = scrape(_context("odds_api_player_points_props"))
+    result = scrape(_context("odds_api_game_lines"))
 
     stored = _local_path(result.file_path)
-    assert stored.read_bytes() == PROPS_BODY
-    assert stored.parent == payload_root / "odds_api_player_points_props" / "2025-01-15"
+    assert stored.read_bytes() == ODDS_BODY
+    assert stored.parent == payload_root / "odds_api_game_lines" / "2025-01-15"
     fetched_at = dt.datetime.fromisoformat(result.details["fetched_at"])
     assert before <= fetched_at <= dt.datetime.now(dt.UTC)  # the real fetch time in HTTP mode
     assert stored.name == fetched_at.strftime("%Y%m%dT%H%M%S%fZ") + ".json"
@@ -124,7 +124,7 @@ def test_success_stores_the_served_bytes_untouched(http_mode, source, payload_ro
     (request,) = source.hits(ODDS_PATH)
     assert request.query == {
         "regions": "us",
-        "markets": "player_points",
+        "markets": "h2h,spreads,totals",
         "oddsFormat": "american",
         "bookmakers": "draftkings,fanduel,betmgm,williamhill_us",
         "date": "2025-01-15T15:00:00Z",
@@ -167,58 +167,149 @@ def test_nba_com_gets_its_headers_and_the_whole_season_document(http_mode, sourc
 def test_429_with_retry_after_waits_then_succeeds(http_mode, source, payload_root):
     http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
     limited = Reply(429, b'{"message": "quota"}', {"Content-Type": "application/json", "Retry-After": "0.3"})
-    source.script(ODDS_PATH, limited, Reply(body=PROPS_BODY))
+    source.script(ODDS_PATH, limited, Reply(body=ODDS_BODY))
 
     result = scrape(_context("odds_api_game_lines"))
 
     first, second = source.hits(ODDS_PATH)
     assert second.at - first.at >= 0.3  # Retry-After, not the 0.01 s backoff
-    assert _local_path(result.file_path).read_bytes() == PROPS_BODY
+    assert _local_path(result.file_path).read_bytes() == ODDS_BODY
     assert result.details["attempts"] == 2
+
+
+BP_EVENTS = b'{"_parameters": {"sport": "NBA", "date": "2025-01-15"}, "events": [{"id": 27207}, {"id": 27208}]}'
+
+
+def _offers_page(page: int, total: int, offers: list[Any]) -> bytes:
+    return json.dumps(
+        {"_parameters": {"page": str(page)}, "markets": [156], "offers": offers,
+         "_pagination": {"page": page, "total_pages": total, "total_items": 3}}
+    ).encode()  # fmt: skip
 
 
 def test_500_then_success(http_mode, source, payload_root):
     http_mode("nba_bettingpros")
-    body = b'{"events": [], "offers": [{"offer_id": "a"}, {"offer_id": "b"}, {"offer_id": "c"}]}'
-    source.script(
-        "/v3/offers", Reply(500, b"upstream error", {"Content-Type": "text/plain"}), Reply(body=body)
-    )
+    page = _offers_page(1, 1, [{"id": 1}, {"id": 2}, {"id": 3}])
+    source.script("/v3/events", Reply(500, b"upstream error", {"Content-Type": "text/plain"}), Reply(body=BP_EVENTS))
+    source.script("/v3/offers", Reply(body=page))
 
     result = scrape(_context("bettingpros_player_props"))
 
-    assert len(source.hits("/v3/offers")) == 2
-    assert _local_path(result.file_path).read_bytes() == body and result.rows_processed == 3
+    assert len(source.hits("/v3/events")) == 2 and len(source.hits("/v3/offers")) == 1
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"events": json.loads(BP_EVENTS), "offer_pages": [json.loads(page)]} and result.rows_processed == 3
+
+
+def test_offer_pages_are_asked_for_every_event_at_once_and_stored_as_served(http_mode, source, payload_root):
+    http_mode("nba_bettingpros", password="bp-key", api_key_header="x-api-key")
+    pages = [_offers_page(1, 3, [{"id": 1}] * 10), _offers_page(2, 3, [{"id": 2}] * 10), _offers_page(3, 3, [])]
+    source.script("/v3/events", Reply(body=BP_EVENTS))
+    source.script("/v3/offers", *(Reply(body=page) for page in pages))
+
+    result = scrape(_context("bettingpros_player_props"))
+
+    assert source.requests[0].query == {"sport": "NBA", "date": "2025-01-15"}
+    query = {"sport": "NBA", "market_id": "156", "event_id": "27207:27208", "location": "ALL", "limit": "10"}
+    assert [r.query for r in source.hits("/v3/offers")] == [{**query, "page": str(n)} for n in (1, 2, 3)]
+    assert all(r.headers.get("x-api-key") == "bp-key" for r in source.requests)
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"events": json.loads(BP_EVENTS), "offer_pages": [json.loads(p) for p in pages]}
+    assert result.rows_processed == 20 and result.details["attempts"] == 4
+
+
+def test_a_day_without_bettingpros_events_asks_for_no_offers(http_mode, source, payload_root):
+    http_mode("nba_bettingpros")
+    source.script("/v3/events", Reply(body=b'{"_parameters": {"sport": "NBA", "date": "2025-01-15"}, "events": []}'))
+
+    result = scrape(_context("bettingpros_player_props"))
+
+    assert len(source.requests) == 1 and json.loads(_local_path(result.file_path).read_bytes())["offer_pages"] == []
+
+
+@pytest.mark.parametrize(
+    ("first_page", "detail"),
+    [
+        (b'{"offers": [], "_pagination": {"page": 1}}', "not a first page: no page count at _pagination/total_pages"),
+        (_offers_page(1, 500, []), "500 pages announced at _pagination/total_pages, more than the 60 expected"),
+    ],
+    ids=["no_page_count", "too_many_pages"],
+)
+def test_a_first_page_without_a_sane_page_count_is_quarantined(http_mode, source, payload_root, first_page, detail):
+    http_mode("nba_bettingpros")
+    source.script("/v3/events", Reply(body=BP_EVENTS))
+    source.script("/v3/offers", Reply(body=first_page))
+
+    with pytest.raises(QuarantinedPayloadError) as info:
+        scrape(_context("bettingpros_player_props"))
+
+    assert detail in str(info.value) and "page=1" in str(info.value)
+    assert _local_path(info.value.quarantine_uri).read_bytes() == first_page and len(source.requests) == 2
 
 
 def test_persistent_500_propagates_and_stores_nothing(http_mode, source, payload_root):
     http_mode("nba_espn", max_attempts=2)
     source.script(
-        "/apis/site/v2/sports/basketball/nba/teams", Reply(503, b"down", {"Content-Type": "text/plain"})
+        "/apis/site/v2/sports/basketball/nba/teams/1/roster", Reply(503, b"down", {"Content-Type": "text/plain"})
     )
 
     with pytest.raises(
-        SourceServerError, match=r"/apis/site/v2/sports/basketball/nba/teams.*status 503.*2 attempt"
+        SourceServerError, match=r"/apis/site/v2/sports/basketball/nba/teams/1/roster.*status 503.*2 attempt"
     ):
         scrape(_context("espn_rosters"))
 
-    assert _files(payload_root) == []
+    assert _files(payload_root) == [] and len(source.requests) == 2
+
+
+ROSTER_PATH = "/apis/site/v2/sports/basketball/nba/teams/{}/roster"
+
+
+def test_rosters_are_asked_per_team_and_the_answers_stored_as_served(http_mode, source, payload_root):
+    http_mode("nba_espn")
+    teams = json.loads(SimulatedSource().fetch("espn_rosters", GAME_DATE).body)["teams"]
+    served = {body["team"]["id"]: json.dumps(body).encode() for body in teams}
+    for team_id, body in served.items():
+        source.script(ROSTER_PATH.format(team_id), Reply(body=body))
+
+    result = scrape(_context("espn_rosters"))
+
+    assert [r.path for r in source.requests] == [ROSTER_PATH.format(n) for n in range(1, 31)]
+    assert all(r.query == {} for r in source.requests)
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"teams": [json.loads(served[str(n)]) for n in range(1, 31)]}, "each body as served"
+    assert result.rows_processed == 30
+
+
+def test_a_team_that_fails_midway_stops_the_rosters_and_keeps_the_teams_received(http_mode, source, payload_root):
+    http_mode("nba_espn", max_attempts=1)
+    teams = json.loads(SimulatedSource().fetch("espn_rosters", GAME_DATE).body)["teams"]
+    for body in teams[:4]:
+        source.script(ROSTER_PATH.format(body["team"]["id"]), Reply(body=json.dumps(body).encode()))
+
+    stopped = r"teams/5/roster.*status 404.*after 4 of the 30 items of espn_rosters"
+    with pytest.raises(IncompleteFetchError, match=stopped):
+        scrape(_context("espn_rosters"))
+
+    assert PayloadStore(str(payload_root)).latest("espn_rosters", GAME_DATE) is None, "a partial day is not stored"
+    kept = [p for p in _files(payload_root / "quarantine") if p.suffix == ".json"]
+    assert len(kept) == 1
+    assert [t["team"]["id"] for t in json.loads(kept[0].read_bytes())["teams"]] == ["1", "2", "3", "4"]
 
 
 def test_timeout_then_success(http_mode, source, payload_root):
     http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey", timeout_seconds=0.3, max_attempts=2)
     path = "/v4/historical/sports/basketball_nba/events"
-    source.script(path, Reply(body=PROPS_BODY, delay=1.0), Reply(body=PROPS_BODY))
+    source.script(path, Reply(body=ODDS_BODY, delay=1.0), Reply(body=ODDS_BODY))
 
     result = scrape(_context("odds_api_events"))
 
     assert len(source.hits(path)) == 2
-    assert _local_path(result.file_path).read_bytes() == PROPS_BODY
+    assert _local_path(result.file_path).read_bytes() == ODDS_BODY
 
 
 def test_persistent_timeout_propagates_without_the_key(http_mode, source, payload_root):
     http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey", timeout_seconds=0.3, max_attempts=2)
     path = "/v4/historical/sports/basketball_nba/events"
-    source.script(path, Reply(body=PROPS_BODY, delay=1.0))
+    source.script(path, Reply(body=ODDS_BODY, delay=1.0))
 
     with pytest.raises(SourceTimeoutError) as info:
         scrape(_context("odds_api_events"))
@@ -232,22 +323,22 @@ def test_html_error_page_is_quarantined_and_named(http_mode, source, payload_roo
     source.script(ODDS_PATH, Reply(body=HTML_PAGE, headers={"Content-Type": "text/html"}))
 
     with pytest.raises(QuarantinedPayloadError) as info:
-        scrape(_context("odds_api_player_points_props"))
+        scrape(_context("odds_api_game_lines"))
 
     error = info.value
     message = str(error)
-    assert "odds_api_player_points_props" in message and "2025-01-15" in message
-    assert f"http://127.0.0.1:{source.port}{ODDS_PATH}?" in message and "markets=player_points" in message
+    assert "odds_api_game_lines" in message and "2025-01-15" in message
+    assert f"http://127.0.0.1:{source.port}{ODDS_PATH}?" in message and "markets=h2h%2Cspreads%2Ctotals" in message
     assert API_KEY not in message and "apiKey" not in message
     assert error.quarantine_uri in message
     quarantined = _local_path(error.quarantine_uri)
-    assert quarantined.parent == payload_root / "quarantine" / "odds_api_player_points_props" / "2025-01-15"
+    assert quarantined.parent == payload_root / "quarantine" / "odds_api_game_lines" / "2025-01-15"
     assert quarantined.read_bytes() == HTML_PAGE
     reason = quarantined.with_name(quarantined.name + ".error.txt").read_text()
     assert "invalid JSON" in reason and "text/html" in reason
-    folder = payload_root / "odds_api_player_points_props" / "2025-01-15"
+    folder = payload_root / "odds_api_game_lines" / "2025-01-15"
     assert _files(folder) == []
-    assert PayloadStore(str(payload_root)).latest("odds_api_player_points_props", GAME_DATE) is None
+    assert PayloadStore(str(payload_root)).latest("odds_api_game_lines", GAME_DATE) is None
     assert len(source.hits(ODDS_PATH)) == 1  # content errors are left to Airflow's retries
 
 
@@ -379,6 +470,66 @@ def test_a_page_that_breaks_the_chain_is_named_and_kept(http_mode, source, paylo
     assert detail in str(info.value)
     assert _local_path(info.value.quarantine_uri).read_bytes() == second
     assert PayloadStore(str(payload_root)).latest("bdl_boxscores", dt.date(2025, 1, 14)) is None
+
+
+EVENTS_PATH = "/v4/historical/sports/basketball_nba/events"
+EVENT_IDS = ("a" * 32, "b" * 32)
+
+
+def _event_answer(event_id: str) -> bytes:
+    return json.dumps(
+        {"timestamp": "2025-01-15T15:00:00Z", "previous_timestamp": "2025-01-15T14:55:00Z",
+         "next_timestamp": "2025-01-15T15:05:00Z", "data": {"id": event_id, "bookmakers": []}}
+    ).encode()  # fmt: skip
+
+
+def _quota(last: int, remaining: int) -> dict[str, str]:
+    return {"x-requests-last": str(last), "x-requests-remaining": str(remaining), "x-requests-used": "0"}
+
+
+def test_player_props_are_asked_per_event_and_the_answers_stored_together(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    index = {"timestamp": "2025-01-15T15:00:00Z", "data": [{"id": EVENT_IDS[0]}, {"id": EVENT_IDS[1]}]}
+    index["data"].insert(1, {"id": EVENT_IDS[0]})  # listed twice: asked for (and billed) once
+    source.script(EVENTS_PATH, Reply(body=json.dumps(index).encode(), headers=_quota(1, 99)))
+    for n, event_id in enumerate(EVENT_IDS):
+        answer = Reply(body=_event_answer(event_id), headers=_quota(10, 89 - n * 10))
+        source.script(f"{EVENTS_PATH}/{event_id}/odds", answer)
+
+    result = scrape(_context("odds_api_player_points_props"))
+
+    assert [r.path for r in source.requests] == [EVENTS_PATH, *(f"{EVENTS_PATH}/{e}/odds" for e in EVENT_IDS)]
+    assert source.requests[0].query["commenceTimeFrom"] == "2025-01-15T05:00:00Z"
+    for request in source.requests[1:]:
+        assert request.query == {
+            "regions": "us", "markets": "player_points", "oddsFormat": "american",
+            "bookmakers": "draftkings,fanduel,betmgm,williamhill_us", "date": "2025-01-15T15:00:00Z", "apiKey": API_KEY,
+        }  # fmt: skip
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"events": [json.loads(_event_answer(e)) for e in EVENT_IDS]}, "each answer as received"
+    assert result.rows_processed == 2
+    assert (result.details["requests"], result.details["quota_used"], result.details["quota_remaining"]) == (3, 21, 79)
+
+
+def test_a_day_without_events_asks_for_no_event_odds(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    source.script(EVENTS_PATH, Reply(body=b'{"timestamp": "2025-01-15T15:00:00Z", "data": []}', headers=_quota(0, 99)))
+
+    result = scrape(_context("odds_api_player_points_props"))
+
+    assert len(source.requests) == 1 and json.loads(_local_path(result.file_path).read_bytes()) == {"events": []}
+    assert (result.rows_processed, result.details["quota_used"]) == (0, 0)
+
+
+def test_an_events_answer_without_ids_is_quarantined(http_mode, source, payload_root):
+    http_mode("nba_odds_api", password=API_KEY, api_key_param="apiKey")
+    body = b'{"message": "maintenance"}'
+    source.script(EVENTS_PATH, Reply(body=body))
+
+    with pytest.raises(QuarantinedPayloadError, match="no list of ids at data/\\*/id") as info:
+        scrape(_context("odds_api_player_points_props"))
+
+    assert _local_path(info.value.quarantine_uri).read_bytes() == body and len(source.requests) == 1
 
 
 def test_missing_connection_is_named(http_mode, settings_env, payload_root):

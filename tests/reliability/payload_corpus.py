@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
 from nba_pipeline.sources.injury_report import read_report
 from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
@@ -158,7 +159,7 @@ PROPS, LINES = "odds_api_player_points_props", "odds_api_game_lines"
 BP, ROSTERS = "bettingpros_player_points_props", "espn_team_rosters"
 _GAME0 = "leagueSchedule.gameDates[0].games"
 MIXED_IDS, DUPLICATES = frozenset({MIXED_GAME_ID}), frozenset({DUPLICATE_ROWS})
-_OUTCOME = "data[0].bookmakers[0].markets[0].outcomes[0]"
+_OUTCOME = "events[0].data.bookmakers[0].markets[0].outcomes[0]"
 
 KINDS: tuple[Kind, ...] = (
     # ---- the body is not a JSON document: the scraper refuses it, and so does the processor
@@ -219,8 +220,8 @@ KINDS: tuple[Kind, ...] = (
         "(root)",
         ("expected a JSON object, got an array",),
     ),
-    Kind("top_level_number", PROPS, lambda: b"404", "(root)", ("'404'", "expected a JSON object, got a number")),
-    Kind("top_level_null", ROSTERS, lambda: b"null", "(root)", ("'null'", "expected a JSON object, got null")),
+    Kind("top_level_number", LINES, lambda: b"404", "(root)", ("'404'", "expected a JSON object, got a number")),
+    Kind("top_level_null", TB, lambda: b"null", "(root)", ("'null'", "expected a JSON object, got null")),
     # ---- a JSON object with faulty fields
     Kind(
         "missing_required_key",
@@ -239,8 +240,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "object_for_array",
         PROPS,
-        _edit("odds_api_player_points_props", lambda d: d["data"][0].update(bookmakers={"draftkings": []})),
-        "data[0].bookmakers",
+        _edit("odds_api_player_points_props", lambda d: d["events"][0]["data"].update(bookmakers={"draftkings": []})),
+        "events[0].data.bookmakers",
         ("{'draftkings': []}", "expected a JSON array"),
     ),
     Kind(
@@ -283,7 +284,7 @@ KINDS: tuple[Kind, ...] = (
         PROPS,
         _literal(
             "odds_api_player_points_props",
-            lambda d: (d["data"][0]["bookmakers"][0]["markets"][0]["outcomes"][0], "point"),
+            lambda d: (d["events"][0]["data"]["bookmakers"][0]["markets"][0]["outcomes"][0], "point"),
             "NaN",
         ),
         f"{_OUTCOME}.point",
@@ -303,8 +304,11 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "utc_timestamp_without_z",
         PROPS,
-        _edit("odds_api_player_points_props", lambda d: d["data"][0].update(commence_time="2025-01-16 00:00:00")),
-        "data[0].commence_time",
+        _edit(
+            "odds_api_player_points_props",
+            lambda d: d["events"][0]["data"].update(commence_time="2025-01-16 00:00:00"),
+        ),
+        "events[0].data.commence_time",
         ("is not a UTC timestamp ending in Z",),
     ),
     # ---- the injury report's PDF
@@ -391,14 +395,29 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "offer_of_unknown_event",
         BP,
-        _edit("bettingpros_player_props", lambda d: d["offers"][0].update(event_id=999999)),
-        "offers[0].event_id",
+        _edit("bettingpros_player_props", lambda d: d["offer_pages"][0]["offers"][0].update(event_id=999999)),
+        "offer_pages[0].offers[0].event_id",
         ("999999", "is not one of the payload's events"),
+    ),
+    # ---- pages: the API served page 3 when asked for page 2; an events answer where a page belongs
+    Kind(
+        "missing_page",
+        BP,
+        _edit("bettingpros_player_props", lambda d: d["offer_pages"].__setitem__(1, d["offer_pages"][2])),
+        "offer_pages[1]._pagination.page",
+        ("= 3", "expected page 2 of", "page 2 is missing"),
+    ),
+    Kind(
+        "page_of_another_endpoint",
+        BP,
+        _edit("bettingpros_player_props", lambda d: d["offer_pages"].__setitem__(1, d["events"])),
+        "offer_pages[1]",
+        ("['_parameters', 'events']", "not a page of /v3/offers", "no offers and _pagination"),
     ),
     # ---- faults the pipeline absorbs: the rows equal the clean payload's
     Kind("mixed_game_id_forms", GB, lambda: clean("nbac_gamebook", imperfections=MIXED_IDS), None),
     Kind("verbatim_duplicate_rows", INJ, lambda: clean("nbac_injury_report", imperfections=DUPLICATES), None),
-    Kind("utf8_byte_order_mark", ROSTERS, lambda: b"\xef\xbb\xbf" + clean("espn_rosters"), None),
+    Kind("utf8_byte_order_mark", LINES, lambda: b"\xef\xbb\xbf" + clean("odds_api_game_lines"), None),
 )
 
 
@@ -437,6 +456,53 @@ class _Handler(QuietHandler):
             self.answer(404, b'{"message": "nothing queued"}')
         else:
             self.answer(200, body, {"Content-Type": "text/html"} if body.lstrip().startswith(b"<") else None)
+
+
+def serve_payload(source: LocalSource, name: str, day: dt.date, *payloads: bytes) -> list[str]:
+    """Queue what a scraper of ``name`` fetches for ``day`` to receive ``payloads`` in turn; return
+    the paths queued. A source of several requests gets each payload split into the answers the
+    real API serves: The Odds API's event odds behind an index (the events) listing their ids, ESPN's
+    rosters one per team, BettingPros' events then offer pages. A payload that cannot be split (not
+    a JSON document of that shape) is served as the first request's answer. Others: one body each."""
+    endpoint = ENDPOINTS[name]
+    paths: list[str] = []
+    for payload in payloads:
+        answers = _answers(endpoint, day, payload)
+        for path, body in answers:
+            source.serve(path, body)
+            paths.append(path)
+    return list(dict.fromkeys(paths))
+
+
+def _answers(endpoint: Endpoint, day: dt.date, payload: bytes) -> list[tuple[str, bytes]]:
+    """The (path, body) answers a fetch of ``endpoint`` receives when it stores ``payload``."""
+    per_item, joined, pages = endpoint.per_item, endpoint.joined_ids, endpoint.pages
+    if per_item is None and joined is None:
+        return [(endpoint.request(day)[0], payload)]
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        document = None
+    if joined is not None and pages is not None:
+        first = endpoint.first_request(day)[0]
+        if not isinstance(document, dict):
+            return [(first, payload)]
+        offers = endpoint.request(day, item="-")[0]
+        return [(first, _dump(document[joined.stored_as]))] + [(offers, _dump(p)) for p in document[pages.stored_as]]
+    assert per_item is not None
+    if per_item.index is None:  # declared ids: ESPN's teams
+        first = endpoint.request(day, item=per_item.ids[0])[0]
+        if not isinstance(document, dict):
+            return [(first, payload)]
+        teams = document[per_item.stored_as]
+        return [(endpoint.request(day, item=body["team"]["id"])[0], _dump(body)) for body in teams]
+    index_path = ENDPOINTS[per_item.index].request(day)[0]
+    answers = json.loads(payload)[per_item.stored_as]
+    events = [{key: value for key, value in answer["data"].items() if key != "bookmakers"} for answer in answers]
+    served = [(index_path, _dump({"timestamp": answers[0]["timestamp"], "data": events}))]
+    for answer, event in zip(answers, events, strict=True):
+        served.append((endpoint.request(day, item=event["id"])[0], _dump(answer)))
+    return served
 
 
 @contextmanager

@@ -98,8 +98,10 @@ def changed(before: dict[str, Fingerprint], after: dict[str, Fingerprint]) -> di
 
 def natural_keys() -> dict[str, tuple[str, ...]]:
     """Each table's natural key, taken from the code that writes it where the code declares it."""
+    from nba_pipeline.processors.player_registry import NATURAL_KEYS as PLAYER_REGISTRY_KEYS
     from nba_pipeline.processors.transform import TRANSFORMS_DIR
     from nba_pipeline.registry.processors import RAW_TABLES
+    from nba_pipeline.scrapers.run import QUOTA_TABLE
 
     keys = {spec.table: tuple(spec.key_columns) for spec in RAW_TABLES.values()}
     for path in sorted(TRANSFORMS_DIR.glob("*.sql")):
@@ -107,11 +109,12 @@ def natural_keys() -> dict[str, tuple[str, ...]]:
         target, on = _MERGE_TARGET.search(text), _MERGE_ON.search(text)
         assert target and on, f"{path.name}: no MERGE ... T ... ON T.x = S.x found"
         keys[target.group(1)] = tuple(re.findall(r"T\.(\w+)\s*=", on.group(1)))
+    keys.update(PLAYER_REGISTRY_KEYS)
     keys.update({
         "nba_predictions.player_prop_predictions": ("system_id", "player_lookup", "game_date"),
         "nba_predictions.prediction_worker_runs": ("request_id",),
         "nba_predictions.prediction_grades": ("game_date", "system_id"),
-        **{table: ("run_id",) for table in RUN_TABLES},
+        **{table: ("run_id",) for table in (*RUN_TABLES, QUOTA_TABLE)},
         BREAKER_TABLE: ("processor_name",),
         "nba_orchestration.schema_migrations": ("id",),
         # one row per processed date and attempt; a date is complete at most once per backfill run

@@ -23,11 +23,11 @@ utf16_text                       odds_api_game_lines         client, decode   no
 huge_body                        bdl_boxscores               scrape, decode   larger than the N-byte payload limit
 deeply_nested                    nbac_gamebook               client, decode   JSON nested too deeply to parse
 top_level_array                  bdl_boxscores               decode           expected a JSON object, got an array
-top_level_number                 odds_api_player_points_...  decode           expected a JSON object, got a number
-top_level_null                   espn_rosters                decode           expected a JSON object, got null
+top_level_number                 odds_api_game_lines         decode           expected a JSON object, got a number
+top_level_null                   nbac_team_boxscore          decode           expected a JSON object, got null
 missing_required_key             nbac_schedule               parse            games[2].gameId: required field missing
 null_where_required              nbac_gamebook               parse            players[3].name = None: must not be null
-object_for_array                 odds_api_player_points_...  parse            data[0].bookmakers: expected a JSON array
+object_for_array                 odds_api_player_points_...  parse            events[0].data.bookmakers: expected array
 string_for_number                nbac_gamebook               parse            pts = '29': expected an integer
 negative_minutes                 nbac_gamebook               parse            minutes = '-36:47': negative minutes
 points_not_from_made_shots       nbac_gamebook               parse            pts does not match 2*(fgm-fg3m) + ...
@@ -35,7 +35,7 @@ score_out_of_range               nbac_schedule               parse            ho
 integer_beyond_int64             bdl_boxscores               parse            player.id: out of range for a 64-bit int
 nan_literal                      odds_api_player_points_...  decode           point = 'NaN': non-finite number ...
 number_overflows_to_infinity     odds_api_game_lines         decode           point = '1e999': too large to be finite
-utc_timestamp_without_z          odds_api_player_points_...  parse            commence_time: not a UTC timestamp ...
+utc_timestamp_without_z          odds_api_player_points_...  parse            data.commence_time: not a UTC timestamp
 truncated_pdf                    nbac_injury_report          client, decode   a damaged PDF (... Unexpected EOF)
 json_for_pdf                     nbac_injury_report          client, decode   not a PDF: the body starts with ...
 report_without_title             nbac_injury_report          scrape, decode   page 1 has no 'Injury Report: ...' title
@@ -48,10 +48,17 @@ conflicting_duplicate_rows       nbac_team_boxscore          collapse         ro
 conflicting_duplicate_key        nbac_gamebook               decode           pts = 99: the object repeats this key
 short_positional_row             nbac_play_by_play           parse            rowSet[2]: expected a list of 14 values
 offer_of_unknown_event           bettingpros_player_props    parse            event_id: not one of the payload's events
+missing_page                     bettingpros_player_props    parse            _pagination.page = 3: page 2 is missing
+page_of_another_endpoint         bettingpros_player_props    parse            offer_pages[1]: not a page of /v3/offers
 mixed_game_id_forms              nbac_gamebook               normalised       (rows equal the clean payload's)
 verbatim_duplicate_rows          nbac_injury_report          normalised       (rows equal the clean payload's)
-utf8_byte_order_mark             espn_rosters                normalised       (rows equal the clean payload's)
+utf8_byte_order_mark             odds_api_game_lines         normalised       (rows equal the clean payload's)
 ===============================  ==========================  ===============  ======================================
+
+A fetch of several requests that loses the API mid-way (The Odds API out of credits, 401 or 429
+``OUT_OF_USAGE_CREDITS``, on the third event of the day's player props) fails naming the refusal,
+keeps the two answers received in quarantine, records what it cost, loads nothing; the next fetch
+loads the day once.
 
 At the Airflow level, a refused payload fails the daily DAG's run task with its run row and breaker failure
 written, and a backfilled date records the refusal in ``nba_processing.processor_runs`` while the rest of
@@ -60,6 +67,7 @@ phases 1-2 goes on; the next run of the date loads the clean payload.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -76,11 +84,13 @@ from nba_pipeline.processors.raw.common import (
     collapse,
 )
 from nba_pipeline.registry.processors import RAW_TABLES
+from nba_pipeline.scrapers.connections import API_CONNECTIONS
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
-from nba_pipeline.scrapers.run import QuarantinedPayloadError, scrape
+from nba_pipeline.scrapers.run import QUOTA_TABLE, IncompleteFetchError, QuarantinedPayloadError, scrape
 from nba_pipeline.settings import get_settings
 from nba_pipeline.sources.simulation import ET
 from nba_pipeline.storage import PayloadStore
+from tests.local_http import Reply, ScriptedServer, serving
 from tests.reliability.payload_corpus import (
     DAY_AFTER,
     DAY_BEFORE,
@@ -91,6 +101,7 @@ from tests.reliability.payload_corpus import (
     LocalSource,
     clean,
     local_source,
+    serve_payload,
 )
 
 GAMEBOOK = "nbac_gamebook_player_stats"
@@ -218,8 +229,8 @@ def test_bad_payload_is_named_quarantined_and_costs_no_row(corpus: Corpus, kind:
     assert content(loaded_before) == want_before
 
     # the bad body comes over HTTP; a clean re-fetch is queued behind it
-    path = ENDPOINTS[source].request(GAME_DAY)[0]
-    corpus.source.serve(path, bad, good)
+    paths = serve_payload(corpus.source, source, GAME_DAY, bad, good)
+    path = paths[0]
     if kind.scraper:
         with pytest.raises(QuarantinedPayloadError) as refused:
             scrape(scrape_context(source))
@@ -274,7 +285,7 @@ def test_bad_payload_is_named_quarantined_and_costs_no_row(corpus: Corpus, kind:
     else:
         assert (result.rows_inserted, result.rows_updated) == (len(want_day), 0)
         assert bad_uri not in {row["source_file_path"] for row in final}
-    assert not corpus.source.queues[path], "every body served was fetched"
+    assert not any(corpus.source.queues[p] for p in paths), "every body served was fetched"
 
 
 # --------------------------------------------------------------------------- at the Airflow level
@@ -392,3 +403,71 @@ def test_a_backfilled_date_records_the_refusal_and_phases_one_and_two_go_on(corp
     assert set(second.outcome.values()) == {"success"}
     assert content(table_rows(warehouse, GAMEBOOK)) == expected(GAMEBOOK, (clean("nbac_gamebook"), GAME_DAY))
     assert {name: table_rows(warehouse, name) for name in others} == others, "a rerun changes no other table"
+
+
+# --------------------------------------------------------------------------- a quota exhausted mid-fetch
+
+_OUT_OF_CREDITS = json.dumps(
+    {
+        "message": "Usage quota has been reached. See usage plans at https://the-odds-api.com",
+        "error_code": "OUT_OF_USAGE_CREDITS",
+        "details_url": "https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#out_of_usage_credits",
+    }
+).encode()
+
+
+def _billed(cost: int, used: int) -> dict[str, str]:
+    return {"x-requests-last": str(cost), "x-requests-used": str(used), "x-requests-remaining": str(500 - used)}
+
+
+@pytest.mark.parametrize("status", [401, 429])
+def test_quota_exhausted_on_the_third_event_keeps_what_came_and_loads_the_day_once(
+    corpus: Corpus, settings_env: pytest.MonkeyPatch, status: int
+) -> None:
+    source, name = "odds_api_player_points_props", "odds_api_player_points_props"
+    endpoint, good = ENDPOINTS[source], clean(source)
+    answers = json.loads(good)["events"]
+    events = [{k: v for k, v in a["data"].items() if k != "bookmakers"} for a in answers]
+    index = json.dumps({"timestamp": answers[0]["timestamp"], "data": events}).encode()
+    ctx = dataclasses.replace(scrape_context(source), warehouse=corpus.warehouse)
+    with serving(ScriptedServer()) as api:
+        api.script(ENDPOINTS["odds_api_events"].request(GAME_DAY)[0], Reply(200, index, _billed(1, 480)))
+        for n, answer in enumerate(answers):
+            ok = Reply(200, json.dumps(answer).encode(), _billed(10, 490))
+            refused = Reply(status, _OUT_OF_CREDITS, _billed(0, 500))
+            api.script(endpoint.request(GAME_DAY, item=answer["data"]["id"])[0], *((refused, ok) if n == 2 else (ok,)))
+        connection = API_CONNECTIONS["nba_odds_api"].definition(
+            "odds-key", host="127.0.0.1", port=api.port, timeout_seconds=5, max_attempts=1
+        )  # the production connection, at the local API; a 429 is not retried here
+        settings_env.setenv("AIRFLOW_CONN_NBA_ODDS_API", json.dumps(connection))
+        get_settings.cache_clear()
+
+        with pytest.raises(IncompleteFetchError) as stopped:
+            scrape(ctx)
+        message = str(stopped.value)
+        for fragment in (f"status {status}", "OUT_OF_USAGE_CREDITS", f"after 2 of the {len(answers)} items"):
+            assert fragment in message, (fragment, message)
+        assert "odds-key" not in message
+        kept = local(stopped.value.kept_uri)
+        assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
+        assert json.loads(kept.read_bytes())["events"] == answers[:2], "the two answers received, as received"
+        assert "OUT_OF_USAGE_CREDITS" in kept.with_name(kept.name + ".error.txt").read_text()
+        assert corpus.store.latest(source, GAME_DAY) is None
+        with pytest.raises(ProcessorSkip) as nothing:
+            run(corpus.warehouse, name, GAME_DAY)
+        assert nothing.value.reason == SkipReason.NO_DATA
+
+        # credits again: the next fetch gets every event, and the day is loaded once
+        fetched = scrape(ctx)
+        assert local(fetched.file_path).read_bytes() == good, "the answers stored together, byte for byte"
+        assert (fetched.details["requests"], fetched.details["quota_used"]) == (1 + len(answers), 1 + 10 * len(answers))
+        loaded = run(corpus.warehouse, name, GAME_DAY)
+        again = run(corpus.warehouse, name, GAME_DAY)
+    want = expected(name, (good, GAME_DAY))
+    assert content(table_rows(corpus.warehouse, name)) == want and loaded.rows_inserted == len(want)
+    assert (again.rows_inserted, again.rows_updated) == (0, 0)
+    ledger = corpus.warehouse.query(f"SELECT status, requests, quota_used FROM {QUOTA_TABLE} ORDER BY recorded_at")
+    assert [(r["status"], r["requests"], r["quota_used"]) for r in ledger] == [
+        ("stopped", 4, 1 + 10 + 10 + 0),
+        ("success", 1 + len(answers), 1 + 10 * len(answers)),
+    ]

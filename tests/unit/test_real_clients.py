@@ -2,26 +2,31 @@
 
 A payload is served by a real local HTTP server at the path the client asks for; the client's own
 request and parsing code runs unchanged, and what it reads must be what the raw processor loads.
-So far NBA.com's schedule (nba_api) and balldontlie's box scores (the official SDK);
-``docs/real-endpoints.md`` lists what the other sources still lack.
+So far NBA.com's schedule (nba_api), balldontlie's box scores (the official SDK) and The Odds
+API's per-event player points props (the-odds-api-sdk); ``docs/real-endpoints.md`` lists what the
+other sources still lack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 
 import pytest
 from balldontlie import BalldontlieAPI
 from nba_api.stats.endpoints import ScheduleLeagueV2, TeamGameLogs
 from nba_api.stats.library.http import NBAStatsHTTP
 from nba_api.stats.static import players as real_players
+from the_odds_api_sdk import OddsAPIClient
 
 from nba_pipeline.processors import game_ids as ids
-from nba_pipeline.processors.raw import BDL_BOXSCORES, SCHEDULE, TEAM_BOXSCORE
+from nba_pipeline.processors.raw import BDL_BOXSCORES, GAME_LINES, ODDS_PROPS, SCHEDULE, TEAM_BOXSCORE
 from nba_pipeline.processors.raw.json_node import decode
+from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.sources import SimulatedSource
-from nba_pipeline.sources.simulation import GAME_POSTPONED, SimulatedLeague
+from nba_pipeline.sources.simulation import GAME_POSTPONED, PLAYER_MISSING_FROM_BOOK, SimulatedLeague
 from tests.reliability.payload_corpus import LocalSource, local_source
 
 GAME_DAY = dt.date(2025, 1, 14)
@@ -135,6 +140,113 @@ def test_the_balldontlie_sdk_reads_every_box_score_row_the_raw_processor_loads(b
         assert int(stat.min) == int(row["minutes"])
         assert dt.date.fromisoformat(stat.game.date[:10]) == row["game_date"] == GAME_DAY
     assert page.meta.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    "imperfections", [frozenset(), frozenset({PLAYER_MISSING_FROM_BOOK})], ids=["clean", "player_missing_from_book"]
+)
+def test_the_odds_api_sdk_reads_every_event_answer_the_raw_processor_loads(imperfections) -> None:
+    """Each stored answer served at its event's path: the SDK asks for it as the scraper does, its
+    historical event-odds parser reads ``data`` as one event, and every quote is a loaded row."""
+    source = "odds_api_player_points_props"
+    endpoint = ENDPOINTS[source]
+    fetched = SimulatedSource(imperfections=imperfections).fetch(source, GAME_DAY)
+    answers = decode(fetched.body).value["events"]
+    rows = {
+        (r["event_id"], r["bookmaker"], r["player_name"]): r
+        for r in (parsed.row for parsed in ODDS_PROPS.parse(decode(fetched.body), GAME_DAY))
+    }
+    assert len(answers) == 7 and len(rows) > 100
+    path, params = endpoint.request(GAME_DAY, item="x")
+    quotes = {}
+    with local_source() as served:
+        for answer in answers:
+            served.serve(endpoint.request(GAME_DAY, item=answer["data"]["id"])[0], json.dumps(answer).encode())
+        client = OddsAPIClient(api_key="contract-test-key", base_url=f"{served.url}/v4/")
+        for answer in answers:
+            event_id = answer["data"]["id"]
+            snapshot = client.get_historical_event_odds(
+                "basketball_nba",
+                event_id,
+                params["date"],
+                regions=params["regions"].split(","),
+                markets=params["markets"].split(","),
+                odds_format=params["oddsFormat"],
+                bookmakers=params["bookmakers"].split(","),
+            )
+            assert snapshot.timestamp == ids.parse_utc_z(answer["timestamp"]) and snapshot.next_timestamp is not None
+            event = snapshot.data
+            assert event.id == event_id and (event.home_team, event.away_team) == (
+                answer["data"]["home_team"],
+                answer["data"]["away_team"],
+            )
+            for book in event.bookmakers:
+                (market,) = book.markets
+                assert market.key == "player_points" and market.last_update is not None
+                for outcome in market.outcomes:
+                    quotes.setdefault((event_id, book.key, outcome.description), {})[outcome.name] = outcome
+        for (target, _), answer in zip(served.requests, answers, strict=True):
+            sent_path, _, query = target.partition("?")
+            assert sent_path == path.replace("/x/", f"/{answer['data']['id']}/")
+            sent = dict(parse_qsl(query))
+            assert (sent.pop("apiKey"), sent.pop("dateFormat")) == ("contract-test-key", "iso")  # iso: the default
+            assert sent == params, "otherwise the scraper's query, to the letter"
+    assert set(quotes) == set(rows)
+    for key, sides in quotes.items():
+        row = rows[key]
+        assert (sides["Over"].price, sides["Under"].price) == (row["over_price"], row["under_price"])
+        assert sides["Over"].point == sides["Under"].point == row["points_line"]
+    if imperfections:
+        first = answers[0]["data"]["id"]
+        assert len({k[2] for k in quotes if k[:2] == (first, "fanduel")}) == (
+            len({k[2] for k in quotes if k[:2] == (first, "draftkings")}) + 1
+        ), "one player is missing from the first event's DraftKings market"
+
+
+def test_the_odds_api_sdk_reads_the_events_and_the_game_lines_the_pipeline_uses() -> None:
+    """The historical events (whose ids the props fetch asks for) and the historical game lines, through
+    the SDK's own requests and parsers; every game line the raw processor loads is what the SDK read."""
+    simulated = SimulatedSource()
+    events_body = simulated.fetch("odds_api_events", GAME_DAY).body
+    lines_body = simulated.fetch("odds_api_game_lines", GAME_DAY).body
+    events_path, events_params = ENDPOINTS["odds_api_events"].request(GAME_DAY)
+    lines_path, lines_params = ENDPOINTS["odds_api_game_lines"].request(GAME_DAY)
+    with local_source() as served:
+        served.serve(events_path, events_body)
+        served.serve(lines_path, lines_body)
+        client = OddsAPIClient(api_key="contract-test-key", base_url=f"{served.url}/v4/")
+        events = client.get_historical_events(
+            "basketball_nba",
+            events_params["date"],
+            commence_time_from=events_params["commenceTimeFrom"],
+            commence_time_to=events_params["commenceTimeTo"],
+        )
+        lines = client.get_historical_odds(
+            "basketball_nba",
+            lines_params["date"],
+            regions=lines_params["regions"].split(","),
+            markets=lines_params["markets"].split(","),
+            odds_format=lines_params["oddsFormat"],
+            bookmakers=lines_params["bookmakers"].split(","),
+        )
+        (events_query, lines_query) = (dict(parse_qsl(target.partition("?")[2])) for target, _ in served.requests)
+    assert events_params.items() <= events_query.items()
+    # the SDK cannot send commenceTimeFrom/To on historical odds; every other parameter is the scraper's
+    assert {k: v for k, v in lines_params.items() if not k.startswith("commenceTime")}.items() <= lines_query.items()
+
+    props = decode(simulated.fetch("odds_api_player_points_props", GAME_DAY).body).value["events"]
+    assert [e.id for e in events.data] == [answer["data"]["id"] for answer in props] and len(events.data) == 7
+    assert events.previous_timestamp is not None and events.timestamp == lines.timestamp
+    rows = {(r["event_id"], r["bookmaker"]): r for r in (p.row for p in GAME_LINES.parse(decode(lines_body), GAME_DAY))}
+    read = {(event.id, book.key): (event, book) for event in lines.data for book in event.bookmakers}
+    assert set(read) == set(rows) and len(rows) == 7 * 4
+    for key, (event, book) in read.items():
+        markets = {m.key: {o.name: o for o in m.outcomes} for m in book.markets}
+        assert list(markets) == ["h2h", "spreads", "totals"]
+        row = rows[key]
+        assert markets["h2h"][event.home_team].price == row["home_moneyline"]
+        assert markets["spreads"][event.home_team].point == row["home_spread"]
+        assert markets["totals"]["Over"].point == row["total_points"]
 
 
 def test_no_simulated_person_id_is_a_real_players_id() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from nba_pipeline.dag.builder import producers_of
 from nba_pipeline.guards.spec import Phase
+from nba_pipeline.processors.player_registry import PLAYER_SOURCE_TABLES, resolve_player_identities
 from nba_pipeline.processors.raw import RawTable
 from nba_pipeline.processors.transform import run_sql_transform
 from nba_pipeline.registry.catalog import breaker_settings
@@ -65,12 +66,15 @@ def test_only_the_schedule_chain_escapes_the_calendar():
 
 @pytest.mark.parametrize("spec", [p for p in PROCESSORS], ids=lambda p: p.name)
 def test_each_entry_runs_what_its_kind_runs(spec):
-    """Scrapers fetch, a raw entry runs the parse rules of the table it writes, a transform its SQL file."""
+    """Scrapers fetch, a raw entry runs the parse rules of the table it writes, a transform its SQL file;
+    the player registry (phase 3) runs its resolution rules."""
     if spec.phase is Phase.SCRAPERS:
         assert spec.run is scrape
     elif spec.phase is Phase.RAW:
         assert isinstance(spec.run, RawTable) and spec.writes == (spec.run.table,)
         assert spec.sources == (spec.run.source,)
+    elif spec.name == "player_registry":
+        assert spec.run is resolve_player_identities and spec.reads == PLAYER_SOURCE_TABLES
     else:
         assert spec.run is run_sql_transform and spec.sql is not None and (SQL_ROOT / spec.sql).is_file()
 
@@ -90,7 +94,8 @@ def test_backfill_runs_phases_in_order_and_phase_4_in_documented_order():
 
 
 def test_dependency_waves_follow_the_depth_of_each_phase():
-    """Phase 3 reads only phase 2, so one snapshot serves it; phase 4 feeds itself in three steps."""
+    """Phase 3 reads phase 2, and the two transforms that name players also the player registry's
+    resolutions (the registry itself has no dependency check); phase 4 feeds itself in three steps."""
     from nba_pipeline.dag.builder import dependency_waves
 
     producers = producers_of(PROCESSORS)
@@ -99,7 +104,10 @@ def test_dependency_waves_follow_the_depth_of_each_phase():
         members = [p for p in PROCESSORS if p.phase == phase]
         found = dependency_waves(members, producers)
         waves[phase] = {depth: sorted(p.name for p in specs) for depth, specs in found.items()}
-    assert waves[Phase.ANALYTICS] == {1: sorted(p.name for p in PROCESSORS if p.phase == Phase.ANALYTICS)}
+    assert waves[Phase.ANALYTICS] == {
+        1: ["team_defense_game_summary", "team_offense_game_summary", "upcoming_team_game_context"],
+        2: ["player_game_summary", "upcoming_player_game_context"],
+    }
     assert waves[Phase.PRECOMPUTE] == {
         1: ["player_shot_zone_analysis", "team_defense_zone_analysis"],
         2: ["player_composite_factors", "player_daily_cache"],

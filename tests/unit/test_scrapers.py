@@ -108,16 +108,26 @@ def test_requests_for_a_date_follow_the_real_apis():
         "/v1/stats",
         {"dates[]": "2025-01-14", "per_page": "100"},
     )
-    path, params = endpoint_for("odds_api_player_points_props").request(GAME_DATE)
-    assert path == "/v4/historical/sports/basketball_nba/odds"
+    # player props: per event (the real API answers /historical/.../odds?markets=player_points with 422)
+    props = endpoint_for("odds_api_player_points_props")
+    path, params = props.request(GAME_DATE, item="24ce49efc264e1ffd5bdaad7a8d0a937")
+    assert path == "/v4/historical/sports/basketball_nba/events/24ce49efc264e1ffd5bdaad7a8d0a937/odds"
     assert params["markets"] == "player_points" and params["regions"] == "us"
     assert params["date"] == "2025-01-15T15:00:00Z"  # the snapshot at 10:00 ET
+    assert props.request(GAME_DATE)[0] == "/v4/historical/sports/basketball_nba/events/{event_id}/odds"
+    assert props.per_item is not None and props.per_item.index == "odds_api_events"
     # the ET day, in UTC: a 7 pm ET tip-off (00:00Z next day) is inside it
-    assert (params["commenceTimeFrom"], params["commenceTimeTo"]) == (
-        "2025-01-15T05:00:00Z",
-        "2025-01-16T04:59:59Z",
-    )
-    assert endpoint_for("odds_api_game_lines").request(GAME_DATE)[1]["markets"] == "h2h,spreads,totals"
+    for source in ("odds_api_events", "odds_api_game_lines"):
+        params = endpoint_for(source).request(GAME_DATE)[1]
+        assert (params["commenceTimeFrom"], params["commenceTimeTo"]) == (
+            "2025-01-15T05:00:00Z",
+            "2025-01-16T04:59:59Z",
+        )
+    lines = endpoint_for("odds_api_game_lines")
+    assert lines.request(GAME_DATE)[1]["markets"] == "h2h,spreads,totals"
+    # what a request may cost: historical 10 x markets x regions, the events 1
+    assert [endpoint_for(s).quota.cost for s in ("odds_api_events", "odds_api_game_lines")] == [1, 30]  # type: ignore[union-attr]
+    assert props.quota is not None and props.quota.cost == 10
     assert endpoint_for("nbac_gamebook").request(dt.date(2025, 1, 14))[1] == {
         "LeagueID": "00",
         "Season": "2024-25",
@@ -125,6 +135,21 @@ def test_requests_for_a_date_follow_the_real_apis():
         "DateTo": "01/14/2025",
     }
     # fetched at 10:00 ET: the hourly report of 09:30 until 2025-12-22, a quarter-hourly one after
+    # ESPN rosters: one request per team, for the 30 declared team ids, no query
+    rosters = endpoint_for("espn_rosters")
+    assert rosters.request(GAME_DATE, item="26") == ("/apis/site/v2/sports/basketball/nba/teams/26/roster", {})
+    assert rosters.per_item is not None and rosters.per_item.index is None
+    assert rosters.per_item.ids == tuple(str(n) for n in range(1, 31))
+    # BettingPros: the day's events, then the points offers of all of them, 10 a page
+    offers = endpoint_for("bettingpros_player_props")
+    assert offers.first_request(GAME_DATE) == ("/v3/events", {"sport": "NBA", "date": "2025-01-15"})
+    assert offers.request(GAME_DATE, item="27207:27208") == (
+        "/v3/offers",
+        {"sport": "NBA", "market_id": "156", "event_id": "27207:27208", "location": "ALL", "limit": "10"},
+    )
+    assert offers.pages is not None and (offers.pages.param, offers.pages.total_at) == (
+        "page", ("_pagination", "total_pages")
+    )
     report = endpoint_for("nbac_injury_report")
     assert report.request(GAME_DATE)[0] == "/referee/injury/Injury-Report_2025-01-15_09AM.pdf"
     assert report.request(dt.date(2026, 1, 15))[0] == "/referee/injury/Injury-Report_2026-01-15_10_00AM.pdf"
@@ -157,7 +182,9 @@ def test_injury_report_slots_look_back_twelve_hours_with_each_slots_own_date():
 
 def test_no_request_carries_a_key_and_every_template_resolves():
     for endpoint in ENDPOINTS.values():
-        path, params = endpoint.request(GAME_DATE)
+        # a per-event path needs its event, an offers query its events
+        item = "0" * 32 if endpoint.per_item is not None or endpoint.joined_ids is not None else None
+        path, params = endpoint.request(GAME_DATE, item=item)
         text = path + "".join(params.values())
         assert "{" not in text and "}" not in text
         assert not {"apikey", "api_key", "key"} & {name.lower() for name in params}
@@ -220,14 +247,22 @@ def test_simulated_pre_game_sources_are_fetched_at_ten_on_the_day_not_the_wall_c
     fetched = SimulatedSource().fetch("odds_api_player_points_props", GAME_DATE)
 
     assert fetched.fetched_at == _et(GAME_DATE, 10)
-    document = json.loads(fetched.body)
-    assert document["timestamp"] == "2025-01-15T15:00:00Z"
-    assert (document["previous_timestamp"], document["next_timestamp"]) == (
-        "2025-01-15T14:55:00Z", "2025-01-15T15:05:00Z"
+    answers = json.loads(fetched.body)["events"]  # one historical event-odds answer per event
+    assert answers and all(
+        (a["timestamp"], a["previous_timestamp"], a["next_timestamp"])
+        == ("2025-01-15T15:00:00Z", "2025-01-15T14:55:00Z", "2025-01-15T15:05:00Z")
+        for a in answers
     )
     # at 10:00 every book shows its opening line, posted at 09:MM ET
-    last_updates = {b["last_update"] for event in document["data"] for b in event["bookmakers"]}
+    last_updates = {b["last_update"] for answer in answers for b in answer["data"]["bookmakers"]}
     assert last_updates and all(stamp.startswith("2025-01-15T14:") for stamp in last_updates)
+
+
+def test_simulated_rosters_are_the_answers_of_the_declared_team_ids_in_order():
+    rosters = endpoint_for("espn_rosters").per_item
+    assert rosters is not None
+    document = json.loads(SimulatedSource().fetch("espn_rosters", GAME_DATE).body)
+    assert tuple(body["team"]["id"] for body in document[rosters.stored_as]) == rosters.ids
 
 
 def test_simulated_urls_say_simulated_and_show_the_request_they_stand_for():
@@ -399,3 +434,20 @@ def test_quarantine_error_survives_pickling():
     )
     clone = pickle.loads(pickle.dumps(error))
     assert str(clone) == str(error) and clone.quarantine_uri == "file:///q/a.json"
+
+
+def test_the_daily_odds_quota_is_a_whole_number_or_unset(settings_env):
+    from nba_pipeline.settings import get_settings
+
+    settings_env.delenv("NBA_ODDS_DAILY_QUOTA", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().odds_daily_quota is None, "no budget unless one is set"
+    for value, expected in (("250", 250), (" 0 ", 0), ("", None)):
+        settings_env.setenv("NBA_ODDS_DAILY_QUOTA", value)
+        get_settings.cache_clear()
+        assert get_settings().odds_daily_quota == expected
+    for bad in ("ten", "-5", "2.5"):
+        settings_env.setenv("NBA_ODDS_DAILY_QUOTA", bad)
+        get_settings.cache_clear()
+        with pytest.raises(ValueError, match="NBA_ODDS_DAILY_QUOTA"):
+            get_settings()

@@ -61,6 +61,11 @@ def league() -> SimulatedLeague:
     return SimulatedLeague(seed=2024)
 
 
+
+def bp_offers(payload: dict[str, Any]) -> list[Any]:
+    """Every offer of a stored BettingPros payload, across its pages."""
+    return [offer for page in payload["offer_pages"] for offer in page["offers"]]
+
 def load(league: SimulatedLeague, source: str, day: date, **kwargs: Any) -> Any:
     """The payload as a document; the injury report's PDF as its title time and its lines."""
     body = league.payload(source, day, **kwargs)
@@ -406,14 +411,23 @@ def test_prop_lines_sit_near_expected_points(league: SimulatedLeague) -> None:
 def test_bettingpros_covers_players_the_odds_api_lacks(league: SimulatedLeague) -> None:
     odds = load(league, "odds_api_player_points_props", GAME_DAY)
     odds_names = {
-        o["description"] for e in odds["data"] for b in e["bookmakers"] for m in b["markets"] for o in m["outcomes"]
+        o["description"]
+        for a in odds["events"]
+        for b in a["data"]["bookmakers"]
+        for m in b["markets"]
+        for o in m["outcomes"]
     }
     bettingpros = load(league, "bettingpros_player_props", GAME_DAY)
-    bp_names = {offer["player"]["name"] for offer in bettingpros["offers"]}
+    bp_names = {offer["participants"][0]["name"] for offer in bp_offers(bettingpros)}
     assert odds_names and odds_names < bp_names
     assert len(bp_names - odds_names) >= 10
-    event_ids = {event["id"] for event in bettingpros["events"]}
-    assert {offer["event_id"] for offer in bettingpros["offers"]} <= event_ids
+    event_ids = {event["id"] for event in bettingpros["events"]["events"]}
+    assert {offer["event_id"] for offer in bp_offers(bettingpros)} <= event_ids
+    pages = bettingpros["offer_pages"]  # the real API's pages of 10, as served
+    assert [p["_pagination"]["page"] for p in pages] == list(range(1, len(pages) + 1))
+    assert {p["_pagination"]["total_pages"] for p in pages} == {len(pages)} and len(pages) > 1
+    assert all(len(p["offers"]) == 10 for p in pages[:-1]) and 1 <= len(pages[-1]["offers"]) <= 10
+    assert {p["_parameters"]["event_id"] for p in pages} == {":".join(map(str, sorted(event_ids)))}
 
 
 def test_game_lines_favour_the_stronger_side(league: SimulatedLeague) -> None:
@@ -452,8 +466,8 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
     for source in ("nbac_play_by_play", "nbac_team_boxscore"):
         assert load(league, source, GAME_DAY, as_of=morning)["resultSets"][0]["rowSet"] == [], source
     props = load(league, "odds_api_player_points_props", GAME_DAY, as_of=morning)
-    assert len(props["data"]) == len(games) and all(e["bookmakers"] == [] for e in props["data"])
-    assert load(league, "bettingpros_player_props", GAME_DAY, as_of=morning)["offers"] == []
+    assert len(props["events"]) == len(games) and all(a["data"]["bookmakers"] == [] for a in props["events"])
+    assert bp_offers(load(league, "bettingpros_player_props", GAME_DAY, as_of=morning)) == []
     early = datetime(2025, 1, 14, 12, 0, tzinfo=ET)
     with pytest.raises(ReportNotPublishedError, match="no injury report for 2025-01-15 is published by 2025-01-14T12"):
         league.payload("nbac_injury_report", GAME_DAY, as_of=early)
@@ -481,9 +495,12 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
 
     opening = load(league, "bettingpros_player_props", GAME_DAY, as_of=datetime(2025, 1, 15, 10, 0, tzinfo=ET))
     current = load(league, "bettingpros_player_props", GAME_DAY)
-    opening_lines = [b["line"] for o in opening["offers"] for b in o["books"]]
-    assert opening_lines == [b["opening_line"] for o in opening["offers"] for b in o["books"]]
-    assert opening_lines != [b["line"] for o in current["offers"] for b in o["books"]]
+    def book_lines(payload: dict[str, Any], n: int) -> list[float]:
+        return [b["lines"][n]["line"] for o in bp_offers(payload) for s in o["selections"] for b in s["books"]]
+
+    opening_lines = book_lines(opening, 0)  # at 10:00 a book has one line, its opening
+    assert opening_lines == book_lines(opening, -1) and opening_lines == book_lines(current, -1)
+    assert opening_lines != book_lines(current, 0)  # the next morning: the moved line first
 
 
 def test_days_without_games_give_valid_empty_payloads(league: SimulatedLeague) -> None:
@@ -494,9 +511,10 @@ def test_days_without_games_give_valid_empty_payloads(league: SimulatedLeague) -
         assert load(league, "nbac_play_by_play", day)["resultSets"][0]["rowSet"] == []
         assert load(league, "nbac_injury_report", day)["rows"] == []
         assert load(league, "bdl_boxscores", day)["data"] == []
-        for source in ("odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"):
+        for source in ("odds_api_events", "odds_api_game_lines"):
             assert load(league, source, day)["data"] == []
-        assert load(league, "bettingpros_player_props", day)["offers"] == []
+        assert load(league, "odds_api_player_points_props", day)["events"] == []  # no event, no request
+        assert load(league, "bettingpros_player_props", day)["offer_pages"] == []  # no event, no offers request
         assert len(load(league, "espn_rosters", day)["teams"]) == 30
 
 
@@ -511,14 +529,17 @@ def test_odds_api_times_are_utc_and_names_are_full_names(league: SimulatedLeague
 
 def test_odds_api_snapshots_every_five_minutes_and_quotes_none_newer(league: SimulatedLeague) -> None:
     # DraftKings posts at 09:05 ET, FanDuel at 09:12: a request at 09:14:30 gets the 09:10 snapshot
-    for source in ("odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"):
-        document = load(league, source, GAME_DAY, as_of=datetime(2025, 1, 15, 9, 14, 30, tzinfo=ET))
-        assert list(document) == ["timestamp", "previous_timestamp", "next_timestamp", "data"], source
+    moment = datetime(2025, 1, 15, 9, 14, 30, tzinfo=ET)
+    answers = load(league, "odds_api_player_points_props", GAME_DAY, as_of=moment)["events"]
+    assert answers and all(isinstance(answer["data"], dict) for answer in answers), "per event: data is one event"
+    lists = [load(league, s, GAME_DAY, as_of=moment) for s in ("odds_api_events", "odds_api_game_lines")]
+    documents = [*lists, *answers]
+    for document in documents:
+        assert list(document) == ["timestamp", "previous_timestamp", "next_timestamp", "data"]
         assert (document["previous_timestamp"], document["timestamp"], document["next_timestamp"]) == (
             "2025-01-15T14:05:00Z", "2025-01-15T14:10:00Z", "2025-01-15T14:15:00Z"
-        ), source
-    props = load(league, "odds_api_player_points_props", GAME_DAY, as_of=datetime(2025, 1, 15, 9, 14, 30, tzinfo=ET))
-    updates = {book["key"]: book["last_update"] for event in props["data"] for book in event["bookmakers"]}
+        )
+    updates = {book["key"]: book["last_update"] for answer in answers for book in answer["data"]["bookmakers"]}
     assert updates == {"draftkings": "2025-01-15T14:05:00Z"}, "FanDuel's 09:12 post is not in the 09:10 snapshot"
 
 
@@ -541,7 +562,7 @@ def test_late_boxscores_drop_different_games_per_source_family(league: Simulated
 
 def test_player_missing_from_one_book(league: SimulatedLeague) -> None:
     def outcomes(payload: dict) -> dict[str, list[str]]:
-        first_event = payload["data"][0]
+        first_event = payload["events"][0]["data"]
         return {b["key"]: [o["description"] for o in b["markets"][0]["outcomes"]] for b in first_event["bookmakers"]}
 
     clean = outcomes(load(league, "odds_api_player_points_props", GAME_DAY))
@@ -560,7 +581,7 @@ def test_player_missing_from_one_book(league: SimulatedLeague) -> None:
     bettingpros = load(
         league, "bettingpros_player_props", GAME_DAY, imperfections=frozenset({PLAYER_MISSING_FROM_BOOK})
     )
-    assert missing in {offer["player"]["name"] for offer in bettingpros["offers"]}
+    assert missing in {offer["participants"][0]["name"] for offer in bp_offers(bettingpros)}
 
 
 def test_game_postponed(league: SimulatedLeague) -> None:
@@ -591,9 +612,9 @@ def test_duplicate_rows_repeat_the_first_row_verbatim(league: SimulatedLeague) -
         "nbac_injury_report": lambda p: p["rows"],
         "bdl_boxscores": lambda p: p["data"],
         "odds_api_events": lambda p: p["data"],
-        "odds_api_player_points_props": lambda p: p["data"][0]["bookmakers"][2]["markets"][0]["outcomes"],
+        "odds_api_player_points_props": lambda p: p["events"][0]["data"]["bookmakers"][2]["markets"][0]["outcomes"],
         "odds_api_game_lines": lambda p: p["data"],
-        "bettingpros_player_props": lambda p: p["offers"],
+        "bettingpros_player_props": bp_offers,
         "espn_rosters": lambda p: p["teams"][5]["athletes"],
     }
     assert set(row_lists) == set(SOURCES)

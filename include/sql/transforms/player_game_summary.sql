@@ -8,6 +8,9 @@
 --   line       Odds API draftkings, then fanduel, then any other Odds API book (by key), then BettingPros
 --              (draftkings, fanduel, other books by key); per Odds API book the latest snapshot taken at
 --              or before tip-off, else the latest snapshot.
+--   identity   universal_player_id from the player registry's resolution of the box-score row (NULL
+--              when the registry holds it; the raw row's own id where the registry has not run); book
+--              rows the registry holds (no person, or several, fit the name) give no line.
 -- Derived ratios are rounded to 4 decimals so that a rerun reproduces them exactly.
 -- A rerun with unchanged inputs changes no row: the update fires only when a column differs.
 MERGE nba_analytics.player_game_summary T
@@ -25,23 +28,33 @@ USING (
   box AS (
     SELECT
       'nbac_gamebook' AS primary_source_used,
-      g.game_id, g.player_lookup, g.universal_player_id, g.team_abbr, g.opponent_team_abbr, g.home_game,
+      g.game_id, g.player_lookup,
+      IF(rg.source IS NULL, g.universal_player_id, rg.universal_player_id) AS universal_player_id,
+      g.team_abbr, g.opponent_team_abbr, g.home_game,
       g.minutes, g.points, g.assists, g.offensive_rebounds, g.defensive_rebounds, g.steals, g.blocks,
       g.turnovers, g.fg_attempts, g.fg_makes, g.three_pt_attempts, g.three_pt_makes, g.ft_attempts,
       g.ft_makes, g.plus_minus, g.starter
     FROM nba_raw.nbac_gamebook_player_stats AS g
     JOIN final_games AS f ON f.game_id = g.game_id
+    LEFT JOIN nba_analytics.player_identity_resolutions AS rg
+      ON rg.source = 'nbac_gamebook' AND rg.game_date = @target_date
+      AND rg.scope = g.game_id AND rg.player_lookup = g.player_lookup
     WHERE g.game_date = @target_date
       AND g.player_status = 'active'
     UNION ALL
     SELECT
       'bdl_boxscores' AS primary_source_used,
-      b.game_id, b.player_lookup, b.universal_player_id, b.team_abbr, b.opponent_team_abbr, b.home_game,
+      b.game_id, b.player_lookup,
+      IF(rb.source IS NULL, b.universal_player_id, rb.universal_player_id) AS universal_player_id,
+      b.team_abbr, b.opponent_team_abbr, b.home_game,
       b.minutes, b.points, b.assists, b.offensive_rebounds, b.defensive_rebounds, b.steals, b.blocks,
       b.turnovers, b.fg_attempts, b.fg_makes, b.three_pt_attempts, b.three_pt_makes, b.ft_attempts,
       b.ft_makes, CAST(NULL AS INT64) AS plus_minus, CAST(NULL AS BOOL) AS starter
     FROM nba_raw.bdl_player_boxscores AS b
     JOIN final_games AS f ON f.game_id = b.game_id
+    LEFT JOIN nba_analytics.player_identity_resolutions AS rb
+      ON rb.source = 'bdl_boxscores' AND rb.game_date = @target_date
+      AND rb.scope = b.game_id AND rb.player_lookup = b.player_lookup
     WHERE b.game_date = @target_date
       AND b.game_id NOT IN (SELECT game_id FROM gamebook_games)
   ),
@@ -64,6 +77,9 @@ USING (
     WHERE game_date = @target_date
     GROUP BY game_id, player_lookup
   ),
+  held_players AS (
+    -- @include fragments/held_players.sql
+  ),
   candidate_lines AS (
     -- source_rank: 1 draftkings, 2 fanduel, 3 another Odds API book, 4-6 BettingPros (same book order)
     SELECT
@@ -74,7 +90,10 @@ USING (
       p.snapshot_time AS seen_at
     FROM nba_raw.odds_api_player_points_props AS p
     JOIN final_games AS f ON f.game_id = p.game_id
+    LEFT JOIN held_players AS h
+      ON h.source = 'odds_api_player_points_props' AND h.scope = p.game_id AND h.player_lookup = p.player_lookup
     WHERE p.game_date = @target_date
+      AND h.player_lookup IS NULL
     UNION ALL
     SELECT
       bp.game_id, bp.player_lookup, bp.points_line, 'bettingpros' AS line_source, bp.bookmaker AS book,
@@ -83,7 +102,10 @@ USING (
       bp.line_updated_at AS seen_at
     FROM nba_raw.bettingpros_player_points_props AS bp
     JOIN final_games AS f ON f.game_id = bp.game_id
+    LEFT JOIN held_players AS h
+      ON h.source = 'bettingpros_player_props' AND h.scope = bp.game_id AND h.player_lookup = bp.player_lookup
     WHERE bp.game_date = @target_date
+      AND h.player_lookup IS NULL
   ),
   ranked_lines AS (
     SELECT

@@ -24,6 +24,8 @@
 --   points_avg_last_5 / _10     mean points of the player's last 5 / 10 games before D
 -- Completeness: expected = games of the player's team in [D-14, D-1] (schedule); actual = those games
 -- for which the player has a box-score row; production-ready at >= 90 % (100 % when nothing expected).
+-- Held rows: injury report and book rows whose player the registry holds (fragments/held_players.sql)
+-- are left out, so a name that fits no one, or several people, marks no one injured and prices no one.
 -- Rows of @target_date that are no longer expected (player now OUT, game postponed) are deleted.
 MERGE nba_analytics.upcoming_player_game_context T
 USING (
@@ -91,6 +93,9 @@ USING (
   latest_report AS (
     -- @include fragments/latest_injury_report.sql
   ),
+  held_players AS (
+    -- @include fragments/held_players.sql
+  ),
   injuries AS (
     SELECT r.player_lookup, LOWER(r.injury_status) AS injury_status,
            ROW_NUMBER() OVER (
@@ -102,6 +107,9 @@ USING (
                       r.game_id  -- one report: (game_id, player_lookup) is unique, the order total
            ) AS pick
     FROM latest_report AS r
+    LEFT JOIN held_players AS h
+      ON h.source = 'nbac_injury_report' AND h.scope = r.game_id AND h.player_lookup = r.player_lookup
+    WHERE h.player_lookup IS NULL
   ),
   candidates AS (
     SELECT m.player_lookup, t.game_id, t.team_abbr, t.opponent_team_abbr, t.home_game,
@@ -121,8 +129,12 @@ USING (
                               ORDER BY snapshot_time DESC, points_line) AS newest,
            ROW_NUMBER() OVER (PARTITION BY game_id, player_lookup, bookmaker
                               ORDER BY snapshot_time, points_line) AS oldest
-    FROM nba_raw.odds_api_player_points_props
+    FROM nba_raw.odds_api_player_points_props AS p
     WHERE game_date = @target_date
+      AND NOT EXISTS (
+        SELECT 1 FROM held_players AS h
+        WHERE h.source = 'odds_api_player_points_props' AND h.scope = p.game_id AND h.player_lookup = p.player_lookup
+      )
   ),
   candidate_lines AS (
     -- source_rank: 1 draftkings, 2 fanduel, 3 another Odds API book, 4-6 BettingPros (same book order)
@@ -137,8 +149,12 @@ USING (
            CASE bookmaker WHEN 'draftkings' THEN 4 WHEN 'fanduel' THEN 5 ELSE 6 END AS source_rank,
            points_line AS current_points_line,
            opening_line AS opening_points_line
-    FROM nba_raw.bettingpros_player_points_props
+    FROM nba_raw.bettingpros_player_points_props AS bp
     WHERE game_date = @target_date
+      AND NOT EXISTS (
+        SELECT 1 FROM held_players AS h
+        WHERE h.source = 'bettingpros_player_props' AND h.scope = bp.game_id AND h.player_lookup = bp.player_lookup
+      )
   ),
   ranked_lines AS (
     SELECT game_id, player_lookup, line_source, current_points_line, opening_points_line,

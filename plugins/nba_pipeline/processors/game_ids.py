@@ -1,5 +1,8 @@
 """Canonical game ids, team codes, player keys and source timestamps: pure functions.
 
+Player keys (``player_lookup``, ``display_name``) are :mod:`nba_pipeline.player_names`'s, re-exported
+here for the raw processors.
+
 Every raw table keys games by ``YYYYMMDD_AWAY_HOME`` on the America/New_York game date. The
 sources spell a game in many ways (NBA.com's 10-character id, its ``YYYYMMDD/AWAYHOME`` game
 code, ``AWAY@HOME`` with a date, balldontlie ids with team ids, Odds API events with a UTC start
@@ -12,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from nba_pipeline.player_names import display_name as display_name  # re-exported for the raw processors
+from nba_pipeline.player_names import player_lookup as player_lookup
 
 ET = ZoneInfo("America/New_York")
 
@@ -128,23 +133,6 @@ def team_from_bdl_id(team_id: int) -> str:
     if code is None:
         raise GameIdError(f"unknown balldontlie team id {team_id!r}")
     return code
-
-
-def player_lookup(name: str) -> str:
-    """The player key: lowercase ASCII letters of "First Last" ("Last, First" is swapped first)."""
-    if "," in name:
-        family, given = name.split(",", 1)
-        name = f"{given} {family}"
-    decomposed = unicodedata.normalize("NFKD", name).lower()
-    return "".join(char for char in decomposed if "a" <= char <= "z")
-
-
-def display_name(name: str) -> str:
-    """``"O'Dell Jr., Wendell"`` → ``"Wendell O'Dell Jr."``; other names unchanged."""
-    if "," in name:
-        family, given = name.split(",", 1)
-        return f"{given.strip()} {family.strip()}"
-    return name.strip()
 
 
 # --------------------------------------------------------------------------- dates and times

@@ -26,6 +26,7 @@ from nba_pipeline.processors.raw import (
     RawTable,
 )
 from nba_pipeline.processors.transform import run_sql_transform
+from nba_pipeline.registry.identity import RESOLUTIONS, player_registry_entry
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.scrapers.run import scrape
 
@@ -126,13 +127,8 @@ def _rows(table: str, date_column: str = "game_date", loaded: str = "loaded_at")
 
 
 def _dep(
-    name: str,
-    *tables: TableWindow,
-    expected: str | None = _GAMES,
-    critical: bool = True,
-    history: bool = False,
-    warn: float | None = None,
-    fail: float | None = None,
+    name: str, *tables: TableWindow, expected: str | None = _GAMES, critical: bool = True, history: bool = False,
+    warn: float | None = None, fail: float | None = None,
 ) -> Dependency:
     return Dependency(
         name=name,
@@ -182,6 +178,7 @@ def _transform(
 
 
 ANALYTICS: tuple[ProcessorSpec, ...] = (
+    player_registry_entry(DEFAULT_BREAKER),
     _transform(
         "player_game_summary",
         Phase.ANALYTICS,
@@ -192,6 +189,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
             "nba_raw.odds_api_player_points_props",
             "nba_raw.bettingpros_player_points_props",
             "nba_raw.nbac_schedule",
+            RESOLUTIONS,
         ),
         "nba_analytics.player_game_summary",
         (
@@ -255,6 +253,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
             "nba_raw.nbac_gamebook_player_stats",
             "nba_raw.nbac_injury_report",
             "nba_raw.espn_team_rosters",
+            RESOLUTIONS,
         ),
         "nba_analytics.upcoming_player_game_context",
         (

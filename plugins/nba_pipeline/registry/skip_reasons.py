@@ -13,3 +13,5 @@ class LeagueSkipReason(enum.StrEnum):
     NO_FEATURES = "no_features"  # a player has no feature row (phase 5)
     LOW_FEATURE_QUALITY = "low_feature_quality"  # a player's features are below the quality bar (phase 5)
     NO_MODEL = "no_model"  # a prediction system has no trained model to serve (phase 5, per system)
+    UNRESOLVED_PLAYER = "unresolved_player"  # a raw row's player name fits no registry entry: the row is held
+    AMBIGUOUS_PLAYER = "ambiguous_player"  # a raw row's player name fits two or more registry entries: held

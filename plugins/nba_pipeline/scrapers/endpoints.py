@@ -7,10 +7,14 @@ source reports *results* (box scores, fetched the morning after the games) or *u
 sources (:mod:`nba_pipeline.scrapers.sources`) read the same catalog,
 so the simulated league and the real APIs are asked for the same thing.
 
-The paths follow the real APIs as closely as one request per source and date allows. Where the
-real API needs more (The Odds API serves player props per event, ESPN rosters per team,
-balldontlie and BettingPros page their results) the entry is an approximation and its ``note``
-says how.
+The paths follow the real APIs. Where the real API needs several requests for one source and
+date, the entry declares how they follow from one another: cursor pages (:class:`CursorPaging`,
+balldontlie), one file per publication slot (``slots``, the injury report), or one request per
+item of another endpoint's answer or of a declared list (:class:`PerItem`: The Odds API's player
+props per event, ESPN's rosters per team), numbered pages after a first request whose ids they
+name (:class:`JoinedIds`, :class:`PageNumbers`: BettingPros' events, then offer pages). Where
+the entry is still an approximation its ``note`` says how. Endpoints that bill each request
+against an account's quota declare it (:class:`Quota`).
 
 Fetch moments: every source is fetched at :data:`FETCH_HOUR_ET`:00 America/New_York. Upcoming-game
 sources are fetched on their date; results sources describe date D and are fetched on D+1
@@ -26,14 +30,21 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nba_pipeline.scrapers.fetch_shapes import CursorPaging, JoinedIds, PageNumbers, PerItem, Quota
 from nba_pipeline.settings import LOCAL_TIMEZONE
 from nba_pipeline.sources.injury_report import report_slots
 
 __all__ = [
+    "EACH",
     "ENDPOINTS",
+    "ESPN_TEAM_IDS",
     "CursorPaging",
     "FETCH_HOUR_ET",
     "Endpoint",
+    "JoinedIds",
+    "PageNumbers",
+    "PerItem",
+    "Quota",
     "UnknownSourceError",
     "endpoint_for",
     "season_label",
@@ -60,19 +71,6 @@ def season_label(day: dt.date) -> str:
     """The NBA season a date belongs to, NBA.com style (``"2024-25"``); seasons turn in October."""
     first = day.year if day.month >= 10 else day.year - 1
     return f"{first}-{(first + 1) % 100:02d}"
-
-
-@dataclass(frozen=True)
-class CursorPaging:
-    """An endpoint that answers in pages: each page names the next one's cursor at ``next_at``
-    (null on the last), and the next request sends it as ``param``.
-
-    :param max_pages: more pages than this is an error (a cursor that never ends).
-    """
-
-    param: str = "cursor"
-    next_at: tuple[str, ...] = ("meta", "next_cursor")
-    max_pages: int = 50
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,13 @@ class Endpoint:
         the next slot while the site answers that a file does not exist.
     :param paging: set for an endpoint that answers in cursor pages: the HTTP source follows them
         and merges their :attr:`items` lists into the first page's document.
+    :param per_item: set for an endpoint served once per item of another endpoint's answer: the
+        HTTP source asks for every item and stores the answers together (:class:`PerItem`).
+    :param joined_ids: set for an endpoint whose requests name every id of a first request's
+        answer in one parameter (:class:`JoinedIds`).
+    :param pages: set for an endpoint that answers in numbered pages (:class:`PageNumbers`); the
+        HTTP source asks for every page and stores them as served.
+    :param quota: set for an endpoint that bills requests against a quota (:class:`Quota`).
     :param note: how this entry departs from the real API, if it does.
     """
 
@@ -117,6 +122,10 @@ class Endpoint:
     media_type: str = "application/json"
     slots: Callable[[dt.datetime], list[str]] | None = None
     paging: CursorPaging | None = None
+    per_item: PerItem | None = None
+    joined_ids: JoinedIds | None = None
+    pages: PageNumbers | None = None
+    quota: Quota | None = None
     note: str = ""
 
     @property
@@ -129,14 +138,28 @@ class Endpoint:
         day = target_date + dt.timedelta(days=1 if self.results else 0)
         return dt.datetime.combine(day, dt.time(FETCH_HOUR_ET), tzinfo=ET)
 
-    def request(self, target_date: dt.date, slot: str | None = None) -> tuple[str, dict[str, str]]:
+    def request(
+        self, target_date: dt.date, slot: str | None = None, item: str | None = None
+    ) -> tuple[str, dict[str, str]]:
         """The path and query parameters for ``target_date`` (without any API key); ``slot`` picks
-        one of :attr:`slots` (by default the newest)."""
+        one of :attr:`slots` (by default the newest), ``item`` the item of a :class:`PerItem`
+        endpoint or the joined ids of a :class:`JoinedIds` one (without it, the field keeps its
+        placeholder: a template, not a URL)."""
         moment = self.fetch_moment(target_date)
         fields = _template_fields(target_date, moment)
         if self.slots is not None:
             fields["slot"] = slot if slot is not None else self.slots(moment)[0]
+        for field in (self.per_item, self.joined_ids):
+            if field is not None:
+                fields[field.field] = item if item is not None else f"{{{field.field}}}"
         return self.path.format(**fields), {name: value.format(**fields) for name, value in self.params}
+
+    def first_request(self, target_date: dt.date) -> tuple[str, dict[str, str]]:
+        """The path and query of the :class:`JoinedIds` request that comes first."""
+        assert self.joined_ids is not None, f"{self.source} has no first request"
+        fields = _template_fields(target_date, self.fetch_moment(target_date))
+        joined = self.joined_ids
+        return joined.path.format(**fields), {name: value.format(**fields) for name, value in joined.params}
 
     def window(self, target_date: dt.date) -> list[dt.date]:
         """The dates a stand-in for a whole-season endpoint must cover, in order (empty if none)."""
@@ -186,28 +209,29 @@ def _count(node: Any, path: Sequence[str | int]) -> int | None:
     return _count(node[step], rest) if isinstance(node, dict) and step in node else None
 
 
-def _odds_api(source: str, markets: str) -> Endpoint:
-    return Endpoint(
-        source=source,
-        conn_id="nba_odds_api",
-        path="/v4/historical/sports/basketball_nba/odds",
-        params=(
-            ("regions", "us"),
-            ("markets", markets),
-            ("oddsFormat", "american"),
-            ("bookmakers", _ODDS_API_BOOKS),
-            ("date", "{as_of_utc}"),
-            ("commenceTimeFrom", "{day_start_utc}"),
-            ("commenceTimeTo", "{day_end_utc}"),
-        ),
-        items=("data",),
-        note=(
-            "the real API serves player props only per event "
-            "(/v4/historical/sports/basketball_nba/events/{eventId}/odds); here one call per date"
-            if markets == "player_points"
-            else ""
-        ),
+#: The Odds API's historical endpoints cost 10 x markets x regions a request; the four books
+#: asked for count as one region (each group of ten books does).
+_HISTORICAL_COST = 10
+
+
+def _odds_params(markets: str) -> tuple[tuple[str, str], ...]:
+    return (
+        ("regions", "us"),
+        ("markets", markets),
+        ("oddsFormat", "american"),
+        ("bookmakers", _ODDS_API_BOOKS),
+        ("date", "{as_of_utc}"),
     )
+
+
+_ODDS_EVENTS = "odds_api_events"
+
+#: ESPN's ids of the 30 NBA teams (docs/real-endpoints.md §6), the rosters asked for. Declared rather
+#: than read from ESPN's teams index (``/apis/site/v2/sports/basketball/nba/teams``) each day: the
+#: ids have not changed since ESPN assigned them (relocations and renames kept theirs), a fixed list
+#: saves a request and a second shape to validate, and a team that ESPN stops serving fails its own
+#: request by name instead of silently dropping out of an index.
+ESPN_TEAM_IDS: tuple[str, ...] = tuple(str(team_id) for team_id in range(1, 31))
 
 
 _CATALOG: tuple[Endpoint, ...] = (
@@ -279,7 +303,7 @@ _CATALOG: tuple[Endpoint, ...] = (
         note="the pages a fetch follows are stored merged: every page's data, the last page's meta",
     ),
     Endpoint(
-        source="odds_api_events",
+        source=_ODDS_EVENTS,
         conn_id="nba_odds_api",
         path="/v4/historical/sports/basketball_nba/events",
         params=(
@@ -288,24 +312,59 @@ _CATALOG: tuple[Endpoint, ...] = (
             ("commenceTimeTo", "{day_end_utc}"),
         ),
         items=("data",),
+        quota=Quota(cost=1),
     ),
-    _odds_api("odds_api_player_points_props", "player_points"),
-    _odds_api("odds_api_game_lines", "h2h,spreads,totals"),
+    Endpoint(
+        source="odds_api_player_points_props",
+        conn_id="nba_odds_api",
+        path="/v4/historical/sports/basketball_nba/events/{event_id}/odds",
+        params=_odds_params("player_points"),
+        items=("events",),
+        per_item=PerItem(index=_ODDS_EVENTS, ids_at=("data", EACH, "id"), field="event_id", stored_as="events"),
+        quota=Quota(cost=_HISTORICAL_COST * 1),
+        note="the day's events, then each event's odds: the answers stored as one document's events list",
+    ),
+    Endpoint(
+        source="odds_api_game_lines",
+        conn_id="nba_odds_api",
+        path="/v4/historical/sports/basketball_nba/odds",
+        params=(
+            *_odds_params("h2h,spreads,totals"),
+            ("commenceTimeFrom", "{day_start_utc}"),
+            ("commenceTimeTo", "{day_end_utc}"),
+        ),
+        items=("data",),
+        quota=Quota(cost=_HISTORICAL_COST * 3),
+    ),
     Endpoint(
         source="bettingpros_player_props",
         conn_id="nba_bettingpros",
         path="/v3/offers",
-        params=(("sport", "NBA"), ("market_id", "156"), ("date", "{date}"), ("location", "ALL")),
-        items=("offers",),
-        note="events and offers of the date in one document (the real API pages offers)",
+        params=(
+            ("sport", "NBA"),
+            ("market_id", "156"),
+            ("event_id", "{event_ids}"),
+            ("location", "ALL"),
+            ("limit", "10"),
+        ),
+        items=("offer_pages", EACH, "offers"),
+        joined_ids=JoinedIds(
+            path="/v3/events",
+            params=(("sport", "NBA"), ("date", "{date}")),
+            ids_at=("events", EACH, "id"),
+            field="event_ids",
+            stored_as="events",
+        ),
+        pages=PageNumbers(stored_as="offer_pages"),
+        note="the day's events, then the offers of all of them in pages of 10: stored as one document",
     ),
     Endpoint(
         source="espn_rosters",
         conn_id="nba_espn",
-        path="/apis/site/v2/sports/basketball/nba/teams",
-        params=(("enable", "roster"), ("limit", "30")),
+        path="/apis/site/v2/sports/basketball/nba/teams/{team_id}/roster",
         items=("teams",),
-        note="all 30 rosters in one document; the real API serves one roster per team (/teams/{id}/roster)",
+        per_item=PerItem(field="team_id", stored_as="teams", ids=ESPN_TEAM_IDS, max_items=len(ESPN_TEAM_IDS)),
+        note="one request per team; the 30 answers stored as one document's teams list",
     ),
 )
 

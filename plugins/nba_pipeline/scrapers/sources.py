@@ -11,12 +11,19 @@ One interface, :class:`PayloadSource`, with two implementations chosen by config
 
 Both return a :class:`~nba_pipeline.sources.http_client.FetchedPayload`: the untouched bytes and
 when they were fetched; for an endpoint that answers in cursor pages, the pages merged into the
-first one's document (the bytes of a page that breaks the chain are kept as received).
+first one's document (the bytes of a page that breaks the chain are kept as received); for an
+endpoint served per item (The Odds API's event odds, ESPN's rosters), every item's answer in one
+document; for numbered pages (BettingPros' offers), the first request's answer and every page.
+
+For an endpoint that bills a quota (:class:`~nba_pipeline.scrapers.endpoints.Quota`), the HTTP
+source adds up what each answer says it cost (:class:`~nba_pipeline.sources.fetch_results.QuotaUse`)
+and, given a :class:`QuotaBudget`, sends no request that could take the day's use past it.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -26,8 +33,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from nba_pipeline.scrapers.endpoints import Endpoint, endpoint_for
+from nba_pipeline.scrapers.http_fetches import (
+    QuotaBudget,
+    QuotaMeter,
+    each_item,
+    follow_pages,
+    metered,
+    newest_slot,
+)
+from nba_pipeline.scrapers.page_numbers import numbered_pages
 from nba_pipeline.settings import Settings, get_settings
-from nba_pipeline.sources.fetch_results import FetchedPayload, SourceClientError, SourceContentError
+from nba_pipeline.sources.fetch_results import FetchedPayload
 from nba_pipeline.sources.simulation import IMPERFECTIONS, SimulatedLeague
 
 if TYPE_CHECKING:
@@ -37,15 +53,12 @@ __all__ = [
     "SOURCE_MODES",
     "HttpSource",
     "PayloadSource",
+    "QuotaBudget",
     "SimulatedSource",
     "payload_source",
 ]
 
 log = logging.getLogger(__name__)
-
-#: What the injury report's host (S3) answers for a file that does not exist (yet).
-NOT_PUBLISHED = 403
-
 
 class PayloadSource(abc.ABC):
     """Fetches the payload of one source for one date."""
@@ -53,17 +66,20 @@ class PayloadSource(abc.ABC):
     #: the ``NBA_SOURCE_MODE`` value that selects this implementation
     mode: ClassVar[str]
 
-    def fetch(self, source: str, target_date: dt.date) -> FetchedPayload:
+    def fetch(self, source: str, target_date: dt.date, budget: QuotaBudget | None = None) -> FetchedPayload:
         """The payload of ``source`` for ``target_date``, as received.
 
+        :param budget: for a source that bills a quota, the most it may use (the HTTP source
+            checks it before each request; the simulated league bills nothing).
         :raises UnknownSourceError: the source is not in the endpoint catalog.
         :raises SourceFetchError: (HTTP) the source did not deliver a JSON payload; a
-            ``SourceContentError`` carries the bytes in ``.payload``.
+            ``SourceContentError`` carries the bytes in ``.payload``; a ``SourceStoppedError``
+            (``QuotaBudgetError`` for the budget) the answers received before the stop.
         """
-        return self._fetch(endpoint_for(source), target_date)
+        return self._fetch(endpoint_for(source), target_date, budget)
 
     @abc.abstractmethod
-    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload: ...
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload: ...
 
 
 @lru_cache(maxsize=4)
@@ -105,7 +121,7 @@ class SimulatedSource(PayloadSource):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(seed={self.seed}, imperfections={sorted(self.imperfections)})"
 
-    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload:
         as_of = endpoint.fetch_moment(target_date)
         window = endpoint.window(target_date)
         body = (
@@ -167,108 +183,26 @@ class HttpSource(PayloadSource):
     def from_settings(cls, settings: Settings) -> HttpSource:
         return cls()
 
-    def _fetch(self, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
-        """One request; for a paged answer, every page; for a file per slot, the newest published."""
+    def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload:
+        """One request; for a paged answer, every page (after the first request naming the ids
+        the pages are for); for a file per slot, the newest published; for an endpoint served per
+        item, the index and every item. A billed endpoint's payload
+        carries what its requests cost."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
         with self._client_factory(endpoint.conn_id, **overrides) as client:
-            if endpoint.paging is not None:
-                return _follow_pages(client, endpoint, *endpoint.request(target_date))
-            if endpoint.slots is not None:
-                return _newest_slot(client, endpoint, target_date)
-            return client.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
-
-
-def _newest_slot(client: HttpSourceClient, endpoint: Endpoint, target_date: dt.date) -> FetchedPayload:
-    """The file of the newest slot that is published, asking slot by slot while the answer is
-    :data:`NOT_PUBLISHED`.
-
-    :raises SourceClientError: another client error at once, or after every slot answered
-        :data:`NOT_PUBLISHED`, naming the first and last slot asked for.
-    """
-    assert endpoint.slots is not None
-    slots = endpoint.slots(endpoint.fetch_moment(target_date))
-    missing: SourceClientError | None = None
-    for slot in slots:
-        try:
-            return client.fetch(*endpoint.request(target_date, slot), media_type=endpoint.media_type)
-        except SourceClientError as error:
-            if error.status_code != NOT_PUBLISHED:
-                raise
-            missing = error
-            log.info("%s for %s: no file for slot %s; asking for the one before", endpoint.source, target_date, slot)
-    assert missing is not None, f"{endpoint.source}: no slot to ask for"
-    raise SourceClientError(
-        url=missing.url,
-        attempts=len(slots),
-        status_code=NOT_PUBLISHED,
-        detail=f"no file published in the {len(slots)} slots from {slots[0]} back to {slots[-1]} "
-        f"(each answered {NOT_PUBLISHED}, which is also the answer to a blocked client)",
-        body_excerpt=missing.body_excerpt,
-        payload=missing.payload,
-    )
-
-
-def _follow_pages(
-    client: HttpSourceClient, endpoint: Endpoint, path: str, params: dict[str, str]
-) -> FetchedPayload:
-    """Every page of a cursor-paged answer, merged into the first page's document: its
-    :attr:`~Endpoint.items` list holds every page's items in order, and the cursor is null (an
-    answer of one page is returned as served).
-
-    :raises SourceContentError: a page without the items list, a cursor seen before, or more than
-        the endpoint's ``max_pages``; ``.payload`` holds that page's bytes, which the scraper keeps.
-    """
-    assert endpoint.paging is not None
-    paging, key = endpoint.paging, endpoint.paging.next_at[-1]
-    first = page = client.fetch(path, params, media_type=endpoint.media_type)
-    document = json.loads(first.body)
-    merged, holder = _items_at(document, endpoint.items), _parent_at(document, paging.next_at)
-    if merged is None or holder is None or holder.get(key) is None:
-        return first  # one page, stored as served; or not a page, which the raw processor names
-    cursor, attempts = holder[key], first.attempts
-    cursors: list[Any] = []
-    while cursor is not None:
-        if cursor in cursors:
-            problem = f"the cursor {cursor!r} came back after {cursors}: the pages loop"
-        elif len(cursors) + 1 >= paging.max_pages:
-            problem = f"more than {paging.max_pages} pages"
-        else:
-            cursors.append(cursor)
-            page = client.fetch(path, {**params, paging.param: str(cursor)}, media_type=endpoint.media_type)
-            attempts += page.attempts
-            body = json.loads(page.body)
-            items, page_holder = _items_at(body, endpoint.items), _parent_at(body, paging.next_at)
-            if items is not None and page_holder is not None:
-                merged.extend(items)
-                cursor = page_holder.get(key)
-                continue
-            shape = f"no {'/'.join(map(str, endpoint.items))} list or no {'/'.join(paging.next_at)}"
-            problem = f"page {len(cursors) + 1} (cursor {cursor!r}) is not a page: {shape}"
-        raise SourceContentError(url=page.url, attempts=attempts, detail=problem, payload=page)
-    holder[key] = None
-    return FetchedPayload(
-        url=first.url,
-        status_code=page.status_code,
-        content_type=first.content_type,
-        body=json.dumps(document, ensure_ascii=False).encode(),
-        fetched_at=page.fetched_at,
-        attempts=attempts,
-    )
-
-
-def _items_at(document: Any, path: tuple[str | int, ...]) -> list[Any] | None:
-    for step in path:
-        if not isinstance(document, dict) or not isinstance(step, str) or step not in document:
-            return None
-        document = document[step]
-    return document if isinstance(document, list) else None
-
-
-def _parent_at(document: Any, path: tuple[str, ...]) -> dict[str, Any] | None:
-    """The object that holds (or, on a last page, may leave out) the last key of ``path``."""
-    for step in path[:-1]:
-        document = document.get(step) if isinstance(document, dict) else None
-    return document if isinstance(document, dict) else None
+            meter = QuotaMeter(budget, endpoint.source)
+            fetch = metered(client, endpoint.quota, meter)
+            if endpoint.per_item is not None:
+                fetched = each_item(client, fetch, meter, endpoint, target_date)
+            elif endpoint.pages is not None:
+                fetched = numbered_pages(fetch, endpoint, target_date)
+            elif endpoint.paging is not None:
+                fetched = follow_pages(fetch, endpoint, *endpoint.request(target_date))
+            elif endpoint.slots is not None:
+                fetched = newest_slot(fetch, endpoint, target_date)
+            else:
+                fetched = fetch.fetch(*endpoint.request(target_date), media_type=endpoint.media_type)
+        return dataclasses.replace(fetched, quota=meter.use()) if endpoint.quota is not None else fetched
 
 
 #: ``NBA_SOURCE_MODE`` value -> how to build that source from the settings.

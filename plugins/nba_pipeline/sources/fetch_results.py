@@ -3,10 +3,25 @@ attempts, with the body's first bytes (never the API key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """What a fetch cost against an API's quota, as the API reported it.
+
+    :param requests: the billed endpoint's requests the fetch made (answers received).
+    :param used: credits used: the sum of the answers' per-request cost headers.
+    :param remaining: the credits left according to the last answer that said, or None.
+    """
+
+    requests: int
+    used: int
+    remaining: int | None
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,8 @@ class FetchedPayload:
         content codings such as gzip are removed; never re-encoded or parsed).
     :param fetched_at: when the response arrived, timezone-aware UTC.
     :param attempts: how many requests were made to obtain it (1 = no retry).
+    :param headers: the final response's headers, names in lowercase.
+    :param quota: for an endpoint that bills a quota, what the fetch (all its requests) cost.
     """
 
     url: str
@@ -28,6 +45,8 @@ class FetchedPayload:
     body: bytes
     fetched_at: datetime
     attempts: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    quota: QuotaUse | None = None
 
 
 def _rebuild_error(cls: type[SourceFetchError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
@@ -119,6 +138,48 @@ class SourceContentError(SourceFetchError):
 
     kind = "invalid content"
     payload: FetchedPayload
+
+
+class SourceStoppedError(SourceFetchError):
+    """A fetch of several requests stopped before its last one (a request failed, or the quota
+    budget would be exceeded).
+
+    :param received: the answers received before the stop, in the stored shape (None when none
+        was), so the caller can keep them.
+    :param quota: what the requests made so far cost.
+    """
+
+    kind = "stopped"
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        attempts: int,
+        detail: str,
+        status_code: int | None = None,
+        body_excerpt: str = "",
+        payload: FetchedPayload | None = None,
+        received: FetchedPayload | None = None,
+        quota: QuotaUse | None = None,
+    ) -> None:
+        super().__init__(
+            url=url,
+            attempts=attempts,
+            detail=detail,
+            status_code=status_code,
+            body_excerpt=body_excerpt,
+            payload=payload,
+        )
+        self.received = received
+        self.quota = quota
+
+
+class QuotaBudgetError(SourceStoppedError):
+    """The next request would take the quota used today past the configured daily budget; it was
+    not sent."""
+
+    kind = "daily quota budget reached"
 
 
 class SourceConfigError(ValueError):

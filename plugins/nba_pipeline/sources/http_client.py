@@ -237,6 +237,7 @@ class HttpSourceClient:
                     body=body,
                     fetched_at=self._clock(),
                     attempts=attempt,
+                    headers={name.lower(): value for name, value in response.headers.items()},
                 )
                 status = response.status_code
                 if 200 <= status < 300:

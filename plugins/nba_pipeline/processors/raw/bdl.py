@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from nba_pipeline.player_names import universal_player_id
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
     STAT_MAX,
@@ -82,7 +83,7 @@ def parse_bdl_boxscores(doc: Node, day: dt.date) -> list[ParsedRow]:
             "season_year": season,
             "player_lookup": lookup,
             "player_name": name,
-            "universal_player_id": f"{lookup}_001",
+            "universal_player_id": universal_player_id(lookup),
             "bdl_player_id": player.int("id", nullable=True),
             "team_abbr": team,
             "opponent_team_abbr": home if team == away else away,

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from nba_pipeline.player_names import universal_player_id
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
     NBA_STATS,
@@ -166,7 +167,7 @@ def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
                 "season_year": ids.season_start_year(game_date),
                 "player_lookup": lookup,
                 "player_name": name.strip(),
-                "universal_player_id": f"{lookup}_001",
+                "universal_player_id": universal_player_id(lookup),
                 "nba_player_id": player.int("personId", nullable=True, minimum=1),
                 "team_abbr": team,
                 "opponent_team_abbr": home if team == away else away,

@@ -27,7 +27,7 @@ from nba_pipeline.sources.simulation.rosters import (
 )
 from nba_pipeline.sources.simulation.schedule import SimulatedGame
 
-__all__ = ["BOOKS", "MOVE_HOUR", "GameLine", "Lines", "PropLine", "Sportsbook", "book_post_time"]
+__all__ = ["BOOKS", "MOVE_HOUR", "GameLine", "Lines", "PropLine", "Sportsbook", "book_open_time", "book_post_time"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def book_post_time(day: date, book: Sportsbook, as_of: datetime) -> datetime | N
     if as_of < opening:
         return None
     return move if as_of >= move else opening
+
+
+def book_open_time(day: date, book: Sportsbook) -> datetime:
+    """When the book posts its opening lines for ``day``."""
+    return at(day, _OPENING_HOUR, book.posting_minute)
 
 
 @dataclass(frozen=True)

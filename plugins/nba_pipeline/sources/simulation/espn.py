@@ -1,8 +1,9 @@
 """ESPN as the simulation serves it: the 30 team rosters with ESPN's athlete and team ids.
 
 The roster source tells the pipeline who is on which team on a date, with the position's full
-name (``docs/payloads.md``). ESPN answers one roster per request (``/teams/{id}/roster``); the
-simulation puts the 30 responses, each in the real shape, in one document.
+name (``docs/payloads.md``). ESPN answers one roster per request (``/teams/{id}/roster``); a fetch
+asks for the 30 teams in ESPN id order and stores the answers as one document's ``teams`` list,
+which the simulation renders directly: each body in the real shape, in the same order.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ ESPN_ABBREVIATIONS = {"GSW": "GS", "NOP": "NO", "NYK": "NY", "SAS": "SA", "UTA":
 def _rosters(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
-    """The 30 responses of ``/teams/{id}/roster``, each in the real shape, in one document."""
+    """The 30 responses of ``/teams/{id}/roster``, each in the real shape, in ESPN team id order."""
     label = season_label(day)
     season_type, season_name = _season_type(league, day)
     season = {"year": int(label[:4]) + 1, "displayName": label, "type": season_type, "name": season_name}
-    return {"teams": [_roster(league, code, season, as_of, imperfections) for code in TEAM_CODES]}
+    codes = sorted(TEAM_CODES, key=lambda code: TEAM_INFO[code].espn_team_id)
+    return {"teams": [_roster(league, code, season, as_of, imperfections) for code in codes]}
 
 
 def _roster(

@@ -2,7 +2,9 @@
 lines (moneyline, spread, total) per bookmaker.
 
 Teams are full names, times UTC; a book's markets show its opening line until it moves them in
-the afternoon, and nothing before it has posted (``docs/payloads.md``).
+the afternoon, and nothing before it has posted (``docs/payloads.md``). Player props are the
+real API's per-event answers (``/historical/.../events/{eventId}/odds``, ``data`` one event), all
+of the day's events together in one document, as the HTTP scraper stores them.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def _events(
 def _player_points_props(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
+    """``{"events": [...]}``: per event of the day, in day order, the historical event-odds answer."""
     as_of = _snapshot(as_of)
     lines_by_game_book: dict[tuple[str, str], list[PropLine]] = {}
     for line in league.prop_lines(day):
@@ -106,8 +109,8 @@ def _player_points_props(
                     "markets": [{"key": "player_points", "last_update": utc_z(posted), "outcomes": outcomes}],
                 }
             )
-        data.append(_odds_event(game) | {"bookmakers": bookmakers})
-    return _historical(as_of, data)
+        data.append(_historical(as_of, _odds_event(game) | {"bookmakers": bookmakers}))
+    return {"events": data}
 
 
 def _game_lines(

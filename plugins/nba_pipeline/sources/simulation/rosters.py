@@ -9,9 +9,9 @@ scores and lines are later drawn around. The minutes model lives here too: a hea
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
 
+from nba_pipeline.player_names import player_lookup, universal_player_id
 from nba_pipeline.sources.simulation.data import DIVISIONS, FIRST_NAMES, LAST_NAMES, SUFFIXES, TEAM_ROWS
 from nba_pipeline.sources.simulation.draws import seeded_rng
 
@@ -64,16 +64,9 @@ TEAM_CODES: tuple[str, ...] = tuple(TEAM_INFO)
 TEAMS: dict[str, str] = {code: info.full_name for code, info in TEAM_INFO.items()}
 
 
-def player_lookup_from_name(name: str) -> str:
-    """The pipeline's player key: the lowercase ASCII letters of "First Last".
-
-    Also accepts the injury report's "Last, First" order ("O'Dell Jr., Wendell" → "wendellodelljr").
-    """
-    if "," in name:
-        family, given = name.split(",", 1)
-        name = f"{given} {family}"
-    decomposed = unicodedata.normalize("NFKD", name).lower()
-    return "".join(char for char in decomposed if "a" <= char <= "z")
+#: the pipeline's player key (:func:`nba_pipeline.player_names.player_lookup`): the lowercase ASCII
+#: letters of "First Last", also from the injury report's "Last, First" order
+player_lookup_from_name = player_lookup
 
 
 # --------------------------------------------------------------------------- players
@@ -283,7 +276,7 @@ class Rosters:
                 players.append(
                     SimulatedPlayer(
                         player_lookup=lookup,
-                        universal_player_id=f"{lookup}_001",
+                        universal_player_id=universal_player_id(lookup),
                         person_id=person_ids[index],
                         bdl_player_id=bdl_ids[index],
                         espn_athlete_id=str(espn_ids[index]),

@@ -1,0 +1,99 @@
+"""How one fetch of a source becomes several requests: the shapes an endpoint entry declares.
+
+Each is plain data read by the HTTP source (:mod:`nba_pipeline.scrapers.http_fetches`,
+:mod:`nba_pipeline.scrapers.page_numbers`); the simulated source renders the stored document
+directly, so both modes store the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CursorPaging", "JoinedIds", "PageNumbers", "PerItem", "Quota"]
+
+
+@dataclass(frozen=True)
+class CursorPaging:
+    """An endpoint that answers in pages: each page names the next one's cursor at ``next_at``
+    (null on the last), and the next request sends it as ``param``.
+
+    :param max_pages: more pages than this is an error (a cursor that never ends).
+    """
+
+    param: str = "cursor"
+    next_at: tuple[str, ...] = ("meta", "next_cursor")
+    max_pages: int = 50
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """An endpoint the real API serves once per item of another endpoint's answer (The Odds API's
+    event odds: one request per event of the events endpoint).
+
+    The HTTP source asks the ``index`` endpoint first, then this one once per distinct id found at
+    ``ids_at`` in the index's answer (in order), with the id as the path field ``field``; or, for
+    items that never change, once per id of the declared ``ids`` (no index request). The answers
+    are stored together, each body as received, as the list ``stored_as`` of one document, so
+    every body stays parseable by the real API's own client.
+
+    :param max_items: more ids than this is an error (an index that is not the day's events).
+    """
+
+    field: str
+    stored_as: str
+    index: str | None = None
+    ids_at: tuple[str | int, ...] = ()
+    ids: tuple[str, ...] = ()
+    max_items: int = 100
+
+    def __post_init__(self) -> None:
+        if (self.index is None) == (not self.ids):
+            raise ValueError(f"PerItem {self.field!r}: declare either an index endpoint or a list of ids")
+
+
+@dataclass(frozen=True)
+class JoinedIds:
+    """A first request whose ids, joined into one value, fill the field ``field`` of the endpoint's
+    own requests (BettingPros: the day's events, then the offers of all of them in one query).
+
+    The first answer is stored as served under ``stored_as`` beside the endpoint's answers.
+    """
+
+    path: str
+    params: tuple[tuple[str, str], ...]
+    ids_at: tuple[str | int, ...]
+    field: str
+    stored_as: str
+    separator: str = ":"
+
+
+@dataclass(frozen=True)
+class PageNumbers:
+    """An endpoint that answers in numbered pages: ``param`` = 1, 2, ... up to the count the first
+    page gives at ``total_at``; each page names its own number at ``page_at``. The pages are
+    stored as served, in order, as the list ``stored_as``.
+
+    :param max_pages: a first page announcing more pages than this is an error.
+    """
+
+    stored_as: str
+    param: str = "page"
+    total_at: tuple[str, ...] = ("_pagination", "total_pages")
+    page_at: tuple[str, ...] = ("_pagination", "page")
+    max_pages: int = 60
+
+
+@dataclass(frozen=True)
+class Quota:
+    """An endpoint that bills each request against the account's quota and reports it in response
+    headers (The Odds API: ``x-requests-last`` is the request's cost, ``x-requests-remaining`` what
+    is left, ``x-requests-used`` what was used in the billing period).
+
+    :param cost: the most one request can cost, in credits; the daily budget check counts the
+        next request at this price (historical event odds: 10 x markets x regions).
+    """
+
+    cost: int
+    last_header: str = "x-requests-last"
+    remaining_header: str = "x-requests-remaining"
+    used_header: str = "x-requests-used"
