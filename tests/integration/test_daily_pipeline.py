@@ -11,6 +11,7 @@ import pytest
 
 from tests.airflow_runs import load_dag, run_dag, task_states
 from tests.conftest import PROJECT_ROOT
+from tests.seasons import backfilled_history
 
 pytestmark = pytest.mark.integration
 
@@ -74,8 +75,8 @@ def pipeline(airflow_db, tmp_path_factory) -> Iterator[object]:
                                             "NBA_DEPENDENCY_POKE_SECONDS", "NBA_DEPENDENCY_TIMEOUT_SECONDS")}
     os.environ["NBA_DEPENDENCY_POKE_SECONDS"] = "1"
     os.environ["NBA_DEPENDENCY_TIMEOUT_SECONDS"] = "2"
-    _use(tmp_path_factory.mktemp("season"))
-    _backfill(GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1))
+    _use(backfilled_history(tmp_path_factory, GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1),
+                            "test_backfill", tmp_path_factory.mktemp("season")))
     yield load_dag(PROJECT_ROOT / "dags", "nba_daily_pipeline")
     for key, value in saved.items():
         if value is None:

@@ -2,7 +2,8 @@
 batches without XCom errors in its log, and the noon deadline check (``nba_predictions_deadline``)
 alerts exactly when a date with games has no predictions.
 
-The season (20 dates before 2025-01-15) is backfilled once per module and the game day is run once
+The season (the 20 dates before 2025-01-15, the same history as the daily pipeline module's, built
+once per test run: ``tests.seasons``) is copied once per module and the game day is run once
 (``airflow dags test``, as ``make run`` does); the deadline DAG runs under ``dag.test()``.
 """
 
@@ -20,6 +21,7 @@ import pytest
 
 from tests.airflow_runs import load_dag, run_dag
 from tests.conftest import PROJECT_ROOT
+from tests.seasons import backfilled_history
 
 pytestmark = pytest.mark.integration
 
@@ -39,26 +41,17 @@ def _query(sql: str, params: dict | None = None) -> list[dict]:
 @pytest.fixture(scope="module")
 def season(airflow_db, tmp_path_factory) -> Iterator[None]:
     """A warehouse with 20 backfilled dates before the game day (no model: xgboost_v1 skips)."""
-    from nba_pipeline.backfill import dates_between, record_progress, run_date
-    from nba_pipeline.registry.processors import CALENDAR, backfill_processors
-    from nba_pipeline.schema.migrations import apply_migrations
     from nba_pipeline.settings import get_settings
-    from nba_pipeline.warehouse import get_warehouse
 
     saved = {k: os.environ.get(k) for k in SETTINGS}
-    folder = tmp_path_factory.mktemp("game_day")
+    folder = backfilled_history(tmp_path_factory, GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1),
+                                "test_backfill", tmp_path_factory.mktemp("game_day"))
     os.environ.update({
         "NBA_DATA_DIR": str(folder), "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
         "NBA_PAYLOAD_ROOT": str(folder / "payloads"), "NBA_DEPENDENCY_POKE_SECONDS": "1",
         "NBA_DEPENDENCY_TIMEOUT_SECONDS": "2",
     })
     get_settings.cache_clear()
-    with get_warehouse() as warehouse:
-        apply_migrations(warehouse)
-        for day in dates_between(GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1)):
-            outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id="test_backfill")
-            record_progress(warehouse, outcome, "test_backfill")
-            assert outcome.count("failed") == 0, outcome.outcome
     yield
     for key, value in saved.items():
         if value is None:

@@ -22,6 +22,7 @@ import pytest
 from tests.airflow_runs import load_dag, run_dag, task_states
 from tests.conftest import PROJECT_ROOT
 from tests.reliability import state
+from tests.seasons import backfilled_history
 
 GAME_DAY = dt.date(2025, 1, 15)
 HISTORY = [GAME_DAY - dt.timedelta(days=n) for n in (3, 2, 1)]
@@ -94,24 +95,10 @@ def daily_dag(airflow_db):
 
 @pytest.fixture(scope="session")
 def season(tmp_path_factory, airflow_db) -> Path:
-    """A migrated warehouse with the three days before the game day backfilled (phases 1-4)."""
-    from nba_pipeline.backfill import record_progress, run_date
-    from nba_pipeline.registry.processors import CALENDAR, backfill_processors
-    from nba_pipeline.schema.migrations import apply_migrations
-    from nba_pipeline.settings import get_settings
-    from nba_pipeline.warehouse import get_warehouse
-
-    folder = tmp_path_factory.mktemp("season")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        point_at(monkeypatch, folder)
-        with get_warehouse() as warehouse:
-            apply_migrations(warehouse)
-            for day in HISTORY:
-                outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id="reliability_history")
-                record_progress(warehouse, outcome, "reliability_history")
-                assert outcome.count("failed") == 0, outcome.outcome
-    get_settings.cache_clear()
-    return folder
+    """A migrated warehouse with the three days before the game day backfilled (phases 1-4), one
+    build for every worker of the run (``tests.seasons``)."""
+    return backfilled_history(tmp_path_factory, HISTORY[0], HISTORY[-1], "reliability_history",
+                              tmp_path_factory.mktemp("season"))
 
 
 @dataclass(frozen=True)
