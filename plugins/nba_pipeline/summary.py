@@ -59,7 +59,9 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
     scrapers = [p for p in daily_processors() if p.phase is Phase.SCRAPERS]
     stored = [p for p in scrapers if store.latest(p.sources[0], p.target_date(game_date))]
     lines.append(f"phase 1 scrapers    payloads stored for {len(stored)} of {len(scrapers)} sources")
-    writes: dict[str, tuple[int, int]] = {}
+    #: table -> (inserted, updated) by this run; None where the processor writes several tables,
+    #: since its run row counts them together
+    writes: dict[str, tuple[int | None, int | None]] = {}
     specs = {p.name: p for p in daily_processors()}
     for phase in Phase:
         if phase.value not in rows_by_phase:
@@ -83,8 +85,9 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
         for row in final.values():
             spec = specs.get(row["processor_name"])
             if spec and row["status"] == "success":
+                counts = (row["inserted"] or 0, row["updated"] or 0) if len(spec.writes) == 1 else (None, None)
                 for table in spec.writes:
-                    writes[table] = (row["inserted"] or 0, row["updated"] or 0)
+                    writes[table] = counts
     lines += _phase5_lines(warehouse, game_date, since)
     lines += [
         "",
@@ -92,7 +95,7 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
     ]
     for table in sorted(writes):
         total = _rows_for_date(warehouse, table, game_date)
-        inserted, updated = writes[table]
+        inserted, updated = ("-" if n is None else n for n in writes[table])
         lines.append(f"  {table:<48} {total:>7} {inserted:>7} {updated:>7}")
     breakers = breaker_store(warehouse).read(breaker_settings())
     not_closed = [b for b in breakers.values() if b.state is not State.CLOSED]

@@ -184,3 +184,23 @@ def test_a_replayed_run_reads_its_own_rows_not_those_written_at_the_real_time(mi
 
     assert names(run_rows(migrated_warehouse, since, until)) == ["replayed"]
     assert names(run_rows(migrated_warehouse, since)) == ["real_time", "replayed"]
+
+
+def test_the_summary_counts_a_table_only_when_its_processor_writes_that_table_alone(migrated_warehouse, settings_env,
+                                                                                    tmp_path):
+    """A run row counts a processor's writes together: a single-table processor's counts stand
+    beside its table; a processor writing several tables (the player registry) gets "-" there."""
+    from nba_pipeline.summary import summarise_run
+
+    settings_env.setenv("NBA_PAYLOAD_ROOT", str(tmp_path / "payloads"))
+    since = T0 - dt.timedelta(minutes=1)
+    write_run_records(migrated_warehouse, [
+        _record(3, processor="player_game_summary", run_id="r-summary", rows_inserted=150, rows_updated=3),
+        _record(3, processor="player_registry", run_id="r-registry", rows_inserted=1280, rows_updated=0),
+    ], RUN_TABLES)
+    lines = {line.split()[0]: line.split()[1:] for line in summarise_run(
+        migrated_warehouse, dt.date(2025, 1, 15), since).splitlines() if line.startswith("  nba_")}
+    assert lines["nba_analytics.player_game_summary"][1:] == ["150", "3"]
+    for table in ("nba_analytics.player_registry", "nba_analytics.player_identity_resolutions",
+                  "nba_analytics.unresolved_player_names"):
+        assert lines[table][1:] == ["-", "-"], table
