@@ -11,7 +11,9 @@ headers. Player points props are served per event
 (``/v4/historical/sports/basketball_nba/events/{eventId}/odds``, each answer ``data`` one event),
 ESPN's rosters per team (``/apis/site/v2/sports/basketball/nba/teams/{teamId}/roster``), and
 BettingPros' day as its events (``/v3/events``) then the offers of all of them in pages of 10
-(``/v3/offers?...&event_id=a:b:c&limit=10&page=n``).
+(``/v3/offers?...&event_id=a:b:c&limit=10&page=n``), NBA.com's player box scores as the date's
+scoreboard (``/stats/scoreboardv3?GameDate=...&LeagueID=00``) then each final game's box score
+(``/stats/boxscoretraditionalv3?...&GameID=...``, nba_api's parameters).
 The connections are the production definitions (:mod:`nba_pipeline.scrapers.connections`) with
 only the host pointed at the stand-in. Two dates run through the backfill runner's ``run_date``
 (the daily DAG's scrapers, raw processors and guards) in each mode, each into its own warehouse
@@ -82,7 +84,13 @@ class ApiStandIn(ThreadingHTTPServer):
                     newest, slot = endpoint.slots(endpoint.fetch_moment(scraped))[:2]
                     self.unpublished.add(endpoint.request(scraped, newest)[0])
                 items: list[str | None] = [None]
-                if endpoint.per_item is not None:  # one path per event of the day, per ESPN team
+                if endpoint.per_item is not None and endpoint.per_item.index_path:  # NBA.com's scoreboard first
+                    index_path, index_params = endpoint.index_request(scraped)
+                    self.routes.setdefault((index_path, frozenset(index_params.items())), {})[day] = (
+                        endpoint, scraped, FIRST,
+                    )  # fmt: skip
+                    items = list(_final_games(scraped))  # then each final game's box score
+                elif endpoint.per_item is not None:  # one path per event of the day, per ESPN team
                     items = list(endpoint.per_item.ids) or [e["id"] for e in _events(scraped)]
                 if endpoint.joined_ids is not None:  # BettingPros: the events, then the offers of all
                     first_path, first_params = endpoint.first_request(scraped)
@@ -131,7 +139,9 @@ class ApiStandIn(ThreadingHTTPServer):
             document = json.loads(body)
             body = json.dumps(document["events"] if item == FIRST else document["offer_pages"][int(page or 0) - 1])
             body = body.encode()
-        if endpoint.per_item is not None:  # this event's (team's) answer, as the real API serves it
+        if endpoint.per_item is not None and item == FIRST:  # the scoreboard the box scores' games come from
+            body = json.dumps(json.loads(body)[endpoint.per_item.index_stored_as]).encode()
+        elif endpoint.per_item is not None:  # this event's (team's, game's) answer, as the real API serves it
             answers = json.loads(body)[endpoint.per_item.stored_as]
             body = json.dumps(next(a for a in answers if _item_id(a) == item)).encode()
         extra = {"Content-Type": endpoint.media_type}
@@ -251,6 +261,11 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
         stand_in.requests[f"/apis/site/v2/sports/basketball/nba/teams/{team}/roster"] == len(DATES) + 1
         for team in rosters.ids
     ), "ESPN: one roster request per team and date (one URL for every date; its first answered 429)"
+    box_scores = sum(len(_final_games(day - dt.timedelta(days=1))) for day in DATES)
+    assert box_scores > 2 * len(DATES) and sum("/stats/boxscoretraditionalv3?" in url for url in stand_in.requests) == (
+        box_scores
+    ), "NBA.com: one box score request per final game of the day before (after its scoreboard)"
+    assert sum("/stats/scoreboardv3?" in url for url in stand_in.requests) == len(DATES)
     offer_pages = sum(len(_bettingpros(day)["offer_pages"]) for day in DATES)
     assert offer_pages > 2 * len(DATES) and sum("/v3/offers?" in url for url in stand_in.requests) == offer_pages
     offer_urls = [url for url in stand_in.requests if "/v3/offers?" in url]
@@ -258,9 +273,9 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
     assert asked_pages == sorted(n for day in DATES for n in range(1, len(_bettingpros(day)["offer_pages"]) + 1))
     assert answered[200] == (len(ENDPOINTS) + len(rosters.ids) - 1) * len(DATES) + later_pages + sum(
         events.values()
-    ) + offer_pages, (
+    ) + offer_pages + box_scores, (
         "each source and date fetched, every page, every event (the props' first answer is the events), every "
-        "team, BettingPros' events and every offer page"
+        "team, BettingPros' events and every offer page, NBA.com's scoreboard and every final game's box score"
     )
     assert answered[403] == len(DATES), "the newest injury report was not out: the slot before was fetched"
     # each URL's first request was answered 429 and retried (the season schedule's one URL serves both dates)
@@ -347,8 +362,16 @@ def test_a_daily_budget_smaller_than_a_days_need_stops_the_odds_scrapers_cleanly
 
 
 def _item_id(answer: dict[str, Any]) -> str:
-    """The id a per-item answer is for: an Odds API event's, an ESPN roster's team."""
+    """The id a per-item answer is for: an Odds API event's, an ESPN roster's team, a box score's game."""
+    if "boxScoreTraditional" in answer:
+        return str(answer["boxScoreTraditional"]["gameId"])
     return str(answer["data"]["id"] if "data" in answer else answer["team"]["id"])
+
+
+def _final_games(day: dt.date) -> list[str]:
+    """The NBA.com ids of the games of ``day`` its simulated scoreboard marks final, in order."""
+    games = json.loads(SimulatedSource().fetch("nbac_gamebook", day).body)["scoreboard"]["scoreboard"]["games"]
+    return [game["gameId"] for game in games if game["gameStatus"] == 3]
 
 
 def _bettingpros(day: dt.date) -> dict[str, Any]:

@@ -297,8 +297,8 @@ def _edit(source: str, change: Callable[[dict], None]) -> bytes:
 
 
 def _first_active(game: int) -> int:
-    players = json.loads(payload("nbac_gamebook"))["games"][game]["players"]
-    return next(i for i, p in enumerate(players) if p["status"] == "active")
+    players = json.loads(payload("nbac_gamebook"))["games"][game]["boxScoreTraditional"]["awayTeam"]["players"]
+    return next(i for i, p in enumerate(players) if p["comment"] == "")
 
 
 K = _first_active(2)
@@ -319,7 +319,11 @@ def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict], None]:
 
 _DELETE = object()
 _BDL_FGA = json.loads(payload("bdl_boxscores"))["data"][3]["fga"]
-_HOME_SCORE = json.loads(payload("nbac_gamebook"))["games"][0]["homeTeam"]["score"]
+_HOME_TOTALS = ("games", 0, "boxScoreTraditional", "homeTeam", "statistics", "points")
+_HOME_SCORE = json.loads(payload("nbac_gamebook"))["games"][0]["boxScoreTraditional"]["homeTeam"]["statistics"][
+    "points"
+]
+_BOX = ("games", 2, "boxScoreTraditional", "awayTeam", "players", K, "statistics", "minutes")
 
 # (id, processor, body, field path in the error, text of the value in the error)
 MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
@@ -362,8 +366,8 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "negative_minutes",
         "nbac_gamebook_player_stats",
-        lambda: _edit("nbac_gamebook", _set(("games", 2, "players", K, "minutes"), "-12:30")),
-        f"games[2].players[{K}].minutes",
+        lambda: _edit("nbac_gamebook", _set(_BOX, "-12:30")),
+        f"games[2].boxScoreTraditional.awayTeam.players[{K}].statistics.minutes",
         "'-12:30'",
     ),
     (
@@ -376,9 +380,9 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "score_mismatch",
         "nbac_gamebook_player_stats",
-        lambda: _edit("nbac_gamebook", _set(("games", 0, "homeTeam", "score"), lambda s: s + 1)),
-        "games[0].homeTeam.score",
-        f"games[0].homeTeam.score = {_HOME_SCORE + 1}: does not match the sum",
+        lambda: _edit("nbac_gamebook", _set(_HOME_TOTALS, lambda s: s + 1)),
+        "games[0].boxScoreTraditional.homeTeam.statistics.points",
+        f"games[0].boxScoreTraditional.homeTeam.statistics.points = {_HOME_SCORE + 1}: does not match the sum",
     ),
     (
         "unknown_team",

@@ -344,11 +344,11 @@ def test_html_error_page_is_quarantined_and_named(http_mode, source, payload_roo
 
 def test_truncated_json_is_quarantined(http_mode, source, payload_root):
     http_mode("nba_stats")
-    truncated = b'{"gameDate": "2025-01-14", "games": [{"gameId": "0022400600", "players": [{"pts'
-    source.script("/stats/playergamelogs", Reply(body=truncated))
+    truncated = b'{"meta": {"version": 1}, "scoreboard": {"gameDate": "2025-01-14", "games": [{"gameId": "00224'
+    source.script("/stats/scoreboardv3", Reply(body=truncated))
 
     with pytest.raises(
-        QuarantinedPayloadError, match=r"nbac_gamebook for 2025-01-14.*/stats/playergamelogs"
+        QuarantinedPayloadError, match=r"nbac_gamebook for 2025-01-14.*/stats/scoreboardv3\?GameDate=2025-01-14"
     ) as info:
         scrape(_context("nbac_gamebook", date_offset_days=-1))
 
@@ -530,6 +530,58 @@ def test_an_events_answer_without_ids_is_quarantined(http_mode, source, payload_
         scrape(_context("odds_api_player_points_props"))
 
     assert _local_path(info.value.quarantine_uri).read_bytes() == body and len(source.requests) == 1
+
+
+def _board_game(game_id: str, status: int, text: str) -> dict[str, Any]:
+    return {"gameId": game_id, "gameCode": "20250114/PHICLE", "gameStatus": status, "gameStatusText": text}
+
+
+def test_box_scores_are_asked_for_the_final_games_of_the_scoreboard_only(http_mode, source, payload_root):
+    """Scheduled, live and postponed games have no box score yet: only games in ``gameStatus`` 3 are
+    asked for, in the scoreboard's order, and stored with the scoreboard, each body as received."""
+    http_mode("nba_stats")
+    games = [
+        _board_game("0022400601", 3, "Final"), _board_game("0022400602", 1, "PPD"),
+        _board_game("0022400603", 2, "Q4 0:00"), _board_game("0022400604", 3, "Final"),
+        _board_game("0022400605", 1, "7:30 pm ET"),
+    ]  # fmt: skip
+    board = {"meta": {"version": 1}, "scoreboard": {"gameDate": "2025-01-14", "leagueId": "00", "games": games}}
+    source.script("/stats/scoreboardv3", Reply(body=json.dumps(board).encode()))
+    boxes = [{"boxScoreTraditional": {"gameId": game_id}} for game_id in ("0022400601", "0022400604")]
+    source.script("/stats/boxscoretraditionalv3", *(Reply(body=json.dumps(box).encode()) for box in boxes))
+
+    result = scrape(_context("nbac_gamebook", date_offset_days=-1))
+
+    assert [r.path for r in source.requests] == ["/stats/scoreboardv3"] + ["/stats/boxscoretraditionalv3"] * 2
+    assert source.requests[0].query == {"GameDate": "2025-01-14", "LeagueID": "00"}
+    assert [r.query["GameID"] for r in source.requests[1:]] == ["0022400601", "0022400604"]
+    assert source.requests[1].query == {
+        "EndPeriod": "0", "EndRange": "0", "GameID": "0022400601", "RangeType": "0", "StartPeriod": "0",
+        "StartRange": "0",
+    }  # fmt: skip
+    assert source.requests[0].headers["Referer"] == "https://www.nba.com/"
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"scoreboard": board, "games": boxes} and result.rows_processed == 2
+
+
+def test_a_box_score_that_fails_midway_keeps_the_scoreboard_and_the_games_received(http_mode, source, payload_root):
+    http_mode("nba_stats")
+    games = [_board_game(f"002240060{n}", 3, "Final") for n in (1, 2, 3)]
+    board = {"meta": {"version": 1}, "scoreboard": {"gameDate": "2025-01-14", "games": games}}
+    source.script("/stats/scoreboardv3", Reply(body=json.dumps(board).encode()))
+    first = {"boxScoreTraditional": {"gameId": "0022400601"}}
+    source.script(
+        "/stats/boxscoretraditionalv3",
+        Reply(body=json.dumps(first).encode()),
+        Reply(404, b'{"message": "no such game"}'),
+    )
+
+    with pytest.raises(IncompleteFetchError, match=r"GameID=0022400602.*after 1 of the 3 items") as info:
+        scrape(_context("nbac_gamebook", date_offset_days=-1))
+
+    kept = json.loads(_local_path(info.value.kept_uri).read_bytes())
+    assert kept == {"scoreboard": board, "games": [first]}, "what came before the failure, in the stored shape"
+    assert PayloadStore(str(payload_root)).latest("nbac_gamebook", dt.date(2025, 1, 14)) is None
 
 
 def test_missing_connection_is_named(http_mode, settings_env, payload_root):

@@ -8,6 +8,7 @@ pipeline absorbs (they normalise to the clean rows). :class:`LocalSource` is a t
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections import deque
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from nba_pipeline.scrapers.endpoints import ENDPOINTS, Endpoint
 from nba_pipeline.sources.injury_report import read_report
-from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, SimulatedLeague
+from nba_pipeline.sources.simulation import DUPLICATE_ROWS, ET, MIXED_GAME_ID, TEAM_CODES, TEAM_INFO, SimulatedLeague
 from nba_pipeline.sources.simulation.nbacom_injuries import report_pdf
 from tests.injury_pdf import draw_report
 from tests.local_http import LocalServer, QuietHandler, serving
@@ -66,21 +67,23 @@ def _literal(source: str, locate: Callable[[dict[str, Any]], tuple[Any, Any]], t
 
 
 def _first_active(game: int = 0) -> int:
-    players = json.loads(clean("nbac_gamebook"))["games"][game]["players"]
-    return next(i for i, p in enumerate(players) if p["status"] == "active")
+    players = json.loads(clean("nbac_gamebook"))["games"][game]["boxScoreTraditional"]["homeTeam"]["players"]
+    return next(i for i, p in enumerate(players) if p["comment"] == "")
 
 
 K = _first_active()
-PLAYER = f"games[0].players[{K}]"
+PLAYER = f"games[0].boxScoreTraditional.homeTeam.players[{K}]"
 
 
 def _player(document: dict[str, Any]) -> dict[str, Any]:
-    return document["games"][0]["players"][K]
+    player: dict[str, Any] = document["games"][0]["boxScoreTraditional"]["homeTeam"]["players"][K]
+    return player
 
 
-def _set_player(key: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+def _set_stat(key: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
     def change(document: dict[str, Any]) -> None:
-        _player(document)[key] = value(_player(document)[key])
+        statistics = _player(document)["statistics"]
+        statistics[key] = value(statistics[key])
 
     return change
 
@@ -110,7 +113,7 @@ def _report(change: Callable[[list[dict[str, str]]], None], day: dt.date = GAME_
 
 
 def _nested_gamebook() -> bytes:
-    return b'{"gameDate":"2025-01-15","games":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    return b'{"scoreboard":{},"games":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
 
 
 def _delete_game_id(document: dict[str, Any]) -> None:
@@ -124,8 +127,24 @@ def _conflicting_team_row(document: dict[str, Any]) -> None:
     logs["rowSet"].insert(1, copy)
 
 
-def _row_of_another_game(document: dict[str, Any]) -> None:
-    document["games"][0]["players"][2]["gameId"] = document["games"][1]["gameId"]
+def _box_score_of_another_game(document: dict[str, Any]) -> None:
+    """The first final game's box score names the second game: the API answered for another game."""
+    document["games"][0]["boxScoreTraditional"]["gameId"] = document["games"][1]["boxScoreTraditional"]["gameId"]
+
+
+def _postponed_game_added(document: dict[str, Any]) -> None:
+    """A further game of two teams idle that day, postponed in the scoreboard (``gameStatus`` 1, "PPD")."""
+    board = document["scoreboard"]["scoreboard"]["games"]
+    playing = {game[side]["teamTricode"] for game in board for side in ("homeTeam", "awayTeam")}
+    away, home = sorted(set(TEAM_CODES) - playing)[:2]
+    game = copy.deepcopy(board[-1])
+    game.update(gameId="0022400999", gameCode=f"{GAME_DAY:%Y%m%d}/{away}{home}", gameStatus=1, gameStatusText="PPD")
+    game.update(period=0, gameClock="")
+    for side, team in (("homeTeam", home), ("awayTeam", away)):
+        game[side].update(teamId=TEAM_INFO[team].nba_team_id, teamTricode=team, score=0)
+        for period in game[side]["periods"]:
+            period["score"] = 0
+    board.append(game)
 
 
 def _short_shot_zone_row(document: dict[str, Any]) -> None:
@@ -233,8 +252,10 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "null_where_required",
         GB,
-        _edit("nbac_gamebook", lambda d: d["games"][1]["players"][3].update(name=None)),
-        "games[1].players[3].name",
+        _edit("nbac_gamebook", lambda d: d["games"][1]["boxScoreTraditional"]["awayTeam"]["players"][3].update(
+            familyName=None
+        )),
+        "games[1].boxScoreTraditional.awayTeam.players[3].familyName",
         ("= None", "must not be null"),
     ),
     Kind(
@@ -247,23 +268,23 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "string_for_number",
         GB,
-        _edit("nbac_gamebook", _set_player("pts", str)),
-        f"{PLAYER}.pts",
+        _edit("nbac_gamebook", _set_stat("points", str)),
+        f"{PLAYER}.statistics.points",
         ("expected an integer",),
     ),
     Kind(
         "negative_minutes",
         GB,
-        _edit("nbac_gamebook", _set_player("minutes", lambda m: f"-{m}")),
-        f"{PLAYER}.minutes",
+        _edit("nbac_gamebook", _set_stat("minutes", lambda m: f"-{m}")),
+        f"{PLAYER}.statistics.minutes",
         ("'-", "negative minutes"),
     ),
     Kind(
         "points_not_from_made_shots",
         GB,
-        _edit("nbac_gamebook", _set_player("pts", lambda p: p + 1)),
-        f"{PLAYER}.pts",
-        ("does not match 2*(fgm-fg3m) + 3*fg3m + ftm",),
+        _edit("nbac_gamebook", _set_stat("points", lambda p: p + 1)),
+        f"{PLAYER}.statistics.points",
+        ("does not match 2*(fieldGoalsMade-threePointersMade) + 3*threePointersMade + freeThrowsMade",),
     ),
     Kind(
         "score_out_of_range",
@@ -358,11 +379,11 @@ KINDS: tuple[Kind, ...] = (
         ("'games on 2025-01-16'", "the report lists no game on the payload's date 2025-01-15"),
     ),
     Kind(
-        "row_of_another_game",
+        "box_score_of_another_game",
         GB,
-        _edit("nbac_gamebook", _row_of_another_game),
-        "games[0].players[2].gameId",
-        ("belongs to another game than",),
+        _edit("nbac_gamebook", _box_score_of_another_game),
+        "games[0].boxScoreTraditional.gameId",
+        ("is the box score of another game than the one asked for",),
     ),
     Kind(
         "unknown_team_code",
@@ -380,9 +401,9 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "conflicting_duplicate_key",
-        GB,
-        lambda: clean("nbac_gamebook").replace(b'"pts":', b'"pts":99,"pts":', 1),
-        "games[0].players[0].pts",
+        SCHED,
+        lambda: clean("nbac_schedule").replace(b'"gameSequence":', b'"gameSequence":99,"gameSequence":', 1),
+        f"{_GAME0}[0].gameSequence",
         ("= 99", "the object repeats this key with a different value"),
     ),
     Kind(
@@ -416,6 +437,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     # ---- faults the pipeline absorbs: the rows equal the clean payload's
     Kind("mixed_game_id_forms", GB, lambda: clean("nbac_gamebook", imperfections=MIXED_IDS), None),
+    Kind("postponed_game_in_scoreboard", GB, _edit("nbac_gamebook", _postponed_game_added), None),
     Kind("verbatim_duplicate_rows", INJ, lambda: clean("nbac_injury_report", imperfections=DUPLICATES), None),
     Kind("utf8_byte_order_mark", LINES, lambda: b"\xef\xbb\xbf" + clean("odds_api_game_lines"), None),
 )
@@ -462,7 +484,8 @@ def serve_payload(source: LocalSource, name: str, day: dt.date, *payloads: bytes
     """Queue what a scraper of ``name`` fetches for ``day`` to receive ``payloads`` in turn; return
     the paths queued. A source of several requests gets each payload split into the answers the
     real API serves: The Odds API's event odds behind an index (the events) listing their ids, ESPN's
-    rosters one per team, BettingPros' events then offer pages. A payload that cannot be split (not
+    rosters one per team, BettingPros' events then offer pages, NBA.com's scoreboard then its final
+    games' box scores. A payload that cannot be split (not
     a JSON document of that shape) is served as the first request's answer. Others: one body each."""
     endpoint = ENDPOINTS[name]
     paths: list[str] = []
@@ -481,7 +504,7 @@ def _answers(endpoint: Endpoint, day: dt.date, payload: bytes) -> list[tuple[str
         return [(endpoint.request(day)[0], payload)]
     try:
         document = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if joined is not None and pages is not None:
         first = endpoint.first_request(day)[0]
@@ -490,12 +513,21 @@ def _answers(endpoint: Endpoint, day: dt.date, payload: bytes) -> list[tuple[str
         offers = endpoint.request(day, item="-")[0]
         return [(first, _dump(document[joined.stored_as]))] + [(offers, _dump(p)) for p in document[pages.stored_as]]
     assert per_item is not None
-    if per_item.index is None:  # declared ids: ESPN's teams
+    if per_item.index_path:  # NBA.com: the scoreboard, then each final game's box score (one path)
+        first = endpoint.index_request(day)[0]
+        if not isinstance(document, dict) or per_item.index_stored_as is None:
+            return [(first, payload)]
+        boxes = endpoint.request(day, item="-")[0]
+        return [(first, _dump(document[per_item.index_stored_as]))] + [
+            (boxes, _dump(body)) for body in document[per_item.stored_as]
+        ]
+    if per_item.ids:  # declared ids: ESPN's teams
         first = endpoint.request(day, item=per_item.ids[0])[0]
         if not isinstance(document, dict):
             return [(first, payload)]
         teams = document[per_item.stored_as]
         return [(endpoint.request(day, item=body["team"]["id"])[0], _dump(body)) for body in teams]
+    assert per_item.index is not None
     index_path = ENDPOINTS[per_item.index].request(day)[0]
     answers = json.loads(payload)[per_item.stored_as]
     events = [{key: value for key, value in answer["data"].items() if key != "bookmakers"} for answer in answers]

@@ -26,11 +26,11 @@ top_level_array                  bdl_boxscores               decode           ex
 top_level_number                 odds_api_game_lines         decode           expected a JSON object, got a number
 top_level_null                   nbac_team_boxscore          decode           expected a JSON object, got null
 missing_required_key             nbac_schedule               parse            games[2].gameId: required field missing
-null_where_required              nbac_gamebook               parse            players[3].name = None: must not be null
+null_where_required              nbac_gamebook               parse            familyName = None: must not be null
 object_for_array                 odds_api_player_points_...  parse            events[0].data.bookmakers: expected array
-string_for_number                nbac_gamebook               parse            pts = '29': expected an integer
+string_for_number                nbac_gamebook               parse            points = '29': expected an integer
 negative_minutes                 nbac_gamebook               parse            minutes = '-36:47': negative minutes
-points_not_from_made_shots       nbac_gamebook               parse            pts does not match 2*(fgm-fg3m) + ...
+points_not_from_made_shots       nbac_gamebook               parse            points does not match 2*(fieldGoals...
 score_out_of_range               nbac_schedule               parse            homeTeam.score = 999: must be at most 300
 integer_beyond_int64             bdl_boxscores               parse            player.id: out of range for a 64-bit int
 nan_literal                      odds_api_player_points_...  decode           point = 'NaN': non-finite number ...
@@ -42,18 +42,22 @@ report_without_title             nbac_injury_report          scrape, decode   pa
 unknown_team_name                nbac_injury_report          parse            lines[0].team = 'Seattle SuperSonics'
 future_game_date                 nbac_schedule               parse            gameDate: more than 366 days from ...
 payload_of_another_date          nbac_injury_report          parse            lists no game on the payload's date
-row_of_another_game              nbac_gamebook               parse            gameId: belongs to another game than ...
+box_score_of_another_game        nbac_gamebook               parse            gameId: the box score of another game
 unknown_team_code                espn_rosters                parse            abbreviation = 'SEA': unknown team code
 conflicting_duplicate_rows       nbac_team_boxscore          collapse         rowSet[1] repeats the key ... assists
-conflicting_duplicate_key        nbac_gamebook               decode           pts = 99: the object repeats this key
+conflicting_duplicate_key        nbac_schedule               decode           gameSequence = 99: repeats this key
 short_positional_row             nbac_play_by_play           parse            rowSet[2]: expected a list of 14 values
 offer_of_unknown_event           bettingpros_player_props    parse            event_id: not one of the payload's events
 missing_page                     bettingpros_player_props    parse            _pagination.page = 3: page 2 is missing
 page_of_another_endpoint         bettingpros_player_props    parse            offer_pages[1]: not a page of /v3/offers
 mixed_game_id_forms              nbac_gamebook               normalised       (rows equal the clean payload's)
+postponed_game_in_scoreboard     nbac_gamebook               skipped          (rows equal the clean payload's)
 verbatim_duplicate_rows          nbac_injury_report          normalised       (rows equal the clean payload's)
 utf8_byte_order_mark             odds_api_game_lines         normalised       (rows equal the clean payload's)
 ===============================  ==========================  ===============  ======================================
+
+A box score whose body comes truncated (NBA.com's second final game of the day) fails the fetch naming
+that game's URL, keeps the body in quarantine, stores and loads nothing; the next fetch loads the day once.
 
 A fetch of several requests that loses the API mid-way (The Odds API out of credits, 401 or 429
 ``OUT_OF_USAGE_CREDITS``, on the third event of the day's player props) fails naming the refusal,
@@ -339,8 +343,8 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
         gamebook.execute(context)
     (row,) = warehouse.query("SELECT * FROM nba_processing.processor_runs WHERE processor_name = @p", {"p": GAMEBOOK})
     assert row["status"] == "failed" and row["error_message"] == str(caught.value)
-    assert bad_uri in row["error_message"] and f"{PLAYER}.pts" in row["error_message"]
-    assert "does not match 2*(fgm-fg3m) + 3*fg3m + ftm" in row["error_message"]
+    assert bad_uri in row["error_message"] and f"{PLAYER}.statistics.points" in row["error_message"]
+    assert "does not match 2*(fieldGoalsMade-threePointersMade) + 3*threePointersMade" in row["error_message"]
     opts = json.loads(row["opts"])
     assert (opts["game_date"], opts["target_date"]) == ("2025-01-16", "2025-01-15")  # the run's, its box scores'
     breaker = _breaker(warehouse, GAMEBOOK)
@@ -388,8 +392,8 @@ def test_a_backfilled_date_records_the_refusal_and_phases_one_and_two_go_on(corp
     assert set(runs) == raw_names
     failed = runs.pop(GAMEBOOK)
     assert failed["status"] == "failed"
-    assert failed["error_message"].startswith(f"invalid payload {bad_uri}: {PLAYER}.pts = ")
-    assert "does not match 2*(fgm-fg3m) + 3*fg3m + ftm" in failed["error_message"]
+    assert failed["error_message"].startswith(f"invalid payload {bad_uri}: {PLAYER}.statistics.points = ")
+    assert "does not match 2*(fieldGoalsMade-threePointersMade) + 3*threePointersMade" in failed["error_message"]
     assert {r["status"] for r in runs.values()} == {"success"}
     assert _breaker(warehouse, GAMEBOOK)["last_error_type"] == "PayloadValidationError"
     assert table_rows(warehouse, GAMEBOOK) == []
@@ -471,3 +475,37 @@ def test_quota_exhausted_on_the_third_event_keeps_what_came_and_loads_the_day_on
         ("stopped", 4, 1 + 10 + 10 + 0),
         ("success", 1 + len(answers), 1 + 10 * len(answers)),
     ]
+
+
+def test_a_truncated_box_score_fails_the_fetch_by_its_game_and_the_next_fetch_loads_the_day_once(
+    corpus: Corpus,
+) -> None:
+    source, name = "nbac_gamebook", GAMEBOOK
+    endpoint, good = ENDPOINTS[source], clean(source)
+    document = json.loads(good)
+    boxes = [json.dumps(box, separators=(",", ":")).encode() for box in document["games"]]
+    second = document["games"][1]["boxScoreTraditional"]["gameId"]
+    index_path, box_path = endpoint.index_request(GAME_DAY)[0], endpoint.request(GAME_DAY, item=second)[0]
+    corpus.source.serve(index_path, json.dumps(document["scoreboard"]).encode())
+    corpus.source.serve(box_path, boxes[0], boxes[1][: len(boxes[1]) // 2])
+
+    with pytest.raises(QuarantinedPayloadError) as refused:
+        scrape(scrape_context(source))
+    message = str(refused.value)
+    assert f"{box_path}?" in message and f"GameID={second}" in message and "invalid JSON" in message, message
+    kept = local(refused.value.quarantine_uri)
+    assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
+    assert kept.read_bytes() == boxes[1][: len(boxes[1]) // 2], "the truncated body, as served"
+    assert corpus.store.latest(source, GAME_DAY) is None
+    with pytest.raises(ProcessorSkip) as nothing:
+        run(corpus.warehouse, name, GAME_DAY)
+    assert nothing.value.reason == SkipReason.NO_DATA
+
+    serve_payload(corpus.source, source, GAME_DAY, good)
+    fetched = scrape(scrape_context(source))
+    assert local(fetched.file_path).read_bytes() == good, "the scoreboard and every box score, stored together"
+    loaded = run(corpus.warehouse, name, GAME_DAY)
+    again = run(corpus.warehouse, name, GAME_DAY)
+    want = expected(name, (good, GAME_DAY))
+    assert content(table_rows(corpus.warehouse, name)) == want and loaded.rows_inserted == len(want)
+    assert (again.rows_inserted, again.rows_updated) == (0, 0)

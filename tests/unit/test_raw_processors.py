@@ -346,15 +346,31 @@ def test_a_payload_stored_for_another_date_is_refused():
     body = LEAGUE.payload("nbac_gamebook", DAY, as_of=AS_OF)
     with pytest.raises(Invalid) as caught:
         RAW_TABLES["nbac_gamebook_player_stats"].parse(decode(body), DAY + dt.timedelta(days=1))
-    assert caught.value.path == "gameDate" and caught.value.value == "2025-01-15"
+    assert caught.value.path == "scoreboard.scoreboard.gameDate" and caught.value.value == "2025-01-15"
 
 
-def test_a_row_of_another_game_is_refused():
+def test_a_box_score_of_another_game_is_refused():
     document = json.loads(LEAGUE.payload("nbac_gamebook", DAY, as_of=AS_OF))
-    document["games"][0]["players"][2]["gameId"] = document["games"][1]["gameId"]
+    document["games"][0] = document["games"][1]
     with pytest.raises(Invalid) as caught:
         RAW_TABLES["nbac_gamebook_player_stats"].parse(Node(document), DAY)
-    assert caught.value.path == "games[0].players[2].gameId" and "another game" in caught.value.reason
+    assert caught.value.path == "games[0].boxScoreTraditional.gameId" and "another game" in caught.value.reason
+
+
+def test_every_final_game_of_the_scoreboard_needs_its_box_score_and_other_games_none():
+    document = json.loads(LEAGUE.payload("nbac_gamebook", DAY, as_of=AS_OF))
+    table = RAW_TABLES["nbac_gamebook_player_stats"]
+    last = document["games"].pop()
+    with pytest.raises(Invalid) as caught:
+        table.parse(Node(document), DAY)
+    assert caught.value.path == "games" and last["boxScoreTraditional"]["gameId"] in caught.value.reason
+    document["scoreboard"]["scoreboard"]["games"][-1].update(gameStatus=1, gameStatusText="PPD")
+    rows = table.parse(Node(document), DAY)  # postponed: skipped, and every other game loads
+    assert {r.row["nba_game_id"] for r in rows} == {b["boxScoreTraditional"]["gameId"] for b in document["games"]}
+    document["games"].append(last)
+    with pytest.raises(Invalid) as caught:
+        table.parse(Node(document), DAY)
+    assert caught.value.path == f"games[{len(document['games']) - 1}].boxScoreTraditional"
 
 
 # --------------------------------------------------------------------------- the MERGE statement

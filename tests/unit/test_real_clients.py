@@ -2,8 +2,9 @@
 
 A payload is served by a real local HTTP server at the path the client asks for; the client's own
 request and parsing code runs unchanged, and what it reads must be what the raw processor loads.
-So far NBA.com's schedule (nba_api), balldontlie's box scores (the official SDK) and The Odds
-API's per-event player points props (the-odds-api-sdk); ``docs/real-endpoints.md`` lists what the
+So far NBA.com's schedule, team game logs, scoreboard and per-game box scores (nba_api),
+balldontlie's box scores (the official SDK) and The Odds API's per-event player points props
+(the-odds-api-sdk); ``docs/real-endpoints.md`` lists what the
 other sources still lack.
 """
 
@@ -12,17 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from balldontlie import BalldontlieAPI
-from nba_api.stats.endpoints import ScheduleLeagueV2, TeamGameLogs
+from nba_api.stats.endpoints import BoxScoreTraditionalV3, ScheduleLeagueV2, ScoreboardV3, TeamGameLogs
 from nba_api.stats.library.http import NBAStatsHTTP
 from nba_api.stats.static import players as real_players
 from the_odds_api_sdk import OddsAPIClient
 
 from nba_pipeline.processors import game_ids as ids
-from nba_pipeline.processors.raw import BDL_BOXSCORES, GAME_LINES, ODDS_PROPS, SCHEDULE, TEAM_BOXSCORE
+from nba_pipeline.processors.raw import BDL_BOXSCORES, GAME_LINES, GAMEBOOK, ODDS_PROPS, SCHEDULE, TEAM_BOXSCORE
 from nba_pipeline.processors.raw.json_node import decode
 from nba_pipeline.scrapers.endpoints import ENDPOINTS
 from nba_pipeline.scrapers.sources import SimulatedSource
@@ -106,6 +107,64 @@ def test_nba_api_reads_every_team_game_log_row_the_raw_processor_loads(nba_stats
         assert log["WL"] == ("W" if row["plus_minus"] > 0 else "L") and row["home_game"] == (team == home)
         assert log["FG_PCT"] == round(row["fg_makes"] / row["fg_attempts"], 3)
         assert log["MIN"] * 5 == row["minutes"] == 240
+
+
+@pytest.mark.parametrize("imperfections", [frozenset(), frozenset({GAME_POSTPONED})], ids=["clean", "postponed"])
+def test_nba_api_reads_the_scoreboard_and_every_box_score_row_the_raw_processor_loads(nba_stats, imperfections) -> None:
+    """The stored document's parts, served at their real paths, are what nba_api's ``ScoreboardV3`` and
+    ``BoxScoreTraditionalV3`` ask for and read; every player row they yield is a row the raw processor
+    loads, with the same values."""
+    endpoint = ENDPOINTS["nbac_gamebook"]
+    body = SimulatedSource(imperfections=imperfections).fetch("nbac_gamebook", GAME_DAY).body
+    document = json.loads(body)
+    nba_stats.serve("/stats/scoreboardv3", json.dumps(document["scoreboard"]).encode())
+    nba_stats.serve("/stats/boxscoretraditionalv3", *(json.dumps(box).encode() for box in document["games"]))
+
+    board = ScoreboardV3(game_date=GAME_DAY.isoformat(), league_id="00", timeout=5)
+    games = board.game_header.get_data_frame().to_dict("records")
+    finals = [game["gameId"] for game in games if game["gameStatus"] == 3]
+    postponed = [game for game in games if game["gameStatusText"] == "PPD"]
+    assert len(games) == 7 and len(postponed) == (1 if imperfections else 0)
+    assert all(game["gameStatus"] == 1 for game in postponed) and len(finals) == len(games) - len(postponed)
+    line_scores = board.line_score.get_data_frame().to_dict("records")
+    assert len(line_scores) == 2 * len(games)
+
+    rows = {(p.row["nba_game_id"], p.row["nba_player_id"]): p.row for p in GAMEBOOK.parse(decode(body), GAME_DAY)}
+    read = 0
+    for game_id in finals:
+        box = BoxScoreTraditionalV3(game_id=game_id, timeout=5)
+        players = box.player_stats.get_data_frame().to_dict("records")
+        for player in players:
+            row = rows[(game_id, player["personId"])]
+            assert player["teamTricode"] == row["team_abbr"]
+            assert f"{player['firstName']} {player['familyName']}" == row["player_name"]
+            assert (player["teamId"] == player["homeTeamId"]) == row["home_game"]
+            assert bool(player["position"]) == row["starter"] and (player["position"] or None) == row["position"]
+            if row["player_status"] == "active":
+                assert player["comment"] == "" and player["minutes"].count(":") == 1
+                minutes, seconds = player["minutes"].split(":")
+                assert int(minutes) + int(seconds) / 60 == row["minutes"]
+                assert (player["points"], player["fieldGoalsMade"], player["threePointersAttempted"]) == (
+                    row["points"], row["fg_makes"], row["three_pt_attempts"],
+                )  # fmt: skip
+                assert player["reboundsTotal"] == row["total_rebounds"]
+                assert player["plusMinusPoints"] == row["plus_minus"]
+            else:
+                assert player["minutes"] == "" and row["minutes"] is None and row["points"] is None
+                prefix = player["comment"].split(" - ")[0]
+                assert {"DNP": "dnp", "DND": "inactive", "NWT": "inactive"}[prefix] == row["player_status"]
+                assert row["dnp_reason"] is not None and row["dnp_reason"] in player["comment"]
+        teams = box.team_stats.get_data_frame().to_dict("records")
+        assert [team["points"] for team in teams] == [
+            sum(p["points"] for p in players if p["teamId"] == team["teamId"]) for team in teams
+        ]
+        assert {team["minutes"] for team in teams} == {"240:00"}
+        read += len(players)
+    assert read == len(rows) > 20 * len(finals), "every listed player of every final game, no other row"
+    asked = [endpoint.index_request(GAME_DAY)] + [endpoint.request(GAME_DAY, item=game_id) for game_id in finals]
+    assert [target for target, _ in nba_stats.requests] == [f"{path}?{urlencode(query)}" for path, query in asked], (
+        "nba_api asks for the scoreboard and each final game's box score with the endpoint entry's parameters"
+    )
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nba_pipeline.scrapers.connections import API_CONNECTIONS
-from nba_pipeline.scrapers.endpoints import ENDPOINTS, UnknownSourceError, endpoint_for, season_label
+from nba_pipeline.scrapers.endpoints import ENDPOINTS, PerItem, UnknownSourceError, endpoint_for, season_label
 from nba_pipeline.scrapers.run import QuarantinedPayloadError
 from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source
 from nba_pipeline.sources.http_client import FetchedPayload
@@ -128,12 +128,20 @@ def test_requests_for_a_date_follow_the_real_apis():
     # what a request may cost: historical 10 x markets x regions, the events 1
     assert [endpoint_for(s).quota.cost for s in ("odds_api_events", "odds_api_game_lines")] == [1, 30]  # type: ignore[union-attr]
     assert props.quota is not None and props.quota.cost == 10
-    assert endpoint_for("nbac_gamebook").request(dt.date(2025, 1, 14))[1] == {
-        "LeagueID": "00",
-        "Season": "2024-25",
-        "DateFrom": "01/14/2025",
-        "DateTo": "01/14/2025",
-    }
+    # NBA.com box scores: the date's scoreboard, then each final game's box score, as nba_api asks
+    gamebook = endpoint_for("nbac_gamebook")
+    assert gamebook.index_request(dt.date(2025, 1, 14)) == (
+        "/stats/scoreboardv3",
+        {"GameDate": "2025-01-14", "LeagueID": "00"},
+    )
+    assert gamebook.request(dt.date(2025, 1, 14), item="0022400600") == (
+        "/stats/boxscoretraditionalv3",
+        {"EndPeriod": "0", "EndRange": "0", "GameID": "0022400600", "RangeType": "0", "StartPeriod": "0",
+         "StartRange": "0"},
+    )  # fmt: skip
+    assert gamebook.per_item is not None and gamebook.per_item.only == ("gameStatus", 3)
+    with pytest.raises(ValueError, match="declare one of"):
+        PerItem(field="x", stored_as="y", index="odds_api_events", index_path="/stats/scoreboardv3")
     # fetched at 10:00 ET: the hourly report of 09:30 until 2025-12-22, a quarter-hourly one after
     # ESPN rosters: one request per team, for the 30 declared team ids, no query
     rosters = endpoint_for("espn_rosters")
@@ -342,7 +350,9 @@ def test_imperfections_reach_the_simulated_league():
         SimulatedSource(imperfections=frozenset({"late_boxscores"})).fetch("nbac_gamebook", day).body
     )
 
-    assert [g["gameId"] for g in late["games"]] == [g["gameId"] for i, g in enumerate(clean) if i % 3 != 0]
+    assert [g["boxScoreTraditional"]["gameId"] for g in late["games"]] == [
+        g["boxScoreTraditional"]["gameId"] for i, g in enumerate(clean) if i % 3 != 0
+    ]
 
 
 def test_unknown_imperfection_is_refused_up_front():

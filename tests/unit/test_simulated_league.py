@@ -81,6 +81,52 @@ def team_logs(league: SimulatedLeague, day: date, **kwargs: Any) -> list[dict[st
     return [dict(zip(logs["headers"], row, strict=True)) for row in logs["rowSet"]]
 
 
+def gamebook(league: SimulatedLeague, day: date, **kwargs: Any) -> dict[str, Any]:
+    """``nbac_gamebook`` (the scoreboard and each final game's ``boxscoretraditionalv3``) as one flat
+    row per listed player and game, away team first: stats by short key, ``status`` from ``comment``."""
+    document = load(league, "nbac_gamebook", day, **kwargs)
+    finals = [g for g in document["scoreboard"]["scoreboard"]["games"] if g["gameStatus"] == 3]
+    games = []
+    for final, box in zip(finals, document["games"], strict=True):
+        body = box["boxScoreTraditional"]
+        players = []
+        for side in ("awayTeam", "homeTeam"):
+            team = body[side]
+            for player in team["players"]:
+                stats, comment = player["statistics"], player["comment"]
+                status = {"": "active", "DNP": "dnp"}.get(comment.split(" - ")[0], "inactive")
+                row = {
+                    "gameId": body["gameId"], "personId": player["personId"],
+                    "name": f"{player['firstName']} {player['familyName']}", "teamTricode": team["teamTricode"],
+                    "status": status, "starter": player["position"] != "",
+                    "dnpReason": None if status == "active" else comment if status == "dnp" else comment[6:],
+                    "minutes": stats["minutes"] or None,
+                }  # fmt: skip
+                for key, short in _SHORT_STATS:
+                    row[short] = stats[key] if status == "active" else None
+                players.append(row)
+        games.append(
+            {
+                "gameId": body["gameId"], "gameCode": final["gameCode"],
+                "homeTeam": {"teamTricode": body["homeTeam"]["teamTricode"],
+                             "score": body["homeTeam"]["statistics"]["points"]},
+                "awayTeam": {"teamTricode": body["awayTeam"]["teamTricode"],
+                             "score": body["awayTeam"]["statistics"]["points"]},
+                "players": players,
+            }
+        )  # fmt: skip
+    return {"games": games}
+
+
+_SHORT_STATS = (
+    ("fieldGoalsMade", "fgm"), ("fieldGoalsAttempted", "fga"), ("threePointersMade", "fg3m"),
+    ("threePointersAttempted", "fg3a"), ("freeThrowsMade", "ftm"), ("freeThrowsAttempted", "fta"),
+    ("reboundsOffensive", "oreb"), ("reboundsDefensive", "dreb"), ("reboundsTotal", "reb"), ("assists", "ast"),
+    ("steals", "stl"), ("blocks", "blk"), ("turnovers", "tov"), ("foulsPersonal", "pf"), ("points", "pts"),
+    ("plusMinusPoints", "plusMinus"),
+)  # fmt: skip
+
+
 def regular_season(league: SimulatedLeague) -> list:
     return [g for g in league.all_games() if g.season == "2024-25" and g.season_type == "Regular Season"]
 
@@ -293,14 +339,14 @@ def test_game_ids_and_day_order(league: SimulatedLeague) -> None:
 
 @pytest.mark.parametrize("day", [SEASON_OPENER, GAME_DAY, date(2025, 4, 19)])
 def test_box_score_arithmetic(league: SimulatedLeague, day: date) -> None:
-    gamebook = load(league, "nbac_gamebook", day)
+    book = gamebook(league, day)
     teams = {(row["GAME_ID"], row["TEAM_ABBREVIATION"]): row for row in team_logs(league, day)}
     zones_payload = load(league, "nbac_play_by_play", day)["resultSets"][0]
     headers = zones_payload["headers"]
     zones = {(r[0], r[headers.index("PLAYER_ID")]): dict(zip(headers, r, strict=True)) for r in zones_payload["rowSet"]}
     schedule = {g["gameId"]: g for g in load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"][0]["games"]}
-    assert len(gamebook["games"]) == len(league.games_on(day)) > 0
-    for game in gamebook["games"]:
+    assert len(book["games"]) == len(league.games_on(day)) > 0
+    for game in book["games"]:
         game_id = game["gameId"]
         scores = {}
         for side in ("homeTeam", "awayTeam"):
@@ -346,16 +392,16 @@ def test_team_scores_are_basketball_scores(league: SimulatedLeague) -> None:
 
 
 def test_gamebook_and_balldontlie_agree(league: SimulatedLeague) -> None:
-    gamebook = {
+    by_name = {
         (g["gameCode"][:8], r["name"]): r
-        for g in load(league, "nbac_gamebook", GAME_DAY)["games"]
+        for g in gamebook(league, GAME_DAY)["games"]
         for r in g["players"]
         if r["status"] == "active"
     }
     rows = load(league, "bdl_boxscores", GAME_DAY)["data"]
-    assert len(rows) == len(gamebook) > 100
+    assert len(rows) == len(by_name) > 100
     for row in rows:
-        book = gamebook[
+        book = by_name[
             (
                 row["game"]["date"].replace("-", ""),
                 f"{row['player']['first_name']} {row['player']['last_name']}",
@@ -372,7 +418,7 @@ def test_out_players_do_not_play_and_injuries_last(league: SimulatedLeague) -> N
     out_days: Counter[str] = Counter()
     for day in [GAME_DAY + timedelta(days=n) for n in range(12)]:
         statuses = {}
-        for game in load(league, "nbac_gamebook", day)["games"]:
+        for game in gamebook(league, day)["games"]:
             for row in game["players"]:
                 statuses[player_lookup_from_name(row["name"])] = row
         for row in load(league, "nbac_injury_report", day)["rows"]:
@@ -481,13 +527,13 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
     first_final = min(g.final_time for g in games)
     last_final = max(g.final_time for g in games)
     assert first_final < last_final
-    midway = load(league, "nbac_gamebook", GAME_DAY, as_of=first_final)
+    midway = gamebook(league, GAME_DAY, as_of=first_final)
     assert 0 < len(midway["games"]) < len(games)
     naive_et, aware_utc = datetime(2025, 1, 15, 23, 0), datetime(2025, 1, 16, 4, 0, tzinfo=UTC)
     assert league.payload("nbac_gamebook", GAME_DAY, as_of=naive_et) == league.payload(
         "nbac_gamebook", GAME_DAY, as_of=aware_utc
     )
-    settled = load(league, "nbac_gamebook", GAME_DAY, as_of=datetime(2025, 1, 16, 4, 0, tzinfo=ET))
+    settled = gamebook(league, GAME_DAY, as_of=datetime(2025, 1, 16, 4, 0, tzinfo=ET))
     assert len(settled["games"]) == len(games)
     assert league.payload("nbac_gamebook", GAME_DAY) == league.payload(
         "nbac_gamebook", GAME_DAY, as_of=datetime(2025, 1, 16, 6, 0, tzinfo=ET)
@@ -506,7 +552,7 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
 def test_days_without_games_give_valid_empty_payloads(league: SimulatedLeague) -> None:
     for day in NO_GAME_DAYS:
         assert load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"] == []
-        assert load(league, "nbac_gamebook", day)["games"] == []
+        assert gamebook(league, day)["games"] == []
         assert team_logs(league, day) == []
         assert load(league, "nbac_play_by_play", day)["resultSets"][0]["rowSet"] == []
         assert load(league, "nbac_injury_report", day)["rows"] == []
@@ -549,8 +595,11 @@ def test_odds_api_snapshots_every_five_minutes_and_quotes_none_newer(league: Sim
 def test_late_boxscores_drop_different_games_per_source_family(league: SimulatedLeague) -> None:
     games = league.games_on(GAME_DAY)
     late = frozenset({LATE_BOXSCORES})
-    nbac_ids = [g["gameId"] for g in load(league, "nbac_gamebook", GAME_DAY, imperfections=late)["games"]]
+    nbac_ids = [g["gameId"] for g in gamebook(league, GAME_DAY, imperfections=late)["games"]]
     assert nbac_ids == [g.nba_game_id for i, g in enumerate(games) if i % 3 != 0]
+    board = load(league, "nbac_gamebook", GAME_DAY, imperfections=late)["scoreboard"]["scoreboard"]["games"]
+    assert [g["gameStatus"] for g in board] == [2 if i % 3 == 0 else 3 for i in range(len(games))]
+    assert {g["gameStatusText"] for g in board if g["gameStatus"] == 2} == {"Q4 0:00"}, "over, not yet final"
     team_ids = {r["GAME_ID"] for r in team_logs(league, GAME_DAY, imperfections=late)}
     assert team_ids == set(nbac_ids)
     zone_rows = load(league, "nbac_play_by_play", GAME_DAY, imperfections=late)["resultSets"][0]["rowSet"]
@@ -592,8 +641,12 @@ def test_game_postponed(league: SimulatedLeague) -> None:
     assert (row["gameStatus"], row["gameStatusText"], row["postponedStatus"]) == (1, "PPD", "P")
     assert all(g["gameStatus"] == 3 for g in schedule["games"] if g is not row)
     assert last.nba_game_id not in {
-        g["gameId"] for g in load(league, "nbac_gamebook", GAME_DAY, imperfections=postponed)["games"]
+        g["gameId"] for g in gamebook(league, GAME_DAY, imperfections=postponed)["games"]
     }
+    board = load(league, "nbac_gamebook", GAME_DAY, imperfections=postponed)["scoreboard"]["scoreboard"]["games"]
+    assert [(g["gameId"], g["gameStatus"], g["gameStatusText"]) for g in board if g["gameStatus"] != 3] == [
+        (last.nba_game_id, 1, "PPD")
+    ]
     assert last.bdl_game_id not in {
         r["game"]["id"] for r in load(league, "bdl_boxscores", GAME_DAY, imperfections=postponed)["data"]
     }
@@ -606,7 +659,7 @@ def test_duplicate_rows_repeat_the_first_row_verbatim(league: SimulatedLeague) -
     duplicated = frozenset({DUPLICATE_ROWS})
     row_lists = {
         "nbac_schedule": lambda p: p["leagueSchedule"]["gameDates"][0]["games"],
-        "nbac_gamebook": lambda p: p["games"][0]["players"],
+        "nbac_gamebook": lambda p: p["games"][0]["boxScoreTraditional"]["awayTeam"]["players"],
         "nbac_team_boxscore": lambda p: p["resultSets"][0]["rowSet"],
         "nbac_play_by_play": lambda p: p["resultSets"][0]["rowSet"],
         "nbac_injury_report": lambda p: p["rows"],
@@ -627,8 +680,11 @@ def test_duplicate_rows_repeat_the_first_row_verbatim(league: SimulatedLeague) -
 def test_mixed_game_id_forms(league: SimulatedLeague) -> None:
     mixed = frozenset({MIXED_GAME_ID})
     game = league.games_on(GAME_DAY)[0]
-    players = load(league, "nbac_gamebook", GAME_DAY, imperfections=mixed)["games"][0]["players"]
-    assert [r["gameId"] for r in players[:4]] == [game.nba_game_id, game.game_id] * 2
+    games = league.games_on(GAME_DAY)
+    boxes = load(league, "nbac_gamebook", GAME_DAY, imperfections=mixed)["games"]
+    assert [b["boxScoreTraditional"]["gameId"] for b in boxes[:4]] == [
+        games[0].nba_game_id, games[1].game_id, games[2].nba_game_id, games[3].game_id,
+    ]  # fmt: skip
     teams = team_logs(league, GAME_DAY, imperfections=mixed)
     assert [r["GAME_ID"] for r in teams[:2]] == [game.nba_game_id, "20250115_" + game.away + "_" + game.home]
     zones = load(league, "nbac_play_by_play", GAME_DAY, imperfections=mixed)["resultSets"][0]["rowSet"]

@@ -11,10 +11,11 @@ The paths follow the real APIs. Where the real API needs several requests for on
 date, the entry declares how they follow from one another: cursor pages (:class:`CursorPaging`,
 balldontlie), one file per publication slot (``slots``, the injury report), or one request per
 item of another endpoint's answer or of a declared list (:class:`PerItem`: The Odds API's player
-props per event, ESPN's rosters per team), numbered pages after a first request whose ids they
-name (:class:`JoinedIds`, :class:`PageNumbers`: BettingPros' events, then offer pages). Where
-the entry is still an approximation its ``note`` says how. Endpoints that bill each request
-against an account's quota declare it (:class:`Quota`).
+props per event, NBA.com's box scores per final game of the scoreboard, ESPN's rosters per team),
+numbered pages after a first request whose ids they name (:class:`JoinedIds`,
+:class:`PageNumbers`: BettingPros' events, then offer pages). Where the entry is still an
+approximation its ``note`` says how. Endpoints that bill each request against an account's quota
+declare it (:class:`Quota`).
 
 Fetch moments: every source is fetched at :data:`FETCH_HOUR_ET`:00 America/New_York. Upcoming-game
 sources are fetched on their date; results sources describe date D and are fetched on D+1
@@ -161,6 +162,13 @@ class Endpoint:
         joined = self.joined_ids
         return joined.path.format(**fields), {name: value.format(**fields) for name, value in joined.params}
 
+    def index_request(self, target_date: dt.date) -> tuple[str, dict[str, str]]:
+        """The path and query of a :class:`PerItem` endpoint's own index request (``index_path``)."""
+        assert self.per_item is not None and self.per_item.index_path, f"{self.source} has no index path"
+        fields = _template_fields(target_date, self.fetch_moment(target_date))
+        params = {name: value.format(**fields) for name, value in self.per_item.index_params}
+        return self.per_item.index_path.format(**fields), params
+
     def window(self, target_date: dt.date) -> list[dt.date]:
         """The dates a stand-in for a whole-season endpoint must cover, in order (empty if none)."""
         if self.window_days is None:
@@ -247,17 +255,29 @@ _CATALOG: tuple[Endpoint, ...] = (
     Endpoint(
         source="nbac_gamebook",
         conn_id="nba_stats",
-        path="/stats/playergamelogs",
-        params=(
-            ("LeagueID", "00"),
-            ("Season", "{season}"),
-            ("DateFrom", "{date_us}"),
-            ("DateTo", "{date_us}"),
+        path="/stats/boxscoretraditionalv3",
+        params=(  # nba_api's parameters, in its (sorted) order
+            ("EndPeriod", "0"),
+            ("EndRange", "0"),
+            ("GameID", "{game_id}"),
+            ("RangeType", "0"),
+            ("StartPeriod", "0"),
+            ("StartRange", "0"),
         ),
         results=True,
         items=("games",),
         headers=_NBA_COM_HEADERS,
-        note="the payload is the per-date gamebook rendition of docs/payloads.md, not PlayerGameLogs' shape",
+        per_item=PerItem(
+            field="game_id",
+            stored_as="games",
+            index_path="/stats/scoreboardv3",
+            index_params=(("GameDate", "{date}"), ("LeagueID", "00")),
+            ids_at=("scoreboard", "games", EACH, "gameId"),
+            only=("gameStatus", 3),
+            index_stored_as="scoreboard",
+            max_items=20,
+        ),
+        note="the date's scoreboard, then each final game's box score: stored as one document",
     ),
     Endpoint(
         source="nbac_team_boxscore",

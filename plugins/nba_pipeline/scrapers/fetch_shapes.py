@@ -28,14 +28,20 @@ class CursorPaging:
 @dataclass(frozen=True)
 class PerItem:
     """An endpoint the real API serves once per item of another endpoint's answer (The Odds API's
-    event odds: one request per event of the events endpoint).
+    event odds: one request per event of the events endpoint; NBA.com's box scores: one per final
+    game of the date's scoreboard).
 
-    The HTTP source asks the ``index`` endpoint first, then this one once per distinct id found at
-    ``ids_at`` in the index's answer (in order), with the id as the path field ``field``; or, for
+    The HTTP source asks the ``index`` endpoint first (a catalog entry, or ``index_path`` with
+    ``index_params`` on the endpoint's own host), then this one once per distinct id found at
+    ``ids_at`` in the index's answer (in order), with the id as the field ``field``; or, for
     items that never change, once per id of the declared ``ids`` (no index request). The answers
     are stored together, each body as received, as the list ``stored_as`` of one document, so
     every body stays parseable by the real API's own client.
 
+    :param only: ``(key, value)``: ask only for the items (the elements of the last ``"*"`` list
+        of ``ids_at``) whose ``key`` holds ``value``: NBA.com's final games (``gameStatus`` 3).
+    :param index_stored_as: store the index's answer, as served, under this key beside the
+        answers (the scoreboard the box scores' games come from); by default it is not kept.
     :param max_items: more ids than this is an error (an index that is not the day's events).
     """
 
@@ -44,11 +50,22 @@ class PerItem:
     index: str | None = None
     ids_at: tuple[str | int, ...] = ()
     ids: tuple[str, ...] = ()
+    index_path: str = ""
+    index_params: tuple[tuple[str, str], ...] = ()
+    only: tuple[str, object] | None = None
+    index_stored_as: str | None = None
     max_items: int = 100
 
     def __post_init__(self) -> None:
-        if (self.index is None) == (not self.ids):
-            raise ValueError(f"PerItem {self.field!r}: declare either an index endpoint or a list of ids")
+        if sum((self.index is not None, bool(self.index_path), bool(self.ids))) != 1:
+            raise ValueError(
+                f"PerItem {self.field!r}: declare one of an index endpoint, an index path or a list of ids"
+            )
+
+    @property
+    def asks_index(self) -> bool:
+        """True when the ids come from an index request (not from a declared list)."""
+        return not self.ids
 
 
 @dataclass(frozen=True)

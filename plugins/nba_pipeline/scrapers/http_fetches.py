@@ -2,9 +2,10 @@
 
 The endpoint catalog declares the shape of a fetch (:mod:`nba_pipeline.scrapers.endpoints`): cursor
 pages (:func:`follow_pages`), one file per publication slot (:func:`newest_slot`), one request per
-item of another endpoint's answer (:func:`each_item`). For an endpoint that bills a quota, every
-request goes through :func:`metered`: its price is checked against the :class:`QuotaBudget` before it
-is sent and its cost (the answer's ``x-requests-last``) is counted after (:class:`QuotaMeter`).
+item of another endpoint's answer, optionally only the items in a given state (:func:`each_item`).
+For an endpoint that bills a quota, every request goes through :func:`metered`: its price is
+checked against the :class:`QuotaBudget` before it is sent and its cost (the answer's
+``x-requests-last``) is counted after (:class:`QuotaMeter`).
 """
 
 from __future__ import annotations
@@ -166,8 +167,10 @@ def each_item(
     last: FetchedPayload | None = index
     attempts = index.attempts if index is not None else 0
 
+    kept = {per_item.index_stored_as: json.loads(index.body)} if index and per_item.index_stored_as else {}
+
     def document(answered: list[Any], final: FetchedPayload) -> FetchedPayload:
-        body = json.dumps({per_item.stored_as: answered}, separators=(",", ":")).encode()
+        body = json.dumps({**kept, per_item.stored_as: answered}, separators=(",", ":")).encode()
         url = index.url if index is not None else first_url
         quota = meter.use() if endpoint.quota is not None else None  # an unbilled API records no use
         return dataclasses.replace(final, url=url, status_code=200, body=body, attempts=attempts, quota=quota)
@@ -181,7 +184,7 @@ def each_item(
         except SourceFetchError as error:
             if index is None and not answers:
                 raise  # the first request of the fetch: nothing was received
-            received = document(answers, last) if answers and last is not None else None
+            received = document(answers, last) if (answers or kept) and last is not None else None
             cls = QuotaBudgetError if isinstance(error, QuotaBudgetError) else SourceStoppedError
             raise cls(
                 url=error.url,
@@ -206,14 +209,19 @@ def _item_ids(
     """The index's answer (None for declared ids), the distinct ids in order, and where they come from."""
     per_item = endpoint.per_item
     assert per_item is not None
-    if per_item.index is None:
+    if not per_item.asks_index:
         return None, list(dict.fromkeys(per_item.ids)), f"of {endpoint.source}'s declared ids"
-    index_endpoint = endpoint_for(per_item.index)
-    index = metered(client, index_endpoint.quota, meter).fetch(
-        *index_endpoint.request(target_date), media_type=index_endpoint.media_type
-    )
-    ids = values_at(json.loads(index.body), per_item.ids_at)
+    if per_item.index is not None:
+        index_endpoint = endpoint_for(per_item.index)
+        index = metered(client, index_endpoint.quota, meter).fetch(
+            *index_endpoint.request(target_date), media_type=index_endpoint.media_type
+        )
+    else:  # an index on the endpoint's own host (NBA.com's scoreboard)
+        index = metered(client, endpoint.quota, meter).fetch(*endpoint.index_request(target_date))
+    ids = _ids(json.loads(index.body), per_item.ids_at, per_item.only)
     where = "/".join(map(str, per_item.ids_at))
+    if per_item.only is not None:
+        where += f" where {per_item.only[0]} = {per_item.only[1]!r}"
     if ids is None or not all(isinstance(item, str) and item for item in ids):
         raise SourceContentError(
             url=index.url, attempts=index.attempts, detail=f"no list of ids at {where} in the index", payload=index
@@ -227,6 +235,26 @@ def _item_ids(
             payload=index,
         )
     return index, distinct, f"at {where}"
+
+
+def _ids(document: Any, ids_at: tuple[str | int, ...], only: tuple[str, object] | None) -> list[Any] | None:
+    """The ids at ``ids_at``; with ``only``, those of the items (the last ``"*"`` list's elements)
+    whose ``only[0]`` holds ``only[1]`` (an item that is not an object is kept, and fails as an id)."""
+    if only is None or EACH not in ids_at:
+        return values_at(document, ids_at)
+    split = len(ids_at) - 1 - ids_at[::-1].index(EACH)
+    items = values_at(document, (*ids_at[:split], EACH))
+    if items is None:
+        return None
+    key, value = only
+    kept = [item for item in items if not isinstance(item, dict) or item.get(key) == value]
+    found: list[Any] = []
+    for item in kept:
+        values = values_at(item, ids_at[split + 1 :])
+        if values is None:
+            return None
+        found.extend(values)
+    return found
 
 
 def values_at(document: Any, path: tuple[str | int, ...]) -> list[Any] | None:

@@ -1,7 +1,7 @@
 """Phase 2 raw processors: the newest stored payload of a source → one ``nba_raw`` table.
 
-Each processor is a :class:`RawTable` declared beside its parser (``nbac``, ``bdl``, ``odds``,
-``espn``) and named by its registry entry, which calls it with a
+Each processor is a :class:`RawTable` declared beside its parser (``nbac``, ``nbac_boxscores``,
+``bdl``, ``odds``, ``espn``) and named by its registry entry, which calls it with a
 :class:`~nba_pipeline.guards.spec.ProcessorContext`. No payload yet: ``ProcessorSkip`` with
 ``no_data``. A payload that fails validation is quarantined and raises
 :class:`PayloadValidationError`; nothing is written. Writes are MERGEs on canonical keys (the
@@ -13,7 +13,8 @@ from __future__ import annotations
 from nba_pipeline.processors.raw.bdl import BDL_BOXSCORES
 from nba_pipeline.processors.raw.common import PayloadValidationError, RawTable, run_raw
 from nba_pipeline.processors.raw.espn import ESPN_ROSTERS
-from nba_pipeline.processors.raw.nbac import GAMEBOOK, INJURY_REPORT, PLAY_BY_PLAY, SCHEDULE, TEAM_BOXSCORE
+from nba_pipeline.processors.raw.nbac import INJURY_REPORT, PLAY_BY_PLAY, SCHEDULE, TEAM_BOXSCORE
+from nba_pipeline.processors.raw.nbac_boxscores import GAMEBOOK
 from nba_pipeline.processors.raw.odds import BETTINGPROS, GAME_LINES, ODDS_PROPS
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""NBA.com payloads: schedule, gamebook, team box score, shot zones (play-by-play), injury report (PDF)."""
+"""NBA.com payloads: schedule, team box score, shot zones (play-by-play), injury report (PDF); the player
+box scores are in :mod:`.nbac_boxscores`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from nba_pipeline.player_names import universal_player_id
 from nba_pipeline.processors import game_ids as ids
 from nba_pipeline.processors.raw.common import (
     NBA_STATS,
@@ -18,7 +18,6 @@ from nba_pipeline.processors.raw.common import (
     box_stats,
     check_game_date,
     check_payload_date,
-    clock_minutes,
     collapse,
     convert,
     iso_date,
@@ -30,9 +29,7 @@ from nba_pipeline.sources.injury_report import NOT_YET_SUBMITTED, UnreadableRepo
 
 #: How far from the payload's date a schedule document may reach (a full-season document spans ~8 months).
 SCHEDULE_WINDOW_DAYS = 366
-_PLAYER_MINUTES_MAX = 75.0  # four overtimes
 _TEAM_MINUTES_MAX = 400.0
-_PLAYER_STATUSES = ("active", "dnp", "inactive")
 _INJURY_STATUSES = ("Out", "Doubtful", "Questionable", "Probable", "Available")
 
 
@@ -50,6 +47,11 @@ def _team(node: Node, key: str, allowed: tuple[str, ...] | None = None) -> str:
     if allowed is not None and code not in allowed:
         raise node.fail(key, value, f"is not a team of this game ({' / '.join(allowed)})")
     return code
+
+
+#: Shared with the box scores' parser (:mod:`.nbac_boxscores`).
+game_from_code = _game_from_code
+team_of_game = _team
 
 
 def _row_game_id(node: Node, key: str, nba_game_id: str | None, game_date: dt.date, away: str, home: str) -> str:
@@ -124,70 +126,6 @@ def parse_schedule(doc: Node, day: dt.date) -> list[ParsedRow]:
                 "game_sub_label": sub_label or None,
             }
             rows.append(ParsedRow(game.path, row))
-    return rows
-
-
-# --------------------------------------------------------------------------- gamebook
-
-
-def parse_gamebook(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per roster player of each final game; team points must equal the players' sum."""
-    check_payload_date(doc, "gameDate", doc.value.get("gameDate"), iso_date(doc, "gameDate"), day)
-    rows: list[ParsedRow] = []
-    for game in doc.items("games"):
-        canonical, game_date, away, home = _game_from_code(game)
-        check_game_date(game, "gameCode", game.value.get("gameCode"), game_date, day)
-        nba_game_id = game.str("gameId")
-        convert(game.at("gameId"), nba_game_id, ids.check_nba_game_id, nba_game_id, game_date)
-        game.one_of("gameStatus", (3,))
-        scores = {}
-        for side, team in (("homeTeam", home), ("awayTeam", away)):
-            side_node = game.obj(side)
-            _team(side_node, "teamTricode", (team,))
-            scores[team] = (side_node, side_node.int("score", minimum=0, maximum=STAT_MAX))
-        players: list[ParsedRow] = []
-        for player in game.items("players"):
-            game_id = _row_game_id(player, "gameId", nba_game_id, game_date, away, home)
-            team = _team(player, "teamTricode", (away, home))
-            name = player.str("name")
-            lookup = ids.player_lookup(name)
-            if not lookup:
-                raise player.fail("name", name, "has no letters to make a player_lookup from")
-            status = player.one_of("status", _PLAYER_STATUSES)
-            active = status == "active"
-            minutes = clock_minutes(player, "minutes", maximum=_PLAYER_MINUTES_MAX)
-            if active and minutes is None:
-                raise player.fail("minutes", None, "an active player needs minutes")
-            stats = box_stats(player, NBA_STATS, nullable=not active)
-            plus_minus = player.int("plusMinus", nullable=not active, minimum=-PLUS_MINUS_MAX, maximum=PLUS_MINUS_MAX)
-            row: dict[str, Any] = {
-                "game_id": game_id,
-                "nba_game_id": nba_game_id,
-                "game_date": game_date,
-                "season_year": ids.season_start_year(game_date),
-                "player_lookup": lookup,
-                "player_name": name.strip(),
-                "universal_player_id": universal_player_id(lookup),
-                "nba_player_id": player.int("personId", nullable=True, minimum=1),
-                "team_abbr": team,
-                "opponent_team_abbr": home if team == away else away,
-                "home_game": team == home,
-                "player_status": status,
-                "dnp_reason": player.str("dnpReason", nullable=True, empty=True) or None,
-                "starter": player.bool("starter", nullable=True),
-                "position": player.str("position", nullable=True, empty=True) or None,
-                "jersey_number": player.str("jerseyNum", nullable=True, empty=True) or None,
-                "minutes": minutes,
-                **stats,
-                "plus_minus": plus_minus,
-            }
-            players.append(ParsedRow(player.path, row))
-        unique = collapse(players, ("game_id", "player_lookup"))
-        for team, (side_node, score) in scores.items():
-            total = sum(p.row["points"] or 0 for p in unique if p.row["team_abbr"] == team)
-            if total != score:
-                raise side_node.fail("score", score, f"does not match the sum of {team}'s player points ({total})")
-        rows.extend(players)  # repeats are folded (and counted) with the rest of the payload
     return rows
 
 
@@ -381,7 +319,6 @@ def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
 
 
 SCHEDULE = RawTable("nbac_schedule", "nba_raw.nbac_schedule", ("game_id",), parse_schedule)
-GAMEBOOK = RawTable("nbac_gamebook", "nba_raw.nbac_gamebook_player_stats", ("game_id", "player_lookup"), parse_gamebook)
 TEAM_BOXSCORE = RawTable(
     "nbac_team_boxscore", "nba_raw.nbac_team_boxscore", ("game_id", "team_abbr"), parse_team_boxscore
 )

@@ -1,6 +1,7 @@
-"""NBA.com as the simulation serves it: the schedule (:mod:`.nbacom_schedule`), the gamebook
-(player box scores), team game logs, shot zones per player (the play-by-play source) and the
-injury report (a PDF, :mod:`.nbacom_injuries`).
+"""NBA.com as the simulation serves it: the schedule (:mod:`.nbacom_schedule`), the player box
+scores (the scoreboard and each final game's box score, :mod:`.nbacom_boxscores`), team game
+logs, shot zones per player (the play-by-play source) and the injury report (a PDF,
+:mod:`.nbacom_injuries`).
 
 Each renderer reads the league through its public interface and returns the JSON document of
 one source and date in NBA.com's shapes (``docs/payloads.md``): NBA.com game ids, personIds,
@@ -20,6 +21,7 @@ from nba_pipeline.sources.simulation.imperfections import (
     box_score_games,
     duplicate_first,
 )
+from nba_pipeline.sources.simulation.nbacom_boxscores import render_box_scores
 from nba_pipeline.sources.simulation.nbacom_injuries import render_injury_report
 from nba_pipeline.sources.simulation.nbacom_schedule import render_schedule
 from nba_pipeline.sources.simulation.rosters import TEAM_INFO, TEAMS
@@ -29,48 +31,6 @@ if TYPE_CHECKING:
     from nba_pipeline.sources.simulation.payloads import Renderer
 
 __all__ = ["RENDERERS"]
-
-
-def _gamebook(
-    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
-) -> dict[str, Any]:
-    games = []
-    for game in box_score_games(league.games_on(day), as_of, imperfections, "nbac"):
-        box = league.box_score(game)
-        players = []
-        for index, line in enumerate(box.lines):
-            player = league.player(line.player_lookup)
-            mixed = MIXED_GAME_ID in imperfections and index % 2 == 1
-            row: dict[str, Any] = {
-                "gameId": game.game_id if mixed else game.nba_game_id,
-                "personId": player.person_id,
-                "name": player.full_name,
-                "firstName": player.first_name,
-                "familyName": player.last_name,
-                "teamTricode": line.team,
-                "jerseyNum": player.jersey,
-                "position": player.position_group if line.starter else "",
-                "starter": line.starter,
-                "status": line.status,
-                "dnpReason": line.dnp_reason,
-                "minutes": line.minutes_clock if line.played else None,
-            }
-            for key, stat in _GAMEBOOK_STATS:
-                row[key] = _stat(line, stat) if line.played else None
-            players.append(row)
-        duplicate_first(players, imperfections)
-        games.append(
-            {
-                "gameId": game.nba_game_id,
-                "gameCode": game.game_code,
-                "gameStatus": 3,
-                "gameStatusText": "Final",
-                "homeTeam": {"teamTricode": game.home, "score": box.points(game.home)},
-                "awayTeam": {"teamTricode": game.away, "score": box.points(game.away)},
-                "players": players,
-            }
-        )
-    return {"gameDate": day.isoformat(), "games": games}
 
 
 def _team_game_logs(
@@ -183,11 +143,6 @@ def _play_by_play(
     }
 
 
-_GAMEBOOK_STATS = (
-    ("fgm", "fgm"), ("fga", "fga"), ("fg3m", "fg3m"), ("fg3a", "fg3a"), ("ftm", "ftm"), ("fta", "fta"),
-    ("oreb", "oreb"), ("dreb", "dreb"), ("reb", "reb"), ("ast", "ast"), ("stl", "stl"), ("blk", "blk"),
-    ("tov", "tov"), ("pf", "pf"), ("pts", "points"), ("plusMinus", "plus_minus"),
-)  # fmt: skip
 _TEAM_STATS = (
     ("FGM", "fgm"), ("FGA", "fga"), ("FG3M", "fg3m"), ("FG3A", "fg3a"), ("FTM", "ftm"), ("FTA", "fta"),
     ("OREB", "oreb"), ("DREB", "dreb"), ("REB", "reb"), ("AST", "ast"), ("TOV", "tov"), ("STL", "stl"),
@@ -237,7 +192,7 @@ def _stat(line: PlayerLine, stat: str) -> int:
 #: The sources this module renders, by name.
 RENDERERS: dict[str, Renderer] = {
     "nbac_schedule": render_schedule,
-    "nbac_gamebook": _gamebook,
+    "nbac_gamebook": render_box_scores,
     "nbac_team_boxscore": _team_game_logs,
     "nbac_play_by_play": _play_by_play,
     "nbac_injury_report": render_injury_report,

@@ -208,3 +208,12 @@ def _clock_text(moment: datetime) -> str:
     """NBA.com's scheduled-game status text, e.g. "7:30 pm ET"."""
     local = moment.astimezone(ET)
     return f"{(local.hour - 1) % 12 + 1}:{local.minute:02d} {'pm' if local.hour >= 12 else 'am'} ET"
+
+
+#: Shared with the scoreboard (:mod:`.nbacom_boxscores`), which carries the same team slugs,
+#: broadcaster lists, status texts and records.
+BROADCASTER_KINDS = _BROADCASTER_KINDS
+TEAM_SLUGS = _TEAM_SLUGS
+clock_text = _clock_text
+live_text = _live_text
+records = _records
