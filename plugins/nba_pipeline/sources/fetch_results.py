@@ -151,26 +151,8 @@ class SourceStoppedError(SourceFetchError):
 
     kind = "stopped"
 
-    def __init__(
-        self,
-        *,
-        url: str,
-        attempts: int,
-        detail: str,
-        status_code: int | None = None,
-        body_excerpt: str = "",
-        payload: FetchedPayload | None = None,
-        received: FetchedPayload | None = None,
-        quota: QuotaUse | None = None,
-    ) -> None:
-        super().__init__(
-            url=url,
-            attempts=attempts,
-            detail=detail,
-            status_code=status_code,
-            body_excerpt=body_excerpt,
-            payload=payload,
-        )
+    def __init__(self, *, received: FetchedPayload | None = None, quota: QuotaUse | None = None, **fields: Any) -> None:
+        super().__init__(**fields)
         self.received = received
         self.quota = quota
 
