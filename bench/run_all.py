@@ -46,6 +46,8 @@ BENCHMARKS = (
     Benchmark("backfill", "backfill_scaling.py", ("7", "30", "90", "--airflow", "90"), ("7", "14")),
     Benchmark("phase5", "phase5.py", (), ("--slates", "90", "450", "--history-days", "14")),
     Benchmark("season_replay", "season_replay.py", (), ("--from", "2025-02-12", "--to", "2025-02-21")),
+    Benchmark("evaluation", "evaluation.py", (),
+              ("--from", "2025-01-14", "--to", "2025-01-16", "--history-days", "7")),
 )
 FULL_HISTORY_DAYS, QUICK_HISTORY_DAYS = 30, 14
 
@@ -109,9 +111,23 @@ def _season_replay(r: dict) -> str:
             f"({r['growth_per_game']}x per game); {len(r['unexpected'])} unexpected verdicts")
 
 
+def _evaluation(r: dict) -> str:
+    entries = {e["name"]: e for e in r["entries"]}
+
+    def mae(name: str) -> str:
+        errors = (entries.get(name) or {}).get("errors")
+        return f"{errors['mae']:.2f}" if errors else "-"
+
+    share = (entries.get("ensemble_v1") or {}).get("gain_share")
+    return (f"{r['start']}..{r['end']}: {r['player_games']} graded player-games; MAE ensemble_v1 {mae('ensemble_v1')}, "
+            f"season average {mae('baseline_season_average')}, truth {mae('truth_expected_points')}; "
+            f"ensemble gain share {'undefined' if share is None else f'{share:.2f}'}")
+
+
 HEADLINES: dict[str, Callable[[dict], str]] = {
     "parse": _parse, "guard_cost": _guard_cost, "daily_guard_cost": _daily_guard_cost,
     "orchestration_floor": _floor, "backfill": _backfill, "phase5": _phase5, "season_replay": _season_replay,
+    "evaluation": _evaluation,
 }
 
 

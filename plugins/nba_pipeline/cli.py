@@ -6,6 +6,7 @@
     nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]
     nba-pipeline summary --date YYYY-MM-DD [--since ISO]   what a pipeline run did
     nba-pipeline replay --from YYYY-MM-DD --to YYYY-MM-DD    the daily DAG day by day, with verdicts
+    nba-pipeline evaluate --from YYYY-MM-DD --to YYYY-MM-DD [--json]   prediction quality against the truth
 """
 
 from __future__ import annotations
@@ -107,6 +108,28 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if any(v.unexpected for v in verdicts) else 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from nba_pipeline.evaluation import evaluate, render_json, render_table, simulated_truth
+    from nba_pipeline.warehouse import get_warehouse
+
+    settings = get_settings()
+    start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    label = f"expected points of the simulated league (seed {settings.simulation_seed})"
+    with get_warehouse(settings) as warehouse:
+        evaluation = evaluate(warehouse, start, end, simulated_truth(settings), label)
+    if evaluation.empty:
+        message = (f"nothing graded from {start} to {end}: no prediction there of a player who then played "
+                   "(a date's predictions are graded by the next date's daily run)")
+        print(json.dumps({"start": str(start), "end": str(end), "player_games": 0, "message": message})
+              if args.json else message)
+        return 0
+    print(render_json(evaluation) if args.json else render_table(evaluation))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--history-days", type=int, default=30, help="days backfilled before the first date")
     replay.add_argument("--out", help="folder for the verdict table (default: <data dir>/replay)")
     replay.set_defaults(handler=_replay)
+    evaluation = commands.add_parser("evaluate", help="prediction quality per system against the baseline and truth")
+    evaluation.add_argument("--from", dest="start", required=True, help="first game date, YYYY-MM-DD")
+    evaluation.add_argument("--to", dest="end", required=True, help="last game date, YYYY-MM-DD")
+    evaluation.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    evaluation.set_defaults(handler=_evaluate)
     return parser
 
 

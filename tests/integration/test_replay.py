@@ -106,13 +106,79 @@ def test_a_replay_across_the_all_star_break_predicts_the_first_day_after_it(own_
 
 
 class TestEndOfRegularSeason:
-    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests."""
+    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests.
+    The replay runs once for the class; the evaluation reads what it predicted and graded."""
 
-    def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(self, own_season):
-        verdicts = _replay(dt.date(2025, 4, 13), dt.date(2025, 4, 19))
+    FIRST, LAST = dt.date(2025, 4, 13), dt.date(2025, 4, 19)
+
+    @pytest.fixture(scope="class")
+    def end_of_season(self, airflow_db, tmp_path_factory) -> Iterator[dict[dt.date, object]]:
+        with _season_in(tmp_path_factory.mktemp("end_of_season")):
+            yield _replay(self.FIRST, self.LAST)
+
+    def test_a_replay_across_the_end_of_the_regular_season_reaches_the_playoffs(self, end_of_season):
+        verdicts = end_of_season
         assert [v.games > 0 for v in verdicts.values()] == [True, False, False, False, False, False, True]
         _assert_calendar_explains(verdicts)
         assert verdicts[dt.date(2025, 4, 19)].phases[4].run == 5
+
+    def test_the_evaluation_of_the_replayed_predictions(self, end_of_season, capsys):
+        """Every system's graded rows, the baseline and the truth on the replay's graded date: the
+        counts agree with the grades and the predictions, the truth beats the season average, the gain
+        share is its formula on the reported MAEs, and every interval holds its estimate."""
+        import json
+
+        from nba_pipeline.cli import main
+        from nba_pipeline.evaluation import evaluate, simulated_truth
+        from nba_pipeline.evaluation.report import BASELINE, TRUTH
+        from nba_pipeline.warehouse import get_warehouse
+
+        with get_warehouse() as warehouse:
+            evaluation = evaluate(warehouse, self.FIRST, self.LAST, simulated_truth(), "simulation")
+            grades = warehouse.query(
+                "SELECT system_id, SUM(graded) AS graded, SUM(graded * mean_absolute_error) AS abs_error "
+                "FROM nba_predictions.prediction_grades WHERE game_date BETWEEN @a AND @b AND graded > 0 "
+                "GROUP BY system_id", {"a": self.FIRST, "b": self.LAST})
+            graded_dates = warehouse.query(
+                "SELECT DISTINCT game_date FROM nba_predictions.prediction_grades "
+                "WHERE game_date BETWEEN @a AND @b AND graded > 0 ORDER BY game_date",
+                {"a": self.FIRST, "b": self.LAST})
+            real_calls = warehouse.query(
+                "SELECT p.system_id, COUNT(*) AS calls FROM nba_predictions.player_prop_predictions AS p "
+                "WHERE p.game_date BETWEEN @a AND @b AND p.recommendation IN ('OVER', 'UNDER') "
+                "AND p.line_estimated = FALSE AND EXISTS (SELECT 1 FROM nba_analytics.player_game_summary AS g "
+                "WHERE g.player_lookup = p.player_lookup AND g.game_date = p.game_date AND g.minutes_played > 0) "
+                "GROUP BY p.system_id", {"a": self.FIRST, "b": self.LAST})
+        assert evaluation.graded_dates == tuple(r["game_date"] for r in graded_dates) == (self.FIRST,)
+        entries = {e.name: e for e in evaluation.entries}
+        systems = {e.name: e for e in evaluation.entries if e.kind == "system"}
+        assert set(systems) == {g["system_id"] for g in grades} and "ensemble_v1" in systems
+        calls = {r["system_id"]: r["calls"] for r in real_calls}
+        for grade in grades:
+            entry = systems[grade["system_id"]]
+            assert entry.errors is not None and entry.errors.n == grade["graded"], entry.name
+            assert entry.errors.mae == pytest.approx(grade["abs_error"] / grade["graded"], abs=1e-3), entry.name
+            assert entry.bets.calls == calls.get(entry.name, 0) and entry.bets.fallback_prices == 0, entry.name
+        assert entries[TRUTH].errors.n == evaluation.player_games - evaluation.without_truth
+        assert entries[BASELINE].errors.n <= evaluation.player_games == systems["ensemble_v1"].errors.n
+        for entry in evaluation.entries:
+            assert entry.paired > 0 and entry.truth_mae < entry.baseline_mae, entry.name
+            expected = (entry.baseline_mae - entry.paired_mae) / (entry.baseline_mae - entry.truth_mae)
+            assert entry.gain_share == pytest.approx(expected), entry.name
+            bets = entry.bets
+            if bets.hit_rate is not None:
+                assert bets.hit_rate == bets.hits / (bets.calls - bets.pushes)
+                assert bets.hit_rate in bets.hit_rate_interval
+            if bets.return_interval is not None:
+                assert bets.return_per_unit in bets.return_interval
+        assert entries[TRUTH].gain_share == pytest.approx(1.0) and entries[BASELINE].gain_share == pytest.approx(0.0)
+
+        assert main(["evaluate", "--from", self.FIRST.isoformat(), "--to", self.LAST.isoformat(), "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert printed["player_games"] == evaluation.player_games
+        assert [e["name"] for e in printed["entries"]] == [e.name for e in evaluation.entries]
+        assert main(["evaluate", "--from", "2025-04-15", "--to", "2025-04-18"]) == 0
+        assert "nothing graded from 2025-04-15 to 2025-04-18" in capsys.readouterr().out
 
 
 class TestSameReplayTwice:

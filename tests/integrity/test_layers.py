@@ -87,6 +87,38 @@ def test_the_toy_pipelines_need_nothing_of_the_domain():
     assert offending == []
 
 
+#: what may know the simulation's truth (its expected points): only the evaluation
+TRUTH_READERS = ("nba_pipeline.evaluation", "nba_pipeline.sources.simulation")
+
+
+def _truth_leaks(path: Path) -> list[str]:
+    """Imports of the evaluation or the simulation, and uses of ``expected_points``, in ``path``."""
+    leaks = [
+        f"{path.name}:{line} imports {name}"
+        for line, name in _imports(path)
+        if any(name == module or name.startswith(f"{module}.") for module in TRUTH_READERS)
+    ]
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        if name == "expected_points":
+            leaks.append(f"{path.name}:{node.lineno} reads expected_points")
+    return leaks
+
+
+def test_the_truth_is_never_a_feature_or_a_target(tmp_path):
+    """Features, predictions and processors neither import the evaluation nor read the simulated
+    league's expected points: the truth only judges predictions, it never makes them."""
+    modules = [PACKAGE / "features.py", *_modules_under(PACKAGE / "predictions"),
+               *_modules_under(PACKAGE / "processors")]
+    assert [leak for path in modules for leak in _truth_leaks(path)] == []
+    sample = tmp_path / "leak.py"
+    sample.write_text("def f(league, day):\n    from nba_pipeline.evaluation import evaluate\n"
+                      "    return league.expected_points('x', day)\n")
+    assert _truth_leaks(sample) == ["leak.py:2 imports nba_pipeline.evaluation",
+                                    "leak.py:2 imports nba_pipeline.evaluation.evaluate",
+                                    "leak.py:3 reads expected_points"]
+
+
 def test_guards_speak_no_basketball():
     """Outside import lines: the guards are configured by the pipeline, never written for it."""
     offending = []
