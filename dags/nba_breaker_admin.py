@@ -1,8 +1,10 @@
 """Circuit breaker administration.
 
-Trigger with Params: `action` (list, reset, open, configure) and `breaker` (a processor or a
-prediction system). `reset` closes a breaker and clears its failure count; `open` forces it open
-(it admits a trial after its timeout); `configure` changes threshold, timeout or trial count.
+Trigger with Params: `action` (list, reset, open, configure, repair, delete) and `breaker` (a
+processor or a prediction system). `reset` closes a breaker and clears its failure count; `open`
+forces it open (it admits a trial after its timeout); `configure` changes threshold, timeout or
+trial count; `repair` replaces whatever is stored for it (an invalid value, several rows) with one
+CLOSED row; `delete` removes its rows.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from nba_pipeline.registry.catalog import breaker_settings
 
 with DAG(
     dag_id="nba_breaker_admin",
-    description="List, reset, open or re-configure circuit breakers",
+    description="List, reset, open, re-configure, repair or delete circuit breakers",
     doc_md=__doc__,
     schedule=None,
     start_date=START_DATE,

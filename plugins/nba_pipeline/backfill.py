@@ -19,6 +19,7 @@ from typing import Any
 
 from nba_pipeline import clock
 from nba_pipeline.guards.breaker import Admission, BreakerSettings
+from nba_pipeline.guards.breaker_store import InvalidBreakerRowError
 from nba_pipeline.guards.calendar import Calendar, CalendarVerdict
 from nba_pipeline.guards.dependencies import DependencyReport, evaluate
 from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
@@ -103,7 +104,8 @@ class _DateRun:
         self.store = breaker_store(warehouse)
         self.threshold_pct = get_settings().dependency_threshold_pct
         with activity("guards"):
-            self.breakers = self.store.read({p.name: p.breaker for p in processors if p.breaker is not None})
+            scanned = self.store.scan({p.name: p.breaker for p in processors if p.breaker is not None})
+        self.breakers = scanned.breakers  # an invalid row's key is left out: its guard decides alone
         self.verdicts: dict[int, CalendarVerdict] = {}
         self.records: list[RunRecord] = []
         self.succeeded: dict[str, BreakerSettings] = {}
@@ -127,11 +129,17 @@ class _DateRun:
             if not verdict.proceed:
                 return _Skip(str(verdict.reason), verdict.detail)
         if spec.breaker is not None:
-            with activity("guards"):
-                admission, breaker = self.store.request(spec.name, spec.breaker, self.breakers.get(spec.name))
-            self.breakers[spec.name] = breaker
-            if admission is Admission.REJECT:
-                return _Skip(SkipReason.CIRCUIT_OPEN, f"breaker {breaker.state}")
+            try:
+                with activity("guards"):
+                    admission, breaker = self.store.request(spec.name, spec.breaker, self.breakers.get(spec.name))
+            except InvalidBreakerRowError as error:  # this breaker alone fails open or closed
+                if not get_settings().breaker_fail_open:
+                    return _Skip(SkipReason.CIRCUIT_OPEN, f"breaker row invalid and failing closed: {error}")
+                log.warning("%s; failing open for %s", error, spec.name)
+            else:
+                self.breakers[spec.name] = breaker
+                if admission is Admission.REJECT:
+                    return _Skip(SkipReason.CIRCUIT_OPEN, f"breaker {breaker.state}")
         if not spec.dependencies:
             return None
         with activity("guards"):

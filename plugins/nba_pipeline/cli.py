@@ -3,7 +3,7 @@
     nba-pipeline info             backend, warehouse location, Airflow home
     nba-pipeline migrate          apply pending migrations (idempotent)
     nba-pipeline verify-schema    compare the live warehouse with the declared schemas; exit 1 on drift
-    nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]
+    nba-pipeline breakers list|reset NAME|open NAME [--reason TEXT]|repair NAME|delete NAME
     nba-pipeline summary --date YYYY-MM-DD [--since ISO]   what a pipeline run did
     nba-pipeline replay --from YYYY-MM-DD --to YYYY-MM-DD    the daily DAG day by day, with verdicts
     nba-pipeline evaluate --from YYYY-MM-DD --to YYYY-MM-DD [--json]   prediction quality against the truth
@@ -44,11 +44,12 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _verify(_: argparse.Namespace) -> int:
+    from nba_pipeline.registry.guard_tables import UNIQUE_KEYS
     from nba_pipeline.schema.verify import verify_schema
     from nba_pipeline.warehouse import get_warehouse
 
     with get_warehouse() as warehouse:
-        reports = verify_schema(warehouse)
+        reports = verify_schema(warehouse, unique_keys=UNIQUE_KEYS)
     drifted = 0
     for report in reports:
         status = "OK   " if not report.drifts else "DRIFT"
@@ -62,13 +63,21 @@ def _verify(_: argparse.Namespace) -> int:
 
 
 def _breakers(args: argparse.Namespace) -> int:
-    from nba_pipeline.breakers import BreakerAction, apply_action, describe
+    from nba_pipeline.breakers import BreakerAction, apply_action, describe, describe_invalid, list_breakers
     from nba_pipeline.warehouse import get_warehouse
 
+    action = BreakerAction(args.action)
     with get_warehouse() as warehouse:
-        breakers = apply_action(warehouse, BreakerAction(args.action), args.name, reason=args.reason)
-    for breaker in breakers:
-        print(describe(breaker))
+        if action is BreakerAction.LIST:  # the invalid rows too, by name, after the usable breakers
+            scanned = list_breakers(warehouse)
+            lines = [describe(b) for b in scanned.breakers.values()]
+            lines += [describe_invalid(e) for _, e in sorted(scanned.invalid.items())]
+        else:
+            lines = [describe(b) for b in apply_action(warehouse, action, args.name, reason=args.reason)]
+            if action is BreakerAction.DELETE:
+                lines = [f"{args.name}: every stored row deleted"]
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -136,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("info", help="backend, warehouse location, Airflow home").set_defaults(handler=_info)
     commands.add_parser("migrate", help="apply pending schema migrations").set_defaults(handler=_migrate)
     commands.add_parser("verify-schema", help="report schema drift; exit 1 on drift").set_defaults(handler=_verify)
-    breakers = commands.add_parser("breakers", help="list, reset or open circuit breakers")
-    breakers.add_argument("action", choices=["list", "reset", "open"])
+    breakers = commands.add_parser("breakers", help="list, reset, open, repair or delete circuit breakers")
+    breakers.add_argument("action", choices=["list", "reset", "open", "repair", "delete"])
     breakers.add_argument("name", nargs="?", help="breaker (processor or prediction system)")
     breakers.add_argument("--reason", default="opened from the command line")
     breakers.set_defaults(handler=_breakers)
@@ -163,7 +172,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.handler(args)
+        sys.stdout.flush()
         return status
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # one readable line for people; the traceback helps nobody here
         print(f"error: {err}", file=sys.stderr)
         return 2

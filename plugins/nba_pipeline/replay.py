@@ -206,7 +206,9 @@ def judge_day(
     )[0]
     if games[game_date] and not predicted["n"] and teams_with_recent_games(warehouse, game_date):
         unexpected.append(f"{games[game_date]} games and no predictions")
-    breakers = breaker_store(warehouse).read(breaker_settings())
+    scanned = breaker_store(warehouse).scan(breaker_settings())
+    breakers = scanned.breakers
+    unexpected += [str(error) for _, error in sorted(scanned.invalid.items())]
     return DayVerdict(
         game_date=game_date,
         games=games[game_date],

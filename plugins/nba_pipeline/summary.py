@@ -97,14 +97,17 @@ def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
         total = _rows_for_date(warehouse, table, game_date)
         inserted, updated = ("-" if n is None else n for n in writes[table])
         lines.append(f"  {table:<48} {total:>7} {inserted:>7} {updated:>7}")
-    breakers = breaker_store(warehouse).read(breaker_settings())
+    scanned = breaker_store(warehouse).scan(breaker_settings())
+    breakers = scanned.breakers
     not_closed = [b for b in breakers.values() if b.state is not State.CLOSED]
-    lines += ["", f"breakers: {len(breakers) - len(not_closed)} closed, {len(not_closed)} not closed"]
+    invalid = f", {len(scanned.invalid)} with an invalid row" if scanned.invalid else ""
+    lines += ["", f"breakers: {len(breakers) - len(not_closed)} closed, {len(not_closed)} not closed{invalid}"]
     for breaker in not_closed:
         lines.append(
             f"  {breaker.key}: {breaker.state} since {breaker.opened_at:%Y-%m-%d %H:%M}Z after "
             f"{breaker.failure_count} failures ({breaker.last_error_type}: {breaker.last_error_message})"
         )
+    lines += [f"  {error} (nba-pipeline breakers repair {key})" for key, error in sorted(scanned.invalid.items())]
     return "\n".join(lines)
 
 

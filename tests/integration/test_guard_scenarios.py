@@ -191,3 +191,36 @@ def test_breaker_opens_stops_retries_skips_then_trials_and_closes(guard_dag, toy
         "half_open_calls": 0,
         "history": 4,
     }
+
+
+@pytest.mark.parametrize("fail_open", [True, False], ids=["fail_open", "fail_closed"])
+def test_a_bad_breaker_row_touches_its_own_processor_only(guard_dag, toy_warehouse, settings_env, fail_open):
+    """A state no breaker has, written by hand for alpha: read_breakers names it, every other gate
+    decides as usual; alpha runs (fail open) or is skipped naming the row (fail closed)."""
+    from nba_pipeline.settings import get_settings
+
+    settings_env.setenv("NBA_BREAKER_FAIL_OPEN", "true" if fail_open else "false")
+    get_settings.cache_clear()
+    toy_warehouse.execute(
+        "INSERT INTO nba_orchestration.toy_breakers (processor_name, state, updated_at, version) "
+        "VALUES ('alpha', 'BANANA', CURRENT_TIMESTAMP(), 1)"
+    )
+    dag_run = run_dag(guard_dag, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+    states = task_states(dag_run)
+    assert states["phase_2_raw.flaky.run"] == states["phase_3_analytics.gamma.run"] == "success"
+    assert states["read_breakers"] == "success"
+    if fail_open:
+        assert dag_run.state == "success", states
+        assert states["phase_2_raw.alpha.run"] == states["phase_4_precompute.delta.run"] == "success"
+    else:
+        assert states["phase_2_raw.alpha.run"] == "skipped"
+        (row,) = toy_warehouse.query(
+            "SELECT skip_reason, error_message FROM nba_processing.toy_runs WHERE processor_name = 'alpha'"
+        )
+        assert row["skip_reason"] == "circuit_open"
+        assert "breaker row 'alpha' of nba_orchestration.toy_breakers is invalid: state = 'BANANA'" in (
+            row["error_message"]
+        )
+    assert toy_warehouse.query("SELECT state FROM nba_orchestration.toy_breakers WHERE processor_name = 'alpha'") == [
+        {"state": "BANANA"}
+    ], "nothing is counted on the bad row"

@@ -323,3 +323,28 @@ def test_a_system_without_a_model_is_skipped_not_failed(wh):
     ensemble = wh.query("SELECT COUNT(*) AS n FROM nba_predictions.player_prop_predictions "
                         "WHERE system_id = 'ensemble_v1'")[0]["n"]
     assert ensemble == 20
+
+
+@pytest.mark.parametrize("fail_open", [True, False], ids=["fail_open", "fail_closed"])
+def test_a_bad_breaker_row_decides_for_its_system_alone(wh, settings_env, fail_open):
+    """A system whose breaker row holds a state no breaker has: it runs (fail open) or is rejected
+    (fail closed), the other systems run and are recorded, and the bad row is left as it was."""
+    from nba_pipeline.settings import get_settings
+
+    settings_env.setenv("NBA_BREAKER_FAIL_OPEN", "true" if fail_open else "false")
+    get_settings.cache_clear()
+    wh.execute(
+        f"INSERT INTO {BREAKER_TABLE} (processor_name, state, updated_at, version) "
+        "VALUES (@k, 'BANANA', @t, 1)",
+        {"k": XGB, "t": T0},
+    )
+    clock = Clock()
+    store = breaker_store(wh, clock=clock)
+    systems = _systems()
+    results, summary, _ = _run(wh, store, clock, systems, 2)
+    assert systems[XGB].calls == (2 if fail_open else 0)
+    assert {k for r in results for k in r.pending_successes} == set(SYSTEM_IDS) - ({XGB} if not fail_open else set())
+    assert summary["recorded"] == sorted(set(SYSTEM_IDS) - {XGB}), "nothing is counted on the bad row"
+    scanned = store.scan(SETTINGS)
+    assert set(scanned.invalid) == {XGB} and "state = 'BANANA'" in str(scanned.invalid[XGB])
+    assert {k: b.success_count for k, b in scanned.breakers.items()} == {k: 1 for k in SYSTEM_IDS if k != XGB}

@@ -186,10 +186,13 @@ class ReadBreakersOperator(BaseOperator):
         settings = {p.name: p.breaker for p in self.processors if p.breaker is not None}
         try:
             with activity("guards"), get_warehouse() as warehouse:
-                breakers = self.tables.breaker_store(warehouse).read(settings)
+                scanned = self.tables.breaker_store(warehouse).scan(settings)
         except WarehouseError as err:  # an empty snapshot: each gate reads, then fails open or closed
             self.log.warning("could not read the breakers (%s); each gate will decide for itself", err)
             return {}
+        for error in scanned.invalid.values():  # left out: that gate reads, then fails open or closed
+            self.log.warning("%s; its gate fails open or closed as configured", error)
+        breakers = scanned.breakers
         not_closed = sorted(k for k, b in breakers.items() if b.state != "CLOSED")
         self.log.info("%d breakers read; not closed: %s", len(breakers), not_closed or "none")
         return {key: breaker_to_json(b) for key, b in breakers.items()}
@@ -200,8 +203,8 @@ class CircuitBreakerGateOperator(ProcessorGuard):
     ``circuit_open``; OPEN past its timeout → claim one of the HALF_OPEN trials (compare-and-set).
 
     Decides from the phase's snapshot when it can (no round trip while the breaker is closed). If
-    the state store cannot be read, fails open with a warning, or closed when
-    ``NBA_BREAKER_FAIL_OPEN=false``. A breaker named in ``ignore_breakers`` is bypassed.
+    the state store cannot be read, or the breaker's row is invalid, fails open with a warning, or
+    closed when ``NBA_BREAKER_FAIL_OPEN=false``. A breaker named in ``ignore_breakers`` is bypassed.
 
     :param processor: the processor's registry entry (its name is the breaker key).
     :param snapshot_task_id: the phase's ``read_breakers`` task.
@@ -227,6 +230,7 @@ class CircuitBreakerGateOperator(ProcessorGuard):
         from airflow.sdk import get_current_context
 
         from nba_pipeline.guards.breaker import Admission
+        from nba_pipeline.guards.breaker_store import InvalidBreakerRowError
         from nba_pipeline.guards.serialization import breaker_from_json
         from nba_pipeline.settings import get_settings
         from nba_pipeline.warehouse import WarehouseError, activity, get_warehouse
@@ -243,11 +247,12 @@ class CircuitBreakerGateOperator(ProcessorGuard):
         try:
             with activity("guards"), get_warehouse() as warehouse:
                 admission, breaker = self.tables.breaker_store(warehouse).request(key, settings, known)
-        except WarehouseError as err:
+        except (WarehouseError, InvalidBreakerRowError) as err:
+            what = "breaker row invalid" if isinstance(err, InvalidBreakerRowError) else "breaker store unreadable"
             if get_settings().breaker_fail_open:
-                self.log.warning("breaker store unreadable (%s); failing open for %s", err, key)
+                self.log.warning("%s (%s); failing open for %s", what, err, key)
                 return True
-            push_skip(context, SkipReason.CIRCUIT_OPEN, f"breaker store unreadable and failing closed: {err}")
+            push_skip(context, SkipReason.CIRCUIT_OPEN, f"{what} and failing closed: {err}")
             return False
         context["ti"].xcom_push(key="admission", value=str(admission))
         if admission is Admission.REJECT:

@@ -42,11 +42,12 @@ class VerifySchemaOperator(BaseOperator):
     ui_color = "#cfe2f3"
 
     def execute(self, context: Any) -> dict[str, list[str]]:
+        from nba_pipeline.registry.guard_tables import UNIQUE_KEYS
         from nba_pipeline.schema.verify import verify_schema
         from nba_pipeline.warehouse import get_warehouse
 
         with get_warehouse() as warehouse:
-            reports = verify_schema(warehouse)
+            reports = verify_schema(warehouse, unique_keys=UNIQUE_KEYS)
         summary = {r.table: [str(d) for d in r.drifts] for r in reports}
         for table, drifts in summary.items():
             self.log.info("%s: %s", table, "OK" if not drifts else "; ".join(drifts))

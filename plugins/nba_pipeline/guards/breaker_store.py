@@ -49,6 +49,27 @@ class BreakerConflictError(RuntimeError):
     """A key kept changing under us for every attempt (should not happen outside a stampede)."""
 
 
+class InvalidBreakerRowError(ValueError):
+    """A key's stored state cannot be a breaker: a value no breaker can hold, or several rows.
+
+    Only that key is affected: its gate fails open or closed as configured, its outcomes are not
+    recorded, and ``repair`` (or ``delete``) puts it right.
+    """
+
+    def __init__(self, table: str, key: str, column: str, value: Any, reason: str) -> None:
+        super().__init__(f"breaker row {key!r} of {table} is invalid: {column} = {value!r}: {reason}")
+        self.key, self.column, self.value, self.reason = key, column, value, reason
+
+
+@dataclass(frozen=True)
+class BreakerScan:
+    """What one read of several keys found: the usable breakers (a key without a row has a fresh
+    CLOSED one) and, apart, the keys whose stored rows are invalid."""
+
+    breakers: dict[str, Breaker]
+    invalid: dict[str, InvalidBreakerRowError]
+
+
 @dataclass
 class BreakerStore:
     """Reads and writes breaker rows with compare-and-set.
@@ -65,29 +86,91 @@ class BreakerStore:
     def __post_init__(self) -> None:
         TableRef.parse(self.table)
 
-    def read(self, settings_by_key: Mapping[str, BreakerSettings]) -> dict[str, Breaker]:
-        """Current rows for several keys in one round trip; keys with no row get a fresh CLOSED one."""
+    def scan(self, settings_by_key: Mapping[str, BreakerSettings]) -> BreakerScan:
+        """Current rows for several keys in one round trip; keys with no row get a fresh CLOSED
+        one, keys whose rows are invalid are set apart instead of failing the others."""
         keys = sorted(settings_by_key)
         rows = self.warehouse.query(
             f"SELECT {_COLUMNS} FROM {self.table} WHERE processor_name IN UNNEST(@keys)",
             {"keys": QueryParam(keys, "ARRAY<STRING>")},
         )
-        found = {row["processor_name"]: _from_row(row) for row in rows}
-        return {key: found.get(key) or Breaker(key, settings_by_key[key]) for key in keys}
+        found, invalid = self._parse(rows)
+        breakers = {key: found.get(key) or Breaker(key, settings_by_key[key]) for key in keys if key not in invalid}
+        return BreakerScan(breakers, invalid)
+
+    def read(self, settings_by_key: Mapping[str, BreakerSettings]) -> dict[str, Breaker]:
+        """Like :meth:`scan`, for callers that need every key.
+
+        :raises InvalidBreakerRowError: the first key (by name) whose rows are invalid.
+        """
+        scanned = self.scan(settings_by_key)
+        if scanned.invalid:
+            raise scanned.invalid[min(scanned.invalid)]
+        return scanned.breakers
+
+    def scan_all(self) -> BreakerScan:
+        """Every stored row, whether or not the pipeline still declares its key."""
+        found, invalid = self._parse(self.warehouse.query(f"SELECT {_COLUMNS} FROM {self.table}"))
+        return BreakerScan(found, invalid)
 
     def read_all(self) -> list[Breaker]:
-        rows = self.warehouse.query(f"SELECT {_COLUMNS} FROM {self.table} ORDER BY processor_name")
-        return [_from_row(row) for row in rows]
+        """Every stored breaker with a valid row, by key."""
+        return sorted(self.scan_all().breakers.values(), key=lambda b: b.key)
+
+    def repair(self, key: str, settings: BreakerSettings) -> Breaker:
+        """Replace whatever is stored for ``key`` (invalid values, several rows) with one CLOSED row."""
+        now = self.clock()
+        fresh = Breaker(key, settings, updated_at=now)
+        self.warehouse.execute(f"DELETE FROM {self.table} WHERE processor_name = @key", {"key": key})
+        if not self._compare_and_set(0, fresh):
+            raise BreakerConflictError(f"breaker {key!r} was written again while it was being repaired")
+        return replace(fresh, version=1)
+
+    def delete(self, key: str) -> int:
+        """Remove every row of ``key`` (a breaker the pipeline no longer declares); returns how many."""
+        return self.warehouse.execute(f"DELETE FROM {self.table} WHERE processor_name = @key", {"key": key}) or 0
+
+    def _parse(self, rows: list[dict[str, Any]]) -> tuple[dict[str, Breaker], dict[str, InvalidBreakerRowError]]:
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_key.setdefault(row["processor_name"], []).append(row)
+        found: dict[str, Breaker] = {}
+        invalid: dict[str, InvalidBreakerRowError] = {}
+        for key, stored in sorted(by_key.items()):
+            if len(stored) > 1:
+                invalid[key] = InvalidBreakerRowError(
+                    self.table, key, "processor_name", key, f"{len(stored)} rows for one breaker"
+                )
+                continue
+            try:
+                found[key] = _from_row(stored[0], self.table)
+            except InvalidBreakerRowError as error:
+                invalid[key] = error
+        return found, invalid
 
     def request(self, key: str, settings: BreakerSettings, known: Breaker | None = None) -> tuple[Admission, Breaker]:
         """Ask to run ``key``. ``known`` (a recent read) saves a round trip when it already decides."""
         return self._transition(key, settings, lambda b, now: admit(b, now), known)
 
     def record_success(self, key: str, settings: BreakerSettings) -> Breaker:
-        return self._transition(key, settings, lambda b, now: (None, on_success(b, now)))[1]
+        """Count a success; on an invalid row nothing is recorded (see :meth:`_record`)."""
+        return self._record(key, settings, lambda b, now: (None, on_success(b, now)))
 
     def record_failure(self, key: str, settings: BreakerSettings, error_type: str, message: str) -> Breaker:
-        return self._transition(key, settings, lambda b, now: (None, on_failure(b, now, error_type, message)))[1]
+        """Count a failure; on an invalid row nothing is recorded (see :meth:`_record`)."""
+        return self._record(key, settings, lambda b, now: (None, on_failure(b, now, error_type, message)))
+
+    def _record(
+        self, key: str, settings: BreakerSettings, step: Callable[[Breaker, dt.datetime], tuple[Any, Breaker | None]]
+    ) -> Breaker:
+        """An outcome cannot be counted on a row that holds no valid state: it is logged with the
+        row's fault and dropped (the run's own run row still says what happened), and a fresh,
+        unstored breaker is returned, so one bad row never fails the recording of the others."""
+        try:
+            return self._transition(key, settings, step)[1]
+        except InvalidBreakerRowError as error:
+            log.warning("outcome of %s not recorded: %s; run `nba-pipeline breakers repair %s`", key, error, key)
+            return Breaker(key, settings)
 
     def record_successes(self, settings_by_key: Mapping[str, BreakerSettings], known: Mapping[str, Breaker]) -> int:
         """Record one success for each key with as few statements as possible.
@@ -264,7 +347,25 @@ def _to_params(breaker: Breaker, expected_version: int) -> dict[str, Any]:
     }
 
 
-def _from_row(row: Mapping[str, Any]) -> Breaker:
+#: (column, lowest valid value) of the counts and settings a row holds; NULL takes the default
+_MINIMUMS = (
+    ("failure_count", 0), ("success_count", 0), ("half_open_calls", 0), ("version", 0),
+    ("threshold", 1), ("timeout_seconds", 0), ("half_open_max_calls", 1),
+)  # fmt: skip
+
+
+def _from_row(row: Mapping[str, Any], table: str) -> Breaker:
+    """The breaker a stored row holds.
+
+    :raises InvalidBreakerRowError: naming the first column whose value no breaker can hold.
+    """
+    key = row["processor_name"]
+    if row["state"] not in tuple(State):
+        raise InvalidBreakerRowError(table, key, "state", row["state"], f"not one of {', '.join(State)}")
+    for column, lowest in _MINIMUMS:
+        value = row[column]
+        if value is not None and (not isinstance(value, int) or value < lowest):
+            raise InvalidBreakerRowError(table, key, column, value, f"must be an integer of at least {lowest}")
     defaults = BreakerSettings()
     settings = BreakerSettings(
         threshold=row["threshold"] or defaults.threshold,
@@ -275,7 +376,7 @@ def _from_row(row: Mapping[str, Any]) -> Breaker:
         FailureEntry(e["failed_at"], e["error_message"], e["error_type"]) for e in (row["failure_history"] or [])
     )
     return Breaker(
-        key=row["processor_name"],
+        key=key,
         settings=settings,
         state=State(row["state"]),
         failure_count=row["failure_count"] or 0,

@@ -117,6 +117,8 @@ RUN_TABLES: dict[int, RunTable] = {
 
 
 GUARD_TABLES = GuardTables(breakers=BREAKER_TABLE, runs=RUN_TABLES)
+#: the state tables' keys, which no backend enforces: ``verify-schema`` reports a key two rows share
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {BREAKER_TABLE: ("processor_name",)}
 
 
 def breaker_store(warehouse: Warehouse, *, clock: Clock | None = None) -> BreakerStore:

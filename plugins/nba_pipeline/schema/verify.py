@@ -7,7 +7,8 @@ every declared table and column, as one command that exits non-zero on drift.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from nba_pipeline.schema.declared import TableSchema, declared_tables
 from nba_pipeline.warehouse.base import Warehouse
@@ -19,6 +20,7 @@ class DriftKind(enum.StrEnum):
     WRONG_TYPE = "wrong type"
     MODE_DRIFT = "REQUIRED/NULLABLE drift"
     EXTRA_COLUMN = "extra column"
+    DUPLICATE_KEY = "duplicate key"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,32 @@ def compare_table(warehouse: Warehouse, declared: TableSchema) -> TableReport:
     return TableReport(name, len(live), tuple(drifts), tuple(live_by_name))
 
 
-def verify_schema(warehouse: Warehouse, tables: dict[str, TableSchema] | None = None) -> list[TableReport]:
-    """One report per declared table, in name order."""
+def verify_schema(
+    warehouse: Warehouse,
+    tables: dict[str, TableSchema] | None = None,
+    unique_keys: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[TableReport]:
+    """One report per declared table, in name order.
+
+    :param unique_keys: table → the columns no two rows may share (a state table's key, which
+        neither backend enforces); each key value held by several rows is a drift.
+    """
     tables = tables if tables is not None else declared_tables()
-    return [compare_table(warehouse, tables[name]) for name in sorted(tables)]
+    reports = [compare_table(warehouse, tables[name]) for name in sorted(tables)]
+    for i, report in enumerate(reports):
+        key = (unique_keys or {}).get(report.table)
+        if key and not any(d.kind is DriftKind.MISSING_TABLE for d in report.drifts):
+            reports[i] = replace(report, drifts=(*report.drifts, *duplicate_keys(warehouse, report.table, key)))
+    return reports
+
+
+def duplicate_keys(warehouse: Warehouse, table: str, key: tuple[str, ...]) -> list[Drift]:
+    """One drift per key value that several rows of ``table`` share."""
+    columns = ", ".join(key)
+    rows = warehouse.query(
+        f"SELECT {columns}, COUNT(*) AS n FROM {table} GROUP BY {columns} HAVING COUNT(*) > 1 ORDER BY {columns}"
+    )
+    return [
+        Drift(table, DriftKind.DUPLICATE_KEY, columns, "1 row", f"{r['n']} rows for {tuple(r[c] for c in key)}")
+        for r in rows
+    ]

@@ -140,9 +140,14 @@ def breaker_view(breaker: Breaker) -> dict[str, Any]:
 def breakers_report(warehouse: Warehouse) -> dict[str, Any]:
     """Every registry breaker, not-closed ones first (registry order within a state)."""
     with activity("ui"):
-        breakers = sorted(list_breakers(warehouse), key=lambda b: _STATE_ORDER[b.state])
+        scanned = list_breakers(warehouse)
+    breakers = sorted(scanned.breakers.values(), key=lambda b: _STATE_ORDER[b.state])
     counts = {str(state): sum(b.state is state for b in breakers) for state in State}
-    return {"counts": counts, "breakers": [breaker_view(b) for b in breakers]}
+    invalid = [
+        {"key": key, "column": e.column, "value": repr(e.value), "reason": e.reason}
+        for key, e in sorted(scanned.invalid.items())
+    ]
+    return {"counts": counts, "breakers": [breaker_view(b) for b in breakers], "invalid": invalid}
 
 
 def local_day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from nba_pipeline.guards.breaker import Admission, Breaker, BreakerSettings, State
-from nba_pipeline.guards.breaker_store import BreakerStore
+from nba_pipeline.guards.breaker_store import BreakerStore, InvalidBreakerRowError
 from nba_pipeline.predictions.contract import SYSTEM_IDS, NotEnoughData
 from nba_pipeline.predictions.worker.inputs import PlayerWork
 from nba_pipeline.predictions.worker.results import BatchResult, SystemSummary
 from nba_pipeline.predictions.worker.running import ERROR_LIMIT, SystemsRun
 from nba_pipeline.registry.catalog import settings_for
+from nba_pipeline.settings import get_settings
 from nba_pipeline.warehouse.base import activity
 
 log = logging.getLogger(__name__)
@@ -81,18 +82,31 @@ def admit(
     if any_ready:
         with activity("guards"):
             t0 = time.perf_counter()
-            known = store.read(settings)
+            scanned = store.scan(settings)
+            known = scanned.breakers
             for key in SYSTEM_IDS:
                 if key in ignored:
                     admissions[key] = "ignored"
-                    continue
-                admission, known[key] = store.request(key, settings[key], known[key])
-                admissions[key] = str(admission)
+                elif key in scanned.invalid:  # this system alone fails open or closed
+                    admissions[key] = _invalid_row(scanned.invalid[key])
+                    known[key] = Breaker(key, settings[key])
+                else:
+                    admission, known[key] = store.request(key, settings[key], known[key])
+                    admissions[key] = str(admission)
             timings["breaker_read_seconds"] = time.perf_counter() - t0
     else:
         timings["breaker_read_seconds"] = 0.0
     admitted = [k for k in SYSTEM_IDS if any_ready and admissions.get(k) != str(Admission.REJECT)]
     return Gate(admissions, known, admitted)
+
+
+def _invalid_row(error: InvalidBreakerRowError) -> str:
+    """The admission of a system whose breaker row is invalid: the configured fail-open rule."""
+    if get_settings().breaker_fail_open:
+        log.warning("%s; failing open", error)
+        return str(Admission.PROCEED)
+    log.warning("%s; failing closed", error)
+    return str(Admission.REJECT)
 
 
 def record_outcomes(
@@ -235,12 +249,15 @@ def record_pending_successes(
         return summary
     settings = {key: (breaker_settings or {}).get(key) or settings_for(key) for key in sorted(latest)}
     with activity("guards"):
-        known = store.read(settings)
+        scanned = store.scan(settings)
+        known = scanned.breakers
         superseded = [
-            k for k in settings if (failed := known[k].last_failure) is not None and failed >= latest[k]
+            k for k in known if (failed := known[k].last_failure) is not None and failed >= latest[k]
         ]
-        keep = {k: v for k, v in settings.items() if k not in superseded}
+        keep = {k: v for k, v in settings.items() if k not in superseded and k not in scanned.invalid}
         statements = 1 + (store.record_successes(keep, known) if keep else 0)
+    for error in scanned.invalid.values():
+        log.warning("success not recorded: %s", error)
     if superseded:
         log.info("not recording the successes of %s: a later failure is on their breakers", superseded)
     summary.update(recorded=sorted(keep), superseded=superseded, statements=statements)
