@@ -36,7 +36,8 @@ __all__ = [
 def _duckdb(settings: Settings) -> Warehouse:
     from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
-    return DuckDBWarehouse(settings.duckdb_path, lock_wait_seconds=settings.duckdb_lock_wait_seconds)
+    # the configured file must exist: only the migrations create it (a mistyped path fails at once)
+    return DuckDBWarehouse(settings.duckdb_path, lock_wait_seconds=settings.duckdb_lock_wait_seconds, create=False)
 
 
 def _bigquery(settings: Settings) -> Warehouse:

@@ -34,15 +34,19 @@ _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
 class DuckDBWarehouse(Warehouse):
     """DuckDB backend.
 
-    :param path: the database file (created with its folder when missing).
+    :param path: the database file.
     :param lock_wait_seconds: how long to wait for another process holding the file.
+    :param create: create the file (and its folder) when it is missing; otherwise a missing file
+        is an error at once, naming the path and how to create it. Applying the migrations
+        (:meth:`ensure_datasets`) always creates it.
     """
 
     backend_name = "duckdb"
 
-    def __init__(self, path: Path, *, lock_wait_seconds: float = 120.0) -> None:
+    def __init__(self, path: Path, *, lock_wait_seconds: float = 120.0, create: bool = True) -> None:
         self.path = Path(path)
         self.lock_wait_seconds = lock_wait_seconds
+        self.create = create
         self._root: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
         self._open_lock = threading.Lock()
@@ -53,7 +57,13 @@ class DuckDBWarehouse(Warehouse):
     # connection ------------------------------------------------------------
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            if not self.create:  # a mistyped path would otherwise become an empty warehouse
+                raise WarehouseError(
+                    f"no DuckDB warehouse at {self.path}: create it with `nba-pipeline migrate` (or the "
+                    "nba_schema_migrations DAG), or point NBA_DUCKDB_PATH at the existing file"
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_wait_seconds
         delay = 0.05
         while True:
@@ -111,6 +121,9 @@ class DuckDBWarehouse(Warehouse):
             return _fetch(cursor)
         except (duckdb.TransactionException, duckdb.ConstraintException) as err:
             raise WriteConflictError(f"write conflict: {err}\n  in: {_excerpt(sql)}") from err
+        except duckdb.CatalogException as err:
+            hint = f"\n  {self.path} lacks it: run `nba-pipeline migrate`" if "does not exist" in str(err) else ""
+            raise WarehouseError(f"{type(err).__name__}: {err}\n  in: {_excerpt(sql)}{hint}") from err
         except duckdb.Error as err:
             raise WarehouseError(f"{type(err).__name__}: {err}\n  in: {_excerpt(sql)}") from err
 
@@ -177,6 +190,11 @@ class DuckDBWarehouse(Warehouse):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [dataset]
         ).fetchall()
         return [r[0] for r in rows]
+
+    def ensure_datasets(self) -> None:
+        """Migrations create the warehouse they bring up to date, whatever ``create`` says."""
+        self.create = True
+        super().ensure_datasets()
 
     def _ensure_dataset(self, dataset: str) -> None:
         STATS.record(None)
