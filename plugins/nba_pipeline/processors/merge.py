@@ -36,6 +36,7 @@ class MergeCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    stale: int = 0  # rows left out: older news than the stored row (``never_lowered``)
 
     @property
     def written(self) -> int:
@@ -50,6 +51,7 @@ def merge_rows(
     *,
     partition_column: str | None = None,
     loaded_at: dt.datetime | None = None,
+    never_lowered: Sequence[str] = (),
 ) -> MergeCounts:
     """Insert new keys and update keys whose content differs; leave identical rows alone.
 
@@ -59,9 +61,13 @@ def merge_rows(
     :param partition_column: a DATE column fixed by the key; reads and the MERGE are limited to the
         partitions the rows touch (BigQuery scans only those).
     :param loaded_at: the load time written to new and changed rows; now when None.
+    :param never_lowered: columns that only move forward (a game's status, a line's update time):
+        a row whose value is lower than the stored one, or NULL where one is stored, is older news
+        and leaves the stored row alone (counted as ``stale``).
     :raises MergeError: before anything is written, when the rows do not fit the table.
     """
-    return _write(warehouse, table, rows, key_columns, partition_column, loaded_at, update=True)
+    return _write(warehouse, table, rows, key_columns, partition_column, loaded_at, update=True,
+                  never_lowered=tuple(never_lowered))
 
 
 def insert_absent(
@@ -93,6 +99,7 @@ def _write(
     loaded_at: dt.datetime | None,
     *,
     update: bool,
+    never_lowered: tuple[str, ...] = (),
 ) -> MergeCounts:
     schema = _schema(table)
     keys = tuple(key_columns)
@@ -101,12 +108,17 @@ def _write(
         return MergeCounts()
     columns = [c.name for c in schema.columns if c.name != LOADED_AT]
     content = [c for c in columns if c not in keys and c not in BOOKKEEPING_COLUMNS]
+    unknown = sorted(set(never_lowered) - set(content))
+    if unknown:
+        raise MergeError(f"{table} has no content column {unknown} to keep from moving back")
     existing = _existing(warehouse, schema, prepared, keys, content if update else [], partition_column)
-    new_rows, changed_rows, unchanged = [], [], 0
+    new_rows, changed_rows, unchanged, stale = [], [], 0, 0
     for row in prepared:
         current = existing.get(tuple(row[k] for k in keys))
         if current is None:
             new_rows.append(row)
+        elif update and _older(current, row, never_lowered):
+            stale += 1
         elif update and any(not _same(current[c], row[c]) for c in content):
             changed_rows.append(row)
         else:
@@ -121,7 +133,18 @@ def _write(
         if partition_column:
             params["partitions"] = QueryParam(sorted({r[partition_column] for r in to_write}), "ARRAY<DATE>")
         warehouse.execute(sql, params)
-    return MergeCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)
+    return MergeCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged, stale=stale)
+
+
+def _older(current: Mapping[str, Any], row: Mapping[str, Any], never_lowered: tuple[str, ...]) -> bool:
+    """True when ``row`` would move one of the ``never_lowered`` columns back."""
+    for column in never_lowered:
+        stored, new = current[column], row[column]
+        if isinstance(stored, dt.datetime) and stored.tzinfo is None:
+            stored = stored.replace(tzinfo=dt.UTC)
+        if stored is not None and (new is None or new < stored):
+            return True
+    return False
 
 
 def _schema(table: str) -> TableSchema:

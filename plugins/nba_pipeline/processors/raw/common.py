@@ -240,6 +240,9 @@ class RawTable:
     :param partition_column: the table's DATE partition column, fixed by the key.
     :param decode: the stored bytes as a document for ``parse`` (JSON by default; the injury
         report reads its PDF); raises :class:`Invalid` on bytes it cannot read.
+    :param never_lowered: columns whose facts only move forward (see
+        :func:`~nba_pipeline.processors.merge.merge_rows`): a rerun of an old date loads older
+        news, which must not replace what a later payload said.
     """
 
     source: str
@@ -249,6 +252,7 @@ class RawTable:
     append_only: bool = False
     partition_column: str = "game_date"
     decode: Callable[[bytes], Node] = decode
+    never_lowered: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -283,8 +287,14 @@ def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
         raise error from None
     rows = [{**p.row, SOURCE_FILE_PATH: uri} for p in unique]
     transformed = time.monotonic()
-    write = insert_absent if spec.append_only else merge_rows
-    counts = write(ctx.warehouse, spec.table, rows, spec.key_columns, partition_column=spec.partition_column)
+    partitions = spec.partition_column
+    if spec.append_only:
+        counts = insert_absent(ctx.warehouse, spec.table, rows, spec.key_columns, partition_column=partitions)
+    else:
+        counts = merge_rows(
+            ctx.warehouse, spec.table, rows, spec.key_columns, partition_column=partitions,
+            never_lowered=spec.never_lowered,
+        )
     saved = time.monotonic()
     dates = sorted({r[spec.partition_column] for r in rows})
     return ProcessorResult(
@@ -301,6 +311,7 @@ def run_raw(ctx: ProcessorContext, spec: RawTable) -> ProcessorResult:
         details={
             "table": spec.table,
             "rows_unchanged": counts.unchanged,
+            "rows_stale": counts.stale,
             "duplicates_collapsed": len(parsed) - len(unique),
             "dates_in_payload": [d.isoformat() for d in dates],
         },

@@ -318,12 +318,13 @@ def parse_injury_report(doc: Node, day: dt.date) -> list[ParsedRow]:
     return rows
 
 
-SCHEDULE = RawTable("nbac_schedule", "nba_raw.nbac_schedule", ("game_id",), parse_schedule)
+#: a game's status only moves forward (1 scheduled, 2 live, 3 final): a rerun of an old date, whose
+#: payload still shows later games as scheduled, leaves what newer payloads said
+SCHEDULE = RawTable(
+    "nbac_schedule", "nba_raw.nbac_schedule", ("game_id",), parse_schedule, never_lowered=("game_status",)
+)
 TEAM_BOXSCORE = RawTable(
     "nbac_team_boxscore", "nba_raw.nbac_team_boxscore", ("game_id", "team_abbr"), parse_team_boxscore
-)
-PLAY_BY_PLAY = RawTable(
-    "nbac_play_by_play", "nba_raw.nbac_play_by_play", ("game_id", "player_lookup"), parse_play_by_play
 )
 INJURY_REPORT = RawTable(
     "nbac_injury_report",
