@@ -256,6 +256,35 @@ def test_when_every_base_system_fails_the_player_fails_and_so_does_the_ensemble(
     assert result.systems["ensemble_v1"].breaker_outcome == "failure"
 
 
+def test_a_rerun_of_the_date_leaves_no_prediction_it_did_not_make(migrated_warehouse):
+    """A first run predicts with every system; a rerun of the date where similarity no longer works
+    for one player, another player has no features and a third is no longer eligible ends with
+    exactly the rerun's predictions, as if the first run had never happened."""
+    from nba_pipeline.predictions.coordinator import drop_ineligible
+
+    wh = migrated_warehouse
+    wh.insert_rows("nba_predictions.ml_feature_store_v2", [_feature_row(p) for p in ("a", "b", "c", "gone")])
+    store = breaker_store(wh, clock=lambda: NOW)
+    predict_batch(wh, _batch(["a", "b", "c", "gone"]), _systems().values(), breaker_store=store, clock=lambda: NOW)
+
+    def predicted() -> set[tuple[str, str]]:
+        rows = wh.query("SELECT player_lookup, system_id FROM nba_predictions.player_prop_predictions")
+        return {(r["player_lookup"], r["system_id"]) for r in rows}
+
+    assert len(predicted()) == 4 * 5
+    wh.execute("DELETE FROM nba_predictions.ml_feature_store_v2 WHERE player_lookup = 'c'")
+    slate = [EligiblePlayer(p, "20250115_BOS_NYK", DAY, "BOS", "NYK", False, 18.5, "draftkings", False)
+             for p in ("a", "b", "c")]
+    assert drop_ineligible(wh, DAY, slate) == 5, "every prediction of the player no longer eligible"
+    rerun = _systems(similarity_balanced_v1=Echo("similarity_balanced_v1", fail_for={"b"}))
+    predict_batch(wh, make_batches(slate, 100)[0], rerun.values(), breaker_store=store, clock=lambda: NOW)
+
+    systems = ("moving_average", "zone_matchup", "similarity_balanced_v1", "xgboost_v1", "ensemble_v1")
+    assert predicted() == {("a", k) for k in systems} | {("b", k) for k in systems if k != "similarity_balanced_v1"}
+    runs = {r["player_lookup"] for r in wh.query("SELECT player_lookup FROM nba_predictions.prediction_worker_runs")}
+    assert runs == {"a", "b", "c"}, "c keeps its run row (skipped: no features); gone has none"
+
+
 # --------------------------------------------------------------------------- grading
 
 

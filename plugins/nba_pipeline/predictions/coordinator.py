@@ -122,6 +122,21 @@ def eligible_players(warehouse: Warehouse, game_date: dt.date) -> list[EligibleP
     return players
 
 
+def drop_ineligible(warehouse: Warehouse, game_date: dt.date, players: Sequence[EligiblePlayer]) -> int:
+    """Delete the date's predictions (and worker run rows) of players an earlier run of the date
+    predicted but who are not eligible now: a rerun converges to the slate it predicts. Returns the
+    predictions deleted. Not called for an empty slate, which says more about missing inputs than
+    about the players."""
+    from nba_pipeline.predictions.worker.writes import PREDICTIONS_TABLE, RUNS_TABLE
+    from nba_pipeline.warehouse.base import QueryParam
+
+    params = {"d": game_date, "players": QueryParam(sorted({p.player_lookup for p in players}), "ARRAY<STRING>")}
+    where = "WHERE game_date = @d AND player_lookup NOT IN UNNEST(@players)"
+    deleted = warehouse.execute(f"DELETE FROM {PREDICTIONS_TABLE} {where}", params)
+    warehouse.execute(f"DELETE FROM {RUNS_TABLE} {where}", params)
+    return deleted
+
+
 def make_batches(players: Sequence[EligiblePlayer], batch_size: int = DEFAULT_BATCH_SIZE) -> list[dict[str, Any]]:
     """Cut the slate into ``ceil(n / batch_size)`` batches whose sizes differ by at most one.
 

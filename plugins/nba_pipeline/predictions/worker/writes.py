@@ -1,4 +1,6 @@
 """Writing a batch: one MERGE of its predictions, then one MERGE of its run rows, whatever its size.
+The predictions MERGE also removes the date's predictions of the batch's players that the batch
+did not make, so a rerun leaves no prediction of an earlier run behind.
 
 Ids are deterministic (:func:`prediction_id`, :func:`request_id`), so a rerun replaces its rows.
 A prediction's ``created_at`` moves only with its content; a run row's stays the first run's.
@@ -64,7 +66,8 @@ def write_batch(
     with activity("predictions"):
         t0 = time.perf_counter()
         prediction_rows = _prediction_rows(inputs.ready, game_date, model_versions)
-        written = _merge_predictions(warehouse, prediction_rows, game_date, clock())
+        players = sorted({w.player.player_lookup for w in inputs.work})
+        written = _merge_predictions(warehouse, prediction_rows, players, game_date, clock())
         timings["write_seconds"] = time.perf_counter() - t0
         timings["duration_seconds"] = time.perf_counter() - started
         run_rows = _run_rows(inputs.work, game_date, run_date, worker_id, timings, circuits_opened)
@@ -178,10 +181,14 @@ def _rows_param(
 
 
 def _merge_predictions(
-    warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime
+    warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], players: Sequence[str], game_date: dt.date,
+    now: dt.datetime,
 ) -> int:
-    """Insert new predictions and update changed ones (``created_at`` moves only with the content)."""
-    if not rows:
+    """Insert new predictions and update changed ones (``created_at`` moves only with the content),
+    and delete the date's predictions of the batch's ``players`` that this run did not make (a
+    system that no longer predicts a player, a player now skipped): a rerun of a date converges to
+    what it produces, whatever an earlier run of it wrote."""
+    if not players:
         return 0
     columns = [c for c in _column_types(PREDICTIONS_TABLE) if c != "created_at"]
     content = [c for c in columns if c not in ("prediction_id", "system_id", "player_lookup", "game_date")]
@@ -193,11 +200,16 @@ def _merge_predictions(
         "ON T.prediction_id = S.prediction_id AND T.game_date = @game_date "
         f"WHEN MATCHED AND ({differs}) THEN UPDATE SET {updates}, created_at = @now "
         f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
-        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now) "
+        "WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date AND T.player_lookup IN UNNEST(@players) THEN DELETE"
     )
-    return warehouse.execute(
-        sql, {"rows": _rows_param(PREDICTIONS_TABLE, columns, rows), "game_date": game_date, "now": now}
-    )
+    params = {
+        "rows": _rows_param(PREDICTIONS_TABLE, columns, rows),
+        "players": QueryParam(list(players), "ARRAY<STRING>"),
+        "game_date": game_date,
+        "now": now,
+    }
+    return warehouse.execute(sql, params)
 
 
 def _merge_runs(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]], game_date: dt.date, now: dt.datetime) -> int:
