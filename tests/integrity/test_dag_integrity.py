@@ -223,3 +223,38 @@ def test_the_run_options_take_the_rendered_game_date_or_the_logical_day_in_new_y
     assert (pinned.game_date, pinned.reference_date) == (dt.date(2025, 1, 10), dt.date(2025, 1, 15))
     with pytest.raises(ValueError, match="game_date '15/01/2025' is not a date"):
         run_options(evening, game_date="15/01/2025")
+
+
+def test_a_run_says_how_it_chose_its_game_date_and_refuses_conf_keys_it_does_not_declare(daily_dag_for_conf):
+    """Midnight UTC is the evening before in New York: a run without ``game_date`` works on that
+    day and says so; a misspelt conf key fails the run naming it and the declared Params."""
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from nba_pipeline.dag.options import run_options
+
+    midnight = dt.datetime(2025, 1, 15, 0, 0, tzinfo=dt.UTC)
+    context = {"params": {}, "logical_date": midnight, "dag": daily_dag_for_conf,
+               "dag_run": SimpleNamespace(conf={})}
+    options = run_options(context, game_date="")
+    assert options.game_date == dt.date(2025, 1, 14)
+    assert options.game_date_reason == (
+        "game date 2025-01-14: no game_date given, so the day of the run's logical date "
+        "(2025-01-15T00:00:00+00:00) in America/New_York"
+    )
+    given = run_options({**context, "dag_run": SimpleNamespace(conf={"game_date": "2025-01-15"})},
+                        game_date="2025-01-15")
+    assert given.game_date_reason.startswith("game date 2025-01-15: given")
+    misspelt = {**context, "dag_run": SimpleNamespace(conf={"gamedate": "2025-01-15", "backfill": True})}
+    with pytest.raises(AirflowFailException) as refused:
+        run_options(misspelt, game_date="")
+    assert str(refused.value) == (
+        "the run's conf has keys the DAG does not declare: gamedate; its Params are: backfill, "
+        "force_processors, game_date, ignore_breakers, sources"
+    )
+
+
+@pytest.fixture
+def daily_dag_for_conf(dagbag):
+    return dagbag.dags["nba_daily_pipeline"]

@@ -49,6 +49,7 @@ class CalendarCheckOperator(RunDated):
         from nba_pipeline.warehouse import activity, get_warehouse
 
         options = self.options_for(context)
+        self.log.info(options.game_date_reason)  # the run's first decision, said once
         verdicts = {}
         with activity("guards"), get_warehouse() as warehouse:
             for offset in self.offsets:

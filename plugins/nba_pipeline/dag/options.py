@@ -10,6 +10,7 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 from nba_pipeline import clock
 from nba_pipeline.settings import LOCAL_TIMEZONE
@@ -23,6 +24,7 @@ class RunOptions:
     :param force: processors to run even if a smart skip or the dependency check says otherwise.
     :param ignore_breakers: breakers whose gate is bypassed (outcomes are still recorded).
     :param sources: the sources this run was triggered for; empty means all.
+    :param game_date_reason: where the game date came from, for the run's log.
     """
 
     game_date: dt.date
@@ -31,6 +33,7 @@ class RunOptions:
     force: frozenset[str]
     ignore_breakers: frozenset[str]
     sources: frozenset[str]
+    game_date_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,11 +78,21 @@ def run_options(context: Mapping[str, Any], *, game_date: str | None) -> RunOpti
     :param game_date: the run's game date as the task's templated field rendered it; empty or None:
         the day of the logical date in New York.
     :raises ValueError: ``game_date`` is not an ISO date.
+    :raises AirflowFailException: the run's conf names a key the DAG declares no Param for (a
+        misspelt ``gamedate`` would otherwise be ignored without a word); no retry can mend it.
     """
+    _check_conf(context)
     params = context.get("params") or {}
     logical = context.get("logical_date") or context.get("data_interval_end")
     reference = local_date(logical)
     day = _date(game_date) or reference
+    if _date(game_date):
+        reason = f"game date {day}: given (the game_date Param or the task's game_date)"
+    else:
+        reason = (
+            f"game date {day}: no game_date given, so the day of the run's logical date "
+            f"({logical.isoformat() if logical else 'none: now'}) in {LOCAL_TIMEZONE}"
+        )
     sources = set(params.get("sources") or ())
     for event_list in (context.get("triggering_asset_events") or {}).values():
         for event in event_list:
@@ -93,7 +106,21 @@ def run_options(context: Mapping[str, Any], *, game_date: str | None) -> RunOpti
         force=frozenset(params.get("force_processors") or ()),
         ignore_breakers=frozenset(params.get("ignore_breakers") or ()),
         sources=frozenset(sources),
+        game_date_reason=reason,
     )
+
+
+def _check_conf(context: Mapping[str, Any]) -> None:
+    """Refuse conf keys the DAG has no Param for; the Params themselves validate the values."""
+    dag, dag_run = context.get("dag"), context.get("dag_run")
+    conf = getattr(dag_run, "conf", None) or {}
+    declared = set(getattr(dag, "params", None) or ())
+    unknown = sorted(set(conf) - declared) if declared else []
+    if unknown:
+        raise AirflowFailException(
+            f"the run's conf has keys the DAG does not declare: {', '.join(unknown)}; "
+            f"its Params are: {', '.join(sorted(declared))}"
+        )
 
 
 def _date(value: str | None) -> dt.date | None:
