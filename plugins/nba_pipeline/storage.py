@@ -4,6 +4,7 @@ Layout under ``NBA_PAYLOAD_ROOT`` (a local folder by default, ``gs://bucket/pref
 production, through Airflow's ``ObjectStoragePath``)::
 
     <source>/<game_date>/<fetched_at UTC, %Y%m%dT%H%M%S%fZ>.json   (.pdf for the injury report)
+    <source>/<game_date>/<same stamp>_001.json              another body fetched at the same instant
     quarantine/<source>/<game_date>/<same name>            the payload that failed validation
     quarantine/<source>/<game_date>/<same name>.error.txt  why
 
@@ -58,9 +59,20 @@ class PayloadStore:
     def store(
         self, source: str, game_date: dt.date, body: bytes, fetched_at: dt.datetime, suffix: str = ".json"
     ) -> str:
-        """Write the bytes as received; return the payload's URI."""
-        path = self.path_for(source, game_date, fetched_at, suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the bytes as received; return the payload's URI.
+
+        A payload already stored under the same fetch time is never replaced: the same bytes are
+        the same payload (its URI is returned), other bytes go beside it as ``<stamp>_001`` (then
+        ``_002``...), which sort after it, so the later store is the newest.
+        """
+        first = self.path_for(source, game_date, fetched_at, suffix)
+        first.parent.mkdir(parents=True, exist_ok=True)
+        path, number = first, 0
+        while path.exists():
+            if path.read_bytes() == body:
+                return str(path)
+            number += 1
+            path = first.parent / f"{first.name[: -len(suffix)]}_{number:03d}{suffix}"
         path.write_bytes(body)
         return str(path)
 
