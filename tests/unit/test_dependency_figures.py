@@ -204,3 +204,27 @@ def test_history_is_fresh_when_it_reaches_the_latest_date_with_events_however_ol
 
     first_day = evaluate(warehouse, [history], dt.date(2025, 2, 10), now).statuses[0]
     assert (first_day.expected, first_day.expected_latest, first_day.stale) == (0, None, False)
+
+
+def test_a_union_counts_the_events_any_provider_covers(warehouse):
+    """Two providers of the same facts, each missing other events (late box scores): the best one
+    alone covers 4 of 6 events, together they cover all 6, and an event both cover counts once."""
+    day = dt.date(2025, 1, 15)
+    warehouse.ensure_datasets()
+    warehouse.execute("CREATE TABLE nba_raw.slate (game_date DATE)")
+    warehouse.insert_rows("nba_raw.slate", [{"game_date": day}] * 6)
+    for table, events, hours in (("nba_raw.first", "abcd", 2), ("nba_raw.second", "cdef", 7)):
+        warehouse.execute(f"CREATE TABLE {table} (game_date DATE, event STRING, loaded_at TIMESTAMP)")
+        warehouse.insert_rows(table, [
+            {"game_date": day, "event": e, "loaded_at": NOW - dt.timedelta(hours=hours)} for e in events for _ in (1, 2)
+        ])
+    expected = "SELECT COUNT(*) AS expected FROM nba_raw.slate WHERE game_date BETWEEN @start AND @end"
+    tables = tuple(TableWindow(t, "game_date", "loaded_at", "event") for t in ("nba_raw.first", "nba_raw.second"))
+    best = evaluate(warehouse, [Dependency("box", tables, expected_sql=expected)], day, NOW)
+    union = evaluate(warehouse, [Dependency("box", tables, expected_sql=expected, union=True)], day, NOW)
+    assert [(s.rows, s.expected, s.best_table) for s in best.statuses] == [(4, 6, "nba_raw.first")]
+    assert not best.ready
+    assert [(s.rows, s.expected, s.best_table) for s in union.statuses] == [(6, 6, "nba_raw.first + nba_raw.second")]
+    assert union.ready and union.upstream_data_age_hours == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="every table needs a distinct_column"):
+        Dependency("rows", (TableWindow("nba_raw.first", "game_date", "loaded_at"),), union=True)

@@ -71,8 +71,8 @@ class Dependency:
     """One upstream requirement.
 
     :param name: label in reports (usually the upstream's processor name).
-    :param tables: tables that can satisfy it; the best-filled one counts (e.g. the same facts
-        from a second provider for the events the first lacks).
+    :param tables: tables that can satisfy it; the best-filled one counts, or with ``union``
+        all of them together.
     :param expected_sql: GoogleSQL returning one row with an ``expected`` column for the window
         ``@start``..``@end``; None means one row is enough.
     :param latest_sql: GoogleSQL returning one row with an ``expected_latest`` DATE column: the
@@ -85,6 +85,8 @@ class Dependency:
         (waits, then skips). Only for data that is out of date once a day old (see the module doc).
     :param fail_after_hours: a critical dependency whose newest load is older than this fails the
         processor outside backfill.
+    :param union: the tables hold the same facts from different providers, each filling the others'
+        gaps: an event any of them covers counts (every table needs a ``distinct_column``).
     """
 
     name: str
@@ -96,6 +98,16 @@ class Dependency:
     end_offset_days: int = 0
     warn_after_hours: float | None = None
     fail_after_hours: float | None = None
+    union: bool = False
+
+    def __post_init__(self) -> None:
+        if self.union and not all(t.distinct_column for t in self.tables):
+            raise ValueError(f"dependency {self.name!r}: a union counts events, so every table needs a distinct_column")
+
+    @property
+    def label(self) -> str:
+        """The table that satisfies it, for reports: ``a + b`` for a union."""
+        return " + ".join(t.table for t in self.tables)
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,14 @@ def measure_sql(dependencies: Sequence[Dependency]) -> str:
             else "SELECT CAST(NULL AS DATE) AS expected_latest"
         )
         latest = re.sub(r"@(start|end)\b", rf"@\1_{i}", latest)
+        if dependency.union:
+            selects.append(
+                f"SELECT {i} AS dependency_index, 0 AS table_index, m.row_count, m.newest_load, m.newest_date, "
+                f"e.expected, l.expected_latest FROM (SELECT COUNT(DISTINCT k) AS row_count, "
+                f"MAX(loaded) AS newest_load, MAX(d) AS newest_date FROM ({_union_sql(dependency, i)})) AS m "
+                f"CROSS JOIN ({expected}) AS e CROSS JOIN ({latest}) AS l"
+            )
+            continue
         for j, table in enumerate(dependency.tables):
             selects.append(
                 f"SELECT {i} AS dependency_index, {j} AS table_index, m.row_count, m.newest_load, m.newest_date, "
@@ -202,6 +222,21 @@ def measure_sql(dependencies: Sequence[Dependency]) -> str:
                 f"CROSS JOIN ({expected}) AS e CROSS JOIN ({latest}) AS l"
             )
     return "\nUNION ALL\n".join(selects)
+
+
+def _best_table(dependency: Dependency, best: Mapping[str, Any] | None) -> str | None:
+    if best is None:
+        return None
+    return dependency.label if dependency.union else dependency.tables[int(best["table_index"])].table
+
+
+def _union_sql(dependency: Dependency, i: int) -> str:
+    """Every table's events of the window, as one list (``k``, ``loaded``, ``d``)."""
+    return " UNION ALL ".join(
+        f"SELECT CAST({t.distinct_column} AS STRING) AS k, {t.loaded_at_column} AS loaded, {t.date_column} AS d "
+        f"FROM {t.table} WHERE {t.date_column} BETWEEN @start_{i} AND @end_{i}"
+        for t in dependency.tables
+    )
 
 
 def evaluate(
@@ -291,7 +326,7 @@ def summarise(
                 expected=expected,
                 completeness_pct=round(pct, 4),
                 age_hours=None if age is None else round(age, 4),
-                best_table=dependency.tables[int(best["table_index"])].table if best else None,
+                best_table=_best_table(dependency, best),
                 stale=behind or old,
                 critically_stale=critical_stale,
                 newest_date=newest_date,

@@ -128,7 +128,7 @@ def _rows(table: str, date_column: str = "game_date", loaded: str = "loaded_at")
 
 def _dep(
     name: str, *tables: TableWindow, expected: str | None = _GAMES, critical: bool = True, history: bool = False,
-    warn: float | None = None, fail: float | None = None,
+    warn: float | None = None, fail: float | None = None, union: bool = False,
 ) -> Dependency:
     return Dependency(
         name=name,
@@ -140,6 +140,7 @@ def _dep(
         end_offset_days=-1 if history else 0,
         warn_after_hours=warn,
         fail_after_hours=fail,
+        union=union,
     )
 
 
@@ -193,10 +194,9 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         ),
         "nba_analytics.player_game_summary",
         (
-            _dep(
-                "box_scores",
-                _games("nba_raw.nbac_gamebook_player_stats"),
-                _games("nba_raw.bdl_player_boxscores"),
+            _dep(  # balldontlie fills the games the gamebook lacks: together they count
+                "box_scores", _games("nba_raw.nbac_gamebook_player_stats"), _games("nba_raw.bdl_player_boxscores"),
+                union=True,
             ),
             _dep("props", _games("nba_raw.odds_api_player_points_props"), critical=False),
             _dep("shot_zones", _games("nba_raw.nbac_play_by_play"), critical=False),
@@ -232,9 +232,8 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
         (
             _dep("team_box_scores", _games("nba_raw.nbac_team_boxscore")),
             _dep(
-                "player_box_scores",
-                _games("nba_raw.nbac_gamebook_player_stats"),
-                _games("nba_raw.bdl_player_boxscores"),
+                "player_box_scores", _games("nba_raw.nbac_gamebook_player_stats"),
+                _games("nba_raw.bdl_player_boxscores"), union=True,
             ),
         ),
         -1,
@@ -266,10 +265,8 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
             ),
             _dep("game_lines", _games("nba_raw.odds_api_game_lines"), **_PROPS),
             _dep(
-                "box_score_history",
-                _games("nba_raw.bdl_player_boxscores"),
-                _games("nba_raw.nbac_gamebook_player_stats"),
-                history=True,
+                "box_score_history", _games("nba_raw.bdl_player_boxscores"),
+                _games("nba_raw.nbac_gamebook_player_stats"), history=True, union=True,
             ),
             _dep("injury_report", _rows("nba_raw.nbac_injury_report"), expected=None, critical=False),
         ),
