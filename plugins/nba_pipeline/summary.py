@@ -8,6 +8,7 @@ from typing import Any
 
 from nba_pipeline.guards.breaker import State
 from nba_pipeline.guards.spec import Phase
+from nba_pipeline.predictions.coordinator import describe_groups, slate_groups
 from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.guard_tables import RUN_TABLES, breaker_store
 from nba_pipeline.registry.processors import daily_processors
@@ -119,7 +120,8 @@ def _phase5_lines(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
         {"d": game_date},
     )
     if not players:
-        return ["phase 5 predictions no players predicted for this date"]
+        groups = describe_groups(slate_groups(warehouse, game_date))
+        return [f"phase 5 predictions no players predicted for this date; the expected players: {groups}"]
     predicted = sum(r["n"] for r in players if r["success"])
     skipped = Counter({r["skip_reason"] or "no system succeeded": r["n"] for r in players if not r["success"]})
     by_system = warehouse.query(

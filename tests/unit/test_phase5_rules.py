@@ -71,6 +71,22 @@ def test_eligibility_drops_out_doubtful_and_short_minutes(slate):
     assert set(players) == {"exactly_fifteen", "dk_player", "bp_player", "no_line", "after_a_break"}
 
 
+def test_every_expected_player_is_in_one_group_that_says_why_he_is_or_is_not_predicted(slate):
+    from nba_pipeline.predictions.coordinator import describe_groups, slate_groups
+
+    groups = slate_groups(slate, DAY)
+    assert groups == {
+        "eligible, book line": 4,
+        "eligible, line estimated": 1,
+        "no game in the last 14 days": 1,
+        "out or doubtful": 2,
+        "under the minutes threshold": 3,
+    }
+    assert groups["eligible, book line"] + groups["eligible, line estimated"] == len(eligible_players(slate, DAY))
+    assert describe_groups(groups).startswith("4 eligible, book line; 1 eligible, line estimated; ")
+    assert describe_groups(slate_groups(slate, DAY + dt.timedelta(days=5))) == "no player in the date's context"
+
+
 def test_line_is_the_book_line_else_an_estimate_flagged(slate):
     players = {p.player_lookup: p for p in eligible_players(slate, DAY)}
     dk, bp, estimated = players["dk_player"], players["bp_player"], players["no_line"]

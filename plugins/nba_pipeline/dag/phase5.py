@@ -49,7 +49,13 @@ def _skip(context: Any, reason: str, detail: str) -> None:
 def coordinate(game_date: str) -> list[dict[str, Any]]:
     """The run's game date's eligible players, in batches of ``NBA_PREDICTION_BATCH_SIZE``."""
     from nba_pipeline.guards.skip_reasons import SkipReason
-    from nba_pipeline.predictions.coordinator import drop_ineligible, eligible_players, make_batches
+    from nba_pipeline.predictions.coordinator import (
+        describe_groups,
+        drop_ineligible,
+        eligible_players,
+        make_batches,
+        slate_groups,
+    )
     from nba_pipeline.settings import get_settings
     from nba_pipeline.warehouse import activity, get_warehouse
 
@@ -57,11 +63,13 @@ def coordinate(game_date: str) -> list[dict[str, Any]]:
     day = run_options(context, game_date=game_date).game_date
     with activity("predictions"), get_warehouse() as warehouse:
         players = eligible_players(warehouse, day)
+        groups = describe_groups(slate_groups(warehouse, day))
         dropped = drop_ineligible(warehouse, day, players) if players else 0
+    log.info("%s: the expected players by group: %s", day, groups)
     if dropped:
         log.info("%s: %d predictions of an earlier run for players not eligible now were removed", day, dropped)
     if not players:
-        _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {day}")
+        _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {day} ({groups})")
     batches = make_batches(players, get_settings().prediction_batch_size)
     estimated = sum(1 for p in players if p.line_estimated)
     log.info("%s: %d eligible players (%d with an estimated line) in %d batches", day, len(players), estimated,

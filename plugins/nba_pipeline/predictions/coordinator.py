@@ -42,6 +42,43 @@ ORDER BY game_id, player_lookup
 """
 
 
+#: Each player of the date's context in exactly one group: why he is, or is not, on the slate.
+_GROUPS_SQL = f"""
+SELECT
+  CASE
+    WHEN LOWER(COALESCE(player_status, 'available')) IN UNNEST(@excluded_statuses) THEN 'out or doubtful'
+    WHEN COALESCE(games_in_last_14_days, 0) = 0 AND avg_minutes_per_game_last_7 IS NULL
+      THEN 'no game in the last 14 days'
+    WHEN COALESCE(avg_minutes_per_game_last_7,
+                  SAFE_DIVIDE(minutes_in_last_14_days, NULLIF(games_in_last_14_days, 0))) < @min_minutes
+      THEN 'under the minutes threshold'
+    WHEN current_points_line IS NULL THEN 'eligible, line estimated'
+    ELSE 'eligible, book line'
+  END AS grp,
+  COUNT(DISTINCT player_lookup) AS players
+FROM {UPGC_TABLE}
+WHERE game_date = @game_date
+GROUP BY grp
+ORDER BY grp
+"""
+
+
+def slate_groups(warehouse: Warehouse, game_date: dt.date) -> dict[str, int]:
+    """How many of the date's expected players fall in each group (out or doubtful, no recent game,
+    under the minutes threshold, eligible with a book or an estimated line): what a run says when it
+    predicts fewer players than the teams have, or none (the season's first days)."""
+    rows = warehouse.query(
+        _GROUPS_SQL,
+        {"game_date": game_date, "excluded_statuses": list(EXCLUDED_STATUSES), "min_minutes": MIN_AVG_MINUTES},
+    )
+    return {row["grp"]: int(row["players"]) for row in rows}
+
+
+def describe_groups(groups: Mapping[str, int]) -> str:
+    """``12 eligible, book line; 3 out or doubtful`` (``no player in the date's context``)."""
+    return "; ".join(f"{n} {group}" for group, n in groups.items()) or "no player in the date's context"
+
+
 @dataclass(frozen=True)
 class EligiblePlayer:
     """One player to predict, with the line to predict against.
