@@ -326,6 +326,9 @@ SCHEDULE = RawTable(
 TEAM_BOXSCORE = RawTable(
     "nbac_team_boxscore", "nba_raw.nbac_team_boxscore", ("game_id", "team_abbr"), parse_team_boxscore
 )
+PLAY_BY_PLAY = RawTable(
+    "nbac_play_by_play", "nba_raw.nbac_play_by_play", ("game_id", "player_lookup"), parse_play_by_play
+)
 INJURY_REPORT = RawTable(
     "nbac_injury_report",
     "nba_raw.nbac_injury_report",
