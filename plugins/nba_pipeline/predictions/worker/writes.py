@@ -192,16 +192,24 @@ def _merge_predictions(
         return 0
     columns = [c for c in _column_types(PREDICTIONS_TABLE) if c != "created_at"]
     content = [c for c in columns if c not in ("prediction_id", "system_id", "player_lookup", "game_date")]
-    selected = ", ".join(f"r.{c}" for c in columns)
     differs = " OR ".join(f"T.{c} IS DISTINCT FROM S.{c}" for c in content)
     updates = ", ".join(f"{c} = S.{c}" for c in content)
+    # The stored rows of the date's batch players that the batch did not make come in flagged
+    # ``gone`` (read from the date's partition only; WHEN NOT MATCHED BY SOURCE would make DuckDB
+    # join the whole table, a cost growing with every date).
+    made = f"SELECT {', '.join(f'r.{c}' for c in columns)}, FALSE AS gone FROM UNNEST(@rows) AS r"
+    gone = (
+        f"SELECT {', '.join(f'p.{c}' for c in columns)}, TRUE AS gone FROM {PREDICTIONS_TABLE} AS p "
+        "WHERE p.game_date = @game_date AND p.player_lookup IN UNNEST(@players) "
+        "AND p.prediction_id NOT IN (SELECT r.prediction_id FROM UNNEST(@rows) AS r)"
+    )
     sql = (
-        f"MERGE {PREDICTIONS_TABLE} AS T USING (SELECT {selected} FROM UNNEST(@rows) AS r) AS S "
+        f"MERGE {PREDICTIONS_TABLE} AS T USING ({made} UNION ALL {gone}) AS S "
         "ON T.prediction_id = S.prediction_id AND T.game_date = @game_date "
+        "WHEN MATCHED AND S.gone THEN DELETE "
         f"WHEN MATCHED AND ({differs}) THEN UPDATE SET {updates}, created_at = @now "
         f"WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}, created_at) "
-        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now) "
-        "WHEN NOT MATCHED BY SOURCE AND T.game_date = @game_date AND T.player_lookup IN UNNEST(@players) THEN DELETE"
+        f"VALUES ({', '.join(f'S.{c}' for c in columns)}, @now)"
     )
     params = {
         "rows": _rows_param(PREDICTIONS_TABLE, columns, rows),
