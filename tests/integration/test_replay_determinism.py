@@ -31,8 +31,8 @@ def _replay(folder: Path, settings_env: pytest.MonkeyPatch, threads: int) -> dic
     settings_env.setenv("NBA_PAYLOAD_ROOT", str(folder / "payloads"))
     get_settings.cache_clear()
     with get_warehouse() as warehouse:
+        apply_migrations(warehouse)  # creates the file: the configured warehouse is never created by a read
         warehouse._cursor().execute(f"SET threads = {threads}")  # the database instance's setting
-        apply_migrations(warehouse)
         for day in dates_between(*WINDOW):
             outcome = run_date(warehouse, backfill_processors(), CALENDAR, day, dag_run_id=DAG_RUN_ID)
             record_progress(warehouse, outcome, DAG_RUN_ID)
