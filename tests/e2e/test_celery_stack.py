@@ -150,7 +150,7 @@ def test_the_warehouse_holds_the_days_results(running_stack, finished_run):
                              "WHERE game_date = @d", {"d": GAME_DAY})[0]
     breakers = _breaker_states(stack)
 
-    assert len({r["processor_name"] for r in raw}) == 10, raw
+    assert len({r["processor_name"] for r in raw}) == 11, raw
     assert {r["status"] for r in raw} == {"success"}, raw
     assert len({r["processor_name"] for r in analytics}) == 6, analytics
     assert all(r["success"] for r in analytics), analytics

@@ -68,7 +68,7 @@ def test_cli_breakers(migrated_warehouse, tmp_path):
     opened = cli("open", "nbac_team_boxscore", "--reason", "source down")
     assert opened.returncode == 0 and "nbac_team_boxscore" in opened.stdout and "OPEN" in opened.stdout
     listed = cli("list")
-    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 26
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 27
     assert any(line.startswith("nbac_team_boxscore") and "OPEN" in line for line in listed.stdout.splitlines())
     bad = cli("reset", "no_such_processor")
     assert bad.returncode == 2 and "unknown breaker 'no_such_processor'" in bad.stderr

@@ -111,7 +111,7 @@ def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
     runs = {t: s for t, s in states.items() if t.endswith(".run")}
     assert set(runs.values()) == {"success"}, runs
     raw = _final_rows("nba_processing.processor_runs", since)
-    assert len(raw) == 10 and {r["status"] for r in raw.values()} == {"success"}
+    assert len(raw) == 11 and {r["status"] for r in raw.values()} == {"success"}
     analytics = _final_rows("nba_processing.analytics_processor_runs", since)
     assert len(analytics) == 6 and all(r["success"] for r in analytics.values())
     precompute = _final_rows("nba_processing.precompute_processor_runs", since)
@@ -167,7 +167,7 @@ def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
     assert dag_run.state == "success"
     assert states["calendar.scrape_nbac_schedule.run"] == "success", "the calendar itself is loaded"
     assert states["phase_1_scrapers.scrape_nbac_gamebook.run"] == "skipped"
-    for table, count in zip(RUN_TABLES, (9, 6, 5), strict=True):
+    for table, count in zip(RUN_TABLES, (10, 6, 5), strict=True):
         rows = _final_rows(table, since)
         skipped = {name: row["skip_reason"] for name, row in rows.items() if name != "nbac_schedule"}
         assert len(skipped) == count and set(skipped.values()) == {reason}, (table, skipped)

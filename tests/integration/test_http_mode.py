@@ -6,14 +6,20 @@ as the real services do where the pipeline must cope: it refuses a request witho
 the way that API does (The Odds API's ``apiKey`` parameter, balldontlie's ``Authorization``
 header, BettingPros' ``x-api-key`` header), answers the first request for every path 429 with
 ``Retry-After``, and bills The Odds API's requests as the real one does (historical: 10 x markets
-returned x regions, events 1, nothing for an empty answer), reporting each in the ``x-requests-*``
-headers. Player points props are served per event
-(``/v4/historical/sports/basketball_nba/events/{eventId}/odds``, each answer ``data`` one event),
+returned x regions, events 1; live: markets returned x regions, events free; nothing for an empty
+answer), reporting each in the ``x-requests-*`` headers. The Odds API is served at its historical
+paths and at its live ones (``/v4/sports/basketball_nba/...``, no ``date``), which the scrapers ask
+for a date that is today on the package clock. Player points props are served per event
+(``/v4/historical/sports/basketball_nba/events/{eventId}/odds``, each answer ``data`` one event;
+live, ``/v4/sports/basketball_nba/events/{eventId}/odds``, the event itself),
 ESPN's rosters per team (``/apis/site/v2/sports/basketball/nba/teams/{teamId}/roster``), and
 BettingPros' day as its events (``/v3/events``) then the offers of all of them in pages of 10
 (``/v3/offers?...&event_id=a:b:c&limit=10&page=n``), NBA.com's player box scores as the date's
 scoreboard (``/stats/scoreboardv3?GameDate=...&LeagueID=00``) then each final game's box score
-(``/stats/boxscoretraditionalv3?...&GameID=...``, nba_api's parameters).
+(``/stats/boxscoretraditionalv3?...&GameID=...``, nba_api's parameters), and NBA.com's play-by-play
+as the same scoreboard (asked on the stats connection) then each final game's live feed and live box
+score at the CDN's paths (``/static/json/liveData/playbyplay/playbyplay_{gameId}.json``,
+``/static/json/liveData/boxscore/boxscore_{gameId}.json``).
 The connections are the production definitions (:mod:`nba_pipeline.scrapers.connections`) with
 only the host pointed at the stand-in. Two dates run through the backfill runner's ``run_date``
 (the daily DAG's scrapers, raw processors and guards) in each mode, each into its own warehouse
@@ -76,7 +82,8 @@ class ApiStandIn(ThreadingHTTPServer):
             tuple[str, frozenset[tuple[str, str]]], dict[dt.date, tuple[Endpoint, dt.date, str | None]]
         ] = {}
         self.unpublished: set[str] = set()
-        for endpoint in ENDPOINTS.values():
+        variants = [variant for entry in ENDPOINTS.values() for variant in (entry, entry.live) if variant is not None]
+        for endpoint in variants:  # The Odds API's live endpoints beside the historical ones
             for day in DATES:
                 scraped = day + dt.timedelta(days=endpoint.date_offset_days)
                 slot = None
@@ -99,8 +106,12 @@ class ApiStandIn(ThreadingHTTPServer):
                     )  # fmt: skip
                     items = [":".join(str(e["id"]) for e in _bettingpros(scraped)["events"]["events"])]
                 for item in items:
-                    path, params = endpoint.request(scraped, slot, item)
-                    self.routes.setdefault((path, frozenset(params.items())), {})[day] = (endpoint, scraped, item)
+                    requests = [(None, *endpoint.request(scraped, slot, item))]
+                    if endpoint.per_item is not None and item is not None:  # each list's request of the item
+                        requests = [(key, path, query) for key, path, query in endpoint.item_requests(scraped, item)]
+                    for stored_as, path, params in requests:
+                        routed = f"{stored_as}/{item}" if stored_as else item
+                        self.routes.setdefault((path, frozenset(params.items())), {})[day] = (endpoint, scraped, routed)
         self.today = DATES[0]
         self.requests: Counter[str] = Counter()
         self.answers: Counter[tuple[str, int]] = Counter()  # (conn_id, status)
@@ -111,7 +122,7 @@ class ApiStandIn(ThreadingHTTPServer):
         parts = urlsplit(target)
         if parts.path in self.unpublished:  # as S3 answers for a key that does not exist
             return self._answer("nba_injury_report", 403, {"Content-Type": "application/xml"}, UNPUBLISHED)
-        query = dict(parse_qsl(parts.query))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))  # NBA.com sends empty values (`Active=`)
         keys_in_query = {name: query.pop(name) for name in _KEY_PARAMS if name in query}
         cursor, page = query.pop("cursor", None), query.pop("page", None)
         by_day = self.routes.get((parts.path, frozenset(query.items())), {})
@@ -119,7 +130,10 @@ class ApiStandIn(ThreadingHTTPServer):
         if route is None:
             return 404, {}, b'{"message": "no such path or query"}'
         endpoint, day, item = route
-        connection = API_CONNECTIONS[endpoint.conn_id]
+        conn_id = endpoint.conn_id
+        if item == FIRST and endpoint.per_item is not None and endpoint.per_item.index_conn_id:
+            conn_id = endpoint.per_item.index_conn_id  # the play-by-play's scoreboard, on the stats host
+        connection = API_CONNECTIONS[conn_id]
         if connection.key_param:
             supplied = keys_in_query.get(connection.key_param)
         else:
@@ -141,26 +155,29 @@ class ApiStandIn(ThreadingHTTPServer):
             body = body.encode()
         if endpoint.per_item is not None and item == FIRST:  # the scoreboard the box scores' games come from
             body = json.dumps(json.loads(body)[endpoint.per_item.index_stored_as]).encode()
-        elif endpoint.per_item is not None:  # this event's (team's, game's) answer, as the real API serves it
-            answers = json.loads(body)[endpoint.per_item.stored_as]
-            body = json.dumps(next(a for a in answers if _item_id(a) == item)).encode()
+        elif endpoint.per_item is not None and item is not None:  # this item's answer, as the real API serves it
+            stored_as, _, item_id = item.partition("/")  # which list: the box score or a game's feed
+            answers = json.loads(body)[stored_as]
+            body = json.dumps(next(a for a in answers if _item_id(a) == item_id)).encode()
         extra = {"Content-Type": endpoint.media_type}
         if connection.conn_id == "nba_odds_api":
             extra |= self.bill(endpoint.source, json.loads(body), query)
         return self._answer(connection.conn_id, 200, extra, body)
 
-    def bill(self, source: str, answer: dict[str, Any], query: dict[str, str]) -> dict[str, str]:
+    def bill(self, source: str, answer: Any, query: dict[str, str]) -> dict[str, str]:
         """The Odds API's cost of an answer and its quota headers: historical event lists 1, odds
-        10 x markets returned x regions; an answer without events costs nothing."""
-        data = answer["data"]
+        10 x markets returned x regions; live (an answer without the snapshot wrapper) event lists
+        free, odds markets returned x regions; an answer without events costs nothing."""
+        live = not (isinstance(answer, dict) and "data" in answer)
+        data = answer if live else answer["data"]
         events = data if isinstance(data, list) else [data]
         if not events:
             cost = 0
         elif "markets" not in query:
-            cost = 1
+            cost = 0 if live else 1
         else:
             returned = {m["key"] for e in events for b in e.get("bookmakers", []) for m in b["markets"]}
-            cost = 10 * len(returned) * len(query["regions"].split(","))
+            cost = (1 if live else 10) * len(returned) * len(query["regions"].split(","))
         with self.lock:
             self.billed[source] += cost
             used = sum(self.billed.values())
@@ -266,6 +283,10 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
         box_scores
     ), "NBA.com: one box score request per final game of the day before (after its scoreboard)"
     assert sum("/stats/scoreboardv3?" in url for url in stand_in.requests) == len(DATES)
+    for live in ("/static/json/liveData/playbyplay/playbyplay_", "/static/json/liveData/boxscore/boxscore_"):
+        assert sum(url.startswith(live) for url in stand_in.requests) == box_scores, (
+            "NBA.com's CDN: one feed and one live box score per final game (after the stats scoreboard)"
+        )
     offer_pages = sum(len(_bettingpros(day)["offer_pages"]) for day in DATES)
     assert offer_pages > 2 * len(DATES) and sum("/v3/offers?" in url for url in stand_in.requests) == offer_pages
     offer_urls = [url for url in stand_in.requests if "/v3/offers?" in url]
@@ -273,9 +294,10 @@ def test_http_mode_fills_every_raw_table_as_the_simulated_mode_does(settings_env
     assert asked_pages == sorted(n for day in DATES for n in range(1, len(_bettingpros(day)["offer_pages"]) + 1))
     assert answered[200] == (len(ENDPOINTS) + len(rosters.ids) - 1) * len(DATES) + later_pages + sum(
         events.values()
-    ) + offer_pages + box_scores, (
+    ) + offer_pages + 3 * box_scores, (
         "each source and date fetched, every page, every event (the props' first answer is the events), every "
-        "team, BettingPros' events and every offer page, NBA.com's scoreboard and every final game's box score"
+        "team, BettingPros' events and every offer page, NBA.com's scoreboard (once per source) and every final "
+        "game's box score, live feed and live box score"
     )
     assert answered[403] == len(DATES), "the newest injury report was not out: the slot before was fetched"
     # each URL's first request was answered 429 and retried (the season schedule's one URL serves both dates)
@@ -361,10 +383,76 @@ def test_a_daily_budget_smaller_than_a_days_need_stops_the_odds_scrapers_cleanly
     assert sum(r["quota_used"] for r in rows) == budget == sum(stand_in.billed.values())
 
 
+ODDS_SOURCES = ("odds_api_events", "odds_api_game_lines", "odds_api_player_points_props")
+
+
+def test_the_odds_of_the_day_being_run_come_from_the_live_endpoints_at_their_prices(settings_env, stand_in, tmp_path):
+    """With the package clock at a date's fetch moment, the odds scrapers ask The Odds API's live
+    endpoints (no ``date``, none of the historical paths), in HTTP mode as in the simulated one: the
+    stored payloads read to the same raw rows, and the quota rows record the live prices: the
+    events free, the game lines 3 (markets x regions), each event's props 1."""
+    from nba_pipeline import clock
+    from nba_pipeline.registry.processors import RAW_TABLES
+    from nba_pipeline.schema.migrations import apply_migrations
+    from nba_pipeline.storage import PayloadStore
+    from nba_pipeline.warehouse import get_warehouse
+
+    day = stand_in.today = DATES[0]
+    event_ids = [event["id"] for event in _events(day)]
+    _connect(settings_env, stand_in.server_address[1], KEYS)
+    rows: dict[str, dict[str, list[str]]] = {}
+    recorded: dict[str, list[dict[str, Any]]] = {}
+    for mode in ("http", "simulated"):
+        settings_env.setenv("NBA_SOURCE_MODE", mode)
+        settings_env.setenv("NBA_DUCKDB_PATH", str(tmp_path / mode / "warehouse.duckdb"))
+        settings_env.setenv("NBA_PAYLOAD_ROOT", str(tmp_path / mode / "payloads"))
+        get_settings.cache_clear()
+        with clock.shifted_to(ENDPOINTS["odds_api_events"].fetch_moment(day)), get_warehouse() as warehouse:
+            apply_migrations(warehouse)
+            for source in ODDS_SOURCES:
+                assert _scrape(warehouse, source, day).details["url"].split("/v4/")[1].startswith("sports/")
+            store = PayloadStore()
+            rows[mode] = {
+                spec.table: sorted(
+                    _content(parsed.row)
+                    for parsed in spec.parse(spec.decode(store.read(store.latest(spec.source, day) or "")), day)
+                )
+                for spec in RAW_TABLES.values()
+                if spec.source in ODDS_SOURCES
+            }
+            recorded[mode] = warehouse.query(
+                f"SELECT source, usage_date, requests, quota_used, quota_remaining FROM {QUOTA_TABLE}"
+            )
+
+    asked = [urlsplit(target) for target in stand_in.requests]
+    assert {url.path for url in asked} == {
+        "/v4/sports/basketball_nba/events",
+        "/v4/sports/basketball_nba/odds",
+        *(f"/v4/sports/basketball_nba/events/{event_id}/odds" for event_id in event_ids),
+    }, "the live paths, no historical one"
+    assert not any("date" in dict(parse_qsl(url.query)) for url in asked)
+    assert rows["http"] == rows["simulated"] and len(rows["http"]) == 2 and all(rows["http"].values())
+    snapshots = {json.loads(row)["snapshot_time"] for row in rows["http"]["nba_raw.odds_api_player_points_props"]}
+    assert snapshots == {"2025-01-15 14:31:00+00:00"}, "the newest last_update: the last book's opening post, 09:31 ET"
+    assert {r["source"]: (r["requests"], r["quota_used"]) for r in recorded["http"]} == {
+        "odds_api_events": (1, 0),
+        "odds_api_game_lines": (1, 3),
+        "odds_api_player_points_props": (1 + len(event_ids), len(event_ids)),
+    }
+    assert {r["usage_date"] for r in recorded["http"]} == {day} and recorded["simulated"] == []
+    assert min(r["quota_remaining"] for r in recorded["http"]) == ODDS_CREDITS - 3 - len(event_ids)
+    assert sum(stand_in.billed.values()) == 3 + len(event_ids)
+
+
 def _item_id(answer: dict[str, Any]) -> str:
-    """The id a per-item answer is for: an Odds API event's, an ESPN roster's team, a box score's game."""
+    """The id a per-item answer is for: an Odds API event's, an ESPN roster's team, a box score's or a
+    live answer's (play-by-play feed, live box score) game."""
     if "boxScoreTraditional" in answer:
         return str(answer["boxScoreTraditional"]["gameId"])
+    if "game" in answer:
+        return str(answer["game"]["gameId"])
+    if "bookmakers" in answer:  # a live event-odds answer: the event itself
+        return str(answer["id"])
     return str(answer["data"]["id"] if "data" in answer else answer["team"]["id"])
 
 
@@ -381,8 +469,9 @@ def _bettingpros(day: dt.date) -> dict[str, Any]:
 
 
 def _events(day: dt.date) -> list[dict[str, Any]]:
-    """The simulated Odds API events of ``day``."""
-    events: list[dict[str, Any]] = json.loads(SimulatedSource().fetch("odds_api_events", day).body)["data"]
+    """The simulated Odds API events of ``day`` (historical or live, as the package clock has it)."""
+    answer = json.loads(SimulatedSource().fetch("odds_api_events", day).body)
+    events: list[dict[str, Any]] = answer["data"] if isinstance(answer, dict) else answer
     return events
 
 

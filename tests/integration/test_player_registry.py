@@ -26,6 +26,7 @@ LEAGUE = SimulatedLeague(seed=2024)
 SETTINGS = ("NBA_DATA_DIR", "NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT")
 #: the sources that name players, and the raw table, date and scope columns of each
 SOURCES = {
+    "nbac_player_list": ("nba_raw.nbac_player_list", "list_date", "team_abbr"),
     "nbac_gamebook": ("nba_raw.nbac_gamebook_player_stats", "game_date", "game_id"),
     "nbac_play_by_play": ("nba_raw.nbac_play_by_play", "game_date", "game_id"),
     "bdl_boxscores": ("nba_raw.bdl_player_boxscores", "game_date", "game_id"),
@@ -239,6 +240,51 @@ def test_a_name_two_people_share_is_held_not_joined(warehouse):
     queued = warehouse.query("SELECT source, raw_name, skip_reason FROM nba_analytics.unresolved_player_names")
     assert {(q["raw_name"], q["skip_reason"]) for q in queued} == {(row["player_name"], "ambiguous_player")}
     assert _line_of(warehouse, lookup) is None, "a held book row prices no one"
+
+
+def test_a_book_spelling_the_registry_resolves_prices_the_person_it_resolved_to(warehouse):
+    """A book that writes a player's name with a suffix NBA.com does not use ("... Jr."): the
+    registry resolves the row by the name without it, and his line reaches his context row and,
+    for the day before, his game summary, keyed by NBA.com's spelling."""
+    from nba_pipeline.player_names import player_lookup
+
+    day_before = LAST - dt.timedelta(days=1)
+    (row,) = warehouse.query(
+        "SELECT b.player_lookup, MIN(b.player_name) AS player_name FROM nba_raw.bettingpros_player_points_props AS b "
+        "WHERE b.game_date = @d AND b.player_lookup IN "
+        "(SELECT player_lookup FROM nba_raw.bettingpros_player_points_props WHERE game_date = @before) "
+        "GROUP BY b.player_lookup ORDER BY b.player_lookup LIMIT 1",
+        {"d": LAST, "before": day_before},
+    )
+    lookup, suffixed = row["player_lookup"], f"{row['player_name']} Jr."
+    line, summary_line = _line_of(warehouse, lookup), _summary_line(warehouse, lookup, day_before)
+    assert line is not None and summary_line is not None
+    for table in ("nba_raw.bettingpros_player_points_props", "nba_raw.odds_api_player_points_props"):
+        warehouse.execute(
+            f"UPDATE {table} SET player_name = @name, player_lookup = @renamed WHERE player_lookup = @lookup",
+            {"name": suffixed, "renamed": player_lookup(suffixed), "lookup": lookup},
+        )
+    for day in (day_before, LAST):
+        _run_registry(warehouse, day)
+    matched = warehouse.query(
+        "SELECT DISTINCT resolved_by, universal_player_id FROM nba_analytics.player_identity_resolutions "
+        "WHERE player_lookup = @renamed",
+        {"renamed": player_lookup(suffixed)},
+    )
+    assert [r["universal_player_id"] for r in matched] == [LEAGUE.player(lookup).universal_player_id]
+    assert [r["resolved_by"] for r in matched] == ["name_without_suffix"], "resolved by the name without the suffix"
+    assert _line_of(warehouse, lookup) == line
+    assert _summary_line(warehouse, lookup, day_before) == summary_line
+
+
+def _summary_line(warehouse: Any, lookup: str, day: dt.date) -> Any:
+    """His points line in player_game_summary for ``day`` (its results), after running it."""
+    _run(warehouse, "player_game_summary", day + dt.timedelta(days=1))
+    (row,) = warehouse.query(
+        "SELECT points_line FROM nba_analytics.player_game_summary WHERE game_date = @d AND player_lookup = @p",
+        {"d": day, "p": lookup},
+    )
+    return row["points_line"]
 
 
 def test_the_first_game_day_after_a_break_resolves_the_last_box_scores_before_it(warehouse):

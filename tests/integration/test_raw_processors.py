@@ -276,6 +276,22 @@ def test_espn_rosters_have_every_player_of_every_team(migrated_warehouse, store)
     )
 
 
+def test_the_player_list_has_every_player_by_person_id_and_a_reload_changes_nothing(migrated_warehouse, store):
+    result = load(store, migrated_warehouse, "nbac_player_list")
+    rows = by_key(rows_of(migrated_warehouse, "nbac_player_list"), "nba_player_id")
+    assert result.rows_inserted == len(rows) == len(LEAGUE.players) == 450
+    for player in LEAGUE.players[::30]:
+        row = rows[(player.person_id,)]
+        assert (row["player_lookup"], row["player_name"], row["team_abbr"], row["list_date"]) == (
+            player.player_lookup,
+            player.full_name,
+            player.team,
+            GAME_DAY,
+        )
+    again = load(store, migrated_warehouse, "nbac_player_list")
+    assert (again.rows_inserted, again.rows_updated, again.details["rows_unchanged"]) == (0, 0, 450)
+
+
 # --------------------------------------------------------------------------- no payload
 
 
@@ -359,8 +375,8 @@ MALFORMED: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     (
         "wrong_type",
         "nbac_play_by_play",
-        lambda: _edit("nbac_play_by_play", _set(("resultSets", 0, "rowSet", 4, 8), "10")),
-        "resultSets[0].rowSet[4].PAINT_FGA",
+        lambda: _edit("nbac_play_by_play", _set(("games", 4, "game", "actions", 8, "personId"), "10")),
+        "games[4].game.actions[8].personId",
         "'10'",
     ),
     (
@@ -591,6 +607,33 @@ def test_a_new_odds_snapshot_is_appended(migrated_warehouse, store):
         "SELECT snapshot_time, COUNT(*) AS n FROM nba_raw.odds_api_player_points_props GROUP BY snapshot_time"
     )
     assert len(snapshots) == 2
+
+
+def test_live_odds_load_as_the_historical_snapshots_do(migrated_warehouse, store):
+    """The 10:00 historical snapshot, then the live answers asked at 15:00 ET: the live props are
+    appended, dated by their newest ``last_update`` (the last book's move, 14:31 ET); the live game
+    lines load the rows the historical snapshot of 15:00 holds."""
+    morning, afternoon = (dt.datetime(2025, 1, 15, hour, 0, tzinfo=ET) for hour in (10, 15))
+    name = "odds_api_player_points_props"
+    put(store, name, payload(name, as_of=morning), morning)
+    opening = run(migrated_warehouse, name)
+    put(store, name, LEAGUE.payload(name, GAME_DAY, as_of=afternoon, live=True), afternoon)
+    live = run(migrated_warehouse, name)
+    snapshots = migrated_warehouse.query(
+        f"SELECT snapshot_time, COUNT(*) AS n FROM {RAW_TABLES[name].table} GROUP BY snapshot_time ORDER BY 1"
+    )
+    newest = dt.datetime(2025, 1, 15, 14, 31, tzinfo=ET)
+    assert [(row["snapshot_time"], row["n"]) for row in snapshots] == [
+        (morning, opening.rows_inserted), (newest, live.rows_inserted)
+    ] and live.rows_inserted == opening.rows_inserted > 100  # fmt: skip
+
+    lines = "odds_api_game_lines"
+    put(store, lines, LEAGUE.payload(lines, GAME_DAY, as_of=afternoon, live=True), afternoon)
+    run(migrated_warehouse, lines)
+    loaded = rows_of(migrated_warehouse, lines, bookkeeping=False)
+    spec = RAW_TABLES[lines]
+    historical = [p.row for p in spec.parse(spec.decode(payload(lines, as_of=afternoon)), GAME_DAY)]
+    assert loaded == sorted(historical, key=lambda row: tuple(row[c] for c in spec.key_columns)) and loaded
 
 
 # --------------------------------------------------------------------------- merge helpers

@@ -584,6 +584,73 @@ def test_a_box_score_that_fails_midway_keeps_the_scoreboard_and_the_games_receiv
     assert PayloadStore(str(payload_root)).latest("nbac_gamebook", dt.date(2025, 1, 14)) is None
 
 
+_FEED = "/static/json/liveData/playbyplay/playbyplay_{}.json"
+_LIVE_BOX = "/static/json/liveData/boxscore/boxscore_{}.json"
+
+
+@pytest.fixture
+def cdn(http_mode: Callable[..., None], settings_env: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
+    """A second local server, for NBA.com's CDN (``nba_cdn``); the stats host (``nba_stats``) is ``source``."""
+    http_mode("nba_stats")
+    with serving(ScriptedServer()) as local:
+        conn = {"conn_type": "http", "host": "127.0.0.1", "schema": "http", "port": local.port,
+                "extra": {"timeout_seconds": 2, "max_attempts": 3, "backoff_base_seconds": 0.01}}  # fmt: skip
+        settings_env.setenv("AIRFLOW_CONN_NBA_CDN", json.dumps(conn))
+        yield local
+
+
+def test_play_by_play_asks_the_stats_scoreboard_then_each_final_games_feed_and_box_score_on_the_cdn(
+    cdn, source, payload_root
+):
+    games = [
+        _board_game("0022400601", 3, "Final"), _board_game("0022400602", 1, "PPD"),
+        _board_game("0022400604", 3, "Final"),
+    ]  # fmt: skip
+    board = {"meta": {"version": 1}, "scoreboard": {"gameDate": "2025-01-14", "leagueId": "00", "games": games}}
+    source.script("/stats/scoreboardv3", Reply(body=json.dumps(board).encode()))
+    feeds = [{"meta": {"code": 200}, "game": {"gameId": g, "actions": []}} for g in ("0022400601", "0022400604")]
+    boxes = [{"meta": {"code": 200}, "game": {"gameId": g, "homeTeam": {}}} for g in ("0022400601", "0022400604")]
+    for feed, box in zip(feeds, boxes, strict=True):
+        cdn.script(_FEED.format(feed["game"]["gameId"]), Reply(body=json.dumps(feed).encode()))
+        cdn.script(_LIVE_BOX.format(box["game"]["gameId"]), Reply(body=json.dumps(box).encode()))
+
+    result = scrape(_context("nbac_play_by_play", date_offset_days=-1))
+
+    assert [(r.path, r.query) for r in source.requests] == [
+        ("/stats/scoreboardv3", {"GameDate": "2025-01-14", "LeagueID": "00"})
+    ]
+    assert [r.path for r in cdn.requests] == [
+        _FEED.format("0022400601"), _LIVE_BOX.format("0022400601"),
+        _FEED.format("0022400604"), _LIVE_BOX.format("0022400604"),
+    ]  # fmt: skip
+    assert all(r.headers["Referer"] == "https://www.nba.com/" for r in [*source.requests, *cdn.requests])
+    stored = json.loads(_local_path(result.file_path).read_bytes())
+    assert stored == {"scoreboard": board, "games": feeds, "boxscores": boxes} and result.rows_processed == 2
+    assert list(stored) == ["scoreboard", "games", "boxscores"]
+
+
+def test_a_live_box_score_that_fails_midway_keeps_the_scoreboard_and_the_answers_received(
+    cdn, source, payload_root
+):
+    games = [_board_game(f"002240060{n}", 3, "Final") for n in (1, 2, 3)]
+    board = {"meta": {"version": 1}, "scoreboard": {"gameDate": "2025-01-14", "games": games}}
+    source.script("/stats/scoreboardv3", Reply(body=json.dumps(board).encode()))
+    feeds = [{"game": {"gameId": f"002240060{n}", "actions": []}} for n in (1, 2)]
+    first_box = {"game": {"gameId": "0022400601"}}
+    for feed in feeds:
+        cdn.script(_FEED.format(feed["game"]["gameId"]), Reply(body=json.dumps(feed).encode()))
+    cdn.script(_LIVE_BOX.format("0022400601"), Reply(body=json.dumps(first_box).encode()))
+    cdn.script(_LIVE_BOX.format("0022400602"), Reply(403, b"<Error><Code>AccessDenied</Code></Error>"))
+
+    with pytest.raises(IncompleteFetchError, match=r"boxscore_0022400602\.json.*after 1 of the 3 items") as info:
+        scrape(_context("nbac_play_by_play", date_offset_days=-1))
+
+    kept = json.loads(_local_path(info.value.kept_uri).read_bytes())
+    assert kept == {"scoreboard": board, "games": feeds, "boxscores": [first_box]}, "what came before the failure"
+    assert PayloadStore(str(payload_root)).latest("nbac_play_by_play", dt.date(2025, 1, 14)) is None
+    assert [r.path for r in cdn.requests][-1] == _LIVE_BOX.format("0022400602"), "nothing asked after the failure"
+
+
 def test_missing_connection_is_named(http_mode, settings_env, payload_root):
     settings_env.delenv("AIRFLOW_CONN_NBA_ESPN", raising=False)
 

@@ -29,8 +29,9 @@ from tests.local_http import LocalServer, QuietHandler, serving
 GAME_DAY = dt.date(2025, 1, 15)
 DAY_BEFORE = GAME_DAY - dt.timedelta(days=1)
 DAY_AFTER = GAME_DAY + dt.timedelta(days=1)
-#: The payload size limit the corpus runs with (the largest clean payload, the schedule window, is ~550 KB).
-PAYLOAD_LIMIT = 1024 * 1024
+#: The payload size limit the corpus runs with (the largest clean payload, the play-by-play's feeds and
+#: live box scores of the day, is ~1.9 MB).
+PAYLOAD_LIMIT = 4 * 1024 * 1024
 LEAGUE = SimulatedLeague(seed=2024)
 
 
@@ -147,9 +148,40 @@ def _postponed_game_added(document: dict[str, Any]) -> None:
     board.append(game)
 
 
-def _short_shot_zone_row(document: dict[str, Any]) -> None:
-    rows = document["resultSets"][0]["rowSet"]
-    rows[2] = rows[2][:-1]
+def _first_shot(game: int) -> int:
+    actions = json.loads(clean("nbac_play_by_play"))["games"][game]["game"]["actions"]
+    return next(i for i, action in enumerate(actions) if action["actionType"] in ("2pt", "3pt"))
+
+
+SHOT = _first_shot(2)
+_SHOT = f"games[2].game.actions[{SHOT}]"
+
+
+def _set_shot(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    """The third final game's first shot with ``fields`` changed."""
+
+    def change(document: dict[str, Any]) -> None:
+        document["games"][2]["game"]["actions"][SHOT].update(fields)
+
+    return change
+
+
+def _feed_of_another_game(document: dict[str, Any]) -> None:
+    """The first final game's feed is the second game's: the CDN answered for another game."""
+    document["games"][0] = document["games"][1]
+
+
+def _live_lines_in_an_object(document: dict[str, Any]) -> None:
+    """The live game-lines answer (the list of events) wrapped in an object: neither shape."""
+    events = document.pop("data")
+    document.clear()
+    document["events"] = events
+
+
+def _live_event_without_bookmakers(document: dict[str, Any]) -> None:
+    """The first event's odds as the live endpoint serves them (the event itself), but no bookmakers key."""
+    event = document["events"][0]["data"]
+    document["events"][0] = {key: value for key, value in event.items() if key != "bookmakers"}
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,8 @@ class Kind:
     :param path: the field path the refusal names; None when the fault is absorbed by normalisation.
     :param fragments: texts the refusal's message must contain (the value, the reason).
     :param scraper: for faults the scraper already refuses, a text of its refusal; None when it stores them.
+    :param inbox: a stored document no fetch writes (a final game without its play-by-play feed: the
+        fetch fails on the missing answer instead), put straight into the payload store.
     """
 
     name: str
@@ -170,6 +204,7 @@ class Kind:
     path: str | None
     fragments: tuple[str, ...] = ()
     scraper: str | None = None
+    inbox: bool = False
 
 
 GB, TB, PBP = "nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play"
@@ -332,6 +367,21 @@ KINDS: tuple[Kind, ...] = (
         "events[0].data.commence_time",
         ("is not a UTC timestamp ending in Z",),
     ),
+    # ---- The Odds API's live answers (a bare list of events; each event's odds one event object)
+    Kind(
+        "live_lines_in_an_object",
+        LINES,
+        _edit("odds_api_game_lines", _live_lines_in_an_object),
+        "(root)",
+        ("['events']", "neither a historical game-lines answer", "nor a live one", "no id"),
+    ),
+    Kind(
+        "live_event_without_bookmakers",
+        PROPS,
+        _edit("odds_api_player_points_props", _live_event_without_bookmakers),
+        "events[0]",
+        ("nor a live one (an event with id, commence_time, home_team, away_team, bookmakers): no bookmakers",),
+    ),
     # ---- the injury report's PDF
     Kind(
         "truncated_pdf",
@@ -386,6 +436,50 @@ KINDS: tuple[Kind, ...] = (
         ("is the box score of another game than the one asked for",),
     ),
     Kind(
+        "truncated_play_by_play",
+        PBP,
+        lambda: clean("nbac_play_by_play")[: len(clean("nbac_play_by_play")) // 3],
+        "(body)",
+        ("truncated JSON at line 1",),
+        scraper="invalid JSON",
+    ),
+    Kind(
+        "feed_missing_for_a_final_game",
+        PBP,
+        _edit("nbac_play_by_play", lambda d: d["games"].pop()),
+        "games",
+        ("9 feeds", "the scoreboard's final games", "have none"),
+        inbox=True,
+    ),
+    Kind(
+        "feed_of_another_game",
+        PBP,
+        _edit("nbac_play_by_play", _feed_of_another_game),
+        "games[0].game.gameId",
+        ("is the play-by-play feed of another game than the one asked for",),
+    ),
+    Kind(
+        "action_of_an_unknown_person",
+        PBP,
+        _edit("nbac_play_by_play", _set_shot(personId=1627759)),
+        f"{_SHOT}.personId",
+        ("1627759", "is not a player of", "box score"),
+    ),
+    Kind(
+        "unknown_shot_area",
+        PBP,
+        _edit("nbac_play_by_play", _set_shot(area="Paint (Non-RA)")),
+        f"{_SHOT}.area",
+        ("'Paint (Non-RA)'", "expected one of 'Restricted Area'"),
+    ),
+    Kind(
+        "player_list_of_another_season",
+        "nbac_player_list",
+        _edit("nbac_player_list", lambda d: d["parameters"].update(Season="2023-24")),
+        "parameters.Season",
+        ("'2023-24'", "a player list fetched for 2025-01-15 must be of the 2024-25 season"),
+    ),
+    Kind(
         "unknown_team_code",
         ROSTERS,
         _edit("espn_rosters", lambda d: d["teams"][3]["team"].update(abbreviation="SEA")),
@@ -405,13 +499,6 @@ KINDS: tuple[Kind, ...] = (
         lambda: clean("nbac_schedule").replace(b'"gameSequence":', b'"gameSequence":99,"gameSequence":', 1),
         f"{_GAME0}[0].gameSequence",
         ("= 99", "the object repeats this key with a different value"),
-    ),
-    Kind(
-        "short_positional_row",
-        PBP,
-        _edit("nbac_play_by_play", _short_shot_zone_row),
-        "resultSets[0].rowSet[2]",
-        ("expected a list of 14 values in headers order",),
     ),
     Kind(
         "offer_of_unknown_event",
@@ -485,7 +572,8 @@ def serve_payload(source: LocalSource, name: str, day: dt.date, *payloads: bytes
     the paths queued. A source of several requests gets each payload split into the answers the
     real API serves: The Odds API's event odds behind an index (the events) listing their ids, ESPN's
     rosters one per team, BettingPros' events then offer pages, NBA.com's scoreboard then its final
-    games' box scores. A payload that cannot be split (not
+    games' box scores (or play-by-play feeds and live box scores), the n-th answers at the paths of
+    the scoreboard's n-th final game. A payload that cannot be split (not
     a JSON document of that shape) is served as the first request's answer. Others: one body each."""
     endpoint = ENDPOINTS[name]
     paths: list[str] = []
@@ -513,14 +601,11 @@ def _answers(endpoint: Endpoint, day: dt.date, payload: bytes) -> list[tuple[str
         offers = endpoint.request(day, item="-")[0]
         return [(first, _dump(document[joined.stored_as]))] + [(offers, _dump(p)) for p in document[pages.stored_as]]
     assert per_item is not None
-    if per_item.index_path:  # NBA.com: the scoreboard, then each final game's box score (one path)
+    if per_item.index_path:  # NBA.com: the scoreboard, then each final game's answers
         first = endpoint.index_request(day)[0]
         if not isinstance(document, dict) or per_item.index_stored_as is None:
             return [(first, payload)]
-        boxes = endpoint.request(day, item="-")[0]
-        return [(first, _dump(document[per_item.index_stored_as]))] + [
-            (boxes, _dump(body)) for body in document[per_item.stored_as]
-        ]
+        return [(first, _dump(document[per_item.index_stored_as])), *_final_games_answers(endpoint, day, document)]
     if per_item.ids:  # declared ids: ESPN's teams
         first = endpoint.request(day, item=per_item.ids[0])[0]
         if not isinstance(document, dict):
@@ -530,10 +615,25 @@ def _answers(endpoint: Endpoint, day: dt.date, payload: bytes) -> list[tuple[str
     assert per_item.index is not None
     index_path = ENDPOINTS[per_item.index].request(day)[0]
     answers = json.loads(payload)[per_item.stored_as]
-    events = [{key: value for key, value in answer["data"].items() if key != "bookmakers"} for answer in answers]
-    served = [(index_path, _dump({"timestamp": answers[0]["timestamp"], "data": events}))]
+    # a historical answer wraps its event in data, a live one is the event
+    events = [{k: v for k, v in answer.get("data", answer).items() if k != "bookmakers"} for answer in answers]
+    timestamp = next(answer["timestamp"] for answer in answers if "timestamp" in answer)
+    served = [(index_path, _dump({"timestamp": timestamp, "data": events}))]
     for answer, event in zip(answers, events, strict=True):
         served.append((endpoint.request(day, item=event["id"])[0], _dump(answer)))
+    return served
+
+
+def _final_games_answers(endpoint: Endpoint, day: dt.date, document: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """NBA.com's answers per final game of the stored scoreboard, the n-th of each list at the n-th
+    game's path (none for a game the document has no answer for)."""
+    assert endpoint.per_item is not None and endpoint.per_item.index_stored_as is not None
+    board = document[endpoint.per_item.index_stored_as]["scoreboard"]["games"]
+    served = []
+    for position, game_id in enumerate(game["gameId"] for game in board if game["gameStatus"] == 3):
+        for stored_as, path, _ in endpoint.item_requests(day, game_id):
+            if position < len(document[stored_as]):
+                served.append((path, _dump(document[stored_as][position])))
     return served
 
 

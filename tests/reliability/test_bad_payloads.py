@@ -36,6 +36,8 @@ integer_beyond_int64             bdl_boxscores               parse            pl
 nan_literal                      odds_api_player_points_...  decode           point = 'NaN': non-finite number ...
 number_overflows_to_infinity     odds_api_game_lines         decode           point = '1e999': too large to be finite
 utc_timestamp_without_z          odds_api_player_points_...  parse            data.commence_time: not a UTC timestamp
+live_lines_in_an_object          odds_api_game_lines         parse            (root) = ['events']: neither ... no id
+live_event_without_bookmakers    odds_api_player_points_...  parse            events[0]: not an event: no bookmakers
 truncated_pdf                    nbac_injury_report          client, decode   a damaged PDF (... Unexpected EOF)
 json_for_pdf                     nbac_injury_report          client, decode   not a PDF: the body starts with ...
 report_without_title             nbac_injury_report          scrape, decode   page 1 has no 'Injury Report: ...' title
@@ -43,10 +45,15 @@ unknown_team_name                nbac_injury_report          parse            li
 future_game_date                 nbac_schedule               parse            gameDate: more than 366 days from ...
 payload_of_another_date          nbac_injury_report          parse            lists no game on the payload's date
 box_score_of_another_game        nbac_gamebook               parse            gameId: the box score of another game
+truncated_play_by_play           nbac_play_by_play           client, decode   truncated JSON at line 1, column N
+feed_missing_for_a_final_game    nbac_play_by_play           parse            games: final games ... have none
+feed_of_another_game             nbac_play_by_play           parse            gameId: the feed of another game
+action_of_an_unknown_person      nbac_play_by_play           parse            personId = 1627759: not a player of ...
+unknown_shot_area                nbac_play_by_play           parse            area = 'Paint (Non-RA)': expected one of
+player_list_of_another_season    nbac_player_list            parse            Season = '2023-24': another season
 unknown_team_code                espn_rosters                parse            abbreviation = 'SEA': unknown team code
 conflicting_duplicate_rows       nbac_team_boxscore          collapse         rowSet[1] repeats the key ... assists
 conflicting_duplicate_key        nbac_schedule               decode           gameSequence = 99: repeats this key
-short_positional_row             nbac_play_by_play           parse            rowSet[2]: expected a list of 14 values
 offer_of_unknown_event           bettingpros_player_props    parse            event_id: not one of the payload's events
 missing_page                     bettingpros_player_props    parse            _pagination.page = 3: page 2 is missing
 page_of_another_endpoint         bettingpros_player_props    parse            offer_pages[1]: not a page of /v3/offers
@@ -58,6 +65,8 @@ utf8_byte_order_mark             odds_api_game_lines         normalised       (r
 
 A box score whose body comes truncated (NBA.com's second final game of the day) fails the fetch naming
 that game's URL, keeps the body in quarantine, stores and loads nothing; the next fetch loads the day once.
+So does a play-by-play feed the CDN does not have (404 for the second final game), keeping the scoreboard
+and the first game's feed and live box score.
 
 A fetch of several requests that loses the API mid-way (The Odds API out of credits, 401 or 429
 ``OUT_OF_USAGE_CREDITS``, on the third event of the day's player props) fails naming the refusal,
@@ -233,9 +242,11 @@ def test_bad_payload_is_named_quarantined_and_costs_no_row(corpus: Corpus, kind:
     assert content(loaded_before) == want_before
 
     # the bad body comes over HTTP; a clean re-fetch is queued behind it
-    paths = serve_payload(corpus.source, source, GAME_DAY, bad, good)
+    paths = serve_payload(corpus.source, source, GAME_DAY, *(() if kind.inbox else (bad,)), good)
     path = paths[0]
-    if kind.scraper:
+    if kind.inbox:  # no fetch stores it: it reaches the processor from the store
+        bad_uri = store.store(source, GAME_DAY, bad, dt.datetime.now(dt.UTC))
+    elif kind.scraper:
         with pytest.raises(QuarantinedPayloadError) as refused:
             scrape(scrape_context(source))
         message = str(refused.value)
@@ -504,6 +515,42 @@ def test_a_truncated_box_score_fails_the_fetch_by_its_game_and_the_next_fetch_lo
     serve_payload(corpus.source, source, GAME_DAY, good)
     fetched = scrape(scrape_context(source))
     assert local(fetched.file_path).read_bytes() == good, "the scoreboard and every box score, stored together"
+    loaded = run(corpus.warehouse, name, GAME_DAY)
+    again = run(corpus.warehouse, name, GAME_DAY)
+    want = expected(name, (good, GAME_DAY))
+    assert content(table_rows(corpus.warehouse, name)) == want and loaded.rows_inserted == len(want)
+    assert (again.rows_inserted, again.rows_updated) == (0, 0)
+
+
+def test_a_feed_the_cdn_does_not_have_fails_the_fetch_by_its_url_and_the_next_fetch_loads_the_day_once(
+    corpus: Corpus,
+) -> None:
+    source, name = "nbac_play_by_play", "nbac_play_by_play"
+    endpoint, good = ENDPOINTS[source], clean(source)
+    document = json.loads(good)
+    feed, box = document["games"][0], document["boxscores"][0]
+    (_, feed_path, _), (_, box_path, _) = endpoint.item_requests(GAME_DAY, feed["game"]["gameId"])
+    second = document["games"][1]["game"]["gameId"]
+    missing = endpoint.item_requests(GAME_DAY, second)[0][1]
+    corpus.source.serve(endpoint.index_request(GAME_DAY)[0], json.dumps(document["scoreboard"]).encode())
+    corpus.source.serve(feed_path, json.dumps(feed).encode())
+    corpus.source.serve(box_path, json.dumps(box).encode())  # then nothing for the second game: 404
+
+    with pytest.raises(IncompleteFetchError) as stopped:
+        scrape(scrape_context(source))
+    message = str(stopped.value)
+    assert f"http://127.0.0.1:{corpus.source.port}{missing}" in message and "after 1 of the" in message, message
+    kept = local(stopped.value.kept_uri)
+    assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
+    assert json.loads(kept.read_bytes()) == {"scoreboard": document["scoreboard"], "games": [feed], "boxscores": [box]}
+    assert corpus.store.latest(source, GAME_DAY) is None
+    with pytest.raises(ProcessorSkip) as nothing:
+        run(corpus.warehouse, name, GAME_DAY)
+    assert nothing.value.reason == SkipReason.NO_DATA
+
+    serve_payload(corpus.source, source, GAME_DAY, good)
+    fetched = scrape(scrape_context(source))
+    assert local(fetched.file_path).read_bytes() == good, "the scoreboard, every feed and box score, stored together"
     loaded = run(corpus.warehouse, name, GAME_DAY)
     again = run(corpus.warehouse, name, GAME_DAY)
     want = expected(name, (good, GAME_DAY))

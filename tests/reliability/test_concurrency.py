@@ -102,7 +102,7 @@ def test_backfill_and_daily_run_at_once_lose_nothing_and_duplicate_nothing(seaso
         per_processor[row["processor_name"]] = per_processor.get(row["processor_name"], 0) + 1
     after = state.breakers(path)
     guarded = [p.name for p in backfill_processors() if p.breaker is not None]
-    assert len(guarded) == 21
+    assert len(guarded) == 22
     for name in guarded:
         old, new = breakers_before.get(name, {"success_count": 0, "version": 0}), after[name]
         gained = new["success_count"] - old["success_count"]

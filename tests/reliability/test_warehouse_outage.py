@@ -77,7 +77,7 @@ def test_outage_after_phase_2_fails_clearly_half_writes_nothing_and_a_rerun_reco
     half = {t: (before[t], after[t], clean[t]) for t in _data_tables(after) if after[t] not in (before[t], clean[t])}
     assert not half, f"half-written tables: {half}"
     raw = [t for t in _data_tables(after) if t.startswith("nba_raw.")]
-    assert len(raw) == 10 and all(after[t] == clean[t] != before[t] for t in raw), "phase 2 had finished"
+    assert len(raw) == 11 and all(after[t] == clean[t] != before[t] for t in raw), "phase 2 had finished"
     for untouched in ("nba_predictions.ml_feature_store_v2", "nba_predictions.player_prop_predictions"):
         assert after[untouched] == before[untouched] != clean[untouched], untouched
 

@@ -339,7 +339,7 @@ def test_off_day_payloads_parse_to_no_rows():
     for name, spec in RAW_TABLES.items():
         body = LEAGUE.payload(spec.source, off_day, as_of=dt.datetime(2024, 12, 25, 10, tzinfo=ET))
         rows = spec.parse(spec.decode(body), off_day)
-        assert (len(rows) > 0) == (name == "espn_team_rosters"), name
+        assert (len(rows) > 0) == (name in ("espn_team_rosters", "nbac_player_list")), name  # lists of players
 
 
 def test_a_payload_stored_for_another_date_is_refused():
@@ -373,6 +373,72 @@ def test_every_final_game_of_the_scoreboard_needs_its_box_score_and_other_games_
     assert caught.value.path == f"games[{len(document['games']) - 1}].boxScoreTraditional"
 
 
+def _play_by_play() -> dict:
+    return json.loads(LEAGUE.payload("nbac_play_by_play", DAY, as_of=AS_OF))
+
+
+def _refused_play_by_play(document: dict, day: dt.date = DAY) -> Invalid:
+    with pytest.raises(Invalid) as caught:
+        RAW_TABLES["nbac_play_by_play"].parse(Node(document), day)
+    return caught.value
+
+
+def test_play_by_play_rows_come_from_the_live_box_score_and_the_feeds_shots():
+    """One row per player the box score says played, named from it; a player without a shot has zeros."""
+    document = _play_by_play()
+    parsed = RAW_TABLES["nbac_play_by_play"].parse(Node(document), DAY)
+    rows = {(r.row["game_id"], r.row["player_lookup"]): r for r in parsed}
+    games = LEAGUE.games_on(DAY)
+    played = [(g, line) for g in games for line in LEAGUE.box_score(g).lines if line.played]
+    assert len(rows) == len(played) and not any(
+        (g.game_id, line.player_lookup) in rows for g in games for line in LEAGUE.box_score(g).lines if not line.played
+    )
+    game, line = next((g, line) for g, line in played if line.fga == 0)
+    row = rows[(game.game_id, line.player_lookup)]
+    assert row.path.startswith("boxscores[") and row.row["nba_player_id"] == LEAGUE.player(line.player_lookup).person_id
+    assert [row.row[c] for c in ("paint_attempts", "mid_range_attempts", "three_pt_attempts")] == [0, 0, 0]
+
+
+def test_play_by_play_of_another_date_or_game_is_refused():
+    caught = _refused_play_by_play(_play_by_play(), DAY + dt.timedelta(days=1))
+    assert caught.path == "scoreboard.scoreboard.gameDate" and caught.value == "2025-01-15"
+    for key, what in (("games", "play-by-play feed"), ("boxscores", "box score")):
+        document = _play_by_play()
+        document[key][0] = document[key][1]
+        caught = _refused_play_by_play(document)
+        assert caught.path == f"{key}[0].game.gameId" and f"is the {what} of another game" in caught.reason
+
+
+def test_every_final_game_needs_one_feed_and_one_live_box_score_and_no_more():
+    for key in ("games", "boxscores"):
+        document = _play_by_play()
+        last = document[key].pop()
+        caught = _refused_play_by_play(document)
+        assert caught.path == key and last["game"]["gameId"] in caught.reason
+        document[key] += [last, last]
+        caught = _refused_play_by_play(document)
+        assert caught.path == f"{key}[{len(document[key]) - 1}].game" and "only" in caught.reason
+
+
+def test_play_by_play_actions_must_be_of_the_games_players_and_areas():
+    document = _play_by_play()
+    actions = document["games"][2]["game"]["actions"]
+    shot = next(n for n, action in enumerate(actions) if action["actionType"] in ("2pt", "3pt"))
+    actions[shot]["personId"] = 1627759
+    caught = _refused_play_by_play(document)
+    assert caught.path == f"games[2].game.actions[{shot}].personId" and "is not a player of" in caught.reason
+    document = _play_by_play()
+    actions = document["games"][2]["game"]["actions"]
+    actions[shot]["area"] = "Paint (Non-RA)"
+    caught = _refused_play_by_play(document)
+    assert caught.path == f"games[2].game.actions[{shot}].area" and caught.value == "Paint (Non-RA)"
+    document = _play_by_play()
+    benched = next(p for p in document["boxscores"][2]["game"]["homeTeam"]["players"] if p["played"] == "0")
+    document["games"][2]["game"]["actions"][shot]["personId"] = benched["personId"]
+    caught = _refused_play_by_play(document)
+    assert caught.path == f"games[2].game.actions[{shot}].personId" and "did not play" in caught.reason
+
+
 # --------------------------------------------------------------------------- the MERGE statement
 
 
@@ -392,3 +458,105 @@ def test_merge_statement_shape_and_translation():
     assert (
         struct.startswith("ARRAY<STRUCT<game_id STRING, game_date DATE, team_abbr STRING") and "loaded_at" not in struct
     )
+
+
+# --------------------------------------------------------------------------- The Odds API's live answers
+
+_AFTERNOON = dt.datetime(2025, 1, 15, 13, tzinfo=ET)  # every book has posted its opening lines (09:05-09:31 ET)
+_NEWEST = dt.datetime(2025, 1, 15, 14, 31, tzinfo=dt.UTC)  # the last book's post, 09:31 ET
+
+
+def _odds(source: str, *, live: bool) -> dict | list:
+    document: dict | list = json.loads(LEAGUE.payload(source, DAY, as_of=_AFTERNOON, live=live))
+    return document
+
+
+def _odds_rows(name: str, document: dict | list) -> list[dict]:
+    spec = RAW_TABLES[name]
+    return [p.row for p in spec.parse(spec.decode(json.dumps(document).encode()), DAY)]
+
+
+def _without_snapshot(rows: list[dict]) -> list[str]:
+    return sorted(json.dumps({k: v for k, v in row.items() if k != "snapshot_time"}, default=str) for row in rows)
+
+
+def test_live_game_lines_parse_to_the_historical_snapshots_rows():
+    live = _odds("odds_api_game_lines", live=True)
+    historical = _odds("odds_api_game_lines", live=False)
+    assert isinstance(live, list) and isinstance(historical, dict) and live == historical["data"]
+    rows = _odds_rows("odds_api_game_lines", live)
+    assert len(rows) == 4 * len(live) > 0 and rows == _odds_rows("odds_api_game_lines", historical)
+    assert _odds_rows("odds_api_game_lines", []) == [], "an empty slate is an empty list"
+
+
+def test_live_props_rows_are_dated_by_the_newest_last_update_of_their_answer():
+    live = _odds("odds_api_player_points_props", live=True)
+    historical = _odds("odds_api_player_points_props", live=False)
+    assert isinstance(live, dict) and isinstance(historical, dict)
+    assert live["events"] == [answer["data"] for answer in historical["events"]]
+    rows = _odds_rows("odds_api_player_points_props", live)
+    assert _without_snapshot(rows) == _without_snapshot(_odds_rows("odds_api_player_points_props", historical))
+    assert {row["snapshot_time"] for row in rows} == {_NEWEST}
+    # a market refreshed later dates its own answer's rows only; a historical answer among live ones keeps its own
+    later = "2025-01-15T18:40:00Z"
+    live["events"][1]["bookmakers"][0]["markets"][0]["last_update"] = later
+    live["events"][2] = historical["events"][2]
+    rows = _odds_rows("odds_api_player_points_props", live)
+    by_event = {row["event_id"]: row["snapshot_time"] for row in rows}
+    ids_ = [event.get("id") or event["data"]["id"] for event in live["events"]]
+    assert by_event[ids_[1]] == dt.datetime(2025, 1, 15, 18, 40, tzinfo=dt.UTC)
+    assert by_event[ids_[2]] == ids.parse_utc_z(historical["events"][2]["timestamp"])
+    assert {by_event[i] for i in ids_[:1] + ids_[3:]} == {_NEWEST}
+
+
+def _props_edit(change) -> dict:
+    document = _odds("odds_api_player_points_props", live=True)
+    assert isinstance(document, dict)
+    change(document["events"][0])
+    return document
+
+
+def _strip_updates(event: dict) -> None:
+    for book in event["bookmakers"]:
+        del book["last_update"]
+        for market in book["markets"]:
+            del market["last_update"]
+
+
+_ONE_EVENT = "an event with id, commence_time, home_team, away_team, bookmakers"
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "path", "reason"),
+    [
+        ("odds_api_game_lines", lambda: {"events": _odds("odds_api_game_lines", live=True)}, "(root)",
+         f"neither a historical game-lines answer (an object with timestamp and data) nor a live one ({_ONE_EVENT})"),
+        ("odds_api_game_lines", lambda: _odds("odds_api_game_lines", live=True)[0], "(root)",
+         "a single event where the live game-lines answer is a list"),
+        ("odds_api_game_lines", lambda: ["20250115_SAS_IND"], "[0]",
+         "not an element of a live game-lines answer"),
+        ("odds_api_game_lines", lambda: {"timestamp": "2025-01-15T15:00:00Z"}, "data", "required field is missing"),
+        ("odds_api_player_points_props", lambda: _props_edit(lambda e: e.pop("bookmakers")), "events[0]",
+         "nor a live one (an event with id, commence_time, home_team, away_team, bookmakers): no bookmakers"),
+        ("odds_api_player_points_props", lambda: _props_edit(_strip_updates), "events[0].bookmakers",
+         "a live answer's rows are dated by its newest last_update; none is given"),
+        ("odds_api_player_points_props",
+         lambda: _props_edit(lambda e: e["bookmakers"][0].update(last_update="2025-03-01T12:00:00Z")),
+         "events[0].bookmakers[0].last_update", "a snapshot of 2025-01-15's odds cannot be taken on 2025-03-01"),
+    ],
+    ids=["object_without_data", "one_event", "list_of_strings", "wrapper_without_data", "event_without_bookmakers",
+         "no_last_update", "last_update_far_from_the_date"],
+)  # fmt: skip
+def test_an_odds_answer_of_neither_shape_is_refused_naming_what_it_lacks(name, build, path, reason):
+    with pytest.raises(Invalid) as caught:
+        _odds_rows(name, build())
+    assert caught.value.path == path and reason in caught.value.reason, str(caught.value)
+
+
+def test_stored_game_lines_may_be_a_json_array_and_nothing_else_but_an_object():
+    decode_lines = RAW_TABLES["odds_api_game_lines"].decode
+    assert decode_lines(b"[]").value == [] and decode_lines(b'{"data": []}').value == {"data": []}
+    with pytest.raises(Invalid, match=r"expected a JSON object, got a number \(or a JSON array\)"):
+        decode_lines(b"404")
+    with pytest.raises(Invalid, match="expected a JSON object, got an array$"):
+        RAW_TABLES["odds_api_player_points_props"].decode(b"[]")

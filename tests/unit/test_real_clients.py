@@ -3,8 +3,8 @@
 A payload is served by a real local HTTP server at the path the client asks for; the client's own
 request and parsing code runs unchanged, and what it reads must be what the raw processor loads.
 So far NBA.com's schedule, team game logs, scoreboard and per-game box scores (nba_api),
-balldontlie's box scores (the official SDK) and The Odds API's per-event player points props
-(the-odds-api-sdk); ``docs/real-endpoints.md`` lists what the
+balldontlie's box scores (the official SDK) and The Odds API's per-event player points props, events
+and game lines, historical and live (the-odds-api-sdk); ``docs/real-endpoints.md`` lists what the
 other sources still lack.
 """
 
@@ -306,6 +306,87 @@ def test_the_odds_api_sdk_reads_the_events_and_the_game_lines_the_pipeline_uses(
         assert markets["h2h"][event.home_team].price == row["home_moneyline"]
         assert markets["spreads"][event.home_team].point == row["home_spread"]
         assert markets["totals"]["Over"].point == row["total_points"]
+
+
+_ODDS = ("odds_api_events", "odds_api_game_lines", "odds_api_player_points_props")
+
+
+def test_the_odds_api_sdk_reads_the_live_answers_the_raw_processor_loads() -> None:
+    """At the date's fetch moment the scrapers ask the live endpoints. The SDK's ``get_events``,
+    ``get_odds`` and ``get_event_odds`` ask for the catalog's live paths and read the simulated
+    live answers (bare lists, one event object); every game line and prop quote the raw processor
+    loads is what the SDK read, and each props row's ``snapshot_time`` is the newest ``last_update``
+    the SDK read for its event."""
+    from nba_pipeline import clock
+
+    with clock.shifted_to(ENDPOINTS["odds_api_events"].fetch_moment(GAME_DAY)):
+        entries = {source: ENDPOINTS[source].for_date(GAME_DAY) for source in _ODDS}
+        bodies = {source: SimulatedSource().fetch(source, GAME_DAY).body for source in _ODDS}
+    assert all(entry.is_live for entry in entries.values())
+    (events_path, events_params), (lines_path, lines_params) = (
+        entries[source].request(GAME_DAY) for source in _ODDS[:2]
+    )
+    props_entry = entries["odds_api_player_points_props"]
+    props_params = props_entry.request(GAME_DAY, item="x")[1]
+    answers = json.loads(bodies["odds_api_player_points_props"])["events"]
+    with local_source() as served:
+        served.serve(events_path, bodies["odds_api_events"])
+        served.serve(lines_path, bodies["odds_api_game_lines"])
+        for answer in answers:
+            served.serve(props_entry.request(GAME_DAY, item=answer["id"])[0], json.dumps(answer).encode())
+        client = OddsAPIClient(api_key="contract-test-key", base_url=f"{served.url}/v4/")
+        window = {
+            "commence_time_from": events_params["commenceTimeFrom"],
+            "commence_time_to": events_params["commenceTimeTo"],
+        }
+        events = client.get_events("basketball_nba", **window)
+        odds = {"regions": ["us"], "odds_format": "american", "bookmakers": lines_params["bookmakers"].split(",")}
+        lines = client.get_odds("basketball_nba", markets=["h2h", "spreads", "totals"], **odds, **window)
+        props = [
+            client.get_event_odds(
+                "basketball_nba", answer["id"], regions=["us"], markets=["player_points"], odds_format="american"
+            )
+            for answer in answers
+        ]
+        sent = [(target.partition("?")[0], dict(parse_qsl(target.partition("?")[2]))) for target, _ in served.requests]
+    for _, query in sent:
+        assert (query.pop("apiKey"), query.pop("dateFormat")) == ("contract-test-key", "iso")  # iso: the default
+    assert sent[:2] == [(events_path, events_params), (lines_path, lines_params)], "the scraper's query, to the letter"
+    # get_event_odds cannot send bookmakers; every other parameter is the scraper's
+    without_books = {name: value for name, value in props_params.items() if name != "bookmakers"}
+    assert [query for _, query in sent[2:]] == [without_books] * len(answers)
+
+    assert [e.id for e in events] == [e.id for e in lines] == [e.id for e in props] and len(events) == 7
+    lines_rows = GAME_LINES.parse(decode(bodies["odds_api_game_lines"], array=True), GAME_DAY)
+    rows = {(r["event_id"], r["bookmaker"]): r for r in (p.row for p in lines_rows)}
+    read = {(event.id, book.key): (event, book) for event in lines for book in event.bookmakers}
+    assert set(read) == set(rows) and len(rows) == 7 * 4
+    for key, (event, book) in read.items():
+        markets = {m.key: {o.name: o for o in m.outcomes} for m in book.markets}
+        assert markets["h2h"][event.away_team].price == rows[key]["away_moneyline"]
+        assert markets["spreads"][event.home_team].point == rows[key]["home_spread"]
+        assert markets["totals"]["Under"].price == rows[key]["under_price"]
+    props_rows = [p.row for p in ODDS_PROPS.parse(decode(bodies["odds_api_player_points_props"]), GAME_DAY)]
+    quotes = {
+        (event.id, book.key, outcome.description, outcome.name): outcome
+        for event in props
+        for book in event.bookmakers
+        for market in book.markets
+        for outcome in market.outcomes
+    }
+    newest = {
+        event.id: max(
+            stamp for book in event.bookmakers for stamp in (book.last_update, *(m.last_update for m in book.markets))
+            if stamp
+        )
+        for event in props
+    }
+    assert len(props_rows) > 100 and len(quotes) == 2 * len(props_rows)
+    for row in props_rows:
+        over = quotes[(row["event_id"], row["bookmaker"], row["player_name"], "Over")]
+        under = quotes[(row["event_id"], row["bookmaker"], row["player_name"], "Under")]
+        assert (over.price, under.price, over.point) == (row["over_price"], row["under_price"], row["points_line"])
+        assert row["snapshot_time"] == newest[row["event_id"]]
 
 
 def test_no_simulated_person_id_is_a_real_players_id() -> None:

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nba_pipeline.scrapers.connections import API_CONNECTIONS
-from nba_pipeline.scrapers.endpoints import ENDPOINTS, PerItem, UnknownSourceError, endpoint_for, season_label
+from nba_pipeline.scrapers.endpoints import (
+    ENDPOINTS,
+    ItemRequest,
+    PerItem,
+    UnknownSourceError,
+    endpoint_for,
+    season_label,
+)
 from nba_pipeline.scrapers.run import QuarantinedPayloadError
 from nba_pipeline.scrapers.sources import HttpSource, SimulatedSource, payload_source
 from nba_pipeline.sources.http_client import FetchedPayload
@@ -89,8 +96,8 @@ def test_connections_group_the_sources_by_api():
     for source, endpoint in ENDPOINTS.items():
         by_conn.setdefault(endpoint.conn_id, set()).add(source)
     assert by_conn == {
-        "nba_cdn": {"nbac_schedule"},
-        "nba_stats": {"nbac_gamebook", "nbac_team_boxscore", "nbac_play_by_play"},
+        "nba_cdn": {"nbac_schedule", "nbac_play_by_play"},
+        "nba_stats": {"nbac_gamebook", "nbac_team_boxscore", "nbac_player_list"},
         "nba_injury_report": {"nbac_injury_report"},
         "nba_balldontlie": {"bdl_boxscores"},
         "nba_odds_api": {"odds_api_events", "odds_api_player_points_props", "odds_api_game_lines"},
@@ -142,6 +149,25 @@ def test_requests_for_a_date_follow_the_real_apis():
     assert gamebook.per_item is not None and gamebook.per_item.only == ("gameStatus", 3)
     with pytest.raises(ValueError, match="declare one of"):
         PerItem(field="x", stored_as="y", index="odds_api_events", index_path="/stats/scoreboardv3")
+    # NBA.com play-by-play: the date's scoreboard on the stats host, then each final game's live
+    # feed and live box score on the CDN
+    play_by_play = endpoint_for("nbac_play_by_play")
+    assert play_by_play.per_item is not None and play_by_play.per_item.index_conn_id == "nba_stats"
+    assert (play_by_play.conn_id, play_by_play.per_item.only) == ("nba_cdn", ("gameStatus", 3))
+    assert play_by_play.index_request(dt.date(2025, 1, 14)) == gamebook.index_request(dt.date(2025, 1, 14))
+    assert play_by_play.item_requests(dt.date(2025, 1, 14), "0022400600") == [
+        ("games", "/static/json/liveData/playbyplay/playbyplay_0022400600.json", {}),
+        ("boxscores", "/static/json/liveData/boxscore/boxscore_0022400600.json", {}),
+    ]
+    assert gamebook.item_requests(dt.date(2025, 1, 14), "0022400600") == [
+        ("games", *gamebook.request(dt.date(2025, 1, 14), item="0022400600"))
+    ]
+    with pytest.raises(ValueError, match="index_conn_id names the connection of an index_path"):
+        PerItem(field="x", stored_as="y", index="odds_api_events", index_conn_id="nba_stats")
+    with pytest.raises(ValueError, match="its own key"):
+        PerItem(field="x", stored_as="y", index_path="/i", also=(ItemRequest("/z/{x}", stored_as="y"),))
+    with pytest.raises(ValueError, match="its own key"):
+        PerItem(field="x", stored_as="y", index_path="/i", index_stored_as="z", also=(ItemRequest("/z", "z"),))
     # fetched at 10:00 ET: the hourly report of 09:30 until 2025-12-22, a quarter-hourly one after
     # ESPN rosters: one request per team, for the 30 declared team ids, no query
     rosters = endpoint_for("espn_rosters")
@@ -192,10 +218,13 @@ def test_no_request_carries_a_key_and_every_template_resolves():
     for endpoint in ENDPOINTS.values():
         # a per-event path needs its event, an offers query its events
         item = "0" * 32 if endpoint.per_item is not None or endpoint.joined_ids is not None else None
-        path, params = endpoint.request(GAME_DATE, item=item)
-        text = path + "".join(params.values())
-        assert "{" not in text and "}" not in text
-        assert not {"apikey", "api_key", "key"} & {name.lower() for name in params}
+        requests = [endpoint.request(GAME_DATE, item=item)]
+        if endpoint.per_item is not None:
+            requests += [(path, params) for _, path, params in endpoint.item_requests(GAME_DATE, "0" * 32)]
+        for path, params in requests:
+            text = path + "".join(params.values())
+            assert "{" not in text and "}" not in text
+            assert not {"apikey", "api_key", "key"} & {name.lower() for name in params}
 
 
 def test_season_labels_turn_in_october():
@@ -219,7 +248,7 @@ def test_item_counts_follow_the_declared_path_and_refuse_other_shapes():
     assert schedule.count_items(document) == 3
     assert schedule.count_items({"leagueSchedule": {"gameDates": [{"games": 5}]}}) is None
     play_by_play = endpoint_for("nbac_play_by_play")
-    assert play_by_play.count_items({"resultSets": [{"rowSet": [[1], [2]]}]}) == 2
+    assert play_by_play.count_items({"scoreboard": {}, "games": [{}, {}], "boxscores": [{}, {}]}) == 2
     assert play_by_play.count_items({"resultSets": []}) is None
     assert endpoint_for("bdl_boxscores").count_items([{"data": []}]) is None
 
@@ -403,6 +432,53 @@ def test_http_source_asks_the_endpoints_connection_for_the_catalog_request():
     )
 
 
+class _ServingClient(_RecordingClient):
+    """A client of one connection that answers each path with the body ``bodies`` holds for it."""
+
+    def __init__(self, calls: list[dict[str, Any]], conn_id: str, bodies: dict[str, bytes]) -> None:
+        super().__init__(calls, conn_id, {})
+        self.bodies = bodies
+        self.record["paths"] = []
+
+    def fetch(self, path: str, params: dict[str, str], media_type: str) -> FetchedPayload:
+        self.record["paths"].append(path)
+        return FetchedPayload(f"http://{self.record['conn_id']}{path}", 200, media_type, self.bodies[path], _NOW, 1)
+
+
+_NOW = dt.datetime(2025, 1, 15, 15, tzinfo=dt.UTC)
+
+
+def test_http_play_by_play_asks_the_stats_scoreboard_and_stores_what_the_simulation_renders():
+    """The scoreboard through a client of ``nba_stats``, every final game's feed and live box score
+    through one of ``nba_cdn``: the stored document is byte for byte the simulated one."""
+    day = dt.date(2025, 1, 14)
+    simulated = json.loads(SimulatedSource().fetch("nbac_play_by_play", day).body)
+    bodies = {"/stats/scoreboardv3": json.dumps(simulated["scoreboard"]).encode()}
+    for feed, box in zip(simulated["games"], simulated["boxscores"], strict=True):
+        game_id = feed["game"]["gameId"]
+        bodies[f"/static/json/liveData/playbyplay/playbyplay_{game_id}.json"] = json.dumps(feed).encode()
+        bodies[f"/static/json/liveData/boxscore/boxscore_{game_id}.json"] = json.dumps(box).encode()
+    calls: list[dict[str, Any]] = []
+    source = HttpSource(client_factory=lambda conn_id, **kw: _ServingClient(calls, conn_id, bodies))
+
+    fetched = source.fetch("nbac_play_by_play", day)
+
+    by_conn = {call["conn_id"]: call for call in calls}
+    assert set(by_conn) == {"nba_cdn", "nba_stats"} and all(call["closed"] for call in calls)
+    assert by_conn["nba_stats"]["paths"] == ["/stats/scoreboardv3"]
+    game_ids = [feed["game"]["gameId"] for feed in simulated["games"]]
+    assert len(game_ids) > 2 and by_conn["nba_cdn"]["paths"] == [
+        path
+        for game_id in game_ids
+        for path in (
+            f"/static/json/liveData/playbyplay/playbyplay_{game_id}.json",
+            f"/static/json/liveData/boxscore/boxscore_{game_id}.json",
+        )
+    ]
+    assert fetched.url == "http://nba_stats/stats/scoreboardv3" and fetched.attempts == 1 + 2 * len(game_ids)
+    assert fetched.body == SimulatedSource().fetch("nbac_play_by_play", day).body
+
+
 # --------------------------------------------------------------------------- selection by settings
 
 
@@ -461,3 +537,79 @@ def test_the_daily_odds_quota_is_a_whole_number_or_unset(settings_env):
         get_settings.cache_clear()
         with pytest.raises(ValueError, match="NBA_ODDS_DAILY_QUOTA"):
             get_settings()
+
+
+# --------------------------------------------------------------------------- The Odds API: live or historical
+
+_ODDS = ("odds_api_events", "odds_api_player_points_props", "odds_api_game_lines")
+_BOOKS = "draftkings,fanduel,betmgm,williamhill_us"
+_DAY_UTC = {"commenceTimeFrom": "2025-01-15T05:00:00Z", "commenceTimeTo": "2025-01-16T04:59:59Z"}
+
+
+def test_odds_of_today_and_later_on_the_package_clock_are_fetched_live_and_the_past_historically():
+    from nba_pipeline import clock
+    from nba_pipeline.scrapers.endpoints import fetches_live
+
+    day_before = GAME_DATE - dt.timedelta(days=1)
+    with clock.shifted_to(_et(GAME_DATE, 10)):
+        assert (fetches_live(day_before), fetches_live(GAME_DATE), fetches_live(GAME_DATE + dt.timedelta(days=1))) == (
+            False, True, True,
+        )  # fmt: skip
+        for source in _ODDS:
+            entry = endpoint_for(source)
+            assert entry.live is not None and entry.live.is_live and entry.live.live is None
+            assert entry.for_date(GAME_DATE) is entry.live and entry.for_date(day_before) is entry
+        schedule = endpoint_for("nbac_schedule")
+        assert schedule.live is None and schedule.for_date(GAME_DATE) is schedule
+    with clock.shifted_to(_et(GAME_DATE, 0) - dt.timedelta(minutes=30)):  # 04:30 UTC on the 15th: still the 14th in ET
+        assert fetches_live(day_before)
+    assert all(endpoint_for(s).for_date(GAME_DATE) is endpoint_for(s) for s in _ODDS), "2025 is the past today"
+
+
+def test_live_odds_requests_are_the_live_endpoints_without_a_date_at_their_own_prices():
+    events, props, lines = (endpoint_for(source).live for source in _ODDS)
+    assert events is not None and props is not None and lines is not None
+    assert events.request(GAME_DATE) == ("/v4/sports/basketball_nba/events", _DAY_UTC)
+    assert lines.request(GAME_DATE) == (
+        "/v4/sports/basketball_nba/odds",
+        {"regions": "us", "markets": "h2h,spreads,totals", "oddsFormat": "american", "bookmakers": _BOOKS, **_DAY_UTC},
+    )
+    assert props.request(GAME_DATE, item="e1") == (
+        "/v4/sports/basketball_nba/events/e1/odds",
+        {"regions": "us", "markets": "player_points", "oddsFormat": "american", "bookmakers": _BOOKS},
+    )
+    assert [entry.quota.cost if entry.quota else None for entry in (events, lines, props)] == [0, 3, 1]
+    assert props.per_item is not None
+    assert (props.per_item.index, props.per_item.ids_at) == ("odds_api_events", ("*", "id"))
+    assert {(entry.source, entry.conn_id) for entry in (events, props, lines)} == {
+        (source, "nba_odds_api") for source in _ODDS
+    }
+    assert events.count_items([{"id": "a"}, {"id": "b"}]) == 2 and lines.count_items({"data": []}) is None
+
+
+def test_simulated_live_odds_are_the_bare_answers_as_of_the_clock_never_newer_than_the_fetch():
+    from nba_pipeline import clock
+
+    moment = _et(GAME_DATE, 14) + dt.timedelta(minutes=20, seconds=30)  # three of the four books have moved
+    with clock.shifted_to(moment):
+        fetched = {source: SimulatedSource().fetch(source, GAME_DATE) for source in _ODDS}
+        again = {source: SimulatedSource().fetch(source, GAME_DATE).body for source in _ODDS}
+    assert {source: f.body for source, f in fetched.items()} == again, "deterministic for the seed"
+    historical = json.loads(SimulatedSource().fetch("odds_api_events", GAME_DATE).body)["data"]
+    events = json.loads(fetched["odds_api_events"].body)
+    lines = json.loads(fetched["odds_api_game_lines"].body)
+    props = json.loads(fetched["odds_api_player_points_props"].body)["events"]
+    assert events == historical, "the live list holds the events the historical snapshot wraps"
+    assert [e["id"] for e in lines] == [e["id"] for e in props] == [e["id"] for e in events]
+    for source, answer in fetched.items():
+        assert answer.url.startswith("simulated://nba_odds_api/v4/sports/basketball_nba/"), source
+        assert answer.fetched_at.second == 0 and moment - dt.timedelta(seconds=30) <= answer.fetched_at <= moment
+    stamps = {
+        dt.datetime.fromisoformat(node["last_update"])
+        for event in (*lines, *props)
+        for book in event["bookmakers"]
+        for node in (book, *book["markets"])
+    }
+    moved = {_et(GAME_DATE, 14) + dt.timedelta(minutes=m) for m in (5, 12, 20)}
+    assert stamps == moved | {_et(GAME_DATE, 9) + dt.timedelta(minutes=31)}, "the last book moves at 14:31"
+    assert "timestamp" not in fetched["odds_api_player_points_props"].body.decode()

@@ -37,6 +37,7 @@ from nba_pipeline.sources.simulation import (
     player_lookup_from_name,
 )
 from nba_pipeline.sources.simulation.nbacom_injuries import ReportNotPublishedError
+from nba_pipeline.sources.simulation.nbacom_playbyplay import ZONE_OF_AREA as PLAY_BY_PLAY_ZONES
 from nba_pipeline.sources.simulation.rosters import SIMULATED_PERSON_IDS
 
 GAME_DAY = date(2025, 1, 15)
@@ -79,6 +80,32 @@ def team_logs(league: SimulatedLeague, day: date, **kwargs: Any) -> list[dict[st
     """The rows of ``nbac_team_boxscore`` (stats.nba.com ``TeamGameLogs``) as dicts by header."""
     (logs,) = load(league, "nbac_team_boxscore", day, **kwargs)["resultSets"]
     return [dict(zip(logs["headers"], row, strict=True)) for row in logs["rowSet"]]
+
+
+def shot_zones(league: SimulatedLeague, day: date, **kwargs: Any) -> dict[tuple[str, int], dict[str, int]]:
+    """(NBA.com game id, personId) -> the zone counts of a player the live box score says played,
+    counted from his game's play-by-play feed (each shot's ``area``), zeros without a shot."""
+    document = load(league, "nbac_play_by_play", day, **kwargs)
+    zones: dict[tuple[str, int], dict[str, int]] = {}
+    for feed, box in zip(document["games"], document["boxscores"], strict=True):
+        game_id = box["game"]["gameId"]
+        assert feed["game"]["gameId"] == game_id
+        for side in ("awayTeam", "homeTeam"):
+            for player in box["game"][side]["players"]:
+                if player["played"] == "1":
+                    zones[(game_id, player["personId"])] = {
+                        key: 0 for zone in _ZONE_KEYS.values() for key in (zone, zone.replace("FGA", "FGM"))
+                    }
+        for action in feed["game"]["actions"]:
+            if action["actionType"] in ("2pt", "3pt"):
+                counts = zones[(game_id, action["personId"])]
+                zone = _ZONE_KEYS[PLAY_BY_PLAY_ZONES[action["area"]]]
+                counts[zone] += 1
+                counts[zone.replace("FGA", "FGM")] += action["shotResult"] == "Made"
+    return zones
+
+
+_ZONE_KEYS = {"paint": "PAINT_FGA", "mid_range": "MID_RANGE_FGA", "three_pt": "THREE_PT_FGA"}
 
 
 def gamebook(league: SimulatedLeague, day: date, **kwargs: Any) -> dict[str, Any]:
@@ -341,9 +368,7 @@ def test_game_ids_and_day_order(league: SimulatedLeague) -> None:
 def test_box_score_arithmetic(league: SimulatedLeague, day: date) -> None:
     book = gamebook(league, day)
     teams = {(row["GAME_ID"], row["TEAM_ABBREVIATION"]): row for row in team_logs(league, day)}
-    zones_payload = load(league, "nbac_play_by_play", day)["resultSets"][0]
-    headers = zones_payload["headers"]
-    zones = {(r[0], r[headers.index("PLAYER_ID")]): dict(zip(headers, r, strict=True)) for r in zones_payload["rowSet"]}
+    zones = shot_zones(league, day)
     schedule = {g["gameId"]: g for g in load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"][0]["games"]}
     assert len(book["games"]) == len(league.games_on(day)) > 0
     for game in book["games"]:
@@ -506,11 +531,11 @@ def test_as_of_controls_status_box_scores_and_lines(league: SimulatedLeague) -> 
     schedule = load(league, "nbac_schedule", GAME_DAY, as_of=morning)["leagueSchedule"]["gameDates"][0]["games"]
     assert {g["gameStatus"] for g in schedule} == {1}
     assert all(g["homeTeam"]["score"] == 0 for g in schedule)
-    for source in BOX_SCORE_SOURCES - {"nbac_play_by_play", "nbac_team_boxscore"}:
+    for source in BOX_SCORE_SOURCES - {"nbac_team_boxscore"}:
         payload = load(league, source, GAME_DAY, as_of=morning)
         assert not payload.get("games", payload.get("data")), source
-    for source in ("nbac_play_by_play", "nbac_team_boxscore"):
-        assert load(league, source, GAME_DAY, as_of=morning)["resultSets"][0]["rowSet"] == [], source
+    assert load(league, "nbac_play_by_play", GAME_DAY, as_of=morning)["boxscores"] == []
+    assert load(league, "nbac_team_boxscore", GAME_DAY, as_of=morning)["resultSets"][0]["rowSet"] == []
     props = load(league, "odds_api_player_points_props", GAME_DAY, as_of=morning)
     assert len(props["events"]) == len(games) and all(a["data"]["bookmakers"] == [] for a in props["events"])
     assert bp_offers(load(league, "bettingpros_player_props", GAME_DAY, as_of=morning)) == []
@@ -554,7 +579,7 @@ def test_days_without_games_give_valid_empty_payloads(league: SimulatedLeague) -
         assert load(league, "nbac_schedule", day)["leagueSchedule"]["gameDates"] == []
         assert gamebook(league, day)["games"] == []
         assert team_logs(league, day) == []
-        assert load(league, "nbac_play_by_play", day)["resultSets"][0]["rowSet"] == []
+        assert all(load(league, "nbac_play_by_play", day)[key] == [] for key in ("games", "boxscores"))
         assert load(league, "nbac_injury_report", day)["rows"] == []
         assert load(league, "bdl_boxscores", day)["data"] == []
         for source in ("odds_api_events", "odds_api_game_lines"):
@@ -602,8 +627,10 @@ def test_late_boxscores_drop_different_games_per_source_family(league: Simulated
     assert {g["gameStatusText"] for g in board if g["gameStatus"] == 2} == {"Q4 0:00"}, "over, not yet final"
     team_ids = {r["GAME_ID"] for r in team_logs(league, GAME_DAY, imperfections=late)}
     assert team_ids == set(nbac_ids)
-    zone_rows = load(league, "nbac_play_by_play", GAME_DAY, imperfections=late)["resultSets"][0]["rowSet"]
-    assert {row[0] for row in zone_rows} == set(nbac_ids)
+    play_by_play = load(league, "nbac_play_by_play", GAME_DAY, imperfections=late)
+    assert [feed["game"]["gameId"] for feed in play_by_play["games"]] == nbac_ids
+    assert [box["game"]["gameId"] for box in play_by_play["boxscores"]] == nbac_ids
+    assert play_by_play["scoreboard"] == load(league, "nbac_gamebook", GAME_DAY, imperfections=late)["scoreboard"]
     bdl_ids = {r["game"]["id"] for r in load(league, "bdl_boxscores", GAME_DAY, imperfections=late)["data"]}
     assert bdl_ids == {g.bdl_game_id for i, g in enumerate(games) if i % 3 != 1}
     assert league.payload("nbac_schedule", GAME_DAY, imperfections=late) == league.payload("nbac_schedule", GAME_DAY)
@@ -661,8 +688,9 @@ def test_duplicate_rows_repeat_the_first_row_verbatim(league: SimulatedLeague) -
         "nbac_schedule": lambda p: p["leagueSchedule"]["gameDates"][0]["games"],
         "nbac_gamebook": lambda p: p["games"][0]["boxScoreTraditional"]["awayTeam"]["players"],
         "nbac_team_boxscore": lambda p: p["resultSets"][0]["rowSet"],
-        "nbac_play_by_play": lambda p: p["resultSets"][0]["rowSet"],
+        "nbac_play_by_play": lambda p: p["boxscores"][0]["game"]["awayTeam"]["players"],
         "nbac_injury_report": lambda p: p["rows"],
+        "nbac_player_list": lambda p: p["resultSets"][0]["rowSet"],
         "bdl_boxscores": lambda p: p["data"],
         "odds_api_events": lambda p: p["data"],
         "odds_api_player_points_props": lambda p: p["events"][0]["data"]["bookmakers"][2]["markets"][0]["outcomes"],
@@ -687,8 +715,9 @@ def test_mixed_game_id_forms(league: SimulatedLeague) -> None:
     ]  # fmt: skip
     teams = team_logs(league, GAME_DAY, imperfections=mixed)
     assert [r["GAME_ID"] for r in teams[:2]] == [game.nba_game_id, "20250115_" + game.away + "_" + game.home]
-    zones = load(league, "nbac_play_by_play", GAME_DAY, imperfections=mixed)["resultSets"][0]["rowSet"]
-    assert [r[0] for r in zones[:2]] == [game.nba_game_id, f"{game.away}@{game.home}"]
+    play_by_play = load(league, "nbac_play_by_play", GAME_DAY, imperfections=mixed)
+    for key in ("games", "boxscores"):
+        assert [answer["game"]["gameId"] for answer in play_by_play[key][:2]] == [game.nba_game_id, games[1].game_id]
     for source in ("nbac_schedule", "bdl_boxscores", "odds_api_events", "bettingpros_player_props"):
         assert league.payload(source, GAME_DAY, imperfections=mixed) == league.payload(source, GAME_DAY)
 

@@ -10,7 +10,8 @@
 --              or before tip-off, else the latest snapshot.
 --   identity   universal_player_id from the player registry's resolution of the box-score row (NULL
 --              when the registry holds it; the raw row's own id where the registry has not run); book
---              rows the registry holds (no person, or several, fit the name) give no line.
+--              rows the registry holds (no person, or several, fit the name) give no line; a book row
+--              it resolved under another spelling gives its line to the person it resolved to.
 -- Derived ratios are rounded to 4 decimals so that a rerun reproduces them exactly.
 -- A rerun with unchanged inputs changes no row: the update fires only when a column differs.
 MERGE nba_analytics.player_game_summary T
@@ -80,10 +81,14 @@ USING (
   held_players AS (
     -- @include fragments/held_players.sql
   ),
+  book_names AS (
+    -- @include fragments/book_player_names.sql
+  ),
   candidate_lines AS (
     -- source_rank: 1 draftkings, 2 fanduel, 3 another Odds API book, 4-6 BettingPros (same book order)
     SELECT
-      p.game_id, p.player_lookup, p.points_line, p.bookmaker AS line_source, p.bookmaker AS book,
+      p.game_id, COALESCE(n.player_lookup, p.player_lookup) AS player_lookup, p.points_line,
+      p.bookmaker AS line_source, p.bookmaker AS book,
       CASE p.bookmaker WHEN 'draftkings' THEN 1 WHEN 'fanduel' THEN 2 ELSE 3 END AS source_rank,
       -- 0 when the snapshot was taken at or before tip-off (preferred), 1 otherwise
       CASE WHEN p.snapshot_time <= f.start_time_utc THEN 0 ELSE 1 END AS after_tipoff,
@@ -92,11 +97,14 @@ USING (
     JOIN final_games AS f ON f.game_id = p.game_id
     LEFT JOIN held_players AS h
       ON h.source = 'odds_api_player_points_props' AND h.scope = p.game_id AND h.player_lookup = p.player_lookup
+    LEFT JOIN book_names AS n
+      ON n.source = 'odds_api_player_points_props' AND n.scope = p.game_id AND n.raw_lookup = p.player_lookup
     WHERE p.game_date = @target_date
       AND h.player_lookup IS NULL
     UNION ALL
     SELECT
-      bp.game_id, bp.player_lookup, bp.points_line, 'bettingpros' AS line_source, bp.bookmaker AS book,
+      bp.game_id, COALESCE(n.player_lookup, bp.player_lookup) AS player_lookup, bp.points_line,
+      'bettingpros' AS line_source, bp.bookmaker AS book,
       CASE bp.bookmaker WHEN 'draftkings' THEN 4 WHEN 'fanduel' THEN 5 ELSE 6 END AS source_rank,
       0 AS after_tipoff,
       bp.line_updated_at AS seen_at
@@ -104,6 +112,8 @@ USING (
     JOIN final_games AS f ON f.game_id = bp.game_id
     LEFT JOIN held_players AS h
       ON h.source = 'bettingpros_player_props' AND h.scope = bp.game_id AND h.player_lookup = bp.player_lookup
+    LEFT JOIN book_names AS n
+      ON n.source = 'bettingpros_player_props' AND n.scope = bp.game_id AND n.raw_lookup = bp.player_lookup
     WHERE bp.game_date = @target_date
       AND h.player_lookup IS NULL
   ),

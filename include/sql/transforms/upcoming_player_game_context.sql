@@ -26,6 +26,8 @@
 -- for which the player has a box-score row; production-ready at >= 90 % (100 % when nothing expected).
 -- Held rows: injury report and book rows whose player the registry holds (fragments/held_players.sql)
 -- are left out, so a name that fits no one, or several people, marks no one injured and prices no one.
+-- A book row the registry resolved under another spelling (fragments/book_player_names.sql) prices the
+-- person it resolved to.
 -- Rows of @target_date that are no longer expected (player now OUT, game postponed) are deleted.
 MERGE nba_analytics.upcoming_player_game_context T
 USING (
@@ -123,18 +125,28 @@ USING (
   ),
 
   -- ------------------------------------------------------------------ lines
+  book_names AS (
+    -- @include fragments/book_player_names.sql
+  ),
+  odds_rows AS (
+    SELECT p.game_id, COALESCE(n.player_lookup, p.player_lookup) AS player_lookup, p.bookmaker, p.points_line,
+           p.snapshot_time
+    FROM nba_raw.odds_api_player_points_props AS p
+    LEFT JOIN book_names AS n
+      ON n.source = 'odds_api_player_points_props' AND n.scope = p.game_id AND n.raw_lookup = p.player_lookup
+    WHERE p.game_date = @target_date
+      AND NOT EXISTS (
+        SELECT 1 FROM held_players AS h
+        WHERE h.source = 'odds_api_player_points_props' AND h.scope = p.game_id AND h.player_lookup = p.player_lookup
+      )
+  ),
   odds_snapshots AS (
     SELECT game_id, player_lookup, bookmaker, points_line,
            ROW_NUMBER() OVER (PARTITION BY game_id, player_lookup, bookmaker
                               ORDER BY snapshot_time DESC, points_line) AS newest,
            ROW_NUMBER() OVER (PARTITION BY game_id, player_lookup, bookmaker
                               ORDER BY snapshot_time, points_line) AS oldest
-    FROM nba_raw.odds_api_player_points_props AS p
-    WHERE game_date = @target_date
-      AND NOT EXISTS (
-        SELECT 1 FROM held_players AS h
-        WHERE h.source = 'odds_api_player_points_props' AND h.scope = p.game_id AND h.player_lookup = p.player_lookup
-      )
+    FROM odds_rows
   ),
   candidate_lines AS (
     -- source_rank: 1 draftkings, 2 fanduel, 3 another Odds API book, 4-6 BettingPros (same book order)
@@ -145,12 +157,15 @@ USING (
     FROM odds_snapshots
     GROUP BY game_id, player_lookup, bookmaker
     UNION ALL
-    SELECT game_id, player_lookup, bookmaker AS book, 'bettingpros' AS line_source,
-           CASE bookmaker WHEN 'draftkings' THEN 4 WHEN 'fanduel' THEN 5 ELSE 6 END AS source_rank,
-           points_line AS current_points_line,
-           opening_line AS opening_points_line
+    SELECT bp.game_id, COALESCE(n.player_lookup, bp.player_lookup) AS player_lookup, bp.bookmaker AS book,
+           'bettingpros' AS line_source,
+           CASE bp.bookmaker WHEN 'draftkings' THEN 4 WHEN 'fanduel' THEN 5 ELSE 6 END AS source_rank,
+           bp.points_line AS current_points_line,
+           bp.opening_line AS opening_points_line
     FROM nba_raw.bettingpros_player_points_props AS bp
-    WHERE game_date = @target_date
+    LEFT JOIN book_names AS n
+      ON n.source = 'bettingpros_player_props' AND n.scope = bp.game_id AND n.raw_lookup = bp.player_lookup
+    WHERE bp.game_date = @target_date
       AND NOT EXISTS (
         SELECT 1 FROM held_players AS h
         WHERE h.source = 'bettingpros_player_props' AND h.scope = bp.game_id AND h.player_lookup = bp.player_lookup
@@ -253,7 +268,9 @@ USING (
       IF(expected_games_count = 0, 100.0,
          ROUND(100 * actual_games_count / expected_games_count, 2)) AS completeness_percentage,
       expected_games_count - actual_games_count AS missing_games_count,
-      expected_games_count = 0 OR 100 * actual_games_count / expected_games_count >= 90 AS is_production_ready,
+      -- SAFE_DIVIDE: GoogleSQL does not promise to skip the right side of OR, and x / 0 raises
+      expected_games_count = 0 OR SAFE_DIVIDE(100 * actual_games_count, expected_games_count) >= 90
+        AS is_production_ready,
       CONCAT(CAST(actual_games_count AS STRING), ' of ', CAST(expected_games_count AS STRING),
              ' team games in the last 14 days have a box-score row for the player') AS processing_decision_reason
     FROM figures

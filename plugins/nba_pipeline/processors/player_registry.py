@@ -3,8 +3,9 @@
 For the run's date and the day before (the box scores it loaded are the day before's; after days
 without games, back to the last game date), it reads the players of every raw table that names
 one, resolves them date by date with :class:`~nba_pipeline.processors.identity.Registry` — the
-listing sources first (NBA.com, then balldontlie, then ESPN), so the naming sources (the books, the
-injury report) are matched against the day's rosters — and writes three tables of ``nba_analytics``:
+listing sources first (NBA.com's player list and box scores, then balldontlie, then ESPN), so the
+naming sources (the books, the injury report) are matched against the day's rosters — and writes
+three tables of ``nba_analytics``:
 
 * ``player_registry``: one row per person, with each source's id and spelling;
 * ``player_identity_resolutions``: one row per source, date, game (or roster team) and player,
@@ -75,6 +76,14 @@ class PlayerSource:
 #: in the order they are resolved on each date: the listing sources (NBA.com first: its spelling
 #: is the registry's), then the naming ones
 PLAYER_SOURCES: tuple[PlayerSource, ...] = (
+    PlayerSource(
+        "nbac_player_list",
+        "nba_raw.nbac_player_list",
+        "nba",
+        "nba_player_id",
+        date_column="list_date",
+        game_column=None,
+    ),
     PlayerSource("nbac_gamebook", "nba_raw.nbac_gamebook_player_stats", "nba", "nba_player_id"),
     PlayerSource("nbac_play_by_play", "nba_raw.nbac_play_by_play", "nba", "nba_player_id"),
     PlayerSource("bdl_boxscores", "nba_raw.bdl_player_boxscores", "bdl", "bdl_player_id"),

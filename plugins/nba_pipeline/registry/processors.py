@@ -21,6 +21,7 @@ from nba_pipeline.processors.raw import (
     INJURY_REPORT,
     ODDS_PROPS,
     PLAY_BY_PLAY,
+    PLAYER_LIST,
     SCHEDULE,
     TEAM_BOXSCORE,
     RawTable,
@@ -39,6 +40,7 @@ RAW_LOADS: tuple[tuple[RawTable, int], ...] = (
     (TEAM_BOXSCORE, -1),
     (PLAY_BY_PLAY, -1),
     (INJURY_REPORT, 0),
+    (PLAYER_LIST, 0),
     (BDL_BOXSCORES, -1),
     (ODDS_PROPS, 0),
     (GAME_LINES, 0),
@@ -291,6 +293,7 @@ ANALYTICS: tuple[ProcessorSpec, ...] = (
 )
 
 _PRE = "analysis_date"
+_TEAM_OFFENSE, _TEAM_DEFENSE = "nba_analytics.team_offense_game_summary", "nba_analytics.team_defense_game_summary"
 #: in the order phase 4 runs when sequential (DOMAIN §2): each reads only those before it
 PRECOMPUTE: tuple[ProcessorSpec, ...] = (
     _transform(
@@ -299,12 +302,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         ("nba_analytics.team_defense_game_summary", "nba_raw.nbac_schedule"),
         "nba_precompute.team_defense_zone_analysis",
         (
-            _dep(
-                "team_defense_history",
-                _rows("nba_analytics.team_defense_game_summary"),
-                expected=_TEAM_GAMES,
-                history=True,
-            ),
+            _dep("team_defense_history", _rows(_TEAM_DEFENSE), expected=_TEAM_GAMES, history=True),
         ),
         0,
         "Per team, last 15 games: shooting allowed per zone against the league",
@@ -354,12 +352,7 @@ PRECOMPUTE: tuple[ProcessorSpec, ...] = (
         "nba_precompute.player_daily_cache",
         (
             _dep("player_game_history", _games("nba_analytics.player_game_summary"), history=True),
-            _dep(
-                "team_offense_history",
-                _rows("nba_analytics.team_offense_game_summary"),
-                expected=_TEAM_GAMES,
-                history=True,
-            ),
+            _dep("team_offense_history", _rows(_TEAM_OFFENSE), expected=_TEAM_GAMES, history=True),
             _dep("upcoming_players", _games("nba_analytics.upcoming_player_game_context")),
             _dep("shot_zones", _rows("nba_precompute.player_shot_zone_analysis", _PRE), expected=_UPCOMING_PLAYERS),
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CursorPaging", "JoinedIds", "PageNumbers", "PerItem", "Quota"]
+__all__ = ["CursorPaging", "ItemRequest", "JoinedIds", "PageNumbers", "PerItem", "Quota"]
 
 
 @dataclass(frozen=True)
@@ -26,22 +26,38 @@ class CursorPaging:
 
 
 @dataclass(frozen=True)
+class ItemRequest:
+    """A further request a :class:`PerItem` endpoint sends for each item, on the endpoint's own host
+    and with its headers: ``path`` and ``params`` are templates over the same fields, the item's id
+    included; the answers are stored, each as served, as the list ``stored_as`` (NBA.com's live box
+    score beside each game's play-by-play feed)."""
+
+    path: str
+    stored_as: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class PerItem:
     """An endpoint the real API serves once per item of another endpoint's answer (The Odds API's
-    event odds: one request per event of the events endpoint; NBA.com's box scores: one per final
-    game of the date's scoreboard).
+    event odds: one request per event of the events endpoint; NBA.com's box scores and play-by-play
+    feeds: one per final game of the date's scoreboard).
 
     The HTTP source asks the ``index`` endpoint first (a catalog entry, or ``index_path`` with
-    ``index_params`` on the endpoint's own host), then this one once per distinct id found at
-    ``ids_at`` in the index's answer (in order), with the id as the field ``field``; or, for
-    items that never change, once per id of the declared ``ids`` (no index request). The answers
-    are stored together, each body as received, as the list ``stored_as`` of one document, so
-    every body stays parseable by the real API's own client.
+    ``index_params`` on the endpoint's own host, or on ``index_conn_id``'s), then this one once per
+    distinct id found at ``ids_at`` in the index's answer (in order), with the id as the field
+    ``field``; or, for items that never change, once per id of the declared ``ids`` (no index
+    request). The answers are stored together, each body as received, as the list ``stored_as`` of
+    one document, so every body stays parseable by the real API's own client.
 
     :param only: ``(key, value)``: ask only for the items (the elements of the last ``"*"`` list
         of ``ids_at``) whose ``key`` holds ``value``: NBA.com's final games (``gameStatus`` 3).
     :param index_stored_as: store the index's answer, as served, under this key beside the
         answers (the scoreboard the box scores' games come from); by default it is not kept.
+    :param index_conn_id: the connection ``index_path`` is asked on, when it is not the endpoint's
+        (the play-by-play feeds are on NBA.com's CDN, the dated scoreboard on its stats host).
+    :param also: further requests per item, after the endpoint's own, each stored as its own list
+        in the same order as the items.
     :param max_items: more ids than this is an error (an index that is not the day's events).
     """
 
@@ -54,6 +70,8 @@ class PerItem:
     index_params: tuple[tuple[str, str], ...] = ()
     only: tuple[str, object] | None = None
     index_stored_as: str | None = None
+    index_conn_id: str | None = None
+    also: tuple[ItemRequest, ...] = ()
     max_items: int = 100
 
     def __post_init__(self) -> None:
@@ -61,11 +79,23 @@ class PerItem:
             raise ValueError(
                 f"PerItem {self.field!r}: declare one of an index endpoint, an index path or a list of ids"
             )
+        if self.index_conn_id is not None and not self.index_path:
+            raise ValueError(f"PerItem {self.field!r}: index_conn_id names the connection of an index_path")
+        keys = [self.stored_as, *(request.stored_as for request in self.also)]
+        if self.index_stored_as is not None:
+            keys.append(self.index_stored_as)
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"PerItem {self.field!r}: each answer needs its own key in the document, got {keys}")
 
     @property
     def asks_index(self) -> bool:
         """True when the ids come from an index request (not from a declared list)."""
         return not self.ids
+
+    @property
+    def stored_lists(self) -> tuple[str, ...]:
+        """The document's keys of the items' answers: ``stored_as``, then each of ``also``'s."""
+        return (self.stored_as, *(request.stored_as for request in self.also))
 
 
 @dataclass(frozen=True)

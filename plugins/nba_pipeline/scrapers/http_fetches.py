@@ -148,11 +148,18 @@ class _Metered:
 
 
 def each_item(
-    client: HttpSourceClient, fetch: Fetch, meter: QuotaMeter, endpoint: Endpoint, target_date: dt.date
+    client: HttpSourceClient,
+    fetch: Fetch,
+    meter: QuotaMeter,
+    endpoint: Endpoint,
+    target_date: dt.date,
+    index_client: HttpSourceClient | None = None,
 ) -> FetchedPayload:
-    """One request per item, the answers, each as received (parsed), in one document under the
-    entry's ``stored_as`` key. The items are the distinct ids in the index endpoint's answer (asked
-    for first), or the entry's declared ``ids``.
+    """One request per item (and one more per request the entry declares in ``also``), the answers,
+    each as received (parsed), in one document under the entry's ``stored_as`` key (and each
+    further request's). The items are the distinct ids in the index endpoint's answer (asked for
+    first, on ``index_client`` when the index is on another connection), or the entry's declared
+    ``ids``.
 
     :raises SourceContentError: the index has no ids where declared, or too many; an item's body
         is not JSON (``.payload`` holds that body).
@@ -162,45 +169,49 @@ def each_item(
     """
     per_item = endpoint.per_item
     assert per_item is not None
-    index, distinct, where = _item_ids(client, meter, endpoint, target_date)
-    answers: list[Any] = []
+    index, distinct, where = _item_ids(index_client or client, meter, endpoint, target_date)
+    answers: dict[str, list[Any]] = {key: [] for key in per_item.stored_lists}
     last: FetchedPayload | None = index
     attempts = index.attempts if index is not None else 0
+    done = 0
 
     kept = {per_item.index_stored_as: json.loads(index.body)} if index and per_item.index_stored_as else {}
 
-    def document(answered: list[Any], final: FetchedPayload) -> FetchedPayload:
-        body = json.dumps({**kept, per_item.stored_as: answered}, separators=(",", ":")).encode()
+    def document(final: FetchedPayload) -> FetchedPayload:
+        body = json.dumps({**kept, **answers}, separators=(",", ":")).encode()
         url = index.url if index is not None else first_url
         quota = meter.use() if endpoint.quota is not None else None  # an unbilled API records no use
         return dataclasses.replace(final, url=url, status_code=200, body=body, attempts=attempts, quota=quota)
 
     first_url = ""
     for item in distinct:
-        try:
-            last = fetch.fetch(*endpoint.request(target_date, item=item), media_type=endpoint.media_type)
-        except SourceContentError:
-            raise
-        except SourceFetchError as error:
-            if index is None and not answers:
-                raise  # the first request of the fetch: nothing was received
-            received = document(answers, last) if (answers or kept) and last is not None else None
-            cls = QuotaBudgetError if isinstance(error, QuotaBudgetError) else SourceStoppedError
-            raise cls(
-                url=error.url,
-                attempts=attempts + error.attempts,
-                detail=f"{error.detail} (after {len(answers)} of the {len(distinct)} items {where})",
-                status_code=error.status_code,
-                body_excerpt=error.body_excerpt,
-                payload=error.payload,
-                received=received,
-                quota=meter.use() if endpoint.quota is not None else None,
-            ) from error
-        first_url = first_url or last.url
-        attempts += last.attempts
-        answers.append(json.loads(last.body))
+        for stored_as, path, params in endpoint.item_requests(target_date, item):
+            try:
+                last = fetch.fetch(path, params, media_type=endpoint.media_type)
+            except SourceContentError:
+                raise
+            except SourceFetchError as error:
+                received_any = any(answers.values())
+                if index is None and not received_any:
+                    raise  # the first request of the fetch: nothing was received
+                received = document(last) if (received_any or kept) and last is not None else None
+                cls = QuotaBudgetError if isinstance(error, QuotaBudgetError) else SourceStoppedError
+                raise cls(
+                    url=error.url,
+                    attempts=attempts + error.attempts,
+                    detail=f"{error.detail} (after {done} of the {len(distinct)} items {where})",
+                    status_code=error.status_code,
+                    body_excerpt=error.body_excerpt,
+                    payload=error.payload,
+                    received=received,
+                    quota=meter.use() if endpoint.quota is not None else None,
+                ) from error
+            first_url = first_url or last.url
+            attempts += last.attempts
+            answers[stored_as].append(json.loads(last.body))
+        done += 1
     assert last is not None, f"{endpoint.source}: no item to ask for"
-    return document(answers, last)
+    return document(last)
 
 
 def _item_ids(
@@ -212,11 +223,11 @@ def _item_ids(
     if not per_item.asks_index:
         return None, list(dict.fromkeys(per_item.ids)), f"of {endpoint.source}'s declared ids"
     if per_item.index is not None:
-        index_endpoint = endpoint_for(per_item.index)
+        index_endpoint = endpoint_for(per_item.index).variant(live=endpoint.is_live)  # a live fetch lists live
         index = metered(client, index_endpoint.quota, meter).fetch(
             *index_endpoint.request(target_date), media_type=index_endpoint.media_type
         )
-    else:  # an index on the endpoint's own host (NBA.com's scoreboard)
+    else:  # an index path on the endpoint's own host, or on its index connection (NBA.com's scoreboard)
         index = metered(client, endpoint.quota, meter).fetch(*endpoint.index_request(target_date))
     ids = _ids(json.loads(index.body), per_item.ids_at, per_item.only)
     where = "/".join(map(str, per_item.ids_at))

@@ -131,7 +131,7 @@ def scrape(ctx: ProcessorContext) -> ProcessorResult:
         raise ValueError(f"scraper {ctx.processor.name!r} declares no source")
     source = ctx.processor.sources[0]
     target_date = ctx.target_date
-    endpoint = endpoint_for(source)
+    endpoint = endpoint_for(source).for_date(target_date)  # the entry the fetch uses (live or historical)
     fetcher = payload_source()
     store = PayloadStore()
 

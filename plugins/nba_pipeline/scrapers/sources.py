@@ -5,15 +5,17 @@ One interface, :class:`PayloadSource`, with two implementations chosen by config
 
 - :class:`SimulatedSource` renders the seeded simulated league (local runs replay the 2024-25
   season; no machine here reaches the real APIs). The fetch moment is the run's scheduled time
-  from the endpoint catalog, never the wall clock, so a replayed day always sees the same bytes.
+  from the endpoint catalog, never the wall clock, so a replayed day always sees the same bytes
+  (a live endpoint's answer follows the package clock, which a replay sets to the scheduled time).
 - :class:`HttpSource` asks the real API through the endpoint's Airflow connection, with the
   retries and content checks of :class:`~nba_pipeline.sources.http_client.HttpSourceClient`.
 
 Both return a :class:`~nba_pipeline.sources.http_client.FetchedPayload`: the untouched bytes and
 when they were fetched; for an endpoint that answers in cursor pages, the pages merged into the
 first one's document (the bytes of a page that breaks the chain are kept as received); for an
-endpoint served per item (The Odds API's event odds, ESPN's rosters), every item's answer in one
-document; for numbered pages (BettingPros' offers), the first request's answer and every page.
+endpoint served per item (The Odds API's event odds, ESPN's rosters, NBA.com's box scores and
+play-by-play), every item's answer in one document; for numbered pages (BettingPros' offers), the
+first request's answer and every page.
 
 For an endpoint that bills a quota (:class:`~nba_pipeline.scrapers.endpoints.Quota`), the HTTP
 source adds up what each answer says it cost (:class:`~nba_pipeline.sources.fetch_results.QuotaUse`)
@@ -23,6 +25,7 @@ and, given a :class:`QuotaBudget`, sends no request that could take the day's us
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -67,7 +70,9 @@ class PayloadSource(abc.ABC):
     mode: ClassVar[str]
 
     def fetch(self, source: str, target_date: dt.date, budget: QuotaBudget | None = None) -> FetchedPayload:
-        """The payload of ``source`` for ``target_date``, as received.
+        """The payload of ``source`` for ``target_date``, as received, from the catalog entry
+        that serves that date (:meth:`~nba_pipeline.scrapers.endpoints.Endpoint.for_date`: The Odds
+        API's live endpoints for today and later, its historical ones before).
 
         :param budget: for a source that bills a quota, the most it may use (the HTTP source
             checks it before each request; the simulated league bills nothing).
@@ -76,7 +81,7 @@ class PayloadSource(abc.ABC):
             ``SourceContentError`` carries the bytes in ``.payload``; a ``SourceStoppedError``
             (``QuotaBudgetError`` for the budget) the answers received before the stop.
         """
-        return self._fetch(endpoint_for(source), target_date, budget)
+        return self._fetch(endpoint_for(source).for_date(target_date), target_date, budget)
 
     @abc.abstractmethod
     def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload: ...
@@ -89,7 +94,9 @@ def _league(seed: int) -> SimulatedLeague:
 
 
 class SimulatedSource(PayloadSource):
-    """Payloads of the seeded simulated league, fetched at the run's scheduled moment.
+    """Payloads of the seeded simulated league, fetched at the run's scheduled moment; a live
+    endpoint's answer (The Odds API for today and later) is as of the package clock's now, floored
+    to the minute, as a live request is answered when it is made.
 
     For an endpoint that really serves the whole season (the NBA.com schedule), the simulation
     emits one document of the same shape whose ``gameDates`` cover the endpoint's window
@@ -122,7 +129,7 @@ class SimulatedSource(PayloadSource):
         return f"{type(self).__name__}(seed={self.seed}, imperfections={sorted(self.imperfections)})"
 
     def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload:
-        as_of = endpoint.fetch_moment(target_date)
+        as_of = endpoint.answer_moment(target_date)
         window = endpoint.window(target_date)
         body = (
             self._window_document(endpoint, target_date, window, as_of)
@@ -141,7 +148,8 @@ class SimulatedSource(PayloadSource):
         )
 
     def _render(self, endpoint: Endpoint, day: dt.date, as_of: dt.datetime) -> bytes:
-        return _league(self.seed).payload(endpoint.source, day, as_of=as_of, imperfections=self.imperfections)
+        imperfections, live = self.imperfections, endpoint.is_live
+        return _league(self.seed).payload(endpoint.source, day, as_of=as_of, imperfections=imperfections, live=live)
 
     def _window_document(
         self, endpoint: Endpoint, target_date: dt.date, window: list[dt.date], as_of: dt.datetime
@@ -186,14 +194,19 @@ class HttpSource(PayloadSource):
     def _fetch(self, endpoint: Endpoint, target_date: dt.date, budget: QuotaBudget | None) -> FetchedPayload:
         """One request; for a paged answer, every page (after the first request naming the ids
         the pages are for); for a file per slot, the newest published; for an endpoint served per
-        item, the index and every item. A billed endpoint's payload
-        carries what its requests cost."""
+        item, the index (through its own connection's client when it names one) and every item. A
+        billed endpoint's payload carries what its requests cost."""
         overrides: dict[str, Any] = {"extra_headers": dict(endpoint.headers)} if endpoint.headers else {}
-        with self._client_factory(endpoint.conn_id, **overrides) as client:
+        with contextlib.ExitStack() as clients:
+            client = clients.enter_context(self._client_factory(endpoint.conn_id, **overrides))
             meter = QuotaMeter(budget, endpoint.source)
             fetch = metered(client, endpoint.quota, meter)
             if endpoint.per_item is not None:
-                fetched = each_item(client, fetch, meter, endpoint, target_date)
+                index_conn_id = endpoint.per_item.index_conn_id
+                index_client = (  # an index on another host (NBA.com's scoreboard for the CDN's feeds)
+                    clients.enter_context(self._client_factory(index_conn_id, **overrides)) if index_conn_id else None
+                )
+                fetched = each_item(client, fetch, meter, endpoint, target_date, index_client)
             elif endpoint.pages is not None:
                 fetched = numbered_pages(fetch, endpoint, target_date)
             elif endpoint.paging is not None:

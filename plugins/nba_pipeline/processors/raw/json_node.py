@@ -152,8 +152,8 @@ class Node:
         return value
 
 
-def decode(body: bytes) -> Node:
-    """The payload's JSON object.
+def decode(body: bytes, *, array: bool = False) -> Node:
+    """The payload's JSON object (or, with ``array``, a JSON array too: a live answer served bare).
 
     A leading UTF-8 byte order mark is allowed (the stored bytes keep it). Faults: an empty body,
     bytes that are not UTF-8 (UTF-16 / UTF-32, Latin-1), an HTML page, broken or truncated JSON,
@@ -200,9 +200,10 @@ def decode(body: bytes) -> Node:
     if markers:
         path, marker = _first_marker(document)
         raise Invalid(path, marker.value, marker.reason)
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) and not (array and isinstance(document, list)):
         kind = _JSON_TYPES.get(type(document), type(document).__name__)
-        raise Invalid("(root)", stripped[:40], f"expected a JSON object, got {kind}")
+        also = " (or a JSON array)" if array else ""
+        raise Invalid("(root)", stripped[:40], f"expected a JSON object, got {kind}{also}")
     return Node(document)
 
 

@@ -1,5 +1,5 @@
-"""NBA.com payloads: schedule, team box score, shot zones (play-by-play), injury report (PDF); the player
-box scores are in :mod:`.nbac_boxscores`."""
+"""NBA.com payloads: schedule, team box score, injury report (PDF); the player box scores are in
+:mod:`.nbac_boxscores`, the play-by-play in :mod:`.nbac_play_by_play`."""
 
 from __future__ import annotations
 
@@ -186,68 +186,6 @@ def parse_team_boxscore(doc: Node, day: dt.date) -> list[ParsedRow]:
     return parsed
 
 
-# --------------------------------------------------------------------------- play-by-play shot zones
-
-_ZONE_HEADERS = {
-    "PAINT_FGA": "paint_attempts",
-    "PAINT_FGM": "paint_makes",
-    "MID_RANGE_FGA": "mid_range_attempts",
-    "MID_RANGE_FGM": "mid_range_makes",
-    "THREE_PT_FGA": "three_pt_attempts",
-    "THREE_PT_FGM": "three_pt_makes",
-}
-_SHOT_ZONE_HEADERS = (
-    "GAME_ID",
-    "GAME_DATE",
-    "VTM",
-    "HTM",
-    "PLAYER_ID",
-    "PLAYER_NAME",
-    "TEAM_ABBREVIATION",
-    *_ZONE_HEADERS,
-)
-
-
-def parse_play_by_play(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per player per final game from the ``PlayerShotZones`` result set (positional rows)."""
-    parameters = doc.obj("parameters")
-    check_payload_date(parameters, "GameDate", parameters.value.get("GameDate"), iso_date(parameters, "GameDate"), day)
-    rows: list[ParsedRow] = []
-    for cell in result_set_rows(doc, "PlayerShotZones", _SHOT_ZONE_HEADERS):
-        date_text = cell.str("GAME_DATE")
-        game_date = convert(cell.at("GAME_DATE"), date_text, ids.parse_yyyymmdd, date_text)
-        check_game_date(cell, "GAME_DATE", date_text, game_date, day)
-        away, home = _team(cell, "VTM"), _team(cell, "HTM")
-        game_id = _row_game_id(cell, "GAME_ID", None, game_date, away, home)
-        team = _team(cell, "TEAM_ABBREVIATION", (away, home))
-        name = cell.str("PLAYER_NAME")
-        lookup = ids.player_lookup(name)
-        if not lookup:
-            raise cell.fail("PLAYER_NAME", name, "has no letters to make a player_lookup from")
-        zone_values = {
-            column: cell.int(header, minimum=0, maximum=STAT_MAX) for header, column in _ZONE_HEADERS.items()
-        }
-        for attempts, makes in (
-            ("PAINT_FGA", "PAINT_FGM"),
-            ("MID_RANGE_FGA", "MID_RANGE_FGM"),
-            ("THREE_PT_FGA", "THREE_PT_FGM"),
-        ):
-            if cell.value[makes] > cell.value[attempts]:
-                raise cell.fail(makes, cell.value[makes], f"exceeds {attempts} = {cell.value[attempts]}")
-        row = {
-            "game_id": game_id,
-            "game_date": game_date,
-            "player_lookup": lookup,
-            "player_name": name.strip(),
-            "nba_player_id": cell.int("PLAYER_ID", nullable=True, minimum=1),
-            "team_abbr": team,
-            "opponent_team_abbr": home if team == away else away,
-            **zone_values,
-        }
-        rows.append(ParsedRow(cell.path, row))
-    return rows
-
-
 # --------------------------------------------------------------------------- injury report
 
 
@@ -325,9 +263,6 @@ SCHEDULE = RawTable(
 )
 TEAM_BOXSCORE = RawTable(
     "nbac_team_boxscore", "nba_raw.nbac_team_boxscore", ("game_id", "team_abbr"), parse_team_boxscore
-)
-PLAY_BY_PLAY = RawTable(
-    "nbac_play_by_play", "nba_raw.nbac_play_by_play", ("game_id", "player_lookup"), parse_play_by_play
 )
 INJURY_REPORT = RawTable(
     "nbac_injury_report",

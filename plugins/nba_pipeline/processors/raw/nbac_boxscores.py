@@ -57,8 +57,9 @@ BOX_SCORE_STATS: tuple[tuple[str, str], ...] = (
 _NOT_PLAYED = {"DNP": "dnp", "DND": "inactive", "NWT": "inactive"}
 
 
-def _final_games(doc: Node, day: dt.date) -> list[tuple[Node, str, str, dt.date, str, str]]:
-    """The scoreboard's final games: (node, NBA.com id, canonical id, date, away, home), in order."""
+def final_games(doc: Node, day: dt.date) -> list[tuple[Node, str, str, dt.date, str, str]]:
+    """The scoreboard's final games: (node, NBA.com id, canonical id, date, away, home), in order
+    (also the index of the play-by-play, :mod:`.nbac_play_by_play`)."""
     board = doc.obj("scoreboard").obj("scoreboard")
     check_payload_date(board, "gameDate", board.value.get("gameDate"), iso_date(board, "gameDate"), day)
     finals = []
@@ -72,7 +73,7 @@ def _final_games(doc: Node, day: dt.date) -> list[tuple[Node, str, str, dt.date,
         status = game.one_of("gameStatus", (1, 2, _FINAL))
         if status != _FINAL:
             text = game.str("gameStatusText", nullable=True, empty=True)
-            log.info("%s (%s): gameStatus %s %r, not final: no box score yet", canonical, nba_game_id, status, text)
+            log.info("%s (%s): gameStatus %s %r, not final: not asked for yet", canonical, nba_game_id, status, text)
             continue
         finals.append((game, nba_game_id, canonical, game_date, away, home))
     return finals
@@ -80,7 +81,7 @@ def _final_games(doc: Node, day: dt.date) -> list[tuple[Node, str, str, dt.date,
 
 def parse_box_scores(doc: Node, day: dt.date) -> list[ParsedRow]:
     """One row per listed player of each final game; each team's points must equal its players' sum."""
-    finals = _final_games(doc, day)
+    finals = final_games(doc, day)
     box_scores = doc.items("games")
     if len(box_scores) < len(finals):
         missing = ", ".join(nba_id for _, nba_id, *_ in finals[len(box_scores) :])
@@ -91,7 +92,7 @@ def parse_box_scores(doc: Node, day: dt.date) -> list[ParsedRow]:
             raise box.fail("boxScoreTraditional", "...", f"the scoreboard has only {len(finals)} final games")
         _, nba_game_id, canonical, game_date, away, home = finals[position]
         body = box.obj("boxScoreTraditional")
-        _check_game(body, nba_game_id, canonical, game_date, away, home)
+        check_game(body, nba_game_id, canonical, game_date, away, home)
         players: list[ParsedRow] = []
         points: dict[str, tuple[Node, int]] = {}
         for side, team, opponent in (("awayTeam", away, home), ("homeTeam", home, away)):
@@ -112,19 +113,22 @@ def parse_box_scores(doc: Node, day: dt.date) -> list[ParsedRow]:
     return rows
 
 
-def _check_game(body: Node, nba_game_id: str, canonical: str, game_date: dt.date, away: str, home: str) -> None:
-    """The box score must be the one asked for: the scoreboard's final game at the same position."""
+def check_game(
+    body: Node, nba_game_id: str, canonical: str, game_date: dt.date, away: str, home: str, what: str = "box score"
+) -> None:
+    """The answer (``what``) must be the one asked for: the scoreboard's final game at the same
+    position, its ``gameId`` in NBA.com's form or the canonical one."""
     value = body.str("gameId")
     asked = f"the one asked for ({nba_game_id}, {canonical})"
     if value.isdigit():
         if value != nba_game_id:
-            raise body.fail("gameId", value, f"is the box score of another game than {asked}")
+            raise body.fail("gameId", value, f"is the {what} of another game than {asked}")
         return
     named = convert(
         body.at("gameId"), value, lambda: ids.normalise_game_id(value, game_date=game_date, away=away, home=home)
     )
     if named != canonical:
-        raise body.fail("gameId", value, f"is the box score of another game than {asked}")
+        raise body.fail("gameId", value, f"is the {what} of another game than {asked}")
 
 
 def _player_row(player: Node, context: dict[str, Any], team: str, opponent: str, home: bool) -> dict[str, Any]:

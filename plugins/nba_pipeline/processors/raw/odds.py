@@ -1,4 +1,9 @@
-"""Betting payloads: The Odds API player points props and game lines, BettingPros points props."""
+"""The Odds API's payloads: player points props and game lines (BettingPros is :mod:`.bettingpros`).
+
+The Odds API's payloads come from its historical endpoints (past dates: each answer wrapped as a
+snapshot, ``{timestamp, previous_timestamp, next_timestamp, data}``) or its live ones (today and
+later: the bare answer, no ``timestamp``); the parsers read either, answer by answer.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +18,19 @@ from nba_pipeline.processors.raw.common import (
     RawTable,
     american_odds,
     check_game_date,
-    check_payload_date,
     convert,
-    iso_date,
 )
-from nba_pipeline.processors.raw.json_node import Invalid, Node, describe
+from nba_pipeline.processors.raw.json_node import Invalid, Node, decode
 
 _EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 _BOOK_KEY = re.compile(r"^[a-z0-9_]+$")
 #: How far before / after the game date an odds snapshot may be taken.
 _SNAPSHOT_DAYS_BEFORE = 14
 _SNAPSHOT_DAYS_AFTER = 2
-_MAX_POINTS_LINE = 100.0
+#: the highest points line any book offers (also BettingPros')
+MAX_POINTS_LINE = 100.0
 _MAX_TOTAL = 400.0
 _MAX_SPREAD = 60.0
-
-#: BettingPros book ids → The Odds API bookmaker keys.
-BETTINGPROS_BOOKS: dict[int, str] = {12: "draftkings", 10: "fanduel", 19: "betmgm", 13: "williamhill_us"}
-
 
 @dataclass(frozen=True)
 class _Event:
@@ -52,11 +52,72 @@ def _utc(node: Node, key: str, *, nullable: bool = False) -> Any:
 
 def _snapshot(doc: Node, day: dt.date) -> dt.datetime:
     """The payload's ``timestamp``: when the odds were fetched; it must be near the game date."""
-    moment: dt.datetime = _utc(doc, "timestamp")
+    return _near(doc, "timestamp", _utc(doc, "timestamp"), day)
+
+
+def _near(node: Node, key: str, moment: dt.datetime, day: dt.date) -> dt.datetime:
+    """``moment`` (``node[key]``), once it is a time a snapshot of ``day``'s odds can be taken at."""
     taken = ids.et_date(moment)
     if not day - dt.timedelta(days=_SNAPSHOT_DAYS_BEFORE) <= taken <= day + dt.timedelta(days=_SNAPSHOT_DAYS_AFTER):
-        raise doc.fail("timestamp", doc.value["timestamp"], f"a snapshot of {day}'s odds cannot be taken on {taken}")
+        raise node.fail(key, node.value[key], f"a snapshot of {day}'s odds cannot be taken on {taken}")
     return moment
+
+
+#: What every Odds API event with odds holds (the SDK's required keys are a superset of these).
+_EVENT_KEYS = ("id", "commence_time", "home_team", "away_team", "bookmakers")
+_HISTORICAL_KEYS = ("timestamp", "data")
+
+
+def _is_historical(node: Node) -> bool:
+    """A historical answer: an object with the snapshot wrapper's keys (a faulty one then fails by
+    the key it lacks)."""
+    return isinstance(node.value, dict) and any(key in node.value for key in _HISTORICAL_KEYS)
+
+
+_AN_EVENT = f"an event with {', '.join(_EVENT_KEYS)}"
+
+
+def _neither(answer: str) -> str:
+    historical = f"an object with {' and '.join(_HISTORICAL_KEYS)}"
+    return f"neither a historical {answer} answer ({historical}) nor a live one ({_AN_EVENT})"
+
+
+def _live_event(node: Node, expected: str) -> Node:
+    """``node`` as a live answer's event: an object with the keys of an event with odds; else the
+    fault names what was ``expected`` there and the keys it lacks."""
+    value = node.value
+    missing = [key for key in _EVENT_KEYS if key not in value] if isinstance(value, dict) else list(_EVENT_KEYS)
+    if missing:
+        shown = sorted(value) if isinstance(value, dict) else value
+        raise Invalid(node.path or "(root)", shown, f"{expected}: no {', '.join(missing)}")
+    return node
+
+
+def _event_odds(answer: Node, day: dt.date) -> tuple[Node, dt.datetime | None]:
+    """One event-odds answer: the event (with its bookmakers) and the moment its quotes are as of.
+
+    Historical: the wrapper's ``timestamp``. Live: no timestamp is served, so the moment is the
+    newest ``last_update`` of the event's bookmakers and markets (when its data were last
+    refreshed; None without bookmakers, when there is no row to date), near the date as a
+    snapshot must be.
+    """
+    if _is_historical(answer):
+        snapshot = _snapshot(answer, day)
+        return answer.obj("data"), snapshot
+    event = _live_event(answer, _neither("event-odds"))
+    newest: tuple[dt.datetime, Node] | None = None
+    for book in event.items("bookmakers"):
+        for node in (book, *book.items("markets")):
+            moment = _utc(node, "last_update", nullable=True)
+            if moment is not None and (newest is None or moment > newest[0]):
+                newest = (moment, node)
+    if newest is not None:
+        return event, _near(newest[1], "last_update", newest[0], day)
+    if event.value["bookmakers"]:
+        raise event.fail(
+            "bookmakers", "(no last_update)", "a live answer's rows are dated by its newest last_update; none is given"
+        )
+    return event, None
 
 
 def _event(event: Node, day: dt.date) -> _Event:
@@ -104,14 +165,14 @@ def _outcomes_by_name(market: Node, names: tuple[str, ...], *, point: bool) -> d
 def parse_odds_props(doc: Node, day: dt.date) -> list[ParsedRow]:
     """One row per game, book and quoted player: the Over / Under pair of the ``player_points`` market.
 
-    The payload is ``{"events": [...]}``, each element one answer of the historical event-odds
-    endpoint (``timestamp`` and its neighbours, ``data`` the event with its bookmakers); each
-    answer's rows carry its own snapshot time.
+    The payload is ``{"events": [...]}``, each element one answer of the event-odds endpoint:
+    historical (``timestamp`` and its neighbours, ``data`` the event with its bookmakers) or live
+    (the event with its bookmakers). Each answer's rows carry its own snapshot time: the historical
+    ``timestamp``, or for a live answer the newest ``last_update`` among its bookmakers and markets.
     """
     rows: list[ParsedRow] = []
     for answer in doc.items("events"):
-        snapshot = _snapshot(answer, day)
-        event_node = answer.obj("data")
+        event_node, snapshot = _event_odds(answer, day)
         event = _event(event_node, day)
         for book in event_node.items("bookmakers"):
             bookmaker = _bookmaker_key(book)
@@ -128,7 +189,7 @@ def parse_odds_props(doc: Node, day: dt.date) -> list[ParsedRow]:
                     if not lookup:
                         raise outcome.fail("description", name, "has no letters to make a player_lookup from")
                     price = american_odds(outcome, "price", nullable=False)
-                    point = outcome.num("point", minimum=0.5, maximum=_MAX_POINTS_LINE)
+                    point = outcome.num("point", minimum=0.5, maximum=MAX_POINTS_LINE)
                     quote = (outcome, name.strip(), price, point)
                     previous = sides.setdefault(lookup, {}).get(side)
                     if previous is not None and previous[1:] != quote[1:]:
@@ -165,10 +226,13 @@ def parse_odds_props(doc: Node, day: dt.date) -> list[ParsedRow]:
 
 
 def parse_game_lines(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per game and book: moneylines (h2h), the home spread and the total."""
-    _snapshot(doc, day)
+    """One row per game and book: moneylines (h2h), the home spread and the total.
+
+    The payload is the live answer, a JSON array of events with their bookmakers, or the historical
+    one, the snapshot wrapper whose ``data`` is that array (its ``timestamp`` near the date).
+    """
     rows: list[ParsedRow] = []
-    for event_node in doc.items("data"):
+    for event_node in _game_line_events(doc, day):
         event = _event(event_node, day)
         for book in event_node.items("bookmakers"):
             row: dict[str, Any] = {
@@ -192,6 +256,18 @@ def parse_game_lines(doc: Node, day: dt.date) -> list[ParsedRow]:
                 _read_market(market, event, row)
             rows.append(ParsedRow(book.path, row))
     return rows
+
+
+def _game_line_events(doc: Node, day: dt.date) -> list[Node]:
+    """The events of a game-lines answer, live (the array itself) or historical (its ``data``)."""
+    if isinstance(doc.value, list):
+        expected = f"not an element of a live game-lines answer ({_AN_EVENT})"
+        return [_live_event(Node(item, f"[{index}]"), expected) for index, item in enumerate(doc.value)]
+    if _is_historical(doc):
+        _snapshot(doc, day)
+        return doc.items("data")
+    _live_event(doc, _neither("game-lines"))  # an object that is neither: fails naming what it lacks
+    raise Invalid("(root)", sorted(doc.value), "a single event where the live game-lines answer is a list")
 
 
 def _read_market(market: Node, event: _Event, row: dict[str, Any]) -> None:
@@ -226,146 +302,6 @@ def _read_market(market: Node, event: _Event, row: dict[str, Any]) -> None:
         row["under_price"] = under[1] if under else None
 
 
-# --------------------------------------------------------------------------- BettingPros
-
-_BP_POINTS_MARKET = 156
-_BP_SIDES = ("over", "under")
-
-
-def bettingpros_bookmaker(book: Node) -> str:
-    """The Odds API key of a BettingPros book id; book 0 (BettingPros' consensus) is
-    ``bettingpros_consensus``, another book ``bettingpros_<id>``."""
-    book_id = book.int("id", minimum=0)
-    if book_id in BETTINGPROS_BOOKS:
-        return BETTINGPROS_BOOKS[book_id]
-    return "bettingpros_consensus" if book_id == 0 else f"bettingpros_{book_id}"
-
-
-def parse_bettingpros(doc: Node, day: dt.date) -> list[ParsedRow]:
-    """One row per game, player and book: the current line and the opening line.
-
-    The payload is the day's ``/v3/events`` answer and every ``/v3/offers`` page, each as served
-    (``{"events": ..., "offer_pages": [...]}``): the pages must be 1..``total_pages`` of the points
-    market, none missing. A book's ``lines`` are read newest first: ``lines[0]`` is the current
-    line (what BettingPros' clients read), the last one the book's opening line [unverified: the
-    simulation's reading of the real ``lines`` list, docs/real-endpoints.md §5].
-    """
-    events = _bettingpros_events(doc.obj("events"), day)
-    rows: list[ParsedRow] = []
-    for page in _offer_pages(doc.items("offer_pages")):
-        for offer in page.items("offers"):
-            rows.extend(_offer_rows(offer, events))
-    return rows
-
-
-def _bettingpros_events(answer: Node, day: dt.date) -> dict[int, tuple[str, dt.date, str, str]]:
-    """The ``/v3/events`` answer: event id → (game id, game date, away, home)."""
-    parameters = answer.obj("_parameters")
-    check_payload_date(parameters, "date", parameters.value.get("date"), iso_date(parameters, "date"), day)
-    events: dict[int, tuple[str, dt.date, str, str]] = {}
-    for event in answer.items("events"):
-        event_id = event.int("id", minimum=1)
-        home_code, visitor_code = event.str("home"), event.str("visitor")
-        home = convert(event.at("home"), home_code, ids.team_code, home_code)
-        away = convert(event.at("visitor"), visitor_code, ids.team_code, visitor_code)
-        scheduled = event.str("scheduled")
-        game_date = ids.et_date(_bp_time(event, "scheduled"))
-        check_game_date(event, "scheduled", scheduled, game_date, day)
-        game_id = convert(event.at("visitor"), visitor_code, ids.canonical_game_id, game_date, away, home)
-        found = (game_id, game_date, away, home)
-        if events.setdefault(event_id, found) != found:
-            raise event.fail("id", event_id, f"is used by two different games ({describe(events[event_id][0])})")
-    return events
-
-
-def _offer_pages(pages: list[Node]) -> list[Node]:
-    """The offer pages, once they are pages 1..N of the points market's offers, none missing."""
-    for number, page in enumerate(pages, start=1):
-        if not isinstance(page.value, dict) or not {"offers", "_pagination"} <= page.value.keys():
-            keys = sorted(page.value) if isinstance(page.value, dict) else page.value
-            raise Invalid(page.path, keys, "not a page of /v3/offers: it has no offers and _pagination")
-        markets = page.value.get("markets")
-        if markets != [_BP_POINTS_MARKET]:
-            raise page.fail("markets", markets, f"not an offers page of the points market ({_BP_POINTS_MARKET})")
-        pagination = page.obj("_pagination")
-        total = pagination.int("total_pages", minimum=1)
-        named = pagination.int("page", minimum=1)
-        if named != number:
-            missing = f"page {number} is missing" if named > number else f"page {named} comes twice"
-            raise pagination.fail("page", named, f"expected page {number} of {total} here: {missing}")
-        if total != len(pages):
-            raise pagination.fail("total_pages", total, f"the payload holds {len(pages)} of the {total} pages")
-    return pages
-
-
-def _offer_rows(offer: Node, events: dict[int, tuple[str, dt.date, str, str]]) -> list[ParsedRow]:
-    event_id = offer.int("event_id")
-    if event_id not in events:
-        raise offer.fail("event_id", event_id, "is not one of the payload's events")
-    market = offer.int("market_id")
-    if market != _BP_POINTS_MARKET:
-        raise offer.fail("market_id", market, f"expected the points market ({_BP_POINTS_MARKET})")
-    game_id, game_date, away, home = events[event_id]
-    participants = offer.items("participants")
-    if len(participants) != 1:
-        raise offer.fail("participants", len(participants), "expected one participant, the player")
-    participant = participants[0]
-    name = participant.str("name")
-    lookup = ids.player_lookup(name)
-    if not lookup:
-        raise participant.fail("name", name, "has no letters to make a player_lookup from")
-    player = participant.obj("player")
-    team_text = player.str("team")
-    team = convert(player.at("team"), team_text, ids.team_code, team_text)
-    if team not in (away, home):
-        raise player.fail("team", team_text, f"does not play in {game_id}")
-    sides: dict[str, dict[int, Node]] = {}
-    for selection in offer.items("selections"):
-        side = selection.one_of("selection", _BP_SIDES)
-        if side in sides:
-            raise selection.fail("selection", side, "a second selection of the same side")
-        sides[side] = {book.int("id", minimum=0): book for book in selection.items("books")}
-    rows: list[ParsedRow] = []
-    for book_id in dict.fromkeys([*sides.get("over", {}), *sides.get("under", {})]):
-        quoted = {side: _lines(sides[side][book_id]) for side in _BP_SIDES if book_id in sides.get(side, {})}
-        lines = quoted.get("over") or quoted["under"]
-        book = sides["over" if "over" in quoted else "under"][book_id]
-        row = {
-            "game_id": game_id,
-            "game_date": game_date,
-            "bookmaker": bettingpros_bookmaker(book),
-            "player_lookup": lookup,
-            "player_name": name.strip(),
-            "team_abbr": team,
-            "bettingpros_event_id": event_id,
-            "points_line": lines[0].num("line", minimum=0.5, maximum=_MAX_POINTS_LINE),
-            "opening_line": lines[-1].num("line", nullable=True, minimum=0.5, maximum=_MAX_POINTS_LINE),
-            "over_odds": american_odds(quoted["over"][0], "cost") if "over" in quoted else None,
-            "under_odds": american_odds(quoted["under"][0], "cost") if "under" in quoted else None,
-            "line_updated_at": _bp_time(lines[0], "updated", nullable=True),
-        }
-        rows.append(ParsedRow(book.path, row))
-    return rows
-
-
-def _lines(book: Node) -> list[Node]:
-    lines = book.items("lines")
-    if not lines:
-        raise book.fail("lines", [], "a book without a line")
-    return lines
-
-
-def _bp_time(node: Node, key: str, *, nullable: bool = False) -> Any:
-    """A BettingPros time, ``YYYY-MM-DD HH:MM:SS`` in UTC, as an aware datetime."""
-    text = node.str(key, nullable=nullable)
-    if text is None:
-        return None
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise node.fail(key, text, "expected a UTC time as YYYY-MM-DD HH:MM:SS") from None
-
-
 ODDS_PROPS = RawTable(
     "odds_api_player_points_props",
     "nba_raw.odds_api_player_points_props",
@@ -373,10 +309,18 @@ ODDS_PROPS = RawTable(
     parse_odds_props,
     append_only=True,
 )
-GAME_LINES = RawTable("odds_api_game_lines", "nba_raw.odds_api_game_lines", ("game_id", "bookmaker"), parse_game_lines)
-BETTINGPROS = RawTable(
-    "bettingpros_player_props",
-    "nba_raw.bettingpros_player_points_props",
-    ("game_id", "player_lookup", "bookmaker"),
-    parse_bettingpros,
+
+
+def _decode_game_lines(body: bytes) -> Node:
+    """The stored game lines: the historical wrapper (an object) or the live answer (an array)."""
+    return decode(body, array=True)
+
+
+GAME_LINES = RawTable(
+    "odds_api_game_lines",
+    "nba_raw.odds_api_game_lines",
+    ("game_id", "bookmaker"),
+    parse_game_lines,
+    decode=_decode_game_lines,
+    never_lowered=("line_updated_at",),  # a rerun's older quote leaves the newer one
 )

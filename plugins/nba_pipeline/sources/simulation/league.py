@@ -153,6 +153,7 @@ class SimulatedLeague:
         *,
         as_of: datetime | None = None,
         imperfections: frozenset[str] = frozenset(),
+        live: bool = False,
     ) -> bytes:
         """The payload ``source`` would have served for ``game_date``, as UTF-8 JSON bytes.
 
@@ -164,6 +165,8 @@ class SimulatedLeague:
         :param game_date: the ET game date the payload describes.
         :param as_of: when the payload is fetched; decides game status, box-score and line availability.
         :param imperfections: a subset of ``IMPERFECTIONS``.
-        :raises ValueError: on an unknown source or imperfection.
+        :param live: render the live endpoint's answer (The Odds API), as of ``as_of``, instead of
+            the historical snapshot.
+        :raises ValueError: on an unknown source or imperfection, or ``live`` for a source without one.
         """
-        return render(self, source, game_date, as_of, imperfections)
+        return render(self, source, game_date, as_of, imperfections, live)

@@ -1,7 +1,8 @@
 """NBA.com as the simulation serves it: the schedule (:mod:`.nbacom_schedule`), the player box
 scores (the scoreboard and each final game's box score, :mod:`.nbacom_boxscores`), team game
-logs, shot zones per player (the play-by-play source) and the injury report (a PDF,
-:mod:`.nbacom_injuries`).
+logs, the play-by-play (the scoreboard and each final game's live feed and live box score,
+:mod:`.nbacom_playbyplay`), the injury report (a PDF,
+:mod:`.nbacom_injuries`) and the season's player list (:mod:`.nbacom_players`).
 
 Each renderer reads the league through its public interface and returns the JSON document of
 one source and date in NBA.com's shapes (``docs/payloads.md``): NBA.com game ids, personIds,
@@ -23,6 +24,8 @@ from nba_pipeline.sources.simulation.imperfections import (
 )
 from nba_pipeline.sources.simulation.nbacom_boxscores import render_box_scores
 from nba_pipeline.sources.simulation.nbacom_injuries import render_injury_report
+from nba_pipeline.sources.simulation.nbacom_playbyplay import render_play_by_play_day
+from nba_pipeline.sources.simulation.nbacom_players import render_player_index
 from nba_pipeline.sources.simulation.nbacom_schedule import render_schedule
 from nba_pipeline.sources.simulation.rosters import TEAM_INFO, TEAMS
 
@@ -107,42 +110,6 @@ def _rank(rows: list[dict[str, Any]]) -> None:
             row[rank_key] = 1 + sum(1 for other in values if (other < value if fewest_first else other > value))
 
 
-def _play_by_play(
-    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
-) -> dict[str, Any]:
-    rows: list[list[Any]] = []
-    for game in box_score_games(league.games_on(day), as_of, imperfections, "nbac"):
-        for line in league.box_score(game).lines:
-            if not line.played:
-                continue
-            player = league.player(line.player_lookup)
-            mixed = MIXED_GAME_ID in imperfections and len(rows) % 2 == 1
-            rows.append(
-                [
-                    game.matchup if mixed else game.nba_game_id,
-                    f"{day:%Y%m%d}",
-                    game.away,
-                    game.home,
-                    player.person_id,
-                    player.full_name,
-                    TEAM_INFO[line.team].nba_team_id,
-                    line.team,
-                    line.paint_attempts,
-                    line.paint_makes,
-                    line.mid_range_attempts,
-                    line.mid_range_makes,
-                    line.fg3a,
-                    line.fg3m,
-                ]
-            )
-    duplicate_first(rows, imperfections)
-    return {
-        "resource": "shotzonesummary",
-        "parameters": {"GameDate": day.isoformat(), "LeagueID": "00", "Season": season_label(day)},
-        "resultSets": [{"name": "PlayerShotZones", "headers": list(_SHOT_ZONE_HEADERS), "rowSet": rows}],
-    }
-
-
 _TEAM_STATS = (
     ("FGM", "fgm"), ("FGA", "fga"), ("FG3M", "fg3m"), ("FG3A", "fg3a"), ("FTM", "ftm"), ("FTA", "fta"),
     ("OREB", "oreb"), ("DREB", "dreb"), ("REB", "reb"), ("AST", "ast"), ("TOV", "tov"), ("STL", "stl"),
@@ -179,10 +146,6 @@ _TEAM_GAME_LOG_HEADERS = (
     "TOV", "STL", "BLK", "BLKA", "PF", "PFD", "PTS", "PLUS_MINUS", *(rank for rank, _, _ in _RANKED),
     "AVAILABLE_FLAG",
 )  # fmt: skip
-_SHOT_ZONE_HEADERS = (
-    "GAME_ID", "GAME_DATE", "VTM", "HTM", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION",
-    "PAINT_FGA", "PAINT_FGM", "MID_RANGE_FGA", "MID_RANGE_FGM", "THREE_PT_FGA", "THREE_PT_FGM",
-)  # fmt: skip
 
 
 def _stat(line: PlayerLine, stat: str) -> int:
@@ -194,6 +157,7 @@ RENDERERS: dict[str, Renderer] = {
     "nbac_schedule": render_schedule,
     "nbac_gamebook": render_box_scores,
     "nbac_team_boxscore": _team_game_logs,
-    "nbac_play_by_play": _play_by_play,
+    "nbac_play_by_play": render_play_by_play_day,
     "nbac_injury_report": render_injury_report,
+    "nbac_player_list": render_player_index,
 }

@@ -34,7 +34,7 @@ from nba_pipeline.sources.simulation.schedule import SimulatedGame
 if TYPE_CHECKING:
     from nba_pipeline.sources.simulation.league import SimulatedLeague
 
-__all__ = ["render_box_scores"]
+__all__ = ["render_box_scores", "render_scoreboard"]
 
 _PERIODS = 4
 #: The box score's counting stats: (statistics key, PlayerLine field); the percentages sit after each pair.
@@ -58,27 +58,32 @@ def render_box_scores(
     ``"PPD"``; a game whose box score is late (``late_boxscores``) still shows 2 at the end of the
     fourth quarter, as the stats feed does until it marks a game final.
     """
-    games = league.games_on(day)
-    finals = box_score_games(games, as_of, imperfections, "nbac")
-    final_ids = {game.game_id for game in finals}
-    postponed = postponed_game_id(games, imperfections)
-    wins_losses = records(league, season_label(day), as_of)
-    board = [_scoreboard_game(league, game, as_of, final_ids, postponed, wins_losses) for game in games]
+    finals = box_score_games(league.games_on(day), as_of, imperfections, "nbac")
     box_scores = []
     for position, game in enumerate(finals):
         mixed = MIXED_GAME_ID in imperfections and position % 2 == 1
         box_scores.append(_box_score(league, game, as_of, imperfections, mixed))
+    return {"scoreboard": render_scoreboard(league, day, as_of, imperfections), "games": box_scores}
+
+
+def render_scoreboard(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    """``scoreboardv3`` of ``day`` at ``as_of``: every game, the final ones (``gameStatus`` 3) those
+    whose NBA.com box scores are published (the index of the box scores and play-by-play feeds)."""
+    games = league.games_on(day)
+    final_ids = {game.game_id for game in box_score_games(games, as_of, imperfections, "nbac")}
+    postponed = postponed_game_id(games, imperfections)
+    wins_losses = records(league, season_label(day), as_of)
+    board = [_scoreboard_game(league, game, as_of, final_ids, postponed, wins_losses) for game in games]
     return {
+        "meta": {"version": 1, "request": "scoreboardv3", "time": et_iso(as_of)},
         "scoreboard": {
-            "meta": {"version": 1, "request": "scoreboardv3", "time": et_iso(as_of)},
-            "scoreboard": {
-                "gameDate": day.isoformat(),
-                "leagueId": "00",
-                "leagueName": "National Basketball Association",
-                "games": board,
-            },
+            "gameDate": day.isoformat(),
+            "leagueId": "00",
+            "leagueName": "National Basketball Association",
+            "games": board,
         },
-        "games": box_scores,
     }
 
 

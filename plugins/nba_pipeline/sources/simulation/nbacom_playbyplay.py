@@ -1,5 +1,8 @@
-"""NBA.com's live play-by-play feed as the simulation renders it: ``playbyplay_{gameId}.json`` of one
-final game, from the CDN's liveData (docs/real-endpoints.md §1.6).
+"""NBA.com's play-by-play as the simulation serves it: the date's ``scoreboardv3`` (stats host), then
+for each final game its live feed ``playbyplay_{gameId}.json`` and live box score
+``boxscore_{gameId}.json`` (CDN liveData), stored together as one document
+``{"scoreboard": ..., "games": [<feed>, ...], "boxscores": [<box score>, ...]}``
+(docs/real-endpoints.md §1.6), which the HTTP scraper stores too.
 
 The feed is built from the game's box score, so that it tells the same story: every field-goal
 attempt of a player's line is one ``2pt`` or ``3pt`` action whose ``area`` (the stats
@@ -7,35 +10,37 @@ attempt of a player's line is one ``2pt`` or ``3pt`` action whose ``area`` (the 
 ``freethrow`` action, and each of the four periods opens and closes with a ``period`` action. The
 paint, mid-range and three counts derived from the actions (:data:`ZONE_OF_AREA`) are exactly the
 line's, and the running score ends at the box score's points. Shots are spread over the game's 48
-minutes from the game's own seeded stream, so the feed is the same whenever it is rendered.
+minutes from the game's own seeded stream, so the feed is the same whenever it is rendered. The
+live box score (:mod:`.nbacom_live_boxscore`) gives each player's full name and whether he played.
 
 Not simulated (a real feed has them): rebounds, turnovers, fouls, substitutions, timeouts, jump
 balls, assists in ``qualifiers``; the x/y spots are drawn within each area, not measured.
 
-Not yet what the ``nbac_play_by_play`` scraper stores (docs/real-endpoints.md §1.6, §7). Which games:
-the feed lives on ``cdn.nba.com``, whose only dated list of games is the whole-season schedule file
-and whose scoreboard is today's only; the intended index is the date's ``scoreboardv3`` on the
-stats host (the connection ``nba_stats``), its final games (``gameStatus`` 3), as for the box
-scores, declared in the endpoint entry as an index on another connection.
+Imperfections: ``duplicate_rows`` repeats the away team's first player in every live box score;
+``mixed_game_id`` writes ``game.gameId`` of the feed and box score at odd positions in the canonical
+form; ``late_boxscores`` and ``game_postponed`` leave games off the scoreboard's final ones.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from nba_pipeline.sources.simulation.calendar import utc_z
 from nba_pipeline.sources.simulation.draws import seeded_rng
 from nba_pipeline.sources.simulation.games import PlayerLine
+from nba_pipeline.sources.simulation.imperfections import MIXED_GAME_ID, box_score_games, duplicate_first
+from nba_pipeline.sources.simulation.nbacom_boxscores import render_scoreboard
+from nba_pipeline.sources.simulation.nbacom_live_boxscore import render_live_box_score
 from nba_pipeline.sources.simulation.rosters import TEAM_INFO
 from nba_pipeline.sources.simulation.schedule import SimulatedGame
 
 if TYPE_CHECKING:
     from nba_pipeline.sources.simulation.league import SimulatedLeague
 
-__all__ = ["PAINT", "MID_RANGE", "THREE", "ZONE_OF_AREA", "render_play_by_play"]
+__all__ = ["PAINT", "MID_RANGE", "THREE", "ZONE_OF_AREA", "render_play_by_play", "render_play_by_play_day"]
 
 PAINT, MID_RANGE, THREE = "paint", "mid_range", "three_pt"
 
@@ -61,6 +66,27 @@ _SPOTS: dict[str, tuple[float, float, float, float]] = {
     "Above the Break 3": (23.8, 29.0, 0.0, 70.0),
 }
 _SUBTYPES = {"Restricted Area": "Layup", "In The Paint (Non-RA)": "Hook"}
+
+
+def render_play_by_play_day(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    """The stored document of ``day`` at ``as_of``: the scoreboard, then each final game's feed and
+    live box score, in the scoreboard's order."""
+    feeds, box_scores = [], []
+    for position, game in enumerate(box_score_games(league.games_on(day), as_of, imperfections, "nbac")):
+        feed = render_play_by_play(league, game, as_of)
+        box = render_live_box_score(league, game, as_of)
+        duplicate_first(box["game"]["awayTeam"]["players"], imperfections)
+        if MIXED_GAME_ID in imperfections and position % 2 == 1:
+            feed["game"]["gameId"] = box["game"]["gameId"] = game.game_id
+        feeds.append(feed)
+        box_scores.append(box)
+    return {
+        "scoreboard": render_scoreboard(league, day, as_of, imperfections),
+        "games": feeds,
+        "boxscores": box_scores,
+    }
 
 
 def render_play_by_play(league: SimulatedLeague, game: SimulatedGame, as_of: datetime) -> dict[str, Any]:

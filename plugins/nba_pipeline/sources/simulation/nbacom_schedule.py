@@ -210,6 +210,11 @@ def _clock_text(moment: datetime) -> str:
     return f"{(local.hour - 1) % 12 + 1}:{local.minute:02d} {'pm' if local.hour >= 12 else 'am'} ET"
 
 
+def arena_zone(team: str) -> ZoneInfo:
+    """The time zone of ``team``'s home arena (the live box score's local tip-off times)."""
+    return ZoneInfo(_ARENA_ZONES.get(team, _ZONES[TEAM_INFO[team].time_zone]))
+
+
 #: Shared with the scoreboard (:mod:`.nbacom_boxscores`), which carries the same team slugs,
 #: broadcaster lists, status texts and records.
 BROADCASTER_KINDS = _BROADCASTER_KINDS

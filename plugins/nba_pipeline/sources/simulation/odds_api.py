@@ -5,6 +5,12 @@ Teams are full names, times UTC; a book's markets show its opening line until it
 the afternoon, and nothing before it has posted (``docs/payloads.md``). Player props are the
 real API's per-event answers (``/historical/.../events/{eventId}/odds``, ``data`` one event), all
 of the day's events together in one document, as the HTTP scraper stores them.
+
+Each source has two renderings: :data:`RENDERERS`, the historical endpoints' snapshot wrapper
+(``{timestamp, previous_timestamp, next_timestamp, data}``, the snapshot at or before the fetch),
+and :data:`LIVE_RENDERERS`, the live endpoints' bare answers as of the fetch moment itself: the
+events and the game lines as lists, each event's props as one event object. The quotes are the
+same for the same moment; only the wrapping differs.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
     from nba_pipeline.sources.simulation.league import SimulatedLeague
     from nba_pipeline.sources.simulation.payloads import Renderer
 
-__all__ = ["RENDERERS"]
+__all__ = ["LIVE_RENDERERS", "RENDERERS"]
 
 _SNAPSHOT_INTERVAL = timedelta(minutes=5)
 
@@ -54,20 +60,42 @@ def _historical(taken: datetime, data: Any) -> dict[str, Any]:
     }
 
 
+def _event_list(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The day's events (the live events answer)."""
+    data = [_odds_event(game) for game in league.games_on(day)]
+    duplicate_first(data, imperfections)
+    return data
+
+
 def _events(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
-    as_of = _snapshot(as_of)
-    data = [_odds_event(game) for game in league.games_on(day)]
-    duplicate_first(data, imperfections)
-    return _historical(as_of, data)
+    taken = _snapshot(as_of)
+    return _historical(taken, _event_list(league, day, taken, imperfections))
 
 
 def _player_points_props(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
     """``{"events": [...]}``: per event of the day, in day order, the historical event-odds answer."""
-    as_of = _snapshot(as_of)
+    taken = _snapshot(as_of)
+    return {"events": [_historical(taken, event) for event in _props_events(league, day, taken, imperfections)]}
+
+
+def _live_player_points_props(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> dict[str, Any]:
+    """``{"events": [...]}``: per event of the day, in day order, the live event-odds answer (the
+    event with its bookmakers, quoted as of ``as_of``)."""
+    return {"events": _props_events(league, day, as_of, imperfections)}
+
+
+def _props_events(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Each event of the day with its books' ``player_points`` markets as posted by ``as_of``."""
     lines_by_game_book: dict[tuple[str, str], list[PropLine]] = {}
     for line in league.prop_lines(day):
         if line.in_odds_api:
@@ -109,14 +137,22 @@ def _player_points_props(
                     "markets": [{"key": "player_points", "last_update": utc_z(posted), "outcomes": outcomes}],
                 }
             )
-        data.append(_historical(as_of, _odds_event(game) | {"bookmakers": bookmakers}))
-    return {"events": data}
+        data.append(_odds_event(game) | {"bookmakers": bookmakers})
+    return data
 
 
 def _game_lines(
     league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
 ) -> dict[str, Any]:
-    as_of = _snapshot(as_of)
+    taken = _snapshot(as_of)
+    return _historical(taken, _game_line_events(league, day, taken, imperfections))
+
+
+def _game_line_events(
+    league: SimulatedLeague, day: date, as_of: datetime, imperfections: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Each event of the day with its books' h2h, spreads and totals as posted by ``as_of`` (the
+    live game-lines answer)."""
     by_game_book = {(line.game_id, line.book): line for line in league.game_lines(day)}
     data = []
     for game in league.games_on(day):
@@ -164,12 +200,19 @@ def _game_lines(
             )
         data.append(_odds_event(game) | {"bookmakers": bookmakers})
     duplicate_first(data, imperfections)
-    return _historical(as_of, data)
+    return data
 
 
-#: The sources this module renders, by name.
+#: The sources this module renders, by name: the historical endpoints' answers.
 RENDERERS: dict[str, Renderer] = {
     "odds_api_events": _events,
     "odds_api_player_points_props": _player_points_props,
     "odds_api_game_lines": _game_lines,
+}
+
+#: The same sources as the live endpoints answer them (no snapshot wrapper, as of the fetch).
+LIVE_RENDERERS: dict[str, Renderer] = {
+    "odds_api_events": _event_list,
+    "odds_api_player_points_props": _live_player_points_props,
+    "odds_api_game_lines": _game_line_events,
 }

@@ -29,6 +29,7 @@ SOURCES: tuple[str, ...] = (
     "nbac_team_boxscore",
     "nbac_play_by_play",
     "nbac_injury_report",
+    "nbac_player_list",
     "bdl_boxscores",
     "odds_api_events",
     "odds_api_player_points_props",
@@ -41,12 +42,15 @@ BOX_SCORE_SOURCES: frozenset[str] = frozenset(
 )
 
 #: Renders one source's payload: (league, game date, fetch moment, imperfections) -> the JSON
-#: document, or the bytes of a source that is not JSON (the injury report's PDF).
-Renderer = Callable[["SimulatedLeague", date, datetime, frozenset[str]], dict[str, Any] | bytes]
+#: document (an array for a live Odds API answer), or the bytes of a source that is not JSON (the
+#: injury report's PDF).
+Renderer = Callable[["SimulatedLeague", date, datetime, frozenset[str]], dict[str, Any] | list[Any] | bytes]
 
 _RENDERERS: dict[str, Renderer] = (
     nbacom.RENDERERS | balldontlie.RENDERERS | odds_api.RENDERERS | bettingpros.RENDERERS | espn.RENDERERS
 )
+#: The sources that also have a live endpoint, rendered in its shape (The Odds API).
+_LIVE_RENDERERS: dict[str, Renderer] = odds_api.LIVE_RENDERERS
 
 
 def render(
@@ -55,13 +59,17 @@ def render(
     game_date: date,
     as_of: datetime | None,
     imperfections: frozenset[str],
+    live: bool = False,
 ) -> bytes:
     """The payload of ``source`` for ``game_date`` in ``league``; see ``SimulatedLeague.payload``.
 
-    :raises ValueError: on an unknown source or imperfection.
+    :raises ValueError: on an unknown source or imperfection, or ``live`` for a source without a
+        live endpoint.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    if live and source not in _LIVE_RENDERERS:
+        raise ValueError(f"{source} has no live endpoint; live sources: {', '.join(_LIVE_RENDERERS)}")
     unknown = set(imperfections) - IMPERFECTIONS
     if unknown:
         raise ValueError(f"unknown imperfections {sorted(unknown)}; expected a subset of {sorted(IMPERFECTIONS)}")
@@ -71,7 +79,8 @@ def render(
         moment = as_of.replace(tzinfo=ET)
     else:
         moment = as_of
-    document = _RENDERERS[source](league, game_date, moment, frozenset(imperfections))
+    renderer = _LIVE_RENDERERS[source] if live else _RENDERERS[source]
+    document = renderer(league, game_date, moment, frozenset(imperfections))
     return document if isinstance(document, bytes) else _dump(document)
 
 
