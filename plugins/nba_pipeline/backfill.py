@@ -27,7 +27,7 @@ from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip, ProcessorSpec
 from nba_pipeline.registry.guard_tables import GUARD_TABLES, breaker_store
 from nba_pipeline.settings import get_settings
-from nba_pipeline.warehouse import Warehouse, activity
+from nba_pipeline.warehouse import JobCost, Warehouse, activity, job_costs
 
 log = logging.getLogger(__name__)
 PROGRESS_TABLE = "nba_orchestration.backfill_progress"
@@ -166,22 +166,25 @@ class _DateRun:
             try_number=1,
             options={"game_date": self.game_date.isoformat(), "backfill": True},
         )
+        cost = JobCost()
         try:
-            with activity("processor"):
+            with activity("processor"), job_costs() as cost:
                 outcome = spec.run(context)
         except ProcessorSkip as skip:
-            self.record(spec, started, "skipped", reason=skip_reason(skip.reason), detail=skip.detail, report=report)
+            self.record(
+                spec, started, "skipped", reason=skip_reason(skip.reason), detail=skip.detail, report=report, cost=cost
+            )
             return
         except Exception as error:  # recorded and counted; the rest of the date goes on
             log.warning("%s failed for %s: %s", spec.name, self.game_date, error)
-            self.record(spec, started, "failed", error=error, report=report)
+            self.record(spec, started, "failed", error=error, report=report, cost=cost)
             if spec.breaker is not None:
                 with activity("guards"):
                     self.breakers[spec.name] = self.store.record_failure(
                         spec.name, spec.breaker, type(error).__name__, str(error)
                     )
             return
-        self.record(spec, started, "success", outcome=outcome, report=report)
+        self.record(spec, started, "success", outcome=outcome, report=report, cost=cost)
         if spec.breaker is not None:
             self.succeeded[spec.name] = spec.breaker
 
@@ -196,6 +199,7 @@ class _DateRun:
         error: BaseException | None = None,
         report: DependencyReport | None = None,
         outcome: Any = None,
+        cost: JobCost | None = None,
     ) -> None:
         target = spec.target_date(self.game_date)
         self.records.append(
@@ -220,6 +224,9 @@ class _DateRun:
                 dependency_check_passed=report.dependency_check_passed if report else None,
                 data_completeness_pct=report.data_completeness_pct if report else None,
                 upstream_data_age_hours=report.upstream_data_age_hours if report else None,
+                bytes_processed=cost.bytes_processed if cost else None,
+                bytes_billed=cost.bytes_billed if cost else None,
+                slot_ms=cost.slot_ms if cost else None,
                 options={"game_date": self.game_date.isoformat(), "backfill": True, "dag_run_id": self.dag_run_id},
             )
         )

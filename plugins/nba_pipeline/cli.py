@@ -45,6 +45,7 @@ def _migrate(_: argparse.Namespace) -> int:
 
 def _verify(_: argparse.Namespace) -> int:
     from nba_pipeline.registry.guard_tables import UNIQUE_KEYS
+    from nba_pipeline.schema.layout import layout_drifts
     from nba_pipeline.schema.verify import verify_schema
     from nba_pipeline.warehouse import get_warehouse
 
@@ -59,7 +60,11 @@ def _verify(_: argparse.Namespace) -> int:
             print(f"      - {drift}")
         drifted += bool(report.drifts)
     print(f"{len(reports) - drifted} of {len(reports)} tables match their declared schema")
-    return 1 if drifted else 0
+    layout = layout_drifts()
+    for drift in layout:
+        print(f"DRIFT {drift}")
+    print(f"{'no' if not layout else len(layout)} partitioning or clustering drift between schema files and migrations")
+    return 1 if drifted or layout else 0
 
 
 def _breakers(args: argparse.Namespace) -> int:

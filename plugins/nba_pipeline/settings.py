@@ -35,6 +35,21 @@ LOCAL_TIMEZONE = "America/New_York"
 CLOCK_OFFSET_VARIABLE = "NBA_CLOCK_OFFSET_SECONDS"
 
 
+#: The most bytes one BigQuery query job may bill (``maximumBytesBilled``): 10 GiB. Sized from the
+#: simulated league: one game date adds about 1.6 MB over all tables (BigQuery logical bytes,
+#: estimated from the embedded warehouse after one backfilled date), so a season of about 170 game
+#: dates holds about 0.3 GB. No legitimate statement reads more than every table once, so 10 GiB
+#: is about 30 seasons' headroom (more seasons kept, wider real payloads), while a runaway query
+#: (an unpartitioned scan of years of history, an accidental cross join) fails before it bills more
+#: than about 6 US cents at the on-demand rate of 6.25 USD per TiB.
+DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED = 10 * 1024**3
+
+#: How long one BigQuery job may run before BigQuery cancels it (``jobTimeoutMs``), in seconds: 10
+#: minutes. A date's transform or DML runs in seconds; the bound stops a stuck job well inside the
+#: tasks' 30-minute ``execution_timeout``, so the task fails with BigQuery's reason, not Airflow's.
+DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS = 600.0
+
+
 def clock_offset_seconds() -> float:
     """The package clock's offset from the wall clock. Read on every call, not cached: a replay
     moves the clock from one run to the next within one process."""
@@ -56,6 +71,11 @@ class Settings:
     :param duckdb_lock_wait_seconds: how long a task waits for another process's write lock on the file.
     :param bigquery_conn_id: the Airflow connection that holds the Google credentials, project and location.
     :param bigquery_location: overrides the connection's location when set.
+    :param bigquery_maximum_bytes_billed: the most bytes one query job may bill; BigQuery fails a
+        job that would bill more, before it runs (``NBA_BIGQUERY_MAXIMUM_BYTES_BILLED``, default
+        :data:`DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED`; empty: no limit).
+    :param bigquery_job_timeout_seconds: how long one BigQuery job may run before BigQuery cancels
+        it (``NBA_BIGQUERY_JOB_TIMEOUT_SECONDS``, default :data:`DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS`).
     :param payload_root: where raw payloads are stored (a local path or a ``gs://`` URL).
     :param breaker_fail_open: if the breaker store cannot be read, run the processor (True) or skip it.
     :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
@@ -103,6 +123,8 @@ class Settings:
     run_log_outbox: Path = PROJECT_ROOT / ".local" / "run_log_outbox"
     data_dir: Path = PROJECT_ROOT / ".local"
     odds_daily_quota: int | None = None
+    bigquery_maximum_bytes_billed: int | None = DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED
+    bigquery_job_timeout_seconds: float = DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS
 
 
 def _flag(value: str) -> bool:
@@ -134,6 +156,13 @@ def get_settings() -> Settings:
         duckdb_lock_wait_seconds=float(env.get("NBA_DUCKDB_LOCK_WAIT_SECONDS", "120")),
         bigquery_conn_id=env.get("NBA_BIGQUERY_CONN_ID", "google_cloud_default"),
         bigquery_location=env.get("NBA_BIGQUERY_LOCATION") or None,
+        bigquery_maximum_bytes_billed=_optional_int(
+            "NBA_BIGQUERY_MAXIMUM_BYTES_BILLED",
+            env.get("NBA_BIGQUERY_MAXIMUM_BYTES_BILLED", str(DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED)),
+        ),
+        bigquery_job_timeout_seconds=float(
+            env.get("NBA_BIGQUERY_JOB_TIMEOUT_SECONDS", str(DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS))
+        ),
         payload_root=env.get("NBA_PAYLOAD_ROOT", str(data_dir / "payloads")),
         breaker_fail_open=_flag(env.get("NBA_BREAKER_FAIL_OPEN", "true")),
         state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),

@@ -12,17 +12,20 @@ import pytest
 from airflow.sdk.exceptions import AirflowNotFoundException
 from google.api_core.exceptions import BadRequest, Forbidden, NotFound, RetryError
 from google.auth.exceptions import DefaultCredentialsError
-from google.cloud.bigquery import SchemaField
+from google.cloud.bigquery import QueryJobConfig, SchemaField
 from google.cloud.bigquery.table import Row
 
-from nba_pipeline.settings import DATASETS
+from nba_pipeline.settings import DATASETS, DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS, DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED
+from nba_pipeline.warehouse import get_warehouse
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    JobCost,
     QueryParam,
     UnknownDatasetError,
     WarehouseError,
     activity,
+    job_costs,
 )
 from nba_pipeline.warehouse.bigquery_backend import BigQueryWarehouse, sanitise_labels
 from nba_pipeline.warehouse.bigquery_params import referenced_params
@@ -77,10 +80,13 @@ def warehouse(hook_cls):
     return BigQueryWarehouse(gcp_conn_id=CONN_ID)
 
 
-def _job(rows=(), dml=None):
+def _job(rows=(), dml=None, bytes_processed=None, bytes_billed=None, slot_millis=None):
     job = mock.MagicMock(name="QueryJob")
     job.result.return_value = list(rows)
     job.num_dml_affected_rows = dml
+    job.total_bytes_processed = bytes_processed
+    job.total_bytes_billed = bytes_billed
+    job.slot_millis = slot_millis
     return job
 
 
@@ -165,6 +171,7 @@ def test_query_sends_typed_scalar_params_and_returns_rows_as_dicts(warehouse, ho
         },
         project_id=PROJECT,
         location="US",
+        timeout=None,
     )
     assert STATS.snapshot() == {"round_trips": {"processor": 1}, "mutations": {}}
 
@@ -653,3 +660,129 @@ def test_failed_statement_quotes_the_sql(warehouse, hook):
     ) as err:
         warehouse.query("SELECT x FORM nba_raw.t")
     assert isinstance(err.value.__cause__, BadRequest)
+
+
+# --------------------------------------------------------------------------- job limits and cost
+
+
+def test_every_query_job_carries_the_byte_limit_and_timeout_from_the_settings(hook_cls, hook, settings_env):
+    """The warehouse as production builds it (settings from the environment): the configuration
+    sent is a QueryJobConfig's, with maximumBytesBilled and jobTimeoutMs, and the client waits no
+    longer than the job may run."""
+    settings_env.setenv("NBA_WAREHOUSE_BACKEND", "bigquery")
+    settings_env.setenv("NBA_BIGQUERY_CONN_ID", CONN_ID)
+    settings_env.setenv("NBA_BIGQUERY_MAXIMUM_BYTES_BILLED", "5000000000")
+    settings_env.setenv("NBA_BIGQUERY_JOB_TIMEOUT_SECONDS", "90.5")
+    hook.insert_job.return_value = _job()
+    sql = "SELECT points FROM nba_analytics.player_game_summary WHERE game_date = @d"
+
+    with get_warehouse() as warehouse:
+        warehouse.query(sql, {"d": dt.date(2025, 1, 15)})
+        warehouse.execute("DELETE FROM nba_raw.nbac_schedule WHERE TRUE")
+
+    first, second = hook.insert_job.call_args_list
+    config = QueryJobConfig.from_api_repr(first.kwargs["configuration"])
+    assert config.maximum_bytes_billed == 5_000_000_000
+    assert int(config.job_timeout_ms) == 90_500  # the client library reads it back as the REST string
+    assert config.use_legacy_sql is False
+    assert config.labels == EXPECTED_LABELS
+    assert config.query_parameters[0].to_api_repr() == {
+        "name": "d",
+        "parameterType": {"type": "DATE"},
+        "parameterValue": {"value": "2025-01-15"},
+    }
+    assert first.kwargs == {
+        "configuration": {
+            "query": {
+                "query": sql,
+                "useLegacySql": False,
+                "maximumBytesBilled": "5000000000",
+                "parameterMode": "NAMED",
+                "queryParameters": [
+                    {"name": "d", "parameterType": {"type": "DATE"}, "parameterValue": {"value": "2025-01-15"}}
+                ],
+            },
+            "labels": EXPECTED_LABELS,
+            "jobTimeoutMs": "90500",
+        },
+        "project_id": PROJECT,
+        "location": "US",
+        "timeout": 90.5,
+    }
+    assert QueryJobConfig.from_api_repr(second.kwargs["configuration"]).maximum_bytes_billed == 5_000_000_000
+
+
+def test_default_byte_limit_and_timeout(hook_cls, hook, settings_env):
+    settings_env.setenv("NBA_WAREHOUSE_BACKEND", "bigquery")
+    for name in ("NBA_BIGQUERY_MAXIMUM_BYTES_BILLED", "NBA_BIGQUERY_JOB_TIMEOUT_SECONDS"):
+        settings_env.delenv(name, raising=False)
+    hook.insert_job.return_value = _job()
+
+    with get_warehouse() as warehouse:
+        warehouse.query("SELECT 1")
+
+    config = QueryJobConfig.from_api_repr(hook.insert_job.call_args.kwargs["configuration"])
+    assert config.maximum_bytes_billed == DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED == 10 * 1024**3
+    assert int(config.job_timeout_ms) == DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS * 1000 == 600_000
+
+
+def test_an_empty_byte_limit_sends_none(hook_cls, hook, settings_env):
+    settings_env.setenv("NBA_WAREHOUSE_BACKEND", "bigquery")
+    settings_env.setenv("NBA_BIGQUERY_MAXIMUM_BYTES_BILLED", "")
+    hook.insert_job.return_value = _job()
+
+    with get_warehouse() as warehouse:
+        warehouse.query("SELECT 1")
+
+    assert "maximumBytesBilled" not in hook.insert_job.call_args.kwargs["configuration"]["query"]
+
+
+def test_job_costs_sum_what_each_job_reported(warehouse, hook):
+    hook.insert_job.side_effect = [
+        _job(dml=3, bytes_processed=10_485_760, bytes_billed=10_485_760, slot_millis=42),
+        _job(bytes_processed=2048, bytes_billed=10_485_760, slot_millis=7),
+        _job(bytes_processed=None, bytes_billed=None, slot_millis=None),  # a cached or DDL job reports nothing
+    ]
+
+    with job_costs() as outer:
+        warehouse.execute("DELETE FROM nba_raw.nbac_schedule WHERE game_date = @d", {"d": dt.date(2025, 1, 15)})
+        with job_costs() as inner:
+            warehouse.query("SELECT 1")
+        warehouse.execute("CREATE SCHEMA IF NOT EXISTS nba_raw")
+
+    assert inner == JobCost(jobs=1, bytes_processed=2048, bytes_billed=10_485_760, slot_ms=7)
+    assert outer == JobCost(jobs=3, bytes_processed=10_487_808, bytes_billed=20_971_520, slot_ms=49)
+
+
+def test_job_costs_stay_unmeasured_when_no_job_reports(warehouse, hook):
+    hook.insert_job.return_value = _job()
+
+    with job_costs() as cost:
+        warehouse.query("SELECT 1")
+
+    assert cost == JobCost(jobs=1, bytes_processed=None, bytes_billed=None, slot_ms=None)
+
+
+@pytest.mark.parametrize("phase", [2, 3, 4])
+def test_every_run_table_row_carries_the_attempts_job_cost(phase):
+    from nba_pipeline.guards.run_log import RunRecord
+    from nba_pipeline.registry.guard_tables import RUN_TABLES
+
+    started = dt.datetime(2025, 1, 16, 9, 0, tzinfo=dt.UTC)
+    record = RunRecord(
+        processor="player_game_summary",
+        phase=phase,
+        run_id="r-1",
+        status="success",
+        started_at=started,
+        completed_at=started + dt.timedelta(seconds=3),
+        target_date=dt.date(2025, 1, 15),
+        bytes_processed=1234,
+        bytes_billed=10_485_760,
+        slot_ms=56,
+    )
+
+    row = RUN_TABLES[phase].build_row(record)
+
+    assert (row["bytes_processed"], row["bytes_billed"], row["slot_ms"]) == (1234, 10_485_760, 56)
+    assert RunRecord.from_json(record.to_json()) == record  # the outbox keeps the figures

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS nba_processing.analytics_processor_runs (
   warning_count INT64,
   bytes_processed INT64,
   slot_ms INT64,
+  bytes_billed INT64,  -- migration 0016
   source_files_count INT64,
   source_data_freshness_hours FLOAT64,
   processor_version STRING,

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS nba_processing.precompute_processor_runs (
   warning_count INT64,
   bytes_processed INT64,
   slot_ms INT64,
+  bytes_billed INT64,  -- migration 0016
   processor_version STRING,
   config_hash STRING,
   skip_reason STRING,

@@ -17,6 +17,9 @@ CREATE TABLE IF NOT EXISTS nba_processing.processor_runs (
   opts JSON,
   file_path STRING,
   skip_reason STRING,  -- migration 0001
+  bytes_processed INT64,  -- migration 0016: summed over the attempt's BigQuery jobs
+  bytes_billed INT64,  -- migration 0016
+  slot_ms INT64,  -- migration 0016
   processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
 )
 PARTITION BY DATE(started_at)

@@ -53,7 +53,7 @@ class RunProcessorOperator(RunDated):
     def execute(self, context: Any) -> dict[str, Any] | None:
         from nba_pipeline.guards.run_log import make_run_id
         from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip
-        from nba_pipeline.warehouse import activity, get_warehouse
+        from nba_pipeline.warehouse import activity, get_warehouse, job_costs
 
         options = self.options_for(context)
         ti = context["ti"]
@@ -64,7 +64,8 @@ class RunProcessorOperator(RunDated):
         function = self.processor.run
         timer = time.perf_counter()
         try:
-            with activity("processor"), get_warehouse() as warehouse:
+            with activity("processor"), job_costs() as cost, get_warehouse() as warehouse:
+                self._attempt["cost"] = cost  # a failure's row counts the jobs run before it
                 result = function(
                     ProcessorContext(
                         warehouse=warehouse,
@@ -111,6 +112,7 @@ class RunProcessorOperator(RunDated):
         if self.dependency_task_id:
             figures = attempt["context"]["ti"].xcom_pull(task_ids=self.dependency_task_id) or {}
         date_range = getattr(result, "date_range", None)
+        cost = attempt.get("cost")
         return RunRecord(
             processor=self.processor.name,
             phase=self.processor.phase.value,
@@ -136,6 +138,9 @@ class RunProcessorOperator(RunDated):
             dependency_check_passed=figures.get("dependency_check_passed"),
             data_completeness_pct=figures.get("data_completeness_pct"),
             upstream_data_age_hours=figures.get("upstream_data_age_hours"),
+            bytes_processed=cost.bytes_processed if cost else None,
+            bytes_billed=cost.bytes_billed if cost else None,
+            slot_ms=cost.slot_ms if cost else None,
             warnings=tuple(getattr(result, "warnings", ()) or ()),
             options={**options.as_dict(), "try_number": attempt["context"]["ti"].try_number},
         )

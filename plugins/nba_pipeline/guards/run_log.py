@@ -57,6 +57,9 @@ class RunRecord:
     dependency_check_passed: bool | None = None
     data_completeness_pct: float | None = None
     upstream_data_age_hours: float | None = None
+    bytes_processed: int | None = None  # summed over the attempt's warehouse jobs (None: not measured)
+    bytes_billed: int | None = None
+    slot_ms: int | None = None
     warnings: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
 

@@ -53,7 +53,13 @@ def _raw_row(record: RunRecord) -> dict[str, Any]:
         "opts": _opts(record),
         "file_path": record.file_path,
         "skip_reason": record.skip_reason,
+        **_job_cost(record),
     }
+
+
+def _job_cost(record: RunRecord) -> dict[str, Any]:
+    """What the attempt's BigQuery jobs reported (NULL where nothing was measured)."""
+    return {"bytes_processed": record.bytes_processed, "bytes_billed": record.bytes_billed, "slot_ms": record.slot_ms}
 
 
 def _success(record: RunRecord) -> bool | None:
@@ -77,6 +83,7 @@ def _phase_row(record: RunRecord) -> dict[str, Any]:
         "processor_version": PROCESSOR_VERSION,
         "config_hash": _config_hash(record),
         "skip_reason": record.skip_reason,
+        **_job_cost(record),
     }
 
 

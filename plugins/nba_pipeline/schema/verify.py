@@ -21,6 +21,9 @@ class DriftKind(enum.StrEnum):
     MODE_DRIFT = "REQUIRED/NULLABLE drift"
     EXTRA_COLUMN = "extra column"
     DUPLICATE_KEY = "duplicate key"
+    # static: the schema file against the CREATE TABLE of its migrations (nba_pipeline.schema.layout)
+    PARTITIONING = "PARTITION BY differs from the migrations' (live: as migrated)"
+    CLUSTERING = "CLUSTER BY differs from the migrations' (live: as migrated)"
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,20 @@ from nba_pipeline.settings import Settings, get_settings
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    JobCost,
     QueryParam,
     TableRef,
     UnknownDatasetError,
     Warehouse,
     WarehouseError,
     activity,
+    job_costs,
 )
 
 __all__ = [
     "STATS",
     "ColumnSchema",
+    "JobCost",
     "QueryParam",
     "TableRef",
     "UnknownDatasetError",
@@ -30,6 +33,7 @@ __all__ = [
     "WarehouseError",
     "activity",
     "get_warehouse",
+    "job_costs",
 ]
 
 
@@ -43,7 +47,12 @@ def _duckdb(settings: Settings) -> Warehouse:
 def _bigquery(settings: Settings) -> Warehouse:
     from nba_pipeline.warehouse.bigquery_backend import BigQueryWarehouse
 
-    return BigQueryWarehouse(gcp_conn_id=settings.bigquery_conn_id, location=settings.bigquery_location)
+    return BigQueryWarehouse(
+        gcp_conn_id=settings.bigquery_conn_id,
+        location=settings.bigquery_location,
+        maximum_bytes_billed=settings.bigquery_maximum_bytes_billed,
+        job_timeout_seconds=settings.bigquery_job_timeout_seconds,
+    )
 
 
 BACKENDS: dict[str, Callable[[Settings], Warehouse]] = {"duckdb": _duckdb, "bigquery": _bigquery}

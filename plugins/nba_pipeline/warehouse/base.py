@@ -153,6 +153,50 @@ class WarehouseStats:
 
 STATS = WarehouseStats()
 
+
+@dataclass
+class JobCost:
+    """What the warehouse reported for the jobs run inside a :func:`job_costs` block.
+
+    BigQuery reports each query job's bytes processed, bytes billed and slot milliseconds; the
+    figures are summed here. A figure no job reported stays None (the embedded warehouse reports
+    none: it bills nothing), so a run row can tell "not measured" from zero.
+    """
+
+    jobs: int = 0
+    bytes_processed: int | None = None
+    bytes_billed: int | None = None
+    slot_ms: int | None = None
+
+    def add(self, bytes_processed: int | None, bytes_billed: int | None, slot_ms: int | None) -> None:
+        self.jobs += 1
+        if bytes_processed is not None:
+            self.bytes_processed = (self.bytes_processed or 0) + int(bytes_processed)
+        if bytes_billed is not None:
+            self.bytes_billed = (self.bytes_billed or 0) + int(bytes_billed)
+        if slot_ms is not None:
+            self.slot_ms = (self.slot_ms or 0) + int(slot_ms)
+
+
+_job_costs: contextvars.ContextVar[tuple[JobCost, ...]] = contextvars.ContextVar("warehouse_job_costs", default=())
+
+
+@contextmanager
+def job_costs() -> Iterator[JobCost]:
+    """Sum the cost of the jobs run inside the block (nested blocks each see their own jobs)."""
+    cost = JobCost()
+    token = _job_costs.set((*_job_costs.get(), cost))
+    try:
+        yield cost
+    finally:
+        _job_costs.reset(token)
+
+
+def record_job_cost(bytes_processed: int | None, bytes_billed: int | None, slot_ms: int | None) -> None:
+    """Count one finished job's figures in every open :func:`job_costs` block of this context."""
+    for cost in _job_costs.get():
+        cost.add(bytes_processed, bytes_billed, slot_ms)
+
 _MUTATING = re.compile(
     r"^\s*(?:INSERT\s+(?:INTO\s+)?|UPDATE\s+|DELETE\s+(?:FROM\s+)?|MERGE\s+(?:INTO\s+)?|"
     r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|SCHEMA)\s+(?:IF\s+NOT\s+EXISTS\s+)?|"

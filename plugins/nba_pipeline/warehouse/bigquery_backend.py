@@ -4,7 +4,11 @@ Project, credentials and location come from one Airflow connection, so the same 
 Cloud Composer, Astronomer or a laptop with a key file. SQL is sent as written (GoogleSQL,
 ``useLegacySql`` off) with typed ``@name`` parameters; values never enter the SQL text. Every job
 carries labels naming the app, the DAG and the task, so BigQuery's job history and billing export
-can be traced back to the Airflow task that spent the bytes.
+can be traced back to the Airflow task that spent the bytes. Every query job also carries
+``maximumBytesBilled`` (BigQuery refuses a job that would bill more, before it runs) and
+``jobTimeoutMs``; each finished job's bytes processed, bytes billed and slot milliseconds are
+counted in the open :func:`~nba_pipeline.warehouse.base.job_costs` blocks, which is how run rows
+get their cost.
 
 Batches of rows are appended with the streaming API rather than load jobs or DML: a streaming
 insert counts against neither BigQuery's 1,500 load jobs per table per day nor its few concurrent
@@ -30,6 +34,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
 from google.api_core.exceptions import Forbidden, GoogleAPICallError, NotFound, RetryError
 from google.auth.exceptions import DefaultCredentialsError, GoogleAuthError, RefreshError
 from google.auth.exceptions import TransportError as AuthTransportError
+from google.cloud.bigquery import QueryJobConfig
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
 from nba_pipeline.warehouse.base import (
@@ -40,6 +45,7 @@ from nba_pipeline.warehouse.base import (
     WarehouseError,
     WriteConflictError,
     mutated_table,
+    record_job_cost,
 )
 from nba_pipeline.warehouse.bigquery_params import query_parameter, referenced_params
 from nba_pipeline.warehouse.bigquery_rows import column_schema, json_value, row_errors, row_id
@@ -69,6 +75,9 @@ class BigQueryWarehouse(Warehouse):
     :param labels: extra job labels. Every job is labelled ``app=nba_pipeline``, then the
         connection's labels, then ``airflow-dag`` and ``airflow-task`` of the running task, then
         these (later ones win); all are sanitised to BigQuery's label rules.
+    :param maximum_bytes_billed: the most bytes one query job may bill (None: no limit).
+    :param job_timeout_seconds: how long BigQuery lets one job run before cancelling it, and the
+        client's timeout for each request while it waits for the job (None: no limit).
     """
 
     backend_name = "bigquery"
@@ -79,8 +88,12 @@ class BigQueryWarehouse(Warehouse):
         gcp_conn_id: str,
         location: str | None = None,
         labels: Mapping[str, str] | None = None,
+        maximum_bytes_billed: int | None = None,
+        job_timeout_seconds: float | None = None,
     ) -> None:
         self.gcp_conn_id = gcp_conn_id
+        self.maximum_bytes_billed = maximum_bytes_billed
+        self.job_timeout_seconds = job_timeout_seconds
         self._location_override = location
         self._extra_labels = dict(labels or {})
         self._hook: BigQueryHook | None = None
@@ -192,22 +205,41 @@ class BigQueryWarehouse(Warehouse):
 
     # statements --------------------------------------------------------------
 
+    def job_config(self) -> QueryJobConfig:
+        """The configuration every query job gets: GoogleSQL, labels, byte limit, timeout."""
+        config = QueryJobConfig(use_legacy_sql=False, labels=self._job_labels())
+        if self.maximum_bytes_billed is not None:
+            config.maximum_bytes_billed = self.maximum_bytes_billed
+        if self.job_timeout_seconds is not None:
+            config.job_timeout_ms = round(self.job_timeout_seconds * 1000)
+        return config
+
     def _run(self, sql: str, params: Mapping[str, Any] | None) -> QueryJob:
         names = referenced_params(sql)
         given = dict(params or {})
         missing = [name for name in names if name not in given]
         if missing:
             raise WarehouseError(f"missing query parameters {sorted(missing)} for: {_excerpt(sql)}")
-        query: dict[str, Any] = {"query": sql, "useLegacySql": False}
+        hook = self._get_hook()
+        configuration = self.job_config().to_api_repr()
+        query: dict[str, Any] = {"query": sql, **configuration["query"]}
         if names:
             query["parameterMode"] = "NAMED"
             query["queryParameters"] = [query_parameter(name, given[name]) for name in names]
-        hook = self._get_hook()
-        configuration = {"query": query, "labels": self._job_labels()}
+        configuration["query"] = query
         STATS.record(mutated_table(sql))
         with self._translate_errors(f"running: {_excerpt(sql)}"):
-            job = hook.insert_job(configuration=configuration, project_id=self._project, location=self._location)
-            return cast("QueryJob", job)
+            job = cast(
+                "QueryJob",
+                hook.insert_job(
+                    configuration=configuration,
+                    project_id=self._project,
+                    location=self._location,
+                    timeout=self.job_timeout_seconds,
+                ),
+            )
+        record_job_cost(job.total_bytes_processed, job.total_bytes_billed, job.slot_millis)
+        return job
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         job = self._run(sql, params)

@@ -59,6 +59,9 @@ EXCLUDED_COLUMNS: Mapping[str, str] = {
     "opts": "the run's options, which carry the DAG run id",
     "config_hash": "hash of the run's options, which carry the DAG run id",
     "worker_id": "names the host and task instance that ran a prediction batch",
+    "bytes_processed": "what BigQuery scanned for a run, which caching and table layout change",
+    "bytes_billed": "what BigQuery billed for a run, which caching and table layout change",
+    "slot_ms": "the slot time BigQuery spent on a run",
 }
 
 #: The modulus of the fingerprint sum: a prime below 2**31, so a sum over 2**32 rows fits INT64.
