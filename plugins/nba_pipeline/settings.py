@@ -77,6 +77,10 @@ class Settings:
     :param bigquery_job_timeout_seconds: how long one BigQuery job may run before BigQuery cancels
         it (``NBA_BIGQUERY_JOB_TIMEOUT_SECONDS``, default :data:`DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS`).
     :param payload_root: where raw payloads are stored (a local path or a ``gs://`` URL).
+    :param storage_conn_id: the Airflow connection an object-storage root (``gs://bucket/...``) is
+        opened with unless the URL names one itself (``gs://conn_id@bucket/...``):
+        ``NBA_STORAGE_CONN_ID``, default the BigQuery connection; empty: the machine's default
+        credentials.
     :param breaker_fail_open: if the breaker store cannot be read, run the processor (True) or skip it.
     :param state_write_pool: the Airflow pool that bounds concurrent breaker and run-log writes.
     :param dependency_poke_seconds: how often a dependency sensor re-checks its upstreams.
@@ -123,6 +127,7 @@ class Settings:
     run_log_outbox: Path = PROJECT_ROOT / ".local" / "run_log_outbox"
     data_dir: Path = PROJECT_ROOT / ".local"
     odds_daily_quota: int | None = None
+    storage_conn_id: str | None = None
     bigquery_maximum_bytes_billed: int | None = DEFAULT_BIGQUERY_MAXIMUM_BYTES_BILLED
     bigquery_job_timeout_seconds: float = DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS
 
@@ -164,6 +169,8 @@ def get_settings() -> Settings:
             env.get("NBA_BIGQUERY_JOB_TIMEOUT_SECONDS", str(DEFAULT_BIGQUERY_JOB_TIMEOUT_SECONDS))
         ),
         payload_root=env.get("NBA_PAYLOAD_ROOT", str(data_dir / "payloads")),
+        storage_conn_id=env.get("NBA_STORAGE_CONN_ID", env.get("NBA_BIGQUERY_CONN_ID", "google_cloud_default")).strip()
+        or None,
         breaker_fail_open=_flag(env.get("NBA_BREAKER_FAIL_OPEN", "true")),
         state_write_pool=env.get("NBA_STATE_WRITE_POOL", "nba_state_writes"),
         dependency_poke_seconds=float(env.get("NBA_DEPENDENCY_POKE_SECONDS", "300")),

@@ -1,7 +1,7 @@
 """Raw payload storage: every payload is kept untouched before anything parses it.
 
 Layout under ``NBA_PAYLOAD_ROOT`` (a local folder by default, ``gs://bucket/prefix`` in
-production, through Airflow's ``ObjectStoragePath``)::
+production, through Airflow's ``ObjectStoragePath`` and the connection :func:`object_path` picks)::
 
     <source>/<game_date>/<fetched_at UTC, %Y%m%dT%H%M%S%fZ>.json   (.pdf for the injury report)
     <source>/<game_date>/<same stamp>_001.json              another body fetched at the same instant
@@ -27,13 +27,23 @@ SUFFIXES = {"application/json": ".json", "application/pdf": ".pdf"}
 _PAYLOAD_SUFFIXES = tuple(SUFFIXES.values())
 
 
-def _root(root: str | None) -> Any:
+def object_path(uri: str) -> Any:
+    """``uri`` as an ``ObjectStoragePath``: a plain path as a local file; an object-storage URL
+    through the Airflow connection it names (``gs://conn_id@bucket/...``), else through
+    ``NBA_STORAGE_CONN_ID``, so a key-file connection and Composer's default one both work. The
+    paths it returns print with their connection, so a stored URI opens the same way again."""
     from airflow.sdk import ObjectStoragePath
 
-    value = root or get_settings().payload_root
-    if "://" not in value:
-        value = f"file://{value}"
-    return ObjectStoragePath(value)
+    if "://" not in uri:
+        return ObjectStoragePath(f"file://{uri}")
+    path = ObjectStoragePath(uri)
+    if path.protocol in ("file", "local") or path.conn_id is not None:
+        return path
+    return ObjectStoragePath(uri, conn_id=get_settings().storage_conn_id)
+
+
+def _root(root: str | None) -> Any:
+    return object_path(root or get_settings().payload_root)
 
 
 @dataclass
@@ -98,8 +108,14 @@ class PayloadStore:
         relative = str(source_path).split(str(self._base).rstrip("/") + "/", 1)[-1]
         target = self._base / "quarantine" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        with source_path.open("rb") as original, target.open("wb") as kept:  # streamed: it may be huge
-            shutil.copyfileobj(original, kept, 1 << 20)
+        try:
+            with source_path.open("rb") as original, target.open("wb") as kept:  # streamed: it may be huge
+                shutil.copyfileobj(original, kept, 1 << 20)
+        except BaseException:
+            # an object store commits what was written when the file closes, even on an error:
+            # a half copy must not pass for the quarantined payload (the original stays)
+            target.unlink(missing_ok=True)
+            raise
         (target.parent / f"{target.name}.error.txt").write_text(error + "\n")
         source_path.unlink()
         return str(target)
@@ -111,6 +127,4 @@ class PayloadStore:
         return sorted(str(p) for p in folder.iterdir() if p.name.endswith(_PAYLOAD_SUFFIXES))
 
     def _open(self, uri: str) -> Any:
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(uri if "://" in uri else f"file://{uri}")
+        return object_path(uri)

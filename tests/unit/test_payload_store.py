@@ -26,3 +26,24 @@ def test_a_second_body_at_the_same_fetch_time_is_kept_beside_the_first(tmp_path:
     assert store.latest("nbac_schedule", DAY) == third, "the later store is the newest"
     assert store.store("nbac_schedule", DAY, b'{"a": 2}', AT) == second, "the same bytes are the same payload"
     assert len(list((tmp_path / "nbac_schedule" / DAY.isoformat()).iterdir())) == 3
+
+
+def test_an_object_store_url_opens_through_the_connection_it_names_or_the_configured_one(settings_env) -> None:
+    """``gs://conn@bucket`` names its connection; a bare ``gs://bucket`` takes NBA_STORAGE_CONN_ID,
+    which defaults to the BigQuery connection; empty means the machine's default credentials."""
+    from nba_pipeline.storage import object_path
+
+    settings_env.setenv("NBA_BIGQUERY_CONN_ID", "bq_key_file")
+    settings_env.delenv("NBA_STORAGE_CONN_ID", raising=False)
+    assert object_path("gs://bucket/payloads").conn_id == "bq_key_file"
+    assert object_path("gs://other@bucket/payloads").conn_id == "other"
+    assert str(object_path("gs://bucket/payloads") / "a.json") == "gs://bq_key_file@bucket/payloads/a.json"
+    assert object_path("/tmp/payloads").conn_id is None
+    settings_env.setenv("NBA_STORAGE_CONN_ID", "gcs_writer")
+    from nba_pipeline.settings import get_settings
+
+    get_settings.cache_clear()
+    assert object_path("gs://bucket/payloads").conn_id == "gcs_writer"
+    settings_env.setenv("NBA_STORAGE_CONN_ID", "")
+    get_settings.cache_clear()
+    assert object_path("gs://bucket/payloads").conn_id is None

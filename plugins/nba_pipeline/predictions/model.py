@@ -6,7 +6,8 @@ average the feature store already holds — and stored with its metrics. Predict
 load a stored model (:func:`load_best_model`); they never train.
 
 Storage layout under ``NBA_MODEL_ROOT`` (a local folder by default, ``gs://bucket/prefix`` in
-production, through Airflow's ``ObjectStoragePath``)::
+production, through Airflow's ``ObjectStoragePath`` and the connection
+:func:`nba_pipeline.storage.object_path` picks)::
 
     xgboost_v1/<version: UTC %Y%m%dT%H%M%SZ>/model.json     xgboost's JSON model format
     xgboost_v1/<version>/metrics.json                       written last: a version without it is ignored
@@ -32,6 +33,7 @@ from nba_pipeline.features import FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION,
 from nba_pipeline.predictions.contract import SystemFailure, SystemSkip
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.settings import get_settings
+from nba_pipeline.storage import object_path
 from nba_pipeline.warehouse import QueryParam, Warehouse
 
 log = logging.getLogger(__name__)
@@ -222,12 +224,7 @@ def train_and_evaluate(frame: TrainingFrame, holdout_fraction: float = 0.2, seed
 
 
 def _root(root: str | None) -> Any:
-    from airflow.sdk import ObjectStoragePath
-
-    value = root or get_settings().model_root
-    if "://" not in value:
-        value = f"file://{value}"
-    return ObjectStoragePath(value) / SYSTEM_ID
+    return object_path(root or get_settings().model_root) / SYSTEM_ID
 
 
 def save_model(result: TrainingResult, root: str | None = None, *, now: dt.datetime | None = None) -> str:
