@@ -137,7 +137,7 @@ def _phase5_lines(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) 
 
 def _rows_for_date(warehouse: Warehouse, table: str, game_date: dt.date) -> int:
     columns = {c.name for c in warehouse.table_schema(table) or []}
-    column = next((c for c in ("game_date", "roster_date", "analysis_date") if c in columns), None)
+    column = next((c for c in ("game_date", "roster_date", "list_date", "analysis_date") if c in columns), None)
     if column is None:
         return int(warehouse.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
     window = {"start": game_date - dt.timedelta(days=1), "end": game_date}
