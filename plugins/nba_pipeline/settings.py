@@ -95,6 +95,10 @@ class Settings:
     :param model_root: where trained models are versioned (a local path or a ``gs://`` URL);
         ``NBA_MODEL_ROOT``, default ``<data dir>/models``.
     :param prediction_batch_size: players per phase 5 batch (``NBA_PREDICTION_BATCH_SIZE``, default 45).
+    :param prediction_parallel_batches: the most phase 5 batches of one run that run at once
+        (``NBA_PREDICTION_PARALLEL_BATCHES``, default 8). Each batch MERGEs into the predictions and
+        worker-run tables; BigQuery runs two mutating DML statements per table at a time and fails
+        any beyond 20 queued, so the bound keeps a large slate inside that, with room for a rerun.
     :param max_payload_bytes: the largest payload a scraper keeps or a raw processor reads; larger
         ones are quarantined (``NBA_MAX_PAYLOAD_BYTES``, default 64 MiB).
     :param data_dir: the local data folder (``NBA_DATA_DIR``, default ``.local``): the embedded
@@ -123,6 +127,7 @@ class Settings:
     simulation_imperfections: frozenset[str] = frozenset()
     model_root: str = str(PROJECT_ROOT / ".local" / "models")
     prediction_batch_size: int = 45
+    prediction_parallel_batches: int = 8
     max_payload_bytes: int = 64 * 1024 * 1024
     run_log_outbox: Path = PROJECT_ROOT / ".local" / "run_log_outbox"
     data_dir: Path = PROJECT_ROOT / ".local"
@@ -184,6 +189,7 @@ def get_settings() -> Settings:
         ),
         model_root=env.get("NBA_MODEL_ROOT", str(data_dir / "models")),
         prediction_batch_size=int(env.get("NBA_PREDICTION_BATCH_SIZE", "45")),
+        prediction_parallel_batches=int(env.get("NBA_PREDICTION_PARALLEL_BATCHES", "8")),
         max_payload_bytes=int(env.get("NBA_MAX_PAYLOAD_BYTES", str(64 * 1024 * 1024))),
         run_log_outbox=Path(env.get("NBA_RUN_LOG_OUTBOX", data_dir / "run_log_outbox")),
         data_dir=data_dir,

@@ -192,6 +192,27 @@ def test_a_failed_task_fails_the_daily_run(dagbag):
     assert [t.task_id for t in dag.tasks if not t.downstream_task_ids] == [TASK_ID]
 
 
+#: BigQuery runs two mutating DML statements against one table at a time and fails any beyond 20
+#: queued (docs: "UPDATE, DELETE, MERGE DML concurrency"); the README's quota table cites it.
+BIGQUERY_OUTSTANDING_MUTATING_DML_PER_TABLE = 2 + 20
+
+
+def test_no_more_tasks_of_a_run_write_one_table_at_once_than_bigquery_takes(dagbag):
+    """Each phase 5 batch MERGEs into the predictions and worker-run tables: the batches of a run
+    that run at once are bounded, however large the slate; the breaker and run-table writers share
+    a pool. Every other table has one writer per run."""
+    from nba_pipeline.settings import get_settings
+
+    dag = dagbag.dags["nba_daily_pipeline"]
+    predict = dag.get_task("phase_5_predictions.predict")
+    assert predict.max_active_tis_per_dagrun == get_settings().prediction_parallel_batches
+    assert predict.max_active_tis_per_dagrun <= BIGQUERY_OUTSTANDING_MUTATING_DML_PER_TABLE // 2, (
+        "room for a second run (a rerun or a backfill) writing the same tables"
+    )
+    state_writers = [t for t in dag.tasks if t.task_id.endswith(("record_runs", "record_successes"))]
+    assert len(state_writers) == 4 and {t.pool for t in state_writers} == {get_settings().state_write_pool}
+
+
 def test_the_daily_tasks_take_the_game_date_as_a_templated_field(dagbag):
     """Every operator of the daily and deadline DAGs that works on the run's date has ``game_date`` among its
     template fields, rendered by Airflow's Jinja from the trigger form's ``game_date`` (empty when

@@ -171,7 +171,11 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
 
     with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
         batches = coordinate(game_date=GAME_DATE_TEMPLATE)
-        predicted = predict.partial(game_date=GAME_DATE_TEMPLATE).expand(batch=batches)
+        predicted = (
+            predict.override(max_active_tis_per_dagrun=get_settings().prediction_parallel_batches)
+            .partial(game_date=GAME_DATE_TEMPLATE)
+            .expand(batch=batches)
+        )
         record_successes.override(pool=get_settings().state_write_pool)(predicted)
         grade = grade_previous_day(game_date=GAME_DATE_TEMPLATE)
     upstream_feature_task >> batches
