@@ -95,7 +95,17 @@ class RunProcessorOperator(RunDated):
         if self.processor.breaker is None and self.tables.run_table(self.processor.phase) is None:
             return None  # nothing to record: Airflow's own task state is the record
         record = self._record("success", result=result)
-        return record.to_json()
+        row = self._attempt["row"] = record.to_json()
+        return row
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Table-level lineage for the OpenLineage provider (called by it, when installed)."""
+        from nba_pipeline.dag.lineage import processor_lineage
+
+        return processor_lineage(self.processor, (self._attempt or {}).get("row"))
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        return self.get_openlineage_facets_on_complete(task_instance)
 
     def on_kill(self) -> None:
         unrecorded = (self._attempt or {}).get("unrecorded")  # a failure whose recording the timeout cut short
