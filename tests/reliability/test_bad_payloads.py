@@ -507,19 +507,7 @@ def test_a_truncated_box_score_fails_the_fetch_by_its_game_and_the_next_fetch_lo
     kept = local(refused.value.quarantine_uri)
     assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
     assert kept.read_bytes() == boxes[1][: len(boxes[1]) // 2], "the truncated body, as served"
-    assert corpus.store.latest(source, GAME_DAY) is None
-    with pytest.raises(ProcessorSkip) as nothing:
-        run(corpus.warehouse, name, GAME_DAY)
-    assert nothing.value.reason == SkipReason.NO_DATA
-
-    serve_payload(corpus.source, source, GAME_DAY, good)
-    fetched = scrape(scrape_context(source))
-    assert local(fetched.file_path).read_bytes() == good, "the scoreboard and every box score, stored together"
-    loaded = run(corpus.warehouse, name, GAME_DAY)
-    again = run(corpus.warehouse, name, GAME_DAY)
-    want = expected(name, (good, GAME_DAY))
-    assert content(table_rows(corpus.warehouse, name)) == want and loaded.rows_inserted == len(want)
-    assert (again.rows_inserted, again.rows_updated) == (0, 0)
+    _nothing_stored_then_the_whole_day_loads_once(corpus, source, name, good)
 
 
 def test_a_feed_the_cdn_does_not_have_fails_the_fetch_by_its_url_and_the_next_fetch_loads_the_day_once(
@@ -543,6 +531,12 @@ def test_a_feed_the_cdn_does_not_have_fails_the_fetch_by_its_url_and_the_next_fe
     kept = local(stopped.value.kept_uri)
     assert kept.parent == corpus.root / "quarantine" / source / "2025-01-15"
     assert json.loads(kept.read_bytes()) == {"scoreboard": document["scoreboard"], "games": [feed], "boxscores": [box]}
+    _nothing_stored_then_the_whole_day_loads_once(corpus, source, name, good)
+
+
+def _nothing_stored_then_the_whole_day_loads_once(corpus: Corpus, source: str, name: str, good: bytes) -> None:
+    """After a refused fetch nothing is stored and the raw processor skips with ``no_data``; the next
+    fetch of the whole day stores every answer together, and the day loads once (a rerun adds nothing)."""
     assert corpus.store.latest(source, GAME_DAY) is None
     with pytest.raises(ProcessorSkip) as nothing:
         run(corpus.warehouse, name, GAME_DAY)
@@ -550,7 +544,7 @@ def test_a_feed_the_cdn_does_not_have_fails_the_fetch_by_its_url_and_the_next_fe
 
     serve_payload(corpus.source, source, GAME_DAY, good)
     fetched = scrape(scrape_context(source))
-    assert local(fetched.file_path).read_bytes() == good, "the scoreboard, every feed and box score, stored together"
+    assert local(fetched.file_path).read_bytes() == good, "every answer of the day, stored together"
     loaded = run(corpus.warehouse, name, GAME_DAY)
     again = run(corpus.warehouse, name, GAME_DAY)
     want = expected(name, (good, GAME_DAY))
