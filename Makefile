@@ -70,9 +70,10 @@ replay: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
 
 # Two pytest workers (pytest-xdist), one per core; each test module runs whole on one worker (its
 # module fixtures are built once), and each worker has its own Airflow home and metadata DB. Scopes
-# go out in collection order, where tests/conftest.py puts the minutes-long ones first.
+# go out in collection order, where tests/conftest.py puts the minutes-long ones first; the 25
+# slowest test phases are listed at the end.
 test: $(BIN)/.synced
-	@$(BIN)/python -m pytest tests -n 2 --dist loadscope --no-loadscope-reorder; status=$$?; \
+	@$(BIN)/python -m pytest tests -n 2 --dist loadscope --no-loadscope-reorder --durations=25; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
 # The edit-test loop: the unit and integrity tiers without the tests marked integration (no
