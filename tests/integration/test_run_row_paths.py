@@ -363,3 +363,49 @@ def test_failure_while_the_warehouse_is_unreachable_keeps_its_row_until_record_r
     assert box.claim() == [] and not list(box.directory.iterdir()), "the outbox is empty once written"
     # a failure the breaker store never saw is not replayed into it later: consecutive counts stay true
     assert _breaker(toy_warehouse, "stranded")["failure_count"] == 0
+
+
+# the whole process killed (kill -9) -------------------------------------------------------------
+
+
+def test_an_attempt_whose_process_is_killed_outright_still_gets_a_failed_row(toy_warehouse):
+    """``kill -9`` of ``airflow dags test`` while a processor runs: no on_kill, no except clause runs.
+    The attempt's running mark stays in the run-log outbox, and the next ``record_runs`` (here of
+    another DAG run) writes the attempt's failed row from it, naming what happened."""
+    from nba_pipeline.guards.run_log import RunLogOutbox
+    from nba_pipeline.settings import get_settings
+
+    for processor in KILLED:
+        toy_processors.started_marker(toy_warehouse.location(), processor).unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "plugins")]),
+           "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FOLDER)}
+    toy_warehouse.close()  # the run must get the file's lock
+    log = Path(toy_warehouse.location()).with_name("killed_outright.log")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "airflow", "dags", "test", "run_row_kill", GAME_DAY.isoformat(),
+             "-c", json.dumps(CONF)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    markers = [toy_processors.started_marker(toy_warehouse.location(), p) for p in KILLED]
+    deadline = time.monotonic() + 120
+    while not any(m.exists() and m.read_text() for m in markers):
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+    victim = next(p for p, m in zip(KILLED, markers, strict=True) if m.exists())
+
+    box = RunLogOutbox(get_settings().run_log_outbox)
+    (mark,) = [p for p in box.directory.iterdir() if f"{RunLogOutbox.RUNNING}@" in p.name]
+    run_id, holder = mark.name.split(RunLogOutbox.RUNNING)
+    pid = int(holder.rsplit("@", 1)[1])
+    assert victim in run_id and pid == process.pid, "dag.test() runs its tasks in its own process"
+    assert not any(r["run_id"] == run_id for r in _rows(toy_warehouse, victim)), "nothing recorded it yet"
+
+    after = run_dag(load_dag(DAG_FOLDER, "run_row_outage"), GAME_DAY, CONF)
+    assert after.state == "success"
+    (row,) = [r for r in _rows(toy_warehouse, victim) if r["run_id"] == run_id]
+    assert row["status"] == "failed" and f"(pid {pid} on " in row["error_message"]
+    assert "ended without recording an outcome" in row["error_message"]
+    assert not any(RunLogOutbox.RUNNING in p.name for p in box.directory.iterdir()), "the mark is written and gone"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
@@ -64,7 +68,7 @@ class RunProcessorOperator(RunDated):
         function = self.processor.run
         timer = time.perf_counter()
         try:
-            with activity("processor"), job_costs() as cost, get_warehouse() as warehouse:
+            with self._running_mark(), activity("processor"), job_costs() as cost, get_warehouse() as warehouse:
                 self._attempt["cost"] = cost  # a failure's row counts the jobs run before it
                 result = function(
                     ProcessorContext(
@@ -112,6 +116,30 @@ class RunProcessorOperator(RunDated):
         self._record_failure(unrecorded or KeyboardInterrupt("task killed"))
 
     # internals -------------------------------------------------------------
+
+    @contextmanager
+    def _running_mark(self) -> Iterator[None]:
+        """While the processor runs, the outbox holds the failed row this attempt gets if its process
+        dies without recording anything (SIGKILL, out of memory); any recorded outcome removes it."""
+        from nba_pipeline.guards.run_log import AttemptLostError
+
+        mark = None
+        if self.tables.run_table(self.processor.phase) is not None:
+            started = (self._attempt or {}).get("started")
+            lost = AttemptLostError(
+                f"the attempt's process (pid {os.getpid()} on {socket.gethostname()}, started {started}) ended "
+                "without recording an outcome: killed with SIGKILL, out of memory or its machine lost"
+            )
+            try:
+                mark = run_log_outbox().mark_running(self._record("failed", error=lost))
+                (self._attempt or {})["mark"] = mark
+            except OSError as disk_error:
+                self.log.warning("could not mark %s as running on disk: %s", self.processor.name, disk_error)
+        try:
+            yield
+        finally:
+            if mark is not None:
+                mark.unlink(missing_ok=True)
 
     def _record(self, status: str, *, result: Any = None, error: BaseException | None = None) -> RunRecord:
         from nba_pipeline.guards.run_log import RunRecord
@@ -173,6 +201,8 @@ class RunProcessorOperator(RunDated):
         if record is not None:
             try:
                 kept = box.keep(record)  # first, so an outage or a kill during the write loses nothing
+                if self._attempt.get("mark") is not None:  # the outcome is kept now: the mark has served
+                    box.discard(self._attempt["mark"])
             except OSError as disk_error:
                 self.log.warning("could not keep the run row of %s on disk: %s", self.processor.name, disk_error)
         try:

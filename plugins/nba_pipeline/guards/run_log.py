@@ -156,10 +156,18 @@ def write_run_records(
             sql += f" AND {table.partitioned_by} >= @since"
         present = {r["run_id"] for r in warehouse.query(sql, params)}
         fresh = [row for row in rows if row["run_id"] not in present]
-        unique = list({row["run_id"]: row for row in fresh}.values())
+        first: dict[str, dict[str, Any]] = {}  # the first row of a run_id wins: an attempt's own record
+        for row in fresh:  # comes before one rebuilt from its running mark
+            first.setdefault(row["run_id"], row)
+        unique = list(first.values())
         if unique:
             written += warehouse.insert_rows(name, unique)
     return written
+
+
+class AttemptLostError(RuntimeError):
+    """An attempt whose process ended without recording an outcome: killed with SIGKILL, out of
+    memory, or its machine lost. Its row is written from its running mark (:class:`RunLogOutbox`)."""
 
 
 class RunLogOutbox:
@@ -171,15 +179,37 @@ class RunLogOutbox:
     renames a file, which one process wins; a claim older than ``stale_after`` (its holder died)
     is taken over. Rewriting a row is harmless: ``write_run_records`` skips ids already present.
 
+    An attempt also leaves a *running* mark here while it runs (:meth:`mark_running`): the row it
+    would have if it died without recording anything, removed when it records its outcome. A mark
+    whose process is gone (``kill -9``, an out-of-memory kill, a lost machine) is claimed like a
+    waiting row, so the attempt still gets a failed row: at once when the process ran on this host
+    and no longer exists, otherwise once the mark is older than ``lost_after``.
+
     :param directory: the outbox folder; every worker that writes run rows must see the same one
         (on Cloud Composer, a folder of the mounted bucket).
     """
 
     SUFFIX = ".json"
+    RUNNING = ".running"
 
-    def __init__(self, directory: Path, *, stale_after: dt.timedelta = dt.timedelta(minutes=15)) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        stale_after: dt.timedelta = dt.timedelta(minutes=15),
+        lost_after: dt.timedelta = dt.timedelta(hours=2),
+    ) -> None:
         self.directory = Path(directory)
         self.stale_after = stale_after
+        self.lost_after = lost_after
+
+    def mark_running(self, record: RunRecord) -> Path:
+        """Keep the row of an attempt that is starting, for the case that its process dies unrecorded;
+        the file name says which host and process hold it."""
+        path = self.keep(record)
+        marked = path.with_name(f"{record.run_id}{self.RUNNING}@{socket.gethostname()}@{os.getpid()}")
+        os.replace(path, marked)
+        return marked
 
     def keep(self, record: RunRecord) -> Path:
         """Store one row (atomically: a reader never sees half a file); the same run_id overwrites."""
@@ -204,9 +234,11 @@ class RunLogOutbox:
             waiting = path.name.endswith(self.SUFFIX)
             claimed_by_other = ".claimed-" in path.name and not path.name.endswith(".bad")
             stale = claimed_by_other and now - _mtime(path) > self.stale_after.total_seconds()
-            if not (waiting or stale) or path.name.startswith("."):
+            lost = f"{self.RUNNING}@" in path.name and ".claimed-" not in path.name and self._lost(path, now)
+            if not (waiting or stale or lost) or path.name.startswith("."):
                 continue
-            target = path.with_name(path.name.split(".claimed-")[0] + mine)
+            name = path.name.split(".claimed-")[0]
+            target = path.with_name((name.split(self.RUNNING)[0] + self.SUFFIX if lost else name) + mine)
             try:
                 os.rename(path, target)
                 os.utime(target)
@@ -218,6 +250,19 @@ class RunLogOutbox:
                 log.error("run-log outbox file %s is unreadable (%s); left as %s.bad", target, err, target.name)
                 os.replace(target, target.with_name(target.name + ".bad"))
         return claimed
+
+    def _lost(self, mark: Path, now: float) -> bool:
+        """Whether the process holding a running mark is gone."""
+        _, host, pid = mark.name.rsplit("@", 2)
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:  # it exists, under another user
+                return False
+            return False
+        return now - _mtime(mark) > self.lost_after.total_seconds()
 
     def settle(self, claimed: Sequence[tuple[Path, RunRecord]]) -> None:
         """The claimed rows are in the warehouse: remove their files."""
