@@ -166,6 +166,32 @@ def test_outbox_takes_over_a_stale_claim_and_sets_aside_an_unreadable_file(tmp_p
     ]
 
 
+def test_a_running_mark_is_claimed_only_once_its_process_is_gone(tmp_path):
+    """A mark of a live process on this host stays; one whose process ended is claimed at once as a
+    waiting row; one from another host only once it is older than ``lost_after``."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from nba_pipeline.guards.run_log import RunLogOutbox
+
+    box = RunLogOutbox(tmp_path / "outbox", lost_after=dt.timedelta(hours=2))
+    alive = box.mark_running(_record(2, status="failed", run_id="alive"))
+    assert alive.name == f"alive.running@{socket.gethostname()}@{os.getpid()}"
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = alive.with_name(f"dead.running@{socket.gethostname()}@{int(ended.stdout)}")
+    box.keep(_record(2, status="failed", run_id="dead")).rename(dead)
+    remote = alive.with_name("remote.running@another-host@1")
+    box.keep(_record(2, status="failed", run_id="remote")).rename(remote)
+
+    assert [record.run_id for _, record in box.claim()] == ["dead"]
+    three_hours_ago = dt.datetime.now().timestamp() - 3 * 3600
+    os.utime(remote, (three_hours_ago, three_hours_ago))
+    assert [record.run_id for _, record in box.claim()] == ["remote"]
+    assert [p.name for p in box.directory.iterdir() if ".claimed-" not in p.name] == [alive.name]
+
+
 def test_a_replayed_run_reads_its_own_rows_not_those_written_at_the_real_time(migrated_warehouse):
     """With the package clock set back (a replay), rows that a run at the real time wrote into the
     same warehouse are later than the replayed run: the window's end leaves them out."""
