@@ -4,6 +4,7 @@
 in Python code, inside a warehouse query, and while their failure waits for the warehouse lock.
 ``run_row_kill``: doomed and stubborn say when they have started, so a test can kill them.
 ``run_row_outage``: stranded fails while the warehouse is unreachable, so its row cannot be written.
+``run_row_denied``: denied fails with a permission error (retries declared, none should be made).
 """
 
 from __future__ import annotations
@@ -56,3 +57,6 @@ with _dag("run_row_kill"):
 
 with _dag("run_row_outage"):
     build_pipeline([_spec("stranded")], CALENDAR, TOY_TABLES)
+
+with _dag("run_row_denied"):
+    build_pipeline([_spec("denied", retries=2)], CALENDAR, TOY_TABLES)

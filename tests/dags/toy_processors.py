@@ -161,3 +161,8 @@ def stranded(ctx: ProcessorContext) -> ProcessorResult:
     """Reads the warehouse: fails exactly while the warehouse is unreachable."""
     ctx.warehouse.query("SELECT 1 AS one")
     return ProcessorResult(rows_processed=1)
+
+
+def denied(ctx: ProcessorContext) -> ProcessorResult:
+    """Fails as a write to a read-only payload folder does."""
+    raise PermissionError(13, "Permission denied", "/payloads/denied/2025-01-15/20250115T150000000000Z.json")

@@ -409,3 +409,15 @@ def test_an_attempt_whose_process_is_killed_outright_still_gets_a_failed_row(toy
     assert row["status"] == "failed" and f"(pid {pid} on " in row["error_message"]
     assert "ended without recording an outcome" in row["error_message"]
     assert not any(RunLogOutbox.RUNNING in p.name for p in box.directory.iterdir()), "the mark is written and gone"
+
+
+def test_a_permission_error_is_recorded_once_and_not_retried(toy_warehouse):
+    """A read-only payload folder used to cost every retry and its delay before the run failed."""
+    from airflow.utils.state import TaskInstanceState
+
+    toy_warehouse.close()
+    run = run_dag(load_dag(DAG_FOLDER, "run_row_denied"), GAME_DAY, CONF)
+    (task,) = [ti for ti in run.get_task_instances() if ti.task_id == "phase_2_raw.denied.run"]
+    assert (task.state, task.try_number) == (TaskInstanceState.FAILED, 1), "retries=2 declared, none made"
+    rows = _rows(toy_warehouse, "denied")
+    assert [r["status"] for r in rows] == ["failed"] and "Permission denied" in rows[0]["error_message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -92,6 +93,11 @@ class RunProcessorOperator(RunDated):
                 self._record_failure(timeout)
                 raise timeout from err
             self._record_failure(err)
+            if _denied(err):
+                raise AirflowFailException(
+                    f"{self.processor.name}: {type(err).__name__}: {err}; not retried: a permission or read-only "
+                    "error does not go away by trying again"
+                ) from err
             raise
         if self._attempt.get("recorded"):  # killed while running: on_kill wrote the attempt's failed row
             raise AirflowException(f"{self.processor.name} was killed while running; its attempt is recorded as failed")
@@ -237,3 +243,9 @@ class RunProcessorOperator(RunDated):
                 f"after {breaker.failure_count} consecutive failures, so no further retries"
             ) from error
 
+
+def _denied(error: BaseException) -> bool:
+    """A permission or read-only file system error (a payload or outbox folder the worker cannot write)."""
+    return isinstance(error, PermissionError) or (
+        isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    )
