@@ -152,9 +152,9 @@ class RunProcessorOperator(RunDated):
 
         attempt = self._attempt or {}
         options: RunOptions = attempt["options"]
-        figures: dict[str, Any] = {}
-        if self.dependency_task_id:
-            figures = attempt["context"]["ti"].xcom_pull(task_ids=self.dependency_task_id) or {}
+        figures: dict[str, Any] = attempt.get("figures") or {}
+        if self.dependency_task_id and "figures" not in attempt:  # read once: the running mark's row needs it too
+            figures = attempt["figures"] = attempt["context"]["ti"].xcom_pull(task_ids=self.dependency_task_id) or {}
         date_range = getattr(result, "date_range", None)
         cost = attempt.get("cost")
         return RunRecord(
