@@ -11,8 +11,10 @@ team) and are blank on the lines that continue them, also across a page break.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -156,7 +158,26 @@ def read_report(body: bytes) -> ReportPdf:
     return ReportPdf(published, len(pages), lines)
 
 
+#: The words of the last few PDFs read, by their SHA-256. The scraper counts a report's lines and the
+#: raw processor reads it again from the same bytes; in one process (a backfill, ``dag.test()``) the
+#: second read is then free. The words are only read, never changed.
+_READ: OrderedDict[bytes, list[list[dict[str, Any]]]] = OrderedDict()
+_READ_KEPT = 4
+
+
 def _words_by_page(body: bytes) -> list[list[dict[str, Any]]]:
+    digest = hashlib.sha256(body).digest()
+    if digest in _READ:
+        _READ.move_to_end(digest)
+        return _READ[digest]
+    pages = _extract_words(body)
+    _READ[digest] = pages
+    while len(_READ) > _READ_KEPT:
+        _READ.popitem(last=False)
+    return pages
+
+
+def _extract_words(body: bytes) -> list[list[dict[str, Any]]]:
     lead = body.lstrip()
     if lead.startswith(b"<"):
         kind = "an XML document" if lead.startswith((b"<?xml", b"<Error")) else "an HTML page"
