@@ -77,9 +77,10 @@ test: $(BIN)/.synced
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
 # The edit-test loop: the unit and integrity tiers without the tests marked integration (no
-# dag.test() run, no Airflow API server), and a fifth of the breaker model's random sequences.
+# dag.test() run, no Airflow API server), and a fifth of the breaker model's random sequences, on
+# two workers, each test module whole on one.
 test-fast: $(BIN)/.synced
-	@NBA_FAST_TESTS=1 $(BIN)/python -m pytest tests/unit tests/integrity -q -m "not integration"; status=$$?; \
+	@NBA_FAST_TESTS=1 $(BIN)/python -m pytest tests/unit tests/integrity -q -m "not integration" -n 2 --dist loadfile; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
 # ruff (with complexity and Airflow rules) over everything, mypy --strict over plugins/ and dags/.
