@@ -6,6 +6,11 @@ applies the same guards as the daily DAG — calendar verdict, breaker, dependen
 no waiting and no staleness failure — runs the processors phase by phase, and writes the run rows
 and breaker outcomes in one batch. A finished date is recorded in
 ``nba_orchestration.backfill_progress``; a resumed backfill skips it.
+
+Until that batch is written, the date's rows also wait in the run-log outbox, and the processor
+that is running leaves a running mark there: a date whose process is killed (``kill -9``, out of
+memory) keeps the rows of the processors it finished, and the one it was running gets a failed row,
+both written by the next ``record_runs`` (:class:`~nba_pipeline.guards.run_log.RunLogOutbox`).
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nba_pipeline import clock
@@ -22,7 +30,7 @@ from nba_pipeline.guards.breaker import Admission, BreakerSettings
 from nba_pipeline.guards.breaker_store import InvalidBreakerRowError
 from nba_pipeline.guards.calendar import Calendar, CalendarVerdict
 from nba_pipeline.guards.dependencies import DependencyReport, evaluate
-from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
+from nba_pipeline.guards.run_log import AttemptLostError, RunLogOutbox, RunRecord, make_run_id, write_run_records
 from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip, ProcessorSpec
 from nba_pipeline.registry.guard_tables import GUARD_TABLES, breaker_store
@@ -75,6 +83,7 @@ def run_date(
         date_run.run(spec)
     with activity("run_log"):
         write_run_records(warehouse, date_run.records, GUARD_TABLES.runs, written_since=written_since)
+    date_run.written()
     if date_run.succeeded:
         with activity("guards"):
             date_run.store.record_successes(date_run.succeeded, date_run.breakers)
@@ -109,6 +118,8 @@ class _DateRun:
         self.verdicts: dict[int, CalendarVerdict] = {}
         self.records: list[RunRecord] = []
         self.succeeded: dict[str, BreakerSettings] = {}
+        self.outbox = RunLogOutbox(get_settings().run_log_outbox)
+        self.waiting: list[Path] = []  # this date's rows in the outbox, until the warehouse has them
 
     def verdict_for(self, offset: int) -> CalendarVerdict:
         """Decided on first use: the schedule chain, which is not calendar-guarded, runs first."""
@@ -149,8 +160,26 @@ class _DateRun:
         return report if report.ready else _Skip(SkipReason.UPSTREAM_INCOMPLETE, report.describe(), report)
 
     def run(self, spec: ProcessorSpec) -> None:
-        """Guard, run and record one processor; a failure is recorded and the date goes on."""
+        """Guard, run and record one processor; a failure is recorded and the date goes on. While it
+        runs, the outbox holds the failed row it gets if the process dies first."""
         started = clock.now()
+        lost = AttemptLostError(
+            f"the backfill of {self.game_date} (pid {os.getpid()} on {socket.gethostname()}) ended while "
+            f"{spec.name} ran, without recording it: killed with SIGKILL, out of memory or its machine lost"
+        )
+        mark = self.outbox.mark_running(self._row(spec, started, "failed", error=lost))
+        try:
+            self._guard_and_run(spec, started)
+        finally:
+            mark.unlink(missing_ok=True)
+
+    def written(self) -> None:
+        """The date's rows are in the warehouse: the outbox no longer keeps them."""
+        for path in self.waiting:
+            self.outbox.discard(path)
+        self.waiting.clear()
+
+    def _guard_and_run(self, spec: ProcessorSpec, started: dt.datetime) -> None:
         guarded = self.guard(spec)
         if isinstance(guarded, _Skip):
             self.record(spec, started, "skipped", reason=guarded.reason, detail=guarded.detail, report=guarded.report)
@@ -201,36 +230,53 @@ class _DateRun:
         outcome: Any = None,
         cost: JobCost | None = None,
     ) -> None:
-        target = spec.target_date(self.game_date)
-        self.records.append(
-            RunRecord(
-                processor=spec.name,
-                phase=spec.phase.value,
-                run_id=make_run_id(self.dag_run_id, spec.name, f"{self.game_date}:{status}"),
-                status=status,
-                started_at=started,
-                completed_at=clock.now(),
-                target_date=target,
-                skip_reason=str(reason) if reason else None,
-                error_type=type(error).__name__ if error else None,
-                error_message=str(error)[:4000] if error else detail,
-                rows_processed=getattr(outcome, "rows_processed", None),
-                rows_inserted=getattr(outcome, "rows_inserted", None),
-                rows_updated=getattr(outcome, "rows_updated", None),
-                rows_failed=getattr(outcome, "rows_failed", None),
-                file_path=getattr(outcome, "file_path", None),
-                date_range_start=target,
-                date_range_end=target,
-                dependency_check_passed=report.dependency_check_passed if report else None,
-                data_completeness_pct=report.data_completeness_pct if report else None,
-                upstream_data_age_hours=report.upstream_data_age_hours if report else None,
-                bytes_processed=cost.bytes_processed if cost else None,
-                bytes_billed=cost.bytes_billed if cost else None,
-                slot_ms=cost.slot_ms if cost else None,
-                options={"game_date": self.game_date.isoformat(), "backfill": True, "dag_run_id": self.dag_run_id},
-            )
+        record = self._row(
+            spec, started, status, reason=reason, detail=detail, error=error, report=report, outcome=outcome, cost=cost
         )
+        self.records.append(record)
+        self.waiting.append(self.outbox.keep(record))
         self.result.outcome[spec.name] = f"skipped:{reason}" if status == "skipped" else status
+
+    def _row(
+        self,
+        spec: ProcessorSpec,
+        started: dt.datetime,
+        status: str,
+        *,
+        reason: str | None = None,
+        detail: str | None = None,
+        error: BaseException | None = None,
+        report: DependencyReport | None = None,
+        outcome: Any = None,
+        cost: JobCost | None = None,
+    ) -> RunRecord:
+        target = spec.target_date(self.game_date)
+        return RunRecord(
+            processor=spec.name,
+            phase=spec.phase.value,
+            run_id=make_run_id(self.dag_run_id, spec.name, f"{self.game_date}:{status}"),
+            status=status,
+            started_at=started,
+            completed_at=clock.now(),
+            target_date=target,
+            skip_reason=str(reason) if reason else None,
+            error_type=type(error).__name__ if error else None,
+            error_message=str(error)[:4000] if error else detail,
+            rows_processed=getattr(outcome, "rows_processed", None),
+            rows_inserted=getattr(outcome, "rows_inserted", None),
+            rows_updated=getattr(outcome, "rows_updated", None),
+            rows_failed=getattr(outcome, "rows_failed", None),
+            file_path=getattr(outcome, "file_path", None),
+            date_range_start=target,
+            date_range_end=target,
+            dependency_check_passed=report.dependency_check_passed if report else None,
+            data_completeness_pct=report.data_completeness_pct if report else None,
+            upstream_data_age_hours=report.upstream_data_age_hours if report else None,
+            bytes_processed=cost.bytes_processed if cost else None,
+            bytes_billed=cost.bytes_billed if cost else None,
+            slot_ms=cost.slot_ms if cost else None,
+            options={"game_date": self.game_date.isoformat(), "backfill": True, "dag_run_id": self.dag_run_id},
+        )
 
 
 def record_progress(warehouse: Warehouse, outcome: DateOutcome, dag_run_id: str) -> None:

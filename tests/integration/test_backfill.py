@@ -56,3 +56,69 @@ def test_backfill_resumes_without_redoing_finished_dates(airflow_db, migrated_wa
         {"d": dt.date(2025, 1, 14)},
     )
     assert rows[0]["n"] > 0, "the resumed date processed the team box scores it had failed on"
+
+
+_KILLED_BACKFILL = """
+import datetime as dt, sys
+from nba_pipeline.backfill import run_date
+from nba_pipeline.guards.spec import Phase, ProcessorSpec
+from nba_pipeline.registry.processors import CALENDAR
+from nba_pipeline.warehouse import get_warehouse
+from tests.dags import toy_processors
+
+specs = [
+    ProcessorSpec(name, Phase.RAW, getattr(toy_processors, name), calendar_guarded=False)
+    for name in ("alpha", "stubborn")
+]
+with get_warehouse() as warehouse:
+    run_date(warehouse, specs, CALENDAR, dt.date(2025, 1, 15), dag_run_id="killed_backfill")
+"""
+
+
+def test_a_backfill_killed_mid_date_keeps_the_finished_rows_and_fails_the_running_one(
+    migrated_warehouse, settings_env, tmp_path
+):
+    """``kill -9`` while a date's second processor runs: the first one's row and a failed row for the
+    second wait in the run-log outbox, and are written once by whoever claims them (record_runs)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from nba_pipeline.guards.run_log import RunLogOutbox, write_run_records
+    from nba_pipeline.registry.guard_tables import GUARD_TABLES
+    from tests.dags import toy_processors
+
+    toy_processors.create_tables(migrated_warehouse)
+    toy_processors.create_unfinished_table(migrated_warehouse)
+    migrated_warehouse.close()
+    outbox = tmp_path / "outbox"
+    settings_env.setenv("NBA_RUN_LOG_OUTBOX", str(outbox))
+    started = toy_processors.started_marker(migrated_warehouse.location(), "stubborn")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "plugins"), str(PROJECT_ROOT)])}
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_BACKFILL], env=env, cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert started.exists(), f"stubborn never started (exit code {child.poll()})"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+
+    claimed = RunLogOutbox(outbox).claim()
+    rows = {record.processor: record for _, record in claimed}
+    assert {name: (r.status, r.error_type) for name, r in rows.items()} == {
+        "alpha": ("success", None),
+        "stubborn": ("failed", "AttemptLostError"),
+    }
+    assert f"(pid {child.pid} " in rows["stubborn"].error_message
+    assert "ended while stubborn ran" in rows["stubborn"].error_message
+    for _ in range(2):  # written again (a second claimer, a retry): still one row each
+        write_run_records(migrated_warehouse, [record for _, record in claimed], GUARD_TABLES.runs)
+    written = migrated_warehouse.query(
+        "SELECT processor_name, status FROM nba_processing.processor_runs WHERE processor_name IN ('alpha', 'stubborn') "
+        "ORDER BY processor_name"
+    )
+    assert [(r["processor_name"], r["status"]) for r in written] == [("alpha", "success"), ("stubborn", "failed")]
