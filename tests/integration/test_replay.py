@@ -182,20 +182,51 @@ class TestEndOfRegularSeason:
 
 
 class TestSameReplayTwice:
-    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests."""
+    """Its own xdist scope, so that make test's other worker can run it beside the module's other tests.
+    Two replays of the same dates into two new warehouses, once for the class."""
 
-    def test_the_same_replay_twice_writes_identical_checksums(self, airflow_db, tmp_path):
-        """Two replays of the same dates into two new warehouses: every table, predictions included,
-        has the same checksum (load and run times left out)."""
+    FIRST, LAST = dt.date(2025, 1, 14), dt.date(2025, 1, 15)
+
+    @pytest.fixture(scope="class")
+    def replays(self, airflow_db, tmp_path_factory) -> list[tuple[Path, dict]]:
         from nba_pipeline.warehouse import get_warehouse
-        from nba_pipeline.warehouse.checksums import differing_tables, warehouse_checksums
+        from nba_pipeline.warehouse.checksums import warehouse_checksums
 
-        checksums = []
+        built = []
         for name in ("first", "second"):
-            with _season_in(tmp_path / name):
-                verdicts = _replay_with_history(dt.date(2025, 1, 14), dt.date(2025, 1, 15), history_days=3)
+            with _season_in(tmp_path_factory.mktemp(name)) as folder:
+                verdicts = _replay_with_history(self.FIRST, self.LAST, history_days=3)
                 assert all(v.players_predicted > 50 and not v.unexpected for v in verdicts.values())
                 with get_warehouse() as warehouse:
-                    checksums.append(warehouse_checksums(warehouse))
+                    built.append((folder, warehouse_checksums(warehouse)))
+        return built
+
+    def test_the_same_replay_twice_writes_identical_checksums(self, replays):
+        """Every table, predictions included, has the same checksum (load and run times left out)."""
+        from nba_pipeline.warehouse.checksums import differing_tables
+
+        checksums = [table_sums for _, table_sums in replays]
         assert differing_tables(*checksums) == {}
         assert checksums[0]["nba_predictions.player_prop_predictions"].rows > 500
+
+    def test_rerunning_an_earlier_date_then_the_last_one_leaves_every_table_as_the_replay_left_it(self, replays):
+        """In the second warehouse, the window's first date again (older news after newer), then its last
+        date again: every table but the run logs and breaker rows, which record the extra runs, has the
+        replay's checksum (load and run times left out)."""
+        from nba_pipeline.replay import replay
+        from nba_pipeline.warehouse import get_warehouse
+        from nba_pipeline.warehouse.checksums import differing_tables, warehouse_checksums
+        from tests.reliability.state import LEDGERS
+
+        (_, replayed), (folder, _) = replays
+        with _season_in(folder):
+            for day in (self.FIRST, self.LAST):
+                (verdict,) = replay(day, day, history_days=0)
+                assert verdict.run_state == "success" and not verdict.unexpected, (day, verdict.unexpected)
+            with get_warehouse() as warehouse:
+                rerun = warehouse_checksums(warehouse)
+        runs = "nba_processing.processor_runs"
+        assert rerun[runs].rows > replayed[runs].rows, "the reruns ran and wrote their run rows"
+        data = sorted(set(replayed) - set(LEDGERS))
+        assert len(data) >= 24
+        assert differing_tables({t: replayed[t] for t in data}, {t: rerun[t] for t in data}) == {}
