@@ -53,8 +53,23 @@ def run_rows(
     return found
 
 
+def game_date_reasons(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) -> list[str]:
+    """How the runs from ``since`` chose ``game_date`` (given, or the day of their logical date), as
+    their raw run rows' options recorded it."""
+    table = RUN_TABLES[Phase.RAW.value].name
+    rows = warehouse.query(
+        f"SELECT DISTINCT JSON_VALUE(opts, '$.game_date_reason') AS reason FROM {table} "
+        "WHERE processed_at >= @since AND JSON_VALUE(opts, '$.game_date') = @day "
+        "AND JSON_VALUE(opts, '$.game_date_reason') IS NOT NULL ORDER BY reason",
+        {"since": since, "day": game_date.isoformat()},
+    )
+    return [row["reason"] for row in rows]
+
+
 def summarise_run(warehouse: Warehouse, game_date: dt.date, since: dt.datetime) -> str:
-    lines = [f"NBA pipeline run for game date {game_date} (results of {game_date - dt.timedelta(days=1)})", ""]
+    lines = [f"NBA pipeline run for game date {game_date} (results of {game_date - dt.timedelta(days=1)})"]
+    lines += [f"  {reason}" for reason in game_date_reasons(warehouse, game_date, since)]
+    lines.append("")
     rows_by_phase = run_rows(warehouse, since)
     store = PayloadStore()
     scrapers = [p for p in daily_processors() if p.phase is Phase.SCRAPERS]

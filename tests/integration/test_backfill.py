@@ -118,7 +118,7 @@ def test_a_backfill_killed_mid_date_keeps_the_finished_rows_and_fails_the_runnin
     for _ in range(2):  # written again (a second claimer, a retry): still one row each
         write_run_records(migrated_warehouse, [record for _, record in claimed], GUARD_TABLES.runs)
     written = migrated_warehouse.query(
-        "SELECT processor_name, status FROM nba_processing.processor_runs WHERE processor_name IN ('alpha', 'stubborn') "
-        "ORDER BY processor_name"
+        "SELECT processor_name, status FROM nba_processing.processor_runs "
+        "WHERE processor_name IN ('alpha', 'stubborn') ORDER BY processor_name"
     )
     assert [(r["processor_name"], r["status"]) for r in written] == [("alpha", "success"), ("stubborn", "failed")]

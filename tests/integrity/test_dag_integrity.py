@@ -267,6 +267,7 @@ def test_a_run_says_how_it_chose_its_game_date_and_refuses_conf_keys_it_does_not
     given = run_options({**context, "dag_run": SimpleNamespace(conf={"game_date": "2025-01-15"})},
                         game_date="2025-01-15")
     assert given.game_date_reason.startswith("game date 2025-01-15: given")
+    assert options.as_dict()["game_date_reason"] == options.game_date_reason, "the run rows' opts carry it"
     misspelt = {**context, "dag_run": SimpleNamespace(conf={"gamedate": "2025-01-15", "backfill": True})}
     with pytest.raises(AirflowFailException) as refused:
         run_options(misspelt, game_date="")

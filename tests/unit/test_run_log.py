@@ -230,3 +230,24 @@ def test_the_summary_counts_a_table_only_when_its_processor_writes_that_table_al
     for table in ("nba_analytics.player_registry", "nba_analytics.player_identity_resolutions",
                   "nba_analytics.unresolved_player_names"):
         assert lines[table][1:] == ["-", "-"], table
+
+
+def test_the_summary_says_how_each_run_chose_its_game_date(migrated_warehouse, settings_env, tmp_path):
+    """The reason each run's options recorded for the game date, once per distinct reason, under
+    the header; a run of another game date says nothing here."""
+    from nba_pipeline.summary import summarise_run
+
+    settings_env.setenv("NBA_PAYLOAD_ROOT", str(tmp_path / "payloads"))
+    scheduled = ("game date 2025-01-15: no game_date given, so the day of the run's logical date "
+                 "(2025-01-15T15:00:00+00:00) in America/New_York")
+    given = "game date 2025-01-15: given (the game_date Param or the task's game_date)"
+    other = "game date 2025-01-14: given (the game_date Param or the task's game_date)"
+    write_run_records(migrated_warehouse, [
+        _record(2, processor="a", run_id="r-a", options={"game_date": "2025-01-15", "game_date_reason": scheduled}),
+        _record(2, processor="b", run_id="r-b", options={"game_date": "2025-01-15", "game_date_reason": scheduled}),
+        _record(2, processor="a", run_id="r-c", options={"game_date": "2025-01-15", "game_date_reason": given}),
+        _record(2, processor="a", run_id="r-d", options={"game_date": "2025-01-14", "game_date_reason": other}),
+    ], RUN_TABLES)
+    lines = summarise_run(migrated_warehouse, dt.date(2025, 1, 15), T0 - dt.timedelta(minutes=1)).splitlines()
+    assert lines[:4] == ["NBA pipeline run for game date 2025-01-15 (results of 2025-01-14)",
+                         f"  {given}", f"  {scheduled}", ""]

@@ -24,7 +24,8 @@ class RunOptions:
     :param force: processors to run even if a smart skip or the dependency check says otherwise.
     :param ignore_breakers: breakers whose gate is bypassed (outcomes are still recorded).
     :param sources: the sources this run was triggered for; empty means all.
-    :param game_date_reason: where the game date came from, for the run's log.
+    :param game_date_reason: where the game date came from, for the run's log and, through the
+        raw run rows' ``opts``, for ``nba-pipeline summary``.
     """
 
     game_date: dt.date
@@ -42,6 +43,7 @@ class RunOptions:
             "force": sorted(self.force),
             "ignore_breakers": sorted(self.ignore_breakers),
             "sources": sorted(self.sources),
+            **({"game_date_reason": self.game_date_reason} if self.game_date_reason else {}),
         }
 
 
