@@ -44,6 +44,7 @@ SLOW_SCOPES = (
     "tests/integration/test_prediction_workers.py",
     "tests/integration/test_replay.py::TestSameReplayTwice",
     "tests/reliability/test_warehouse_outage.py",
+    "tests/reliability/test_rerun_convergence.py",
     "tests/integration/test_game_day_predictions.py",
     "tests/reliability/test_concurrency.py",
 )
