@@ -49,3 +49,18 @@ def test_the_configured_warehouse_is_not_created_by_a_reader_but_is_by_the_migra
         with pytest.raises(WarehouseError) as missing:
             warehouse.query("SELECT COUNT(*) AS n FROM nba_raw.nbac_schedule")
     assert f"{path} lacks it: run `nba-pipeline migrate`" in str(missing.value)
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(tmp_path):
+    """``nba-pipeline breakers list | head``: the pipe's reader is gone before the listing is written;
+    the command exits 0 without a broken-pipe traceback."""
+    path = tmp_path / "warehouse.duckdb"
+    assert _cli(path, "migrate").returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with EPIPE
+    try:
+        listed = subprocess.run([CLI, "breakers", "list"], stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "NBA_DUCKDB_PATH": str(path)}, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (listed.returncode, listed.stderr) == (0, "")
