@@ -76,3 +76,28 @@ def test_each_processor_run_reports_the_tables_it_reads_and_writes_and_the_rows_
             written = warehouse.query(f"SELECT COUNT(*) AS n FROM {table} WHERE event_date = @d", {"d": GAME_DAY})
             statistics = event["outputs"][0]["outputFacets"]["outputStatistics"]
             assert statistics["rowCount"] == written[0]["n"] > 0, spec.name
+
+
+@pytest.mark.parametrize(
+    ("root", "namespace", "name"),
+    [("{tmp}/payloads", "file", "{tmp}/payloads/nbac_schedule"),
+     ("gs://nba_storage@nba-payloads/raw", "gs://nba-payloads", "raw/nbac_schedule"),
+     ("gs://nba-payloads", "gs://nba-payloads", "nbac_schedule")],
+)
+def test_a_scraper_writes_and_its_raw_processor_reads_the_same_payload_dataset(
+    settings_env, tmp_path, root, namespace, name
+):
+    """Phase 1 and phase 2 meet in one dataset: the source's folder in the payload store, named as
+    OpenLineage names local files and GCS objects (a root's connection id is not part of the name)."""
+    from nba_pipeline.dag.lineage import processor_lineage
+    from nba_pipeline.registry.processors import daily_processors
+
+    settings_env.setenv("NBA_PAYLOAD_ROOT", root.format(tmp=tmp_path))
+    specs = {spec.name: spec for spec in daily_processors()}
+    scraped = processor_lineage(specs["scrape_nbac_schedule"], None)
+    loaded = processor_lineage(specs["nbac_schedule"], None)
+    expected = [(namespace, name.format(tmp=tmp_path.resolve()))]
+    assert [(d.namespace, d.name) for d in scraped.outputs] == expected
+    assert [(d.namespace, d.name) for d in loaded.inputs] == expected
+    assert scraped.inputs == []
+    assert [d.name for d in loaded.outputs] == ["nba_raw.nbac_schedule"]

@@ -3,9 +3,11 @@
 The run task hands the OpenLineage provider (when it is installed and a transport is configured;
 otherwise nothing asks) the tables its registry entry reads and writes, named as OpenLineage names
 them: BigQuery tables as ``bigquery`` / ``project.dataset.table``, tables of the embedded warehouse
-under ``duckdb://<file>``. The outputs carry the attempt's row count where the processor writes a
-single table, and the run carries the processor's own run id, so a lineage tool joins the event to
-the run row.
+under ``duckdb://<file>``; a source's payloads (the registry's ``payload:<source>``, written by its
+scraper and read by its raw processor, so phases 1 and 2 join in one graph) as the folder of the
+payload store, ``file`` / ``<absolute path>`` or ``gs://<bucket>`` / ``<prefix>/<source>``. The
+outputs carry the attempt's row count where the processor writes a single table, and the run carries
+the processor's own run id, so a lineage tool joins the event to the run row.
 """
 
 from __future__ import annotations
@@ -45,6 +47,30 @@ def _namespace_and_prefix() -> tuple[str, str]:
     return f"duckdb://{settings.duckdb_path.resolve()}", ""
 
 
+PAYLOADS = "payload:"
+
+
+def _payload_dataset(source: str) -> tuple[str, str]:
+    """The namespace and name of ``source``'s folder in the payload store (OpenLineage's naming for
+    local files and GCS objects; a ``gs://conn@bucket`` root's connection is not part of it)."""
+    from pathlib import Path
+
+    from nba_pipeline.settings import get_settings
+
+    root = get_settings().payload_root
+    if root.startswith("gs://"):
+        bucket, _, prefix = root.removeprefix("gs://").partition("/")
+        return f"gs://{bucket.rpartition('@')[2]}", "/".join(part for part in (prefix.strip("/"), source) if part)
+    return "file", str(Path(root).resolve() / source)
+
+
+def _datasets(names: tuple[str, ...], namespace: str, prefix: str) -> list[tuple[str, str]]:
+    return [
+        _payload_dataset(name.removeprefix(PAYLOADS)) if name.startswith(PAYLOADS) else (namespace, f"{prefix}{name}")
+        for name in names
+    ]
+
+
 def processor_lineage(processor: ProcessorSpec, run: dict[str, Any] | None) -> OperatorLineage[Any, Any]:
     """The datasets one attempt of ``processor`` read and wrote; ``run`` is its run row as JSON
     (absent for a processor without a run table)."""
@@ -65,10 +91,12 @@ def processor_lineage(processor: ProcessorSpec, run: dict[str, Any] | None) -> O
             processor=processor.name, runId=str(run["run_id"]), targetDate=str(run["target_date"])
         )
     return OperatorLineage(
-        inputs=[InputDataset(namespace=namespace, name=f"{prefix}{table}") for table in processor.reads],
+        inputs=[
+            InputDataset(namespace=space, name=name) for space, name in _datasets(processor.reads, namespace, prefix)
+        ],
         outputs=[
-            OutputDataset(namespace=namespace, name=f"{prefix}{table}", outputFacets=dict(statistics))
-            for table in processor.writes
+            OutputDataset(namespace=space, name=name, outputFacets=dict(statistics))
+            for space, name in _datasets(processor.writes, namespace, prefix)
         ],
         run_facets=run_facets,
     )
