@@ -34,11 +34,19 @@ class Clock:
         return self.now
 
 
-def _run(processor: str, phase: int, status: str, run_id: str, **extra) -> RunRecord:
+GAME_DAY = dt.date(2025, 1, 15)
+
+
+def _run(processor: str, phase: int, status: str, run_id: str, game: dt.date = GAME_DAY, **extra) -> RunRecord:
+    """A run row of ``game``'s run: its target date is the processor's (D - 1 for box scores)."""
+    from nba_pipeline.registry.processors import daily_processors
+
+    offset = {p.name: p.date_offset_days for p in daily_processors()}.get(processor, 0)
     now = dt.datetime.now(dt.UTC)
     return RunRecord(
         processor=processor, phase=phase, run_id=run_id, status=status, started_at=now,
-        completed_at=now + dt.timedelta(seconds=1.5), target_date=dt.date(2025, 1, 15), **extra,
+        completed_at=now + dt.timedelta(seconds=1.5), target_date=game + dt.timedelta(days=offset),
+        options={"game_date": game.isoformat()}, **extra,
     )
 
 
@@ -83,7 +91,12 @@ def _fill(migrated_warehouse) -> None:
     clock.now = T0 + dt.timedelta(hours=2)
     store.request("xgboost_v1", model)  # past its timeout: admitted as a trial, HALF_OPEN
 
-    older = [_run("espn_team_rosters", 2, "success", "r2-old-success", rows_inserted=30)]
+    older = [
+        _run("espn_team_rosters", 2, "success", "r2-old-success", rows_inserted=30),
+        # the box-score summaries of 2025-01-13 (their target date), which the 2025-01-14 run processed
+        _run("player_game_summary", 3, "skipped", "r3-skip-earlier", game=GAME_DAY - dt.timedelta(days=1),
+             skip_reason="no_games"),
+    ]
     newer = [
         _run("nbac_schedule", 2, "skipped", "r2-skip-a", skip_reason="no_games"),
         _run("bdl_player_boxscores", 2, "skipped", "r2-skip-b", skip_reason="no_games"),
@@ -113,11 +126,12 @@ def _fill(migrated_warehouse) -> None:
             ]
         ],
     )
-    # a skip written three days ago: not one of today's
+    # a skip of the game date before, written three days ago
     migrated_warehouse.insert_rows(
         "nba_processing.processor_runs",
         [{"run_id": "r2-ancient", "processor_name": "nbac_schedule", "started_at": now - dt.timedelta(days=3),
-          "status": "skipped", "skip_reason": "offseason", "processed_at": now - dt.timedelta(days=3)}],
+          "status": "skipped", "skip_reason": "offseason", "processed_at": now - dt.timedelta(days=3),
+          "opts": '{"game_date": "2025-01-14"}'}],
     )
 
 
@@ -200,9 +214,11 @@ def test_breakers_page_escapes_stored_error_messages(client):
     assert "default-src 'none'" in response.headers["content-security-policy"]
 
 
-def test_skips_json_groups_todays_skip_rows_by_phase_and_reason(client):
-    report = client.get("/skips.json").json()
-    assert report["day"] == ui.local_today().isoformat() and report["timezone"] == "America/New_York"
+def test_skips_json_groups_a_game_dates_skip_rows_by_phase_and_reason(client):
+    """By game date, whenever the rows were written: phase 2 by the run's game date, phases 3-4 by the
+    target date less the processor's offset (player_game_summary of 2025-01-14 is the 15th's run)."""
+    report = client.get("/skips.json", params={"day": GAME_DAY.isoformat()}).json()
+    assert report["day"] == GAME_DAY.isoformat() and report["timezone"] == "America/New_York"
     phases = {p["phase"]: p for p in report["phases"]}
     assert phases[2]["reasons"] == [
         {"reason": "no_games", "count": 2, "subjects": ["bdl_player_boxscores", "nbac_schedule"]},
@@ -211,28 +227,26 @@ def test_skips_json_groups_todays_skip_rows_by_phase_and_reason(client):
     assert phases[3]["reasons"] == [{"reason": "upstream_failed", "count": 1, "subjects": ["player_game_summary"]}]
     assert phases[4]["reasons"] == [{"reason": "upstream_incomplete", "count": 1, "subjects": ["player_daily_cache"]}]
     assert phases[5]["reasons"] == [{"reason": "no_features", "count": 2, "subjects": ["jokic", "stephencurry"]}]
-    assert report["total"] == 7  # the offseason skip of three days ago is not today's
+    assert report["total"] == 7  # the skips of 2025-01-14's run are not the 15th's
 
 
-def test_skips_of_another_day(client):
-    day = ui.local_today() - dt.timedelta(days=3)
-    report = client.get("/skips.json", params={"day": day.isoformat()}).json()
-    assert report["total"] == 1
-    assert report["phases"][0]["reasons"] == [{"reason": "offseason", "count": 1, "subjects": ["nbac_schedule"]}]
+def test_skips_of_another_game_date(client):
+    report = client.get("/skips.json", params={"day": "2025-01-14"}).json()
+    phases = {p["phase"]: p["reasons"] for p in report["phases"]}
+    assert phases[2] == [{"reason": "offseason", "count": 1, "subjects": ["nbac_schedule"]}]
+    assert phases[3] == [{"reason": "no_games", "count": 1, "subjects": ["player_game_summary"]}]
+    assert report["total"] == 2
+    today = client.get("/skips.json").json()  # default: today's game date, in New York
+    assert (today["day"], today["total"]) == (ui.local_today().isoformat(), 0)
     assert client.get("/skips.json", params={"day": "not-a-date"}).status_code == 422
 
 
-def test_local_day_window_follows_new_york_time():
-    assert ui.local_day_window(dt.date(2025, 1, 15)) == (
-        dt.datetime(2025, 1, 15, 5, tzinfo=dt.UTC), dt.datetime(2025, 1, 16, 5, tzinfo=dt.UTC),
-    )
-    start, end = ui.local_day_window(dt.date(2025, 3, 9))  # spring forward: a 23-hour day
-    assert end - start == dt.timedelta(hours=23)
+def test_local_today_is_new_york_time():
     assert ui.local_today(dt.datetime(2025, 1, 16, 3, tzinfo=dt.UTC)) == dt.date(2025, 1, 15)
 
 
 def test_skips_page_shows_reasons(client):
-    body = client.get("/skips").text
+    body = client.get("/skips", params={"day": GAME_DAY.isoformat()}).text
     assert "no_games" in body and "bdl_player_boxscores, nbac_schedule" in body and "no_features" in body
 
 
@@ -338,7 +352,7 @@ def test_mounted_by_airflows_api_server_with_real_tokens(ops_warehouse, airflow_
         assert response.status_code == 200
         assert 'href="/nba/runs"' in response.text and "&lt;script&gt;" in response.text
         client.cookies.set("_token", token)
-        assert client.get("/nba/skips.json").json()["total"] == 7
+        assert client.get("/nba/skips.json", params={"day": GAME_DAY.isoformat()}).json()["total"] == 7
         assert client.get("/nba/", follow_redirects=False).headers["location"] == "/nba/breakers"
         plugins = {p["name"]: p for p in client.get("/api/v2/plugins").json()["plugins"]}
         view = plugins["nba_pipeline"]["external_views"][0]

@@ -74,6 +74,9 @@ class RunsView:
     :param skipped: a predicate true for skip rows.
     :param detail: an expression giving the error or skip detail.
     :param duration: the run's duration in seconds.
+    :param game_date: an expression giving the row's game date as ``YYYY-MM-DD`` text, where the
+        table holds it; else ``target_date`` gives the processor's target date, and the game date is
+        that date less the processor's ``date_offset_days`` (box scores of D are processed on D + 1).
     """
 
     phase: int
@@ -86,6 +89,8 @@ class RunsView:
     skipped: str
     detail: str
     duration: str
+    game_date: str | None = None
+    target_date: str | None = None
 
 
 _OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
@@ -94,17 +99,17 @@ RUN_TABLES: tuple[RunsView, ...] = (
     RunsView(
         phase=2, label="raw processors", table=PHASE_RUN_TABLES[2].name, written_at=PHASE_RUN_TABLES[2].written_at,
         subject="processor_name", run_id="run_id", status="status", skipped="status = 'skipped'",
-        detail="error_message", duration="total_runtime_seconds",
+        detail="error_message", duration="total_runtime_seconds", game_date="JSON_VALUE(opts, '$.game_date')",
     ),
     RunsView(
         phase=3, label="analytics", table=PHASE_RUN_TABLES[3].name, written_at=PHASE_RUN_TABLES[3].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds",
+        detail="errors_json", duration="duration_seconds", target_date="date_range_start",
     ),
     RunsView(
         phase=4, label="precompute", table=PHASE_RUN_TABLES[4].name, written_at=PHASE_RUN_TABLES[4].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds",
+        detail="errors_json", duration="duration_seconds", target_date="analysis_date",
     ),
     # one row per player; success is NOT NULL there, so a skip is a row with a skip_reason
     RunsView(
@@ -112,6 +117,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
         skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
+        game_date="CAST(game_date AS STRING)",
     ),
 )
 
@@ -150,32 +156,38 @@ def breakers_report(warehouse: Warehouse) -> dict[str, Any]:
     return {"counts": counts, "breakers": [breaker_view(b) for b in breakers], "invalid": invalid}
 
 
-def local_day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC bounds of a calendar day in the pipeline's time zone (23 or 25 hours at DST changes)."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=LOCAL_TZ)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
 def local_today(now: dt.datetime | None = None) -> dt.date:
     return (now or clock.now()).astimezone(LOCAL_TZ).date()
 
 
 def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
-    """Skip rows written on ``day`` (America/New_York), grouped by phase and skip reason."""
-    start, end = local_day_window(day)
+    """The skip rows of game date ``day``, grouped by phase and skip reason, whenever they were written."""
+    from nba_pipeline.registry.processors import daily_processors
+
+    offsets = {spec.name: spec.date_offset_days for spec in daily_processors()}
+    targets = sorted({day + dt.timedelta(days=offset) for offset in {0, *offsets.values()}})
     phases = []
     with activity("ui"):
         for spec in RUN_TABLES:
+            params: dict[str, Any]
+            if spec.game_date is not None:
+                where, params = f"{spec.game_date} = @day", {"day": day.isoformat()}
+                target = "NULL"
+            else:
+                where, params = f"{spec.target_date} IN UNNEST(@targets)", {"targets": targets}
+                target = str(spec.target_date)
             rows = warehouse.query(
-                f"SELECT skip_reason, {spec.subject} AS subject, COUNT(*) AS n FROM {spec.table} "
-                f"WHERE {spec.written_at} >= @start AND {spec.written_at} < @end AND {spec.skipped} "
-                f"GROUP BY skip_reason, {spec.subject}",
-                {"start": start, "end": end},
+                f"SELECT skip_reason, {spec.subject} AS subject, {target} AS target, COUNT(*) AS n "
+                f"FROM {spec.table} WHERE {where} AND {spec.skipped} GROUP BY skip_reason, {spec.subject}, target",
+                params,
             )
             by_reason: dict[str, dict[str, int]] = defaultdict(dict)
             for row in rows:
-                by_reason[row["skip_reason"] or "(none)"][row["subject"]] = int(row["n"])
+                offset = offsets.get(row["subject"], 0)
+                if row["target"] is not None and row["target"] - dt.timedelta(days=offset) != day:
+                    continue  # another game date's row for this target date
+                subjects = by_reason[row["skip_reason"] or "(none)"]
+                subjects[row["subject"]] = subjects.get(row["subject"], 0) + int(row["n"])
             reasons: list[dict[str, Any]] = [
                 {"reason": reason, "count": sum(subjects.values()), "subjects": sorted(subjects)}
                 for reason, subjects in by_reason.items()
@@ -190,13 +202,7 @@ def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
                     "reasons": reasons,
                 }
             )
-    return {
-        "day": day,
-        "timezone": LOCAL_TIMEZONE,
-        "window_utc": {"start": start, "end": end},
-        "total": sum(p["total"] for p in phases),
-        "phases": phases,
-    }
+    return {"day": day, "timezone": LOCAL_TIMEZONE, "total": sum(p["total"] for p in phases), "phases": phases}
 
 
 def runs_report(warehouse: Warehouse, limit: int = RECENT_RUNS_PER_PHASE) -> dict[str, Any]:
@@ -289,7 +295,7 @@ def open_warehouse() -> Iterator[Warehouse]:
 
 
 WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]
-DayQuery = Annotated[dt.date | None, Query(description="calendar day in America/New_York; default today")]
+DayQuery = Annotated[dt.date | None, Query(description="game date; default today in America/New_York")]
 
 
 def _warehouse_unavailable(request: Request, exc: Exception) -> Response:
