@@ -29,6 +29,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
 from airflow.api_fastapi.core_api.security import requires_access_view
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nba_pipeline import clock
 from nba_pipeline.breakers import list_breakers
@@ -302,6 +303,20 @@ def _warehouse_unavailable(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"warehouse unavailable: {exc}", status_code=503, headers=_HTML_HEADERS)
 
 
+async def _login_first(request: Request, exc: Exception) -> Response:
+    """An anonymous visit to a page goes to Airflow's login, which sends the user back (``next``);
+    the JSON twins, for scripts, answer 401 as the REST API does."""
+    from fastapi.exception_handlers import http_exception_handler
+
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 401 and not request.url.path.endswith(".json"):
+        from airflow.api_fastapi.app import get_auth_manager
+
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=back), status_code=303)
+    return await http_exception_handler(request, exc)
+
+
 def create_app() -> FastAPI:
     """The operations app. Every route depends on :data:`authorize` (Airflow's API security)."""
     app = FastAPI(
@@ -312,6 +327,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.add_exception_handler(WarehouseError, _warehouse_unavailable)
+    app.add_exception_handler(StarletteHTTPException, _login_first)
 
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> RedirectResponse:
