@@ -93,7 +93,7 @@ def _fill(migrated_warehouse) -> None:
     store.request("xgboost_v1", model)  # past its timeout: admitted as a trial, HALF_OPEN
 
     older = [
-        _run("espn_team_rosters", 2, "success", "r2-old-success", rows_inserted=30),
+        _run("espn_team_rosters", 2, "success", "r2-old-success", rows_processed=30, rows_inserted=30),
         # the box-score summaries of 2025-01-13 (their target date), which the 2025-01-14 run processed
         _run("player_game_summary", 3, "skipped", "r3-skip-earlier", game=GAME_DAY - dt.timedelta(days=1),
              skip_reason="no_games"),
@@ -267,6 +267,37 @@ def test_runs_json_has_the_newest_fifty_per_phase_newest_first(client):
     assert (pre["status"], pre["detail"]) == ("skipped", "incomplete: player_game_summary 3/10")
     predictions = {r["subject"]: r["status"] for r in phases[5]}
     assert predictions == {"lebronjames": "success", "stephencurry": "skipped", "jokic": "skipped"}
+
+
+def test_runs_filter_by_game_date_phase_processor_and_outcome_and_page(client):
+    """Game dates as the skips page reads them (player_game_summary of 2025-01-13 is the 14th's run);
+    the filters combine; a page of 50 past the first shows the rest; the total counts every match."""
+    def phases(**query) -> dict[int, dict]:
+        return {p["phase"]: p for p in client.get("/runs.json", params=query).json()["phases"]}
+
+    analytics = phases(day="2025-01-15", phase=3)
+    assert set(analytics) == {3} and analytics[3]["total"] == 57 and analytics[3]["pages"] == 2
+    assert {r["game_date"] for r in analytics[3]["rows"]} == {"2025-01-15"}
+    rest = phases(day="2025-01-15", phase=3, page=2)[3]["rows"]
+    assert len(rest) == 7 and {r["run_id"] for r in rest} >= {"r3-skip", "r3-failed"}
+    earlier = phases(day="2025-01-14", phase=3)[3]["rows"]
+    assert [(r["run_id"], r["game_date"]) for r in earlier] == [("r3-skip-earlier", "2025-01-14")]
+    failed = phases(outcome="failed")
+    assert {p: [r["run_id"] for r in v["rows"]] for p, v in failed.items()} == {
+        2: ["r2-failed"], 3: ["r3-failed"], 4: [], 5: []}
+    schedule = phases(processor="nbac_schedule", phase=2)[2]["rows"]
+    assert [(r["run_id"], r["game_date"]) for r in schedule] == [
+        ("r2-skip-a", "2025-01-15"), ("r2-ancient", "2025-01-14")]
+    assert phases(processor="espn_team_rosters", phase=2)[2]["rows"][0]["rows"] == 30
+    assert client.get("/runs.json", params={"outcome": "maybe"}).status_code == 422
+    assert client.get("/runs.json", params={"phase": 1}).status_code == 422
+
+
+def test_runs_page_links_its_pages_with_the_filters_kept(client):
+    body = client.get("/runs", params={"day": "2025-01-15", "phase": 3}).text
+    assert "57 rows, page 1 of 2" in body and '<option value="3" selected>' in body
+    assert 'href="/runs?day=2025-01-15&amp;phase=3&amp;page=2">older</a>' in body
+    assert "<td>2025-01-15</td>" in body
 
 
 def test_runs_page_renders_and_escapes(client):

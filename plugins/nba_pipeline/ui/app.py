@@ -75,9 +75,11 @@ class RunsView:
     :param skipped: a predicate true for skip rows.
     :param detail: an expression giving the error or skip detail.
     :param duration: the run's duration in seconds.
-    :param game_date: an expression giving the row's game date as ``YYYY-MM-DD`` text, where the
-        table holds it; else ``target_date`` gives the processor's target date, and the game date is
-        that date less the processor's ``date_offset_days`` (box scores of D are processed on D + 1).
+    :param rows: the rows the run processed.
+    :param bytes_billed: what BigQuery billed for the run (NULL on the embedded warehouse).
+    :param game_date: an expression giving the row's game date, where the table holds it; else
+        ``target_date`` gives the processor's target date, and the game date is that date less the
+        processor's ``date_offset_days`` (box scores of D are processed on D + 1).
     """
 
     phase: int
@@ -90,6 +92,8 @@ class RunsView:
     skipped: str
     detail: str
     duration: str
+    rows: str
+    bytes_billed: str
     game_date: str | None = None
     target_date: str | None = None
 
@@ -100,17 +104,20 @@ RUN_TABLES: tuple[RunsView, ...] = (
     RunsView(
         phase=2, label="raw processors", table=PHASE_RUN_TABLES[2].name, written_at=PHASE_RUN_TABLES[2].written_at,
         subject="processor_name", run_id="run_id", status="status", skipped="status = 'skipped'",
-        detail="error_message", duration="total_runtime_seconds", game_date="JSON_VALUE(opts, '$.game_date')",
+        detail="error_message", duration="total_runtime_seconds", rows="rows_processed", bytes_billed="bytes_billed",
+        game_date="SAFE_CAST(JSON_VALUE(opts, '$.game_date') AS DATE)",
     ),
     RunsView(
         phase=3, label="analytics", table=PHASE_RUN_TABLES[3].name, written_at=PHASE_RUN_TABLES[3].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds", target_date="date_range_start",
+        detail="errors_json", duration="duration_seconds", rows="records_processed", bytes_billed="bytes_billed",
+        target_date="date_range_start",
     ),
     RunsView(
         phase=4, label="precompute", table=PHASE_RUN_TABLES[4].name, written_at=PHASE_RUN_TABLES[4].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds", target_date="analysis_date",
+        detail="errors_json", duration="duration_seconds", rows="records_processed", bytes_billed="bytes_billed",
+        target_date="analysis_date",
     ),
     # one row per player; success is NOT NULL there, so a skip is a row with a skip_reason
     RunsView(
@@ -118,7 +125,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
         skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
-        game_date="CAST(game_date AS STRING)",
+        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date",
     ),
 )
 
@@ -161,34 +168,44 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
     return (now or clock.now()).astimezone(LOCAL_TZ).date()
 
 
-def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
-    """The skip rows of game date ``day``, grouped by phase and skip reason, whenever they were written."""
+OUTCOMES = ("success", "failed", "skipped")
+
+
+def game_date_sql(view: RunsView) -> tuple[str, dict[str, Any]]:
+    """SQL giving a run row's game date (a DATE), and its parameters: the table's own game date, or
+    the target date less the processor's offset, from the registry."""
+    if view.game_date is not None:
+        return view.game_date, {}
     from nba_pipeline.registry.processors import daily_processors
 
-    offsets = {spec.name: spec.date_offset_days for spec in daily_processors()}
-    targets = sorted({day + dt.timedelta(days=offset) for offset in {0, *offsets.values()}})
+    by_offset: dict[int, list[str]] = defaultdict(list)
+    for spec in daily_processors():
+        if spec.date_offset_days:
+            by_offset[spec.date_offset_days].append(spec.name)
+    cases, params = [], {}
+    for number, (offset, names) in enumerate(sorted(by_offset.items())):
+        shifted = f"CAST(DATE_SUB({view.target_date}, INTERVAL {offset} DAY) AS DATE)"
+        cases.append(f"WHEN {view.subject} IN UNNEST(@offset_{number}) THEN {shifted}")
+        params[f"offset_{number}"] = sorted(names)
+    if not cases:
+        return str(view.target_date), {}
+    return f"CASE {' '.join(cases)} ELSE {view.target_date} END", params
+
+
+def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
+    """The skip rows of game date ``day``, grouped by phase and skip reason, whenever they were written."""
     phases = []
     with activity("ui"):
         for spec in RUN_TABLES:
-            params: dict[str, Any]
-            if spec.game_date is not None:
-                where, params = f"{spec.game_date} = @day", {"day": day.isoformat()}
-                target = "NULL"
-            else:
-                where, params = f"{spec.target_date} IN UNNEST(@targets)", {"targets": targets}
-                target = str(spec.target_date)
+            game_date, params = game_date_sql(spec)
             rows = warehouse.query(
-                f"SELECT skip_reason, {spec.subject} AS subject, {target} AS target, COUNT(*) AS n "
-                f"FROM {spec.table} WHERE {where} AND {spec.skipped} GROUP BY skip_reason, {spec.subject}, target",
-                params,
+                f"SELECT skip_reason, {spec.subject} AS subject, COUNT(*) AS n FROM {spec.table} "
+                f"WHERE {game_date} = @day AND {spec.skipped} GROUP BY skip_reason, {spec.subject}",
+                {**params, "day": day},
             )
             by_reason: dict[str, dict[str, int]] = defaultdict(dict)
             for row in rows:
-                offset = offsets.get(row["subject"], 0)
-                if row["target"] is not None and row["target"] - dt.timedelta(days=offset) != day:
-                    continue  # another game date's row for this target date
-                subjects = by_reason[row["skip_reason"] or "(none)"]
-                subjects[row["subject"]] = subjects.get(row["subject"], 0) + int(row["n"])
+                by_reason[row["skip_reason"] or "(none)"][row["subject"]] = int(row["n"])
             reasons: list[dict[str, Any]] = [
                 {"reason": reason, "count": sum(subjects.values()), "subjects": sorted(subjects)}
                 for reason, subjects in by_reason.items()
@@ -206,22 +223,68 @@ def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
     return {"day": day, "timezone": LOCAL_TIMEZONE, "total": sum(p["total"] for p in phases), "phases": phases}
 
 
-def runs_report(warehouse: Warehouse, limit: int = RECENT_RUNS_PER_PHASE) -> dict[str, Any]:
-    """The newest ``limit`` run rows of each phase, newest first."""
+@dataclass(frozen=True)
+class RunFilter:
+    """What the runs page shows: each filter is optional; ``page`` counts from 1 in every phase."""
+
+    day: dt.date | None = None
+    phase: int | None = None
+    processor: str | None = None
+    outcome: str | None = None
+    page: int = 1
+    per_page: int = RECENT_RUNS_PER_PHASE
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (for links that keep them)."""
+        values = {"day": self.day, "phase": self.phase, "processor": self.processor, "outcome": self.outcome}
+        return {key: str(value) for key, value in values.items() if value not in (None, "")}
+
+
+def runs_report(warehouse: Warehouse, show: RunFilter | None = None) -> dict[str, Any]:
+    """Each phase's run rows matching the filter, newest first, one page of ``per_page``, with the
+    number of matching rows and pages."""
+    show = show or RunFilter()
     phases = []
     with activity("ui"):
         for spec in RUN_TABLES:
+            if show.phase is not None and spec.phase != show.phase:
+                continue
+            game_date, params = game_date_sql(spec)
+            where = ["TRUE"]
+            if show.day is not None:
+                where.append(f"{game_date} = @day")
+                params["day"] = show.day
+            if show.processor:
+                where.append(f"{spec.subject} = @subject")
+                params["subject"] = show.processor
+            if show.outcome:
+                where.append(f"{spec.status} = @outcome")
+                params["outcome"] = show.outcome
+            condition = " AND ".join(where)
+            total = int(warehouse.query(f"SELECT COUNT(*) AS n FROM {spec.table} WHERE {condition}", params)[0]["n"])
             rows = warehouse.query(
-                f"SELECT {spec.subject} AS subject, {spec.run_id} AS run_id, {spec.status} AS status, "
-                f"skip_reason, {spec.detail} AS detail, {spec.duration} AS duration_seconds, "
-                f"{spec.written_at} AS written_at "
-                f"FROM {spec.table} ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit",
-                {"limit": limit},
+                f"SELECT {game_date} AS game_date, {spec.subject} AS subject, {spec.run_id} AS run_id, "
+                f"{spec.status} AS status, skip_reason, {spec.detail} AS detail, "
+                f"{spec.duration} AS duration_seconds, {spec.rows} AS rows, {spec.bytes_billed} AS bytes_billed, "
+                f"{spec.written_at} AS written_at FROM {spec.table} WHERE {condition} "
+                f"ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit OFFSET @offset",
+                {**params, "limit": show.per_page, "offset": (show.page - 1) * show.per_page},
             )
             for row in rows:
                 row["detail"] = _detail(row["detail"])
-            phases.append({"phase": spec.phase, "label": spec.label, "table": spec.table, "rows": rows})
-    return {"limit": limit, "phases": phases}
+            pages = max(1, -(-total // show.per_page))
+            phases.append(
+                {"phase": spec.phase, "label": spec.label, "table": spec.table, "total": total, "pages": pages,
+                 "rows": rows}
+            )
+    return {
+        "limit": show.per_page,
+        "page": show.page,
+        "filters": show.query(),
+        "outcomes": list(OUTCOMES),
+        "phase_numbers": [spec.phase for spec in RUN_TABLES],
+        "phases": phases,
+    }
 
 
 def _detail(value: Any) -> str | None:
@@ -299,6 +362,20 @@ WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]
 DayQuery = Annotated[dt.date | None, Query(description="game date; default today in America/New_York")]
 
 
+def _run_filter(
+    day: Annotated[dt.date | None, Query(description="game date")] = None,
+    phase: Annotated[int | None, Query(ge=2, le=5, description="phase 2-5")] = None,
+    processor: Annotated[str | None, Query(max_length=100, description="processor, or player in phase 5")] = None,
+    outcome: Annotated[str | None, Query(pattern="^(success|failed|skipped)$")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = RECENT_RUNS_PER_PHASE,
+) -> RunFilter:
+    return RunFilter(day, phase, processor or None, outcome, page, per_page)
+
+
+RunFilterQuery = Annotated[RunFilter, Depends(_run_filter)]
+
+
 def _warehouse_unavailable(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"warehouse unavailable: {exc}", status_code=503, headers=_HTML_HEADERS)
 
@@ -350,11 +427,13 @@ def create_app() -> FastAPI:
         return skips_report(warehouse, day or local_today())
 
     @app.get("/runs", response_class=HTMLResponse, name="runs_page")
-    def runs_page(request: Request, warehouse: WarehouseDep) -> HTMLResponse:
-        return render(request, "runs_page", "runs.html", report=runs_report(warehouse))
+    def runs_page(request: Request, warehouse: WarehouseDep, show: RunFilterQuery) -> HTMLResponse:
+        report = runs_report(warehouse, show)
+        return render(request, "runs_page", "runs.html", report=report, show=show,
+                      here=request.url_for("runs_page").path)
 
     @app.get("/runs.json", name="runs_json")
-    def runs_json(warehouse: WarehouseDep) -> dict[str, Any]:
-        return runs_report(warehouse)
+    def runs_json(warehouse: WarehouseDep, show: RunFilterQuery) -> dict[str, Any]:
+        return runs_report(warehouse, show)
 
     return app
