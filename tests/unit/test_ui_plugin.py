@@ -297,7 +297,7 @@ def test_runs_page_links_its_pages_with_the_filters_kept(client):
     body = client.get("/runs", params={"day": "2025-01-15", "phase": 3}).text
     assert "57 rows, page 1 of 2" in body and '<option value="3" selected>' in body
     assert 'href="/runs?day=2025-01-15&amp;phase=3&amp;page=2">older</a>' in body
-    assert "<td>2025-01-15</td>" in body
+    assert "<td class=\"time\">2025-01-15</td>" in body
 
 
 def test_runs_page_renders_and_escapes(client):

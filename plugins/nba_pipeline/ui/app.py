@@ -332,7 +332,7 @@ def _environment() -> jinja2.Environment:
 _TEMPLATES = _environment()
 
 
-_PAGES = (("breakers_page", "Circuit breakers"), ("skips_page", "Skips"), ("runs_page", "Recent runs"))
+_PAGES = (("breakers_page", "Circuit breakers"), ("skips_page", "Skips"), ("runs_page", "Runs"))
 
 
 def render(request: Request, page: str, template: str, **values: Any) -> HTMLResponse:
