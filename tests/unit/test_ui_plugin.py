@@ -210,8 +210,8 @@ def test_breakers_page_escapes_stored_error_messages(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     for key in breaker_settings():
         assert f">{key}<" in body
-    assert "2025-01-15 13:04:00 EST" in body  # opened_at, shown in America/New_York
-    assert "2025-01-15 13:34:00 EST" in body  # retry time
+    assert "2025-01-15 18:04:00 UTC" in body  # opened_at, in Airflow's time zone (UTC unless configured)
+    assert "2025-01-15 18:34:00 UTC" in body  # retry time
     assert "default-src 'none'" in response.headers["content-security-policy"]
 
 
@@ -240,6 +240,14 @@ def test_skips_of_another_game_date(client):
     today = client.get("/skips.json").json()  # default: today's game date, in New York
     assert (today["day"], today["total"]) == (ui.local_today().isoformat(), 0)
     assert client.get("/skips.json", params={"day": "not-a-date"}).status_code == 422
+
+
+def test_times_follow_airflows_configured_time_zone(client, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__DEFAULT_TIMEZONE", "America/New_York")
+    body = client.get("/breakers").text
+    assert "2025-01-15 13:04:00 EST" in body and "times in America/New_York (Airflow's time zone)" in body
+    monkeypatch.setenv("AIRFLOW__CORE__DEFAULT_TIMEZONE", "utc")
+    assert "2025-01-15 18:04:00 UTC" in client.get("/breakers").text
 
 
 def test_local_today_is_new_york_time():

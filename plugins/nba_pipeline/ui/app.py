@@ -306,15 +306,24 @@ def _detail(value: Any) -> str | None:
 # --------------------------------------------------------------------------- rendering
 
 
+def display_timezone() -> str:
+    """The time zone Airflow shows times in (``[core] default_timezone``; ``utc`` unless set), so the
+    pages inside Airflow's frame agree with the rest of its UI. Game dates stay New York dates."""
+    from airflow.configuration import conf
+
+    name = conf.get("core", "default_timezone", fallback="utc")
+    return "UTC" if name.lower() == "utc" else name
+
+
 def format_time(value: dt.datetime | dt.date | None) -> str:
-    """A timestamp in the pipeline's time zone (naive values are UTC, as the warehouse stores them)."""
+    """A timestamp in :func:`display_timezone` (naive values are UTC, as the warehouse stores them)."""
     if value is None:
         return "–"
     if not isinstance(value, dt.datetime):
         return value.isoformat()
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return value.astimezone(ZoneInfo(display_timezone())).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _environment() -> jinja2.Environment:
@@ -339,7 +348,7 @@ def render(request: Request, page: str, template: str, **values: Any) -> HTMLRes
     """An HTML page with the navigation between the three pages (links keep the mount prefix)."""
     nav = [{"label": label, "href": request.url_for(name).path, "active": name == page} for name, label in _PAGES]
     body = _TEMPLATES.get_template(template).render(
-        nav=nav, generated_at=clock.now(), timezone=LOCAL_TIMEZONE, **values
+        nav=nav, generated_at=clock.now(), timezone=display_timezone(), game_timezone=LOCAL_TIMEZONE, **values
     )
     return HTMLResponse(body, headers=_HTML_HEADERS)
 
