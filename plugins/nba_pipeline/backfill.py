@@ -167,11 +167,16 @@ class _DateRun:
             f"the backfill of {self.game_date} (pid {os.getpid()} on {socket.gethostname()}) ended while "
             f"{spec.name} ran, without recording it: killed with SIGKILL, out of memory or its machine lost"
         )
-        mark = self.outbox.mark_running(self._row(spec, started, "failed", error=lost))
+        try:
+            mark: Path | None = self.outbox.mark_running(self._row(spec, started, "failed", error=lost))
+        except OSError as disk_error:  # the date goes on; only a kill would find it unmarked
+            log.warning("could not mark %s as running in %s: %s", spec.name, self.outbox.directory, disk_error)
+            mark = None
         try:
             self._guard_and_run(spec, started)
         finally:
-            mark.unlink(missing_ok=True)
+            if mark is not None:
+                mark.unlink(missing_ok=True)
 
     def written(self) -> None:
         """The date's rows are in the warehouse: the outbox no longer keeps them."""
@@ -234,7 +239,10 @@ class _DateRun:
             spec, started, status, reason=reason, detail=detail, error=error, report=report, outcome=outcome, cost=cost
         )
         self.records.append(record)
-        self.waiting.append(self.outbox.keep(record))
+        try:
+            self.waiting.append(self.outbox.keep(record))
+        except OSError as disk_error:  # still written with the date's batch
+            log.warning("could not keep %s's run row in %s: %s", spec.name, self.outbox.directory, disk_error)
         self.result.outcome[spec.name] = f"skipped:{reason}" if status == "skipped" else status
 
     def _row(

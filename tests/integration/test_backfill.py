@@ -122,3 +122,23 @@ def test_a_backfill_killed_mid_date_keeps_the_finished_rows_and_fails_the_runnin
         "WHERE processor_name IN ('alpha', 'stubborn') ORDER BY processor_name"
     )
     assert [(r["processor_name"], r["status"]) for r in written] == [("alpha", "success"), ("stubborn", "failed")]
+
+
+def test_a_backfill_goes_on_when_the_outbox_cannot_be_written(migrated_warehouse, settings_env, tmp_path, caplog):
+    """The outbox is only insurance against a kill: a folder that cannot be made (here a file is in
+    the way) is logged, and the date's rows are still written with its batch."""
+    from nba_pipeline.backfill import run_date
+    from nba_pipeline.guards.spec import Phase, ProcessorSpec
+    from nba_pipeline.registry.processors import CALENDAR
+    from tests.dags import toy_processors
+
+    toy_processors.create_tables(migrated_warehouse)
+    blocked = tmp_path / "outbox"
+    blocked.write_text("a file where the outbox folder should be")
+    settings_env.setenv("NBA_RUN_LOG_OUTBOX", str(blocked))
+    spec = ProcessorSpec("alpha", Phase.RAW, toy_processors.alpha, calendar_guarded=False)
+    outcome = run_date(migrated_warehouse, [spec], CALENDAR, dt.date(2025, 1, 15), dag_run_id="no_outbox")
+    assert outcome.outcome == {"alpha": "success"}
+    rows = migrated_warehouse.query("SELECT status FROM nba_processing.processor_runs WHERE processor_name = 'alpha'")
+    assert [r["status"] for r in rows] == ["success"]
+    assert "could not mark alpha as running" in caplog.text and "could not keep alpha's run row" in caplog.text
