@@ -1,4 +1,5 @@
-"""Read-only operations pages: circuit breakers, today's skips, recent run rows.
+"""Read-only operations pages: circuit breakers, a game date's skips, run rows (their content comes
+from :mod:`nba_pipeline.ui.reports`).
 
 Each page has an HTML view and a JSON twin (``/breakers`` and ``/breakers.json``, ``/skips`` and
 ``/skips.json``, ``/runs`` and ``/runs.json``). The app is mounted by the Airflow API server under
@@ -16,10 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -32,16 +30,18 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nba_pipeline import clock
-from nba_pipeline.breakers import list_breakers
-from nba_pipeline.guards.breaker import Breaker, State
-from nba_pipeline.registry.guard_tables import RUN_TABLES as PHASE_RUN_TABLES
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
-from nba_pipeline.warehouse import Warehouse, WarehouseError, activity, get_warehouse
+from nba_pipeline.ui.reports import (
+    RECENT_RUNS_PER_PHASE,
+    RunFilter,
+    breakers_report,
+    local_today,
+    runs_report,
+    skips_report,
+)
+from nba_pipeline.warehouse import Warehouse, WarehouseError, get_warehouse
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-LOCAL_TZ = ZoneInfo(LOCAL_TIMEZONE)
-#: run rows shown per phase on the runs page
-RECENT_RUNS_PER_PHASE = 50
 #: a page waits at most this long for another process's DuckDB lock (tasks wait longer)
 UI_LOCK_WAIT_SECONDS = 10.0
 #: reading a page needs the same permission as seeing the Airflow UI at all
@@ -55,252 +55,6 @@ _HTML_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-_STATE_ORDER = {State.OPEN: 0, State.HALF_OPEN: 1, State.CLOSED: 2}
-
-
-# --------------------------------------------------------------------------- what the pages show
-
-
-@dataclass(frozen=True)
-class RunsView:
-    """How one phase's run table answers the pages' questions (SQL fragments from constants only).
-
-    :param phase: the pipeline phase.
-    :param label: how the page names the phase.
-    :param table: ``dataset.table``.
-    :param written_at: the column stamped when the row was written.
-    :param subject: what a row is about (a processor, or a player in phase 5).
-    :param run_id: the row's id column.
-    :param status: an expression giving success / failed / skipped.
-    :param skipped: a predicate true for skip rows.
-    :param detail: an expression giving the error or skip detail.
-    :param duration: the run's duration in seconds.
-    :param rows: the rows the run processed.
-    :param bytes_billed: what BigQuery billed for the run (NULL on the embedded warehouse).
-    :param game_date: an expression giving the row's game date, where the table holds it; else
-        ``target_date`` gives the processor's target date, and the game date is that date less the
-        processor's ``date_offset_days`` (box scores of D are processed on D + 1).
-    """
-
-    phase: int
-    label: str
-    table: str
-    written_at: str
-    subject: str
-    run_id: str
-    status: str
-    skipped: str
-    detail: str
-    duration: str
-    rows: str
-    bytes_billed: str
-    game_date: str | None = None
-    target_date: str | None = None
-
-
-_OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
-
-RUN_TABLES: tuple[RunsView, ...] = (
-    RunsView(
-        phase=2, label="raw processors", table=PHASE_RUN_TABLES[2].name, written_at=PHASE_RUN_TABLES[2].written_at,
-        subject="processor_name", run_id="run_id", status="status", skipped="status = 'skipped'",
-        detail="error_message", duration="total_runtime_seconds", rows="rows_processed", bytes_billed="bytes_billed",
-        game_date="SAFE_CAST(JSON_VALUE(opts, '$.game_date') AS DATE)",
-    ),
-    RunsView(
-        phase=3, label="analytics", table=PHASE_RUN_TABLES[3].name, written_at=PHASE_RUN_TABLES[3].written_at,
-        subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds", rows="records_processed", bytes_billed="bytes_billed",
-        target_date="date_range_start",
-    ),
-    RunsView(
-        phase=4, label="precompute", table=PHASE_RUN_TABLES[4].name, written_at=PHASE_RUN_TABLES[4].written_at,
-        subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
-        detail="errors_json", duration="duration_seconds", rows="records_processed", bytes_billed="bytes_billed",
-        target_date="analysis_date",
-    ),
-    # one row per player; success is NOT NULL there, so a skip is a row with a skip_reason
-    RunsView(
-        phase=5, label="predictions (one row per player)", table="nba_predictions.prediction_worker_runs",
-        written_at="created_at", subject="player_lookup", run_id="request_id",
-        status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
-        skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
-        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date",
-    ),
-)
-
-
-def breaker_view(breaker: Breaker) -> dict[str, Any]:
-    """One breaker as the page shows it; failures newest first."""
-    return {
-        "key": breaker.key,
-        "state": str(breaker.state),
-        "failure_count": breaker.failure_count,
-        "threshold": breaker.settings.threshold,
-        "timeout_seconds": breaker.settings.timeout_seconds,
-        "opened_at": breaker.opened_at,
-        "retry_at": breaker.retry_at(),
-        "last_failure": breaker.last_failure,
-        "last_success": breaker.last_success,
-        "last_error_type": breaker.last_error_type,
-        "last_error_message": breaker.last_error_message,
-        "failures": [
-            {"failed_at": e.failed_at, "error_type": e.error_type, "error_message": e.error_message}
-            for e in reversed(breaker.failure_history)
-        ],
-    }
-
-
-def breakers_report(warehouse: Warehouse) -> dict[str, Any]:
-    """Every registry breaker, not-closed ones first (registry order within a state)."""
-    with activity("ui"):
-        scanned = list_breakers(warehouse)
-    breakers = sorted(scanned.breakers.values(), key=lambda b: _STATE_ORDER[b.state])
-    counts = {str(state): sum(b.state is state for b in breakers) for state in State}
-    invalid = [
-        {"key": key, "column": e.column, "value": repr(e.value), "reason": e.reason}
-        for key, e in sorted(scanned.invalid.items())
-    ]
-    return {"counts": counts, "breakers": [breaker_view(b) for b in breakers], "invalid": invalid}
-
-
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or clock.now()).astimezone(LOCAL_TZ).date()
-
-
-OUTCOMES = ("success", "failed", "skipped")
-
-
-def game_date_sql(view: RunsView) -> tuple[str, dict[str, Any]]:
-    """SQL giving a run row's game date (a DATE), and its parameters: the table's own game date, or
-    the target date less the processor's offset, from the registry."""
-    if view.game_date is not None:
-        return view.game_date, {}
-    from nba_pipeline.registry.processors import daily_processors
-
-    by_offset: dict[int, list[str]] = defaultdict(list)
-    for spec in daily_processors():
-        if spec.date_offset_days:
-            by_offset[spec.date_offset_days].append(spec.name)
-    cases, params = [], {}
-    for number, (offset, names) in enumerate(sorted(by_offset.items())):
-        shifted = f"CAST(DATE_SUB({view.target_date}, INTERVAL {offset} DAY) AS DATE)"
-        cases.append(f"WHEN {view.subject} IN UNNEST(@offset_{number}) THEN {shifted}")
-        params[f"offset_{number}"] = sorted(names)
-    if not cases:
-        return str(view.target_date), {}
-    return f"CASE {' '.join(cases)} ELSE {view.target_date} END", params
-
-
-def skips_report(warehouse: Warehouse, day: dt.date) -> dict[str, Any]:
-    """The skip rows of game date ``day``, grouped by phase and skip reason, whenever they were written."""
-    phases = []
-    with activity("ui"):
-        for spec in RUN_TABLES:
-            game_date, params = game_date_sql(spec)
-            rows = warehouse.query(
-                f"SELECT skip_reason, {spec.subject} AS subject, COUNT(*) AS n FROM {spec.table} "
-                f"WHERE {game_date} = @day AND {spec.skipped} GROUP BY skip_reason, {spec.subject}",
-                {**params, "day": day},
-            )
-            by_reason: dict[str, dict[str, int]] = defaultdict(dict)
-            for row in rows:
-                by_reason[row["skip_reason"] or "(none)"][row["subject"]] = int(row["n"])
-            reasons: list[dict[str, Any]] = [
-                {"reason": reason, "count": sum(subjects.values()), "subjects": sorted(subjects)}
-                for reason, subjects in by_reason.items()
-            ]
-            reasons.sort(key=lambda r: (-r["count"], r["reason"]))
-            phases.append(
-                {
-                    "phase": spec.phase,
-                    "label": spec.label,
-                    "table": spec.table,
-                    "total": sum(r["count"] for r in reasons),
-                    "reasons": reasons,
-                }
-            )
-    return {"day": day, "timezone": LOCAL_TIMEZONE, "total": sum(p["total"] for p in phases), "phases": phases}
-
-
-@dataclass(frozen=True)
-class RunFilter:
-    """What the runs page shows: each filter is optional; ``page`` counts from 1 in every phase."""
-
-    day: dt.date | None = None
-    phase: int | None = None
-    processor: str | None = None
-    outcome: str | None = None
-    page: int = 1
-    per_page: int = RECENT_RUNS_PER_PHASE
-
-    def query(self) -> dict[str, str]:
-        """The filters as query parameters (for links that keep them)."""
-        values = {"day": self.day, "phase": self.phase, "processor": self.processor, "outcome": self.outcome}
-        return {key: str(value) for key, value in values.items() if value not in (None, "")}
-
-
-def runs_report(warehouse: Warehouse, show: RunFilter | None = None) -> dict[str, Any]:
-    """Each phase's run rows matching the filter, newest first, one page of ``per_page``, with the
-    number of matching rows and pages."""
-    show = show or RunFilter()
-    phases = []
-    with activity("ui"):
-        for spec in RUN_TABLES:
-            if show.phase is not None and spec.phase != show.phase:
-                continue
-            game_date, params = game_date_sql(spec)
-            where = ["TRUE"]
-            if show.day is not None:
-                where.append(f"{game_date} = @day")
-                params["day"] = show.day
-            if show.processor:
-                where.append(f"{spec.subject} = @subject")
-                params["subject"] = show.processor
-            if show.outcome:
-                where.append(f"{spec.status} = @outcome")
-                params["outcome"] = show.outcome
-            condition = " AND ".join(where)
-            total = int(warehouse.query(f"SELECT COUNT(*) AS n FROM {spec.table} WHERE {condition}", params)[0]["n"])
-            rows = warehouse.query(
-                f"SELECT {game_date} AS game_date, {spec.subject} AS subject, {spec.run_id} AS run_id, "
-                f"{spec.status} AS status, skip_reason, {spec.detail} AS detail, "
-                f"{spec.duration} AS duration_seconds, {spec.rows} AS rows, {spec.bytes_billed} AS bytes_billed, "
-                f"{spec.written_at} AS written_at FROM {spec.table} WHERE {condition} "
-                f"ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit OFFSET @offset",
-                {**params, "limit": show.per_page, "offset": (show.page - 1) * show.per_page},
-            )
-            for row in rows:
-                row["detail"] = _detail(row["detail"])
-            pages = max(1, -(-total // show.per_page))
-            phases.append(
-                {"phase": spec.phase, "label": spec.label, "table": spec.table, "total": total, "pages": pages,
-                 "rows": rows}
-            )
-    return {
-        "limit": show.per_page,
-        "page": show.page,
-        "filters": show.query(),
-        "outcomes": list(OUTCOMES),
-        "phase_numbers": [spec.phase for spec in RUN_TABLES],
-        "phases": phases,
-    }
-
-
-def _detail(value: Any) -> str | None:
-    """A readable error or skip detail; phases 3–4 store ``[{"type": ..., "message": ...}]`` as JSON text."""
-    if value is None:
-        return None
-    text = str(value)
-    if text.startswith("["):
-        try:
-            errors = json.loads(text)
-            return "; ".join(
-                f"{e['type']}: {e['message']}" if e.get("type") else str(e.get("message")) for e in errors
-            )
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return text
-    return text
 
 
 # --------------------------------------------------------------------------- rendering
