@@ -248,6 +248,10 @@ def test_times_follow_airflows_configured_time_zone(client, monkeypatch):
     assert "2025-01-15 13:04:00 EST" in body and "times in America/New_York (Airflow's time zone)" in body
     monkeypatch.setenv("AIRFLOW__CORE__DEFAULT_TIMEZONE", "utc")
     assert "2025-01-15 18:04:00 UTC" in client.get("/breakers").text
+    monkeypatch.setenv("AIRFLOW__CORE__DEFAULT_TIMEZONE", "system")  # the machine's zone, as Airflow reads it
+    assert client.get("/breakers").status_code == 200 and ui.display_timezone()
+    monkeypatch.setenv("AIRFLOW__CORE__DEFAULT_TIMEZONE", "Mars/Olympus_Mons")
+    assert ui.display_timezone() == "UTC" and client.get("/breakers").status_code == 200
 
 
 def test_local_today_is_new_york_time():

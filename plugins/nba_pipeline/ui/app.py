@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
@@ -66,6 +66,14 @@ def display_timezone() -> str:
     from airflow.configuration import conf
 
     name = conf.get("core", "default_timezone", fallback="utc")
+    if name.lower() == "system":  # as Airflow reads it: the machine's own zone
+        from pendulum.tz import get_local_timezone
+
+        name = get_local_timezone().name
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):  # an offset or a name this machine does not know
+        return "UTC"
     return "UTC" if name.lower() == "utc" else name
 
 
