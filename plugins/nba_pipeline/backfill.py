@@ -187,7 +187,8 @@ class _DateRun:
     def _guard_and_run(self, spec: ProcessorSpec, started: dt.datetime) -> None:
         guarded = self.guard(spec)
         if isinstance(guarded, _Skip):
-            self.record(spec, started, "skipped", reason=guarded.reason, detail=guarded.detail, report=guarded.report)
+            self.record(self._row(spec, started, "skipped", reason=guarded.reason, detail=guarded.detail,
+                                  report=guarded.report))
             return
         report = guarded
         context = ProcessorContext(
@@ -205,45 +206,32 @@ class _DateRun:
             with activity("processor"), job_costs() as cost:
                 outcome = spec.run(context)
         except ProcessorSkip as skip:
-            self.record(
+            self.record(self._row(
                 spec, started, "skipped", reason=skip_reason(skip.reason), detail=skip.detail, report=report, cost=cost
-            )
+            ))
             return
         except Exception as error:  # recorded and counted; the rest of the date goes on
             log.warning("%s failed for %s: %s", spec.name, self.game_date, error)
-            self.record(spec, started, "failed", error=error, report=report, cost=cost)
+            self.record(self._row(spec, started, "failed", error=error, report=report, cost=cost))
             if spec.breaker is not None:
                 with activity("guards"):
                     self.breakers[spec.name] = self.store.record_failure(
                         spec.name, spec.breaker, type(error).__name__, str(error)
                     )
             return
-        self.record(spec, started, "success", outcome=outcome, report=report, cost=cost)
+        self.record(self._row(spec, started, "success", outcome=outcome, report=report, cost=cost))
         if spec.breaker is not None:
             self.succeeded[spec.name] = spec.breaker
 
-    def record(
-        self,
-        spec: ProcessorSpec,
-        started: dt.datetime,
-        status: str,
-        *,
-        reason: str | None = None,
-        detail: str | None = None,
-        error: BaseException | None = None,
-        report: DependencyReport | None = None,
-        outcome: Any = None,
-        cost: JobCost | None = None,
-    ) -> None:
-        record = self._row(
-            spec, started, status, reason=reason, detail=detail, error=error, report=report, outcome=outcome, cost=cost
-        )
+    def record(self, record: RunRecord) -> None:
+        """Keep one processor's row for the date's batch, and in the outbox until the batch is written."""
         self.records.append(record)
         try:
             self.waiting.append(self.outbox.keep(record))
         except OSError as disk_error:  # still written with the date's batch
-            log.warning("could not keep %s's run row in %s: %s", spec.name, self.outbox.directory, disk_error)
-        self.result.outcome[spec.name] = f"skipped:{reason}" if status == "skipped" else status
+            log.warning("could not keep %s's run row in %s: %s", record.processor, self.outbox.directory, disk_error)
+        skipped = f"skipped:{record.skip_reason}"
+        self.result.outcome[record.processor] = skipped if record.status == "skipped" else record.status
 
     def _row(
         self,
