@@ -30,7 +30,14 @@ from nba_pipeline.guards.breaker import Admission, BreakerSettings
 from nba_pipeline.guards.breaker_store import InvalidBreakerRowError
 from nba_pipeline.guards.calendar import Calendar, CalendarVerdict
 from nba_pipeline.guards.dependencies import DependencyReport, evaluate
-from nba_pipeline.guards.run_log import AttemptLostError, RunLogOutbox, RunRecord, make_run_id, write_run_records
+from nba_pipeline.guards.run_log import (
+    AttemptLostError,
+    RunLogOutbox,
+    RunRecord,
+    TaskInstanceRef,
+    make_run_id,
+    write_run_records,
+)
 from nba_pipeline.guards.skip_reasons import SkipReason, skip_reason
 from nba_pipeline.guards.spec import ProcessorContext, ProcessorSkip, ProcessorSpec
 from nba_pipeline.registry.guard_tables import GUARD_TABLES, breaker_store
@@ -72,13 +79,15 @@ def run_date(
     *,
     dag_run_id: str,
     written_since: dt.datetime | None = None,
+    task_instance: TaskInstanceRef | None = None,
 ) -> DateOutcome:
     """Run every processor for ``game_date`` behind its guards; failures are recorded, not raised.
 
     ``written_since``: when this DAG run began (its ``run_after``), which bounds the run-table
     partitions searched for rows already written by an earlier try of the same date.
+    ``task_instance``: the Airflow task running the backfill, which every run row names.
     """
-    date_run = _DateRun(warehouse, calendar, game_date, dag_run_id, processors)
+    date_run = _DateRun(warehouse, calendar, game_date, dag_run_id, processors, task_instance)
     for spec in processors:
         date_run.run(spec)
     with activity("run_log"):
@@ -107,8 +116,10 @@ class _DateRun:
         game_date: dt.date,
         dag_run_id: str,
         processors: Sequence[ProcessorSpec],
+        task_instance: TaskInstanceRef | None = None,
     ) -> None:
         self.warehouse, self.calendar, self.game_date, self.dag_run_id = warehouse, calendar, game_date, dag_run_id
+        self.task_instance = task_instance
         self.result = DateOutcome(game_date)
         self.store = breaker_store(warehouse)
         self.threshold_pct = get_settings().dependency_threshold_pct
@@ -272,6 +283,7 @@ class _DateRun:
             bytes_billed=cost.bytes_billed if cost else None,
             slot_ms=cost.slot_ms if cost else None,
             options={"game_date": self.game_date.isoformat(), "backfill": True, "dag_run_id": self.dag_run_id},
+            task_instance=self.task_instance,
         )
 
 

@@ -56,6 +56,14 @@ def test_backfill_resumes_without_redoing_finished_dates(airflow_db, migrated_wa
         {"d": dt.date(2025, 1, 14)},
     )
     assert rows[0]["n"] > 0, "the resumed date processed the team box scores it had failed on"
+    tasks = migrated_warehouse.query(  # each row names the mapped task instance (the date) that wrote it
+        "SELECT DISTINCT dag_id, dag_run_id, task_id, map_index, try_number FROM nba_processing.processor_runs "
+        "WHERE dag_run_id = @run", {"run": resumed.run_id})
+    mapped = {ti.rendered_map_index: ti.map_index
+              for ti in resumed.get_task_instances() if ti.task_id == "backfill_date"}
+    assert sorted(tuple(r.values()) for r in tasks) == [
+        ("nba_backfill", resumed.run_id, "backfill_date", mapped[day], 1) for day in ("2025-01-14", "2025-01-15")
+    ]
 
 
 _KILLED_BACKFILL = """

@@ -110,12 +110,16 @@ def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
     assert dag_run.state == "success", {t: s for t, s in states.items() if s != "success"}
     runs = {t: s for t, s in states.items() if t.endswith(".run")}
     assert set(runs.values()) == {"success"}, runs
+    runs_of = {t.rsplit(".", 2)[-2]: t for t in runs}
     raw = _final_rows("nba_processing.processor_runs", since)
     assert len(raw) == 11 and {r["status"] for r in raw.values()} == {"success"}
     analytics = _final_rows("nba_processing.analytics_processor_runs", since)
     assert len(analytics) == 6 and all(r["success"] for r in analytics.values())
     precompute = _final_rows("nba_processing.precompute_processor_runs", since)
     assert len(precompute) == 5 and all(r["success"] and r["data_completeness_pct"] >= 90 for r in precompute.values())
+    for row in (*raw.values(), *analytics.values(), *precompute.values()):  # each row names its task instance
+        task = (row["dag_id"], row["dag_run_id"], row["task_id"], row["map_index"], row["try_number"])
+        assert task == ("nba_daily_pipeline", dag_run.run_id, runs_of[row["processor_name"]], -1, 1), task
 
     yesterday = GAME_DAY - dt.timedelta(days=1)
     played = _query("SELECT COUNT(*) AS n FROM nba_raw.nbac_gamebook_player_stats "
@@ -171,6 +175,8 @@ def test_days_without_games_skip_with_their_reason(pipeline, day, reason):
         rows = _final_rows(table, since)
         skipped = {name: row["skip_reason"] for name, row in rows.items() if name != "nbac_schedule"}
         assert len(skipped) == count and set(skipped.values()) == {reason}, (table, skipped)
+        deciders = {row["task_id"].rsplit(".", 1)[-1] for name, row in rows.items() if name != "nbac_schedule"}
+        assert deciders == {"smart_skip"}, "a skip row names the guard task that skipped"
 
 
 def test_missing_team_box_scores_skip_only_their_dependents(game_day_loaded):

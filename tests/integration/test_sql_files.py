@@ -25,10 +25,12 @@ def test_declared_table_creates_on_duckdb_exactly_as_declared(warehouse, name):
     assert compare_table(warehouse, declared).drifts == ()
 
 
-#: columns the migrations added to the baseline run tables: skip_reason (0001, 0002), job cost (0016)
+#: columns the migrations added to the baseline run tables: skip_reason (0001, 0002), job cost (0016),
+#: the Airflow task instance (0017)
+TASK_INSTANCE = {"dag_id", "dag_run_id", "task_id", "map_index", "try_number"}
 ADDED_SINCE_BASELINE = {
-    "nba_processing.processor_runs": {"skip_reason", "bytes_processed", "bytes_billed", "slot_ms"},
-    "nba_processing.analytics_processor_runs": {"skip_reason", "bytes_billed"},
+    "nba_processing.processor_runs": {"skip_reason", "bytes_processed", "bytes_billed", "slot_ms", *TASK_INSTANCE},
+    "nba_processing.analytics_processor_runs": {"skip_reason", "bytes_billed", *TASK_INSTANCE},
 }
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from nba_pipeline.guards.run_log import RunRecord, make_run_id, write_run_records
+from nba_pipeline.guards.run_log import RunRecord, TaskInstanceRef, make_run_id, write_run_records
 from nba_pipeline.registry.guard_tables import RUN_TABLES
 from nba_pipeline.schema.declared import declared_tables
 from nba_pipeline.warehouse import STATS, activity
@@ -42,6 +42,22 @@ def test_a_skip_needs_a_known_reason():
 def test_json_round_trip():
     record = _record(4, dependency_check_passed=True, data_completeness_pct=95.0, warnings=("w",))
     assert RunRecord.from_json(record.to_json()) == record
+    placed = _record(2, task_instance=TaskInstanceRef("nba_daily_pipeline", "manual__1", "a.run", 3, 2))
+    assert RunRecord.from_json(json.loads(json.dumps(placed.to_json()))) == placed  # as the outbox keeps it
+
+
+@pytest.mark.parametrize("phase", [2, 3, 4])
+def test_every_run_table_names_the_task_instance_that_wrote_the_row(migrated_warehouse, phase):
+    ref = TaskInstanceRef("nba_daily_pipeline", "scheduled__2025-01-15T17:00:00+00:00", "p.x.run", -1, 2)
+    write_run_records(migrated_warehouse, [_record(phase, task_instance=ref), _record(phase, "failed")], RUN_TABLES)
+    rows = migrated_warehouse.query(
+        f"SELECT dag_id, dag_run_id, task_id, map_index, try_number, run_id FROM {RUN_TABLES[phase].name} "
+        "ORDER BY dag_id NULLS LAST"
+    )
+    assert [tuple(r.values())[:5] for r in rows] == [
+        ("nba_daily_pipeline", "scheduled__2025-01-15T17:00:00+00:00", "p.x.run", -1, 2),
+        (None, None, None, None, None),  # written outside Airflow
+    ]
 
 
 def test_rows_land_in_each_phase_table_with_declared_columns_only(migrated_warehouse):

@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS nba_processing.analytics_processor_runs (
   processor_version STRING,
   config_hash STRING,
   skip_reason STRING,  -- migration 0002
+  dag_id STRING,  -- migration 0017: the Airflow task instance that wrote the row
+  dag_run_id STRING,  -- migration 0017
+  task_id STRING,  -- migration 0017
+  map_index INT64,  -- migration 0017
+  try_number INT64,  -- migration 0017
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
 )
 PARTITION BY DATE(run_date)

@@ -20,6 +20,11 @@ CREATE TABLE IF NOT EXISTS nba_processing.processor_runs (
   bytes_processed INT64,  -- migration 0016: summed over the attempt's BigQuery jobs
   bytes_billed INT64,  -- migration 0016
   slot_ms INT64,  -- migration 0016
+  dag_id STRING,  -- migration 0017: the Airflow task instance that wrote the row
+  dag_run_id STRING,  -- migration 0017
+  task_id STRING,  -- migration 0017
+  map_index INT64,  -- migration 0017
+  try_number INT64,  -- migration 0017
   processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
 )
 PARTITION BY DATE(started_at)

@@ -33,6 +33,7 @@ class BackfillDateOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, str]:
         from nba_pipeline.backfill import DateOutcome, completed_dates, dates_between, record_progress, run_date
+        from nba_pipeline.dag.tasks import task_instance_ref
         from nba_pipeline.registry.processors import CALENDAR, backfill_processors
         from nba_pipeline.warehouse import get_warehouse
 
@@ -58,6 +59,7 @@ class BackfillDateOperator(BaseOperator):
                         date,
                         dag_run_id=context["run_id"],
                         written_since=context["dag_run"].run_after,
+                        task_instance=task_instance_ref(context),
                     )
                 except Exception as error:  # a guard could not decide (e.g. the warehouse failed)
                     record_progress(warehouse, DateOutcome(date, {"date": f"failed: {error}"}), context["run_id"])

@@ -9,7 +9,7 @@ from airflow.sdk import TriggerRule
 
 from nba_pipeline import clock
 from nba_pipeline.dag.options import RunDated
-from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_log_outbox, run_task_states
+from nba_pipeline.dag.tasks import SKIP_KEY, guard_task_ids, run_log_outbox, run_task_states, task_instance_ref
 from nba_pipeline.guards.skip_reasons import SkipReason
 
 if TYPE_CHECKING:
@@ -72,11 +72,11 @@ class RecordPhaseRunsOperator(RunDated):
             if state == "failed":
                 outcome[processor.name] = "failed"
                 continue
-            skip = None
-            guards = [ids["run"], ids["dependencies"], ids["breaker_gate"], ids["smart_skip"]]
-            for guard in guards:
+            skip, decided_by = None, ids["run"]
+            for guard in [ids["run"], ids["dependencies"], ids["breaker_gate"], ids["smart_skip"]]:
                 skip = ti.xcom_pull(task_ids=guard, key=SKIP_KEY)
                 if skip:
+                    decided_by = guard
                     break
             if not skip:
                 reason = SkipReason.UPSTREAM_FAILED if state == "upstream_failed" else SkipReason.UPSTREAM_SKIPPED
@@ -94,6 +94,7 @@ class RecordPhaseRunsOperator(RunDated):
                     skip_reason=skip["reason"],
                     error_message=skip.get("detail"),
                     options=options.as_dict(),
+                    task_instance=task_instance_ref(context, decided_by),
                 )
             )
         box = run_log_outbox()

@@ -15,7 +15,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from nba_pipeline import clock
 from nba_pipeline.dag.options import RunDated, RunOptions
-from nba_pipeline.dag.tasks import push_skip, run_log_outbox
+from nba_pipeline.dag.tasks import push_skip, run_log_outbox, task_instance_ref
 from nba_pipeline.guards.skip_reasons import skip_reason
 
 if TYPE_CHECKING:
@@ -187,6 +187,7 @@ class RunProcessorOperator(RunDated):
             slot_ms=cost.slot_ms if cost else None,
             warnings=tuple(getattr(result, "warnings", ()) or ()),
             options={**options.as_dict(), "try_number": attempt["context"]["ti"].try_number},
+            task_instance=task_instance_ref(attempt["context"]),
         )
 
     def _record_failure(self, error: BaseException) -> None:

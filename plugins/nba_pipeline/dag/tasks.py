@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nba_pipeline.guards.run_log import RunLogOutbox
+    from nba_pipeline.guards.run_log import RunLogOutbox, TaskInstanceRef
 
 SKIP_KEY = "skip_reason"
 CALENDAR_KEY = "calendar"
@@ -27,6 +27,24 @@ def guard_task_ids(run_task_id: str) -> dict[str, str]:
 def push_skip(context: Mapping[str, Any], reason: str, detail: str) -> None:
     """Leave why this task skipped for ``record_runs`` (and the run's outcome) to read."""
     context["ti"].xcom_push(key=SKIP_KEY, value={"reason": str(reason), "detail": detail})
+
+
+def task_instance_ref(context: Mapping[str, Any], task_id: str | None = None) -> TaskInstanceRef:
+    """This task instance, or another task of the same DAG run (``task_id``, unmapped, try unknown),
+    as a run row names it."""
+    from nba_pipeline.guards.run_log import TaskInstanceRef
+
+    ti = context["ti"]
+    if task_id is not None and task_id != ti.task_id:
+        return TaskInstanceRef(dag_id=ti.dag_id, dag_run_id=context["run_id"], task_id=task_id)
+    map_index = getattr(ti, "map_index", None)
+    return TaskInstanceRef(
+        dag_id=ti.dag_id,
+        dag_run_id=context["run_id"],
+        task_id=ti.task_id,
+        map_index=-1 if map_index is None else map_index,
+        try_number=ti.try_number,
+    )
 
 
 def run_log_outbox() -> RunLogOutbox:

@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TaskInstanceRef:
+    """The orchestrator's task instance a run row came from, so the row can link to its run and log.
+
+    :param try_number: None where the writer cannot know it (a skip recorded by a later task).
+    """
+
+    dag_id: str
+    dag_run_id: str
+    task_id: str
+    map_index: int = -1
+    try_number: int | None = None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """What happened to one processor in one attempt (or why it did not run)."""
 
@@ -62,6 +76,7 @@ class RunRecord:
     slot_ms: int | None = None
     warnings: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    task_instance: TaskInstanceRef | None = None  # None: written outside an orchestrator's task
 
     def __post_init__(self) -> None:
         if self.status not in {"success", "failed", "skipped"}:
@@ -94,6 +109,8 @@ class RunRecord:
             if values.get(key):
                 values[key] = dt.date.fromisoformat(values[key])
         values["warnings"] = tuple(values.get("warnings") or ())
+        if values.get("task_instance"):
+            values["task_instance"] = TaskInstanceRef(**values["task_instance"])
         return cls(**values)
 
 

@@ -54,12 +54,25 @@ def _raw_row(record: RunRecord) -> dict[str, Any]:
         "file_path": record.file_path,
         "skip_reason": record.skip_reason,
         **_job_cost(record),
+        **_task_instance(record),
     }
 
 
 def _job_cost(record: RunRecord) -> dict[str, Any]:
     """What the attempt's BigQuery jobs reported (NULL where nothing was measured)."""
     return {"bytes_processed": record.bytes_processed, "bytes_billed": record.bytes_billed, "slot_ms": record.slot_ms}
+
+
+def _task_instance(record: RunRecord) -> dict[str, Any]:
+    """The Airflow task instance that wrote the row (NULL outside Airflow), for links to its run and log."""
+    ref = record.task_instance
+    return {
+        "dag_id": ref.dag_id if ref else None,
+        "dag_run_id": ref.dag_run_id if ref else None,
+        "task_id": ref.task_id if ref else None,
+        "map_index": ref.map_index if ref else None,
+        "try_number": ref.try_number if ref else None,
+    }
 
 
 def _success(record: RunRecord) -> bool | None:
@@ -84,6 +97,7 @@ def _phase_row(record: RunRecord) -> dict[str, Any]:
         "config_hash": _config_hash(record),
         "skip_reason": record.skip_reason,
         **_job_cost(record),
+        **_task_instance(record),
     }
 
 
