@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nba_pipeline.guards.run_log import RunRecord, write_run_records
+from nba_pipeline.guards.run_log import RunRecord, TaskInstanceRef, write_run_records
 from nba_pipeline.registry.catalog import breaker_settings, settings_for
 from nba_pipeline.registry.guard_tables import RUN_TABLES, breaker_store
 from nba_pipeline.ui import app as ui
@@ -24,7 +24,8 @@ from tests.conftest import PROJECT_ROOT
 
 T0 = dt.datetime(2025, 1, 15, 18, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
-ROUTES = ("/", "/breakers", "/breakers.json", "/skips", "/skips.json", "/runs", "/runs.json")
+ROUTES = ("/", "/breakers", "/breakers.json", "/day", "/day.json", "/skips", "/skips.json", "/runs", "/runs.json")
+DAG_RUN = "scheduled__2025-01-15T17:00:00+00:00"
 
 
 class Clock:
@@ -93,7 +94,8 @@ def _fill(migrated_warehouse) -> None:
     store.request("xgboost_v1", model)  # past its timeout: admitted as a trial, HALF_OPEN
 
     older = [
-        _run("espn_team_rosters", 2, "success", "r2-old-success", rows_processed=30, rows_inserted=30),
+        _run("espn_team_rosters", 2, "success", "r2-old-success", rows_processed=30, rows_inserted=30,
+             task_instance=TaskInstanceRef("nba_backfill", "manual__1", "backfill_date", 3, 1)),
         # the box-score summaries of 2025-01-13 (their target date), which the 2025-01-14 run processed
         _run("player_game_summary", 3, "skipped", "r3-skip-earlier", game=GAME_DAY - dt.timedelta(days=1),
              skip_reason="no_games"),
@@ -103,8 +105,12 @@ def _fill(migrated_warehouse) -> None:
         _run("bdl_player_boxscores", 2, "skipped", "r2-skip-b", skip_reason="no_games"),
         _run("nbac_injury_report", 2, "skipped", "r2-skip-c", skip_reason="circuit_open",
              error_message=f"breaker is OPEN {XSS}"),
-        _run("odds_api_game_lines", 2, "failed", "r2-failed", error_type="TimeoutError", error_message="slow"),
-        _run("player_game_summary", 3, "skipped", "r3-skip", skip_reason="upstream_failed"),
+        _run("odds_api_game_lines", 2, "failed", "r2-failed", error_type="TimeoutError", error_message="slow",
+             task_instance=TaskInstanceRef("nba_daily_pipeline", DAG_RUN, "phase_2_raw.odds_api_game_lines.run",
+                                           try_number=2)),
+        _run("player_game_summary", 3, "skipped", "r3-skip", skip_reason="upstream_failed",
+             task_instance=TaskInstanceRef("nba_daily_pipeline", DAG_RUN,
+                                           "phase_3_analytics.player_game_summary.dependencies")),
         _run("team_offense_game_summary", 3, "failed", "r3-failed", error_type="ValueError", error_message="bad"),
         _run("player_daily_cache", 4, "skipped", "r4-skip", skip_reason="upstream_incomplete",
              error_message="incomplete: player_game_summary 3/10"),
@@ -315,6 +321,71 @@ def test_runs_page_links_its_pages_with_the_filters_kept(client):
 def test_runs_page_renders_and_escapes(client):
     body = client.get("/runs").text
     assert "r2-skip-c" in body and "<script" not in body and "breaker is OPEN &lt;script&gt;" in body
+
+
+def test_run_rows_link_to_their_dag_run_and_task_instance_in_airflow(client, monkeypatch):
+    """The try's log of an attempt, the deciding guard of a skip (latest try), a mapped backfill date;
+    none for a row written outside Airflow. Airflow served under a path prefix keeps it in the links."""
+    def links(**query) -> dict[str, dict]:
+        phases = client.get("/runs.json", params=query).json()["phases"]
+        return {r["run_id"]: r["links"] for p in phases for r in p["rows"]}
+
+    run = "/dags/nba_daily_pipeline/runs/scheduled__2025-01-15T17%3A00%3A00%2B00%3A00"
+    found = links(day="2025-01-15")
+    assert found["r2-failed"] == {
+        "dag_run": run, "task_instance": f"{run}/tasks/phase_2_raw.odds_api_game_lines.run?try_number=2"}
+    guard = links(processor="player_game_summary")["r3-skip"]["task_instance"]
+    assert guard == f"{run}/tasks/phase_3_analytics.player_game_summary.dependencies"
+    backfilled = found["r2-old-success"]["task_instance"]
+    assert backfilled == "/dags/nba_backfill/runs/manual__1/tasks/backfill_date/mapped/3?try_number=1"
+    assert found["r2-skip-a"] == {"dag_run": None, "task_instance": None}
+    assert found["req-jokic"] == {"dag_run": None, "task_instance": None}  # phase 5 rows name no task
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://ops.example.com/airflow/")
+    assert links(day="2025-01-15")["r2-failed"]["dag_run"] == f"/airflow{run}"
+    body = client.get("/runs", params={"processor": "odds_api_game_lines"}).text
+    assert f'href="/airflow{run}/tasks/phase_2_raw.odds_api_game_lines.run?try_number=2" target="_top"' in body
+
+
+def test_game_date_page_shows_the_calendar_and_each_processors_latest_outcome(client):
+    empty = client.get("/day.json", params={"day": GAME_DAY.isoformat()}).json()["calendar"]
+    assert [(c["date"], c["offset_days"], c["proceed"]) for c in empty] == [  # no schedule loaded: undecided
+        ("2025-01-15", 0, None), ("2025-01-14", -1, None)]
+    assert "has no events at all" in empty[0]["detail"]
+    from nba_pipeline.warehouse import get_warehouse
+
+    with get_warehouse() as warehouse:  # two games on the 15th, the last before on the 12th
+        warehouse.insert_rows("nba_raw.nbac_schedule", [
+            {"game_id": f"{day:%Y%m%d}_{away}_{home}", "nba_game_id": f"00224006{n:02d}", "game_date": day,
+             "season_year": 2024, "season_type": "Regular Season", "game_status": 1, "is_postponed": False,
+             "home_team_abbr": home, "away_team_abbr": away, "loaded_at": T0}
+            for n, (day, away, home) in enumerate([(dt.date(2025, 1, 12), "BOS", "NYK"), (GAME_DAY, "LAL", "DEN"),
+                                                   (GAME_DAY, "MIA", "CHI")])])
+    report = client.get("/day.json", params={"day": GAME_DAY.isoformat()}).json()
+    assert [(c["date"], c["proceed"], c["reason"], c["events_on_date"]) for c in report["calendar"]] == [
+        ("2025-01-15", True, None, 2), ("2025-01-14", False, "no_games", 0)]
+    phases = {p["phase"]: p for p in report["phases"]}
+    raw = {e["name"]: e for e in phases[2]["processors"]}
+    assert raw["odds_api_game_lines"]["latest"]["status"] == "failed"
+    assert raw["odds_api_game_lines"]["latest"]["links"]["task_instance"].endswith("run?try_number=2")
+    assert raw["nbac_injury_report"]["latest"]["skip_reason"] == "circuit_open"
+    assert raw["nbac_team_boxscore"] == {"name": "nbac_team_boxscore", "rows_written": 0, "latest": None}
+    analytics = {e["name"]: e for e in phases[3]["processors"]}
+    assert analytics["team_defense_game_summary"]["rows_written"] == 55
+    assert analytics["player_game_summary"]["latest"]["skip_reason"] == "upstream_failed"  # not the 14th's row
+    assert sorted((c["status"], c["skip_reason"], c["n"]) for c in phases[5]["players"]) == [
+        ("skipped", "no_features", 2), ("success", None, 1)]
+    assert report["outcomes"]["failed"] == 2 and report["outcomes"]["no row"] > 0
+    body = client.get("/day", params={"day": GAME_DAY.isoformat()}).text
+    assert "Game date 2025-01-15" in body and "<script" not in body
+    assert 'href="/runs?day=2025-01-15&amp;processor=odds_api_game_lines"' in body
+    assert "no run row for this game date" in body
+
+
+def test_breakers_page_points_to_the_admin_dag_with_the_configuration_to_trigger(client):
+    body = client.get("/breakers").text
+    assert 'href="/dags/nba_breaker_admin" target="_top"' in body
+    assert '{"action": "reset", "breaker": "nbac_schedule"}' in body  # OPEN
+    assert '{"action": "open", "breaker": "odds_api_game_lines"}' in body  # CLOSED
 
 
 def test_root_redirects_to_the_breaker_page(client):

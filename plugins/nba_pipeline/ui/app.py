@@ -1,13 +1,14 @@
-"""Read-only operations pages: circuit breakers, a game date's skips, run rows (their content comes
-from :mod:`nba_pipeline.ui.reports`).
+"""Read-only operations pages: circuit breakers, one game date, its skips, run rows (their content
+comes from :mod:`nba_pipeline.ui.reports`).
 
-Each page has an HTML view and a JSON twin (``/breakers`` and ``/breakers.json``, ``/skips`` and
-``/skips.json``, ``/runs`` and ``/runs.json``). The app is mounted by the Airflow API server under
-``/nba`` (see ``plugins/nba_pipeline_plugin.py``); a mounted app gets no authentication from Airflow,
-so every route here depends on Airflow's own API security: ``requires_access_view(AccessView.WEBSITE)``,
-which resolves the caller with ``get_user`` (the JWT of the ``Authorization: Bearer`` header or of the
-``_token`` cookie the Airflow UI sets) and then asks the auth manager whether that user may see the
-website. An anonymous request is refused before the warehouse is touched.
+Each page has an HTML view and a JSON twin (``/breakers``, ``/day``, ``/skips``, ``/runs``, each also
+as ``.json``). Run rows link to the DAG run and task instance in Airflow's UI that wrote them. The
+app is mounted by the Airflow API server under ``/nba`` (see ``plugins/nba_pipeline_plugin.py``); a
+mounted app gets no authentication from Airflow, so every route here depends on Airflow's own API
+security: ``requires_access_view(AccessView.WEBSITE)``, which resolves the caller with ``get_user``
+(the JWT of the ``Authorization: Bearer`` header or of the ``_token`` cookie the Airflow UI sets) and
+then asks the auth manager whether that user may see the website. An anonymous request is refused
+before the warehouse is touched.
 
 The warehouse is opened per request through :func:`get_warehouse` and closed afterwards. HTML is
 rendered by Jinja2 with autoescaping, so stored error messages cannot inject markup.
@@ -35,6 +36,7 @@ from nba_pipeline.ui.reports import (
     RECENT_RUNS_PER_PHASE,
     RunFilter,
     breakers_report,
+    day_report,
     local_today,
     runs_report,
     skips_report,
@@ -77,6 +79,16 @@ def display_timezone() -> str:
     return "UTC" if name.lower() == "utc" else name
 
 
+def airflow_base_path() -> str:
+    """The path Airflow's UI is served under (``[api] base_url``'s path, e.g. ``/airflow``; else none),
+    so links into it work behind a proxy with a path prefix."""
+    from urllib.parse import urlparse
+
+    from airflow.configuration import conf
+
+    return urlparse(conf.get("api", "base_url", fallback="") or "").path.rstrip("/")
+
+
 def format_time(value: dt.datetime | dt.date | None) -> str:
     """A timestamp in :func:`display_timezone` (naive values are UTC, as the warehouse stores them)."""
     if value is None:
@@ -103,14 +115,18 @@ def _environment() -> jinja2.Environment:
 _TEMPLATES = _environment()
 
 
-_PAGES = (("breakers_page", "Circuit breakers"), ("skips_page", "Skips"), ("runs_page", "Runs"))
+_PAGES = (("breakers_page", "Circuit breakers"), ("day_page", "Game date"), ("skips_page", "Skips"),
+          ("runs_page", "Runs"))
+#: the DAG whose trigger form resets or forces open a breaker (``action`` and ``breaker`` Params)
+BREAKER_ADMIN_DAG = "nba_breaker_admin"
 
 
 def render(request: Request, page: str, template: str, **values: Any) -> HTMLResponse:
     """An HTML page with the navigation between the three pages (links keep the mount prefix)."""
     nav = [{"label": label, "href": request.url_for(name).path, "active": name == page} for name, label in _PAGES]
     body = _TEMPLATES.get_template(template).render(
-        nav=nav, generated_at=clock.now(), timezone=display_timezone(), game_timezone=LOCAL_TIMEZONE, **values
+        nav=nav, generated_at=clock.now(), timezone=display_timezone(), game_timezone=LOCAL_TIMEZONE,
+        airflow=airflow_base_path(), **values
     )
     return HTMLResponse(body, headers=_HTML_HEADERS)
 
@@ -183,11 +199,21 @@ def create_app() -> FastAPI:
 
     @app.get("/breakers", response_class=HTMLResponse, name="breakers_page")
     def breakers_page(request: Request, warehouse: WarehouseDep) -> HTMLResponse:
-        return render(request, "breakers_page", "breakers.html", report=breakers_report(warehouse))
+        return render(request, "breakers_page", "breakers.html", report=breakers_report(warehouse),
+                      admin_dag=BREAKER_ADMIN_DAG)
 
     @app.get("/breakers.json", name="breakers_json")
     def breakers_json(warehouse: WarehouseDep) -> dict[str, Any]:
         return breakers_report(warehouse)
+
+    @app.get("/day", response_class=HTMLResponse, name="day_page")
+    def day_page(request: Request, warehouse: WarehouseDep, day: DayQuery = None) -> HTMLResponse:
+        report = day_report(warehouse, day or local_today(), airflow_base_path())
+        return render(request, "day_page", "day.html", report=report, runs=request.url_for("runs_page").path)
+
+    @app.get("/day.json", name="day_json")
+    def day_json(warehouse: WarehouseDep, day: DayQuery = None) -> dict[str, Any]:
+        return day_report(warehouse, day or local_today(), airflow_base_path())
 
     @app.get("/skips", response_class=HTMLResponse, name="skips_page")
     def skips_page(request: Request, warehouse: WarehouseDep, day: DayQuery = None) -> HTMLResponse:
@@ -199,12 +225,12 @@ def create_app() -> FastAPI:
 
     @app.get("/runs", response_class=HTMLResponse, name="runs_page")
     def runs_page(request: Request, warehouse: WarehouseDep, show: RunFilterQuery) -> HTMLResponse:
-        report = runs_report(warehouse, show)
+        report = runs_report(warehouse, show, airflow_base_path())
         return render(request, "runs_page", "runs.html", report=report, show=show,
                       here=request.url_for("runs_page").path)
 
     @app.get("/runs.json", name="runs_json")
     def runs_json(warehouse: WarehouseDep, show: RunFilterQuery) -> dict[str, Any]:
-        return runs_report(warehouse, show)
+        return runs_report(warehouse, show, airflow_base_path())
 
     return app

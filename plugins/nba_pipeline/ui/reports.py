@@ -9,11 +9,13 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from nba_pipeline import clock
 from nba_pipeline.breakers import list_breakers
 from nba_pipeline.guards.breaker import Breaker, State
+from nba_pipeline.guards.calendar import EmptyCalendarError
 from nba_pipeline.registry.guard_tables import RUN_TABLES as PHASE_RUN_TABLES
 from nba_pipeline.settings import LOCAL_TIMEZONE
 from nba_pipeline.warehouse import Warehouse, activity
@@ -46,6 +48,7 @@ class RunsView:
     :param game_date: an expression giving the row's game date, where the table holds it; else
         ``target_date`` gives the processor's target date, and the game date is that date less the
         processor's ``date_offset_days`` (box scores of D are processed on D + 1).
+    :param task_instance: whether the table names the Airflow task instance that wrote each row.
     """
 
     phase: int
@@ -62,6 +65,17 @@ class RunsView:
     bytes_billed: str
     game_date: str | None = None
     target_date: str | None = None
+    task_instance: bool = True
+
+    def task_columns(self) -> str:
+        """The Airflow task instance columns of a row (NULL where the table has none)."""
+        if self.task_instance:
+            return "dag_id, dag_run_id, task_id, map_index, try_number"
+        return ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in _TASK_COLUMNS)
+
+
+_TASK_COLUMNS = (("dag_id", "STRING"), ("dag_run_id", "STRING"), ("task_id", "STRING"), ("map_index", "INT64"),
+                 ("try_number", "INT64"))
 
 
 _OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
@@ -91,7 +105,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
         skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
-        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date",
+        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date", task_instance=False,
     ),
 )
 
@@ -206,9 +220,25 @@ class RunFilter:
         return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
 
-def runs_report(warehouse: Warehouse, show: RunFilter | None = None) -> dict[str, Any]:
+def airflow_links(row: dict[str, Any], base: str = "") -> dict[str, str | None]:
+    """Where Airflow's UI shows the DAG run and the task instance (its log, at the row's try) that
+    wrote a run row; None where the row names none. ``base``: the path Airflow's UI is served under."""
+    if not row.get("dag_id") or not row.get("dag_run_id"):
+        return {"dag_run": None, "task_instance": None}
+    dag_run = f"{base}/dags/{quote(row['dag_id'], safe='')}/runs/{quote(row['dag_run_id'], safe='')}"
+    task = None
+    if row.get("task_id"):
+        task = f"{dag_run}/tasks/{quote(row['task_id'], safe='')}"
+        if row.get("map_index") is not None and row["map_index"] >= 0:
+            task += f"/mapped/{row['map_index']}"
+        if row.get("try_number"):
+            task += f"?try_number={row['try_number']}"
+    return {"dag_run": dag_run, "task_instance": task}
+
+
+def runs_report(warehouse: Warehouse, show: RunFilter | None = None, airflow_base: str = "") -> dict[str, Any]:
     """Each phase's run rows matching the filter, newest first, one page of ``per_page``, with the
-    number of matching rows and pages."""
+    number of matching rows and pages, each with its links into Airflow's UI."""
     show = show or RunFilter()
     phases = []
     with activity("ui"):
@@ -232,12 +262,13 @@ def runs_report(warehouse: Warehouse, show: RunFilter | None = None) -> dict[str
                 f"SELECT {game_date} AS game_date, {spec.subject} AS subject, {spec.run_id} AS run_id, "
                 f"{spec.status} AS status, skip_reason, {spec.detail} AS detail, "
                 f"{spec.duration} AS duration_seconds, {spec.rows} AS rows, {spec.bytes_billed} AS bytes_billed, "
-                f"{spec.written_at} AS written_at FROM {spec.table} WHERE {condition} "
+                f"{spec.written_at} AS written_at, {spec.task_columns()} FROM {spec.table} WHERE {condition} "
                 f"ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit OFFSET @offset",
                 {**params, "limit": show.per_page, "offset": (show.page - 1) * show.per_page},
             )
             for row in rows:
                 row["detail"] = _detail(row["detail"])
+                row["links"] = airflow_links(row, airflow_base)
             pages = max(1, -(-total // show.per_page))
             phases.append(
                 {"phase": spec.phase, "label": spec.label, "table": spec.table, "total": total, "pages": pages,
@@ -267,3 +298,56 @@ def _detail(value: Any) -> str | None:
         except (ValueError, TypeError, KeyError, AttributeError):
             return text
     return text
+
+
+def day_report(warehouse: Warehouse, day: dt.date, airflow_base: str = "") -> dict[str, Any]:
+    """Everything about one game date: the calendar's verdict for each date its processors work on,
+    and per phase each processor's latest outcome (ran, skipped and why, failed, or no row), with
+    links to the Airflow task instance that decided it; phase 5 as counts of players."""
+    from nba_pipeline.registry.processors import CALENDAR, daily_processors
+
+    processors = daily_processors()
+    with activity("ui"):
+        offsets = sorted({0, *(p.date_offset_days for p in processors)}, reverse=True)
+        calendar = []
+        for offset in offsets:
+            date = day + dt.timedelta(days=offset)
+            try:
+                verdict = CALENDAR.decide(warehouse, date, reference_date=day, backfill=False).as_dict()
+            except EmptyCalendarError as empty:  # nothing loaded yet: undecided, not an error page
+                verdict = {"proceed": None, "reason": None, "events_on_date": 0, "detail": str(empty)}
+            calendar.append({"date": date, "offset_days": offset, **verdict})
+        phases: list[dict[str, Any]] = []
+        for spec in RUN_TABLES:
+            game_date, params = game_date_sql(spec)
+            if spec.phase == 5:
+                counts = warehouse.query(
+                    f"SELECT {spec.status} AS status, skip_reason, COUNT(*) AS n FROM {spec.table} "
+                    f"WHERE {game_date} = @day GROUP BY 1, 2 ORDER BY 3 DESC", {**params, "day": day})
+                phases.append({"phase": 5, "label": spec.label, "table": spec.table, "players": counts})
+                continue
+            rows = warehouse.query(
+                f"SELECT {spec.subject} AS subject, {spec.run_id} AS run_id, {spec.status} AS status, skip_reason, "
+                f"{spec.detail} AS detail, {spec.duration} AS duration_seconds, {spec.rows} AS rows, "
+                f"{spec.written_at} AS written_at, {spec.task_columns()} FROM {spec.table} "
+                f"WHERE {game_date} = @day ORDER BY {spec.written_at}, {spec.run_id}", {**params, "day": day})
+            latest: dict[str, dict[str, Any]] = {}
+            attempts: dict[str, int] = defaultdict(int)
+            for row in rows:  # oldest first: the last one written wins
+                row["detail"] = _detail(row["detail"])
+                row["links"] = airflow_links(row, airflow_base)
+                latest[row["subject"]] = row
+                attempts[row["subject"]] += 1
+            names = [p.name for p in processors if p.phase.value == spec.phase]
+            names += sorted(set(latest) - set(names))  # rows of processors the registry no longer has
+            phases.append({
+                "phase": spec.phase, "label": spec.label, "table": spec.table,
+                "processors": [{"name": name, "rows_written": attempts.get(name, 0), "latest": latest.get(name)}
+                               for name in names],
+            })
+    outcomes: dict[str, int] = defaultdict(int)
+    for phase in phases:
+        for entry in phase.get("processors", ()):
+            outcomes[entry["latest"]["status"] if entry["latest"] else "no row"] += 1
+    return {"day": day, "timezone": LOCAL_TIMEZONE, "calendar": calendar, "outcomes": dict(outcomes),
+            "phases": phases}
