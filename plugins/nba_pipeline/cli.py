@@ -144,6 +144,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from nba_pipeline.cost import price_date, render
+
+    report = price_date(dt.date.fromisoformat(args.date))
+    print(json.dumps(report, indent=2, default=str) if args.json else render(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-pipeline", description=__doc__.splitlines()[0].strip("`: "))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--history-days", type=int, default=30, help="days backfilled before the first date")
     replay.add_argument("--out", help="folder for the verdict table (default: <data dir>/replay)")
     replay.set_defaults(handler=_replay)
+    cost = commands.add_parser("cost", help="what a date's phases 1-4 would bill on BigQuery on-demand, per processor")
+    cost.add_argument("--date", required=True, help="the game date, YYYY-MM-DD")
+    cost.add_argument("--json", action="store_true", help="print the report as JSON")
+    cost.set_defaults(handler=_cost)
     evaluation = commands.add_parser("evaluate", help="prediction quality per system against the baseline and truth")
     evaluation.add_argument("--from", dest="start", required=True, help="first game date, YYYY-MM-DD")
     evaluation.add_argument("--to", dest="end", required=True, help="last game date, YYYY-MM-DD")
