@@ -13,8 +13,12 @@ prices every statement before it runs:
   that reads no column data (``COUNT(*)``, DDL, streaming inserts) bills nothing.
 
 Streaming inserts (run rows, some raw loads) are not query jobs; they are counted as rows. Phase 5
-(predictions) is not part of this replay of the date. On BigQuery, real figures are in the run
-tables' ``bytes_processed`` / ``bytes_billed`` columns of real runs.
+(predictions) is not part of this replay of the date.
+
+On BigQuery nothing is copied or run: each SQL transform's statements (phases 3-4, where the reads
+are) are dry-run for the date, which gives the bytes BigQuery would process; billed is estimated
+from that with the same 10 MiB minimum per table named. What real runs billed is in the run
+tables' ``bytes_billed``.
 """
 
 from __future__ import annotations
@@ -166,8 +170,7 @@ def throwaway_copy() -> Iterator[Path]:
 
     settings = get_settings()
     if settings.warehouse_backend != "duckdb":
-        raise ValueError("cost replays a date on a copy of the embedded warehouse; on BigQuery the run tables' "
-                         "bytes_billed hold what real runs billed")
+        raise ValueError("a throw-away copy needs the embedded warehouse (NBA_WAREHOUSE_BACKEND=duckdb)")
     if not settings.duckdb_path.exists():
         raise FileNotFoundError(f"no warehouse at {settings.duckdb_path}: run `make run` (or a backfill) first")
     saved = {k: os.environ.get(k) for k in ("NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT", "NBA_RUN_LOG_OUTBOX")}
@@ -205,32 +208,66 @@ def _attributed(spec: Any, priced: PricedWarehouse) -> Any:
     return dataclasses.replace(spec, run=counted)
 
 
+def dry_run_transforms(warehouse: Any, game_date: dt.date) -> list[StatementCost]:
+    """Each SQL transform's statements for ``game_date``, dry-run on BigQuery."""
+    from nba_pipeline import clock
+    from nba_pipeline.processors.transform import sql_statements
+    from nba_pipeline.registry.processors import daily_processors
+    from nba_pipeline.settings import SQL_ROOT
+
+    costs = []
+    for spec in daily_processors():
+        if spec.sql is None:
+            continue
+        params = {"target_date": spec.target_date(game_date), "loaded_at": clock.now()}
+        for statement in sql_statements(SQL_ROOT / spec.sql):
+            processed = warehouse.dry_run(statement.sql, params)
+            tables, _ = referenced(statement.sql)
+            floor = MINIMUM_BILLED_PER_TABLE * len(tables) if processed else 0
+            costs.append(StatementCost(spec.name, statement.sql.split(None, 1)[0].upper(), processed,
+                                       max(floor, math.ceil(processed / MIB) * MIB), tuple(sorted(tables))))
+    return costs
+
+
 def price_date(game_date: dt.date) -> dict[str, Any]:
-    """Run phases 1-4 of ``game_date`` on a copy of the warehouse and price every statement."""
+    """Price ``game_date``'s statements: on BigQuery by dry-running its transforms; on the embedded
+    warehouse by running phases 1-4 on a copy and pricing every statement."""
     from nba_pipeline.backfill import run_date
     from nba_pipeline.registry.processors import CALENDAR, backfill_processors
+    from nba_pipeline.settings import get_settings
     from nba_pipeline.warehouse import get_warehouse
 
+    if get_settings().warehouse_backend == "bigquery":
+        with get_warehouse() as bigquery:
+            return _report(game_date, "dry run of the SQL transforms (phases 3-4)",
+                           dry_run_transforms(bigquery, game_date), {}, {})
     with throwaway_copy(), get_warehouse() as warehouse:
         priced = PricedWarehouse(warehouse)
         processors = [_attributed(spec, priced) for spec in backfill_processors()]
         outcome = run_date(priced, processors, CALENDAR, game_date, dag_run_id=f"cost-{game_date}")
+    return _report(game_date, "phases 1-4 run on a copy of the embedded warehouse (upper bound: whole tables, "
+                   "no partition pruning)", priced.statements, priced.streamed_rows, outcome.outcome)
+
+
+def _report(game_date: dt.date, method: str, statements: Sequence[StatementCost], streamed: Mapping[str, int],
+            outcome: Mapping[str, str]) -> dict[str, Any]:
     by_processor: dict[str, dict[str, int]] = defaultdict(lambda: {"statements": 0, "bytes_processed": 0,
                                                                    "bytes_billed": 0, "streamed_rows": 0})
-    for statement in priced.statements:
+    for statement in statements:
         entry = by_processor[statement.processor]
         entry["statements"] += 1
         entry["bytes_processed"] += statement.bytes_processed
         entry["bytes_billed"] += statement.bytes_billed
-    for name, rows in priced.streamed_rows.items():
+    for name, rows in streamed.items():
         by_processor[name]["streamed_rows"] += rows
-    billed_total = sum(s.bytes_billed for s in priced.statements)
+    billed_total = sum(s.bytes_billed for s in statements)
     return {
         "game_date": game_date.isoformat(),
-        "outcome": outcome.outcome,
+        "method": method,
+        "outcome": dict(outcome),
         "processors": dict(sorted(by_processor.items(), key=lambda kv: -kv[1]["bytes_billed"])),
-        "statements": len(priced.statements),
-        "bytes_processed": sum(s.bytes_processed for s in priced.statements),
+        "statements": len(statements),
+        "bytes_processed": sum(s.bytes_processed for s in statements),
         "bytes_billed": billed_total,
         "usd_per_day": billed_total / TIB * ON_DEMAND_USD_PER_TIB,
         "usd_per_30_days": 30 * billed_total / TIB * ON_DEMAND_USD_PER_TIB,
@@ -239,8 +276,8 @@ def price_date(game_date: dt.date) -> dict[str, Any]:
 
 def render(report: Mapping[str, Any]) -> str:
     """The report as a table for people."""
-    lines = [f"On-demand BigQuery cost of phases 1-4 for game date {report['game_date']} (upper bound: whole tables, "
-             "no partition pruning; 10 MiB minimum per table read)",
+    lines = [f"On-demand BigQuery cost for game date {report['game_date']}: {report['method']}; "
+             "10 MiB minimum per table read",
              f"{'processor':34} {'statements':>10} {'MiB processed':>14} {'MiB billed':>11} {'rows streamed':>14}"]
     for name, entry in report["processors"].items():
         lines.append(f"{name:34} {entry['statements']:>10} {entry['bytes_processed'] / MIB:>14.2f} "

@@ -249,6 +249,21 @@ def test_job_costs_count_the_emulators_figures(sides: dict[str, Side]) -> None:
     assert (cost.jobs, cost.bytes_processed, cost.bytes_billed, cost.slot_ms) == (2, 0, None, None)
 
 
+def test_every_transform_dry_runs_through_the_real_client(sides: dict[str, Side]) -> None:
+    """``nba-pipeline cost`` on BigQuery: each transform statement is accepted as a dry run and
+    changes nothing. Emulator difference: a dry run reports 0 bytes (BigQuery reports what it would
+    read), so the figures themselves are shown by the unit tests against the hook."""
+    from nba_pipeline.cost import dry_run_transforms
+    from nba_pipeline.registry.processors import daily_processors
+
+    warehouse = sides["bigquery"].warehouse
+    before = table_rows(warehouse, "nba_analytics.player_game_summary", ("game_id", "player_lookup"))
+    costs = dry_run_transforms(warehouse, dt.date(2025, 1, 15))
+    assert {c.processor for c in costs} == {p.name for p in daily_processors() if p.sql}
+    assert all(c.bytes_processed == 0 and c.bytes_billed == 0 for c in costs)
+    assert table_rows(warehouse, "nba_analytics.player_game_summary", ("game_id", "player_lookup")) == before
+
+
 def test_two_writers_race_the_breaker_compare_and_set(sides: dict[str, Side]) -> None:
     """Two threads, each with its own warehouse handle (own hook and client), record 6 failures
     each on one new key: every write lands once, each with its own version."""

@@ -786,3 +786,19 @@ def test_every_run_table_row_carries_the_attempts_job_cost(phase):
 
     assert (row["bytes_processed"], row["bytes_billed"], row["slot_ms"]) == (1234, 10_485_760, 56)
     assert RunRecord.from_json(record.to_json()) == record  # the outbox keeps the figures
+
+
+def test_a_dry_run_sends_the_typed_statement_with_dry_run_set_and_returns_its_bytes(warehouse, hook):
+    hook.insert_job.return_value = _job(bytes_processed=123_456)
+    sql = "SELECT points FROM nba_analytics.player_game_summary WHERE game_date = @target_date"
+
+    assert warehouse.dry_run(sql, {"target_date": dt.date(2025, 1, 14)}) == 123_456
+
+    call = hook.insert_job.call_args
+    assert call.kwargs["nowait"] is True and call.kwargs["project_id"] == PROJECT
+    configuration = call.kwargs["configuration"]
+    assert configuration["dryRun"] is True
+    assert configuration["query"]["query"] == sql and configuration["query"]["useLegacySql"] is False
+    assert configuration["query"]["queryParameters"] == [{
+        "name": "target_date", "parameterType": {"type": "DATE"}, "parameterValue": {"value": "2025-01-14"}}]
+    assert STATS.snapshot()["round_trips"] == {}, "a dry run is not a statement of the run"

@@ -42,3 +42,27 @@ def test_logical_sizes_follow_bigquerys_data_size_rules(migrated_warehouse):
     assert cost.bytes_processed == 16 + 18 + 5 + 8
     assert cost.bytes_billed == 10 * MIB and cost.tables == ("nba_orchestration.backfill_progress",)
     assert priced.price("SELECT COUNT(*) AS n FROM nba_orchestration.backfill_progress").bytes_billed == 0
+
+
+def test_on_bigquery_every_transform_statement_is_dry_run_for_its_target_date():
+    from nba_pipeline.cost import dry_run_transforms
+    from nba_pipeline.registry.processors import daily_processors
+
+    class DryRuns:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, dict]] = []
+
+        def dry_run(self, sql: str, params: dict) -> int:
+            self.calls.append((sql, params))
+            return 3 * MIB + 1
+
+    bigquery = DryRuns()
+    costs = dry_run_transforms(bigquery, dt.date(2025, 1, 15))
+    transforms = {p.name: p for p in daily_processors() if p.sql}
+    assert {c.processor for c in costs} == set(transforms) and len(costs) == len(bigquery.calls)
+    by_name = {c.processor: c for c in costs}
+    assert by_name["player_game_summary"].bytes_processed == 3 * MIB + 1
+    # at least 10 MiB per table named, rounded up to a MiB
+    assert by_name["player_game_summary"].bytes_billed == 10 * MIB * len(by_name["player_game_summary"].tables)
+    dates = {params["target_date"] for _, params in bigquery.calls}
+    assert dates == {dt.date(2025, 1, 15), dt.date(2025, 1, 14)}  # box scores: the day before

@@ -214,19 +214,34 @@ class BigQueryWarehouse(Warehouse):
             config.job_timeout_ms = round(self.job_timeout_seconds * 1000)
         return config
 
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> QueryJob:
+    def _configuration(self, sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """A query job's API configuration: the statement with its named parameters typed."""
         names = referenced_params(sql)
         given = dict(params or {})
         missing = [name for name in names if name not in given]
         if missing:
             raise WarehouseError(f"missing query parameters {sorted(missing)} for: {_excerpt(sql)}")
-        hook = self._get_hook()
+        self._get_hook()  # reads the connection, whose labels every job carries
         configuration = self.job_config().to_api_repr()
         query: dict[str, Any] = {"query": sql, **configuration["query"]}
         if names:
             query["parameterMode"] = "NAMED"
             query["queryParameters"] = [query_parameter(name, given[name]) for name in names]
         configuration["query"] = query
+        return configuration
+
+    def dry_run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """The bytes BigQuery would process for the statement, from a dry run (nothing runs, nothing
+        is billed)."""
+        configuration = {**self._configuration(sql, params), "dryRun": True}
+        with self._translate_errors(f"dry-running: {_excerpt(sql)}"):
+            job = cast("QueryJob", self._get_hook().insert_job(
+                configuration=configuration, project_id=self._project, location=self._location, nowait=True))
+        return int(job.total_bytes_processed or 0)
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> QueryJob:
+        configuration = self._configuration(sql, params)
+        hook = self._get_hook()
         STATS.record(mutated_table(sql))
         with self._translate_errors(f"running: {_excerpt(sql)}"):
             job = cast(
