@@ -42,7 +42,7 @@ from nba_pipeline.registry.processors import daily_processors
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
 from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
 from nba_pipeline.summary import run_rows
-from nba_pipeline.warehouse import Warehouse, get_warehouse
+from nba_pipeline.warehouse import STATS, Warehouse, get_warehouse
 from nba_pipeline.warehouse.checksums import TableChecksum
 
 DAILY_DAG_ID = "nba_daily_pipeline"
@@ -100,6 +100,15 @@ class DayVerdict:
     wall_seconds: float
     run_state: str
     unexpected: list[str] = field(default_factory=list)
+    #: writes (mutating statements and streaming inserts) per table during the run; on BigQuery each is a job
+    writes: dict[str, int] = field(default_factory=dict)
+
+    def busiest_table(self) -> tuple[str, int]:
+        """The table written most often during the run, and how often."""
+        if not self.writes:
+            return "-", 0
+        table = max(sorted(self.writes), key=lambda t: self.writes[t])
+        return table, self.writes[table]
 
     @property
     def verdict(self) -> str:
@@ -113,6 +122,7 @@ class DayVerdict:
             "players predicted": self.players_predicted,
             "breakers not closed": ", ".join(self.breakers_not_closed) or "-",
             "wall s": f"{self.wall_seconds:.1f}",
+            "most writes to one table": "{1} ({0})".format(*self.busiest_table()),
             "verdict": self.verdict,
         }
 
@@ -298,13 +308,18 @@ def _replay(
         with clock.shifted_to(moment):
             since = clock.now()
             started = time.perf_counter()
+            before = dict(STATS.mutations)
             dag_run = dags[DAILY_DAG_ID].test(logical_date=pendulum.instance(moment))
             wall = time.perf_counter() - started
+            writes: Counter[str] = Counter()
+            for (activity, table), count in STATS.mutations.items():  # dag.test() runs the tasks here
+                writes[table] += count - before.get((activity, table), 0)
             states = {ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
                       for ti in dag_run.get_task_instances()}
             until = clock.now()  # rows of runs at the real time, in the same warehouse, are later
             with get_warehouse() as warehouse:
                 verdict = judge_day(warehouse, day, states, str(dag_run.state), since, wall, until)
+            verdict.writes = {table: n for table, n in sorted(writes.items()) if n}
         verdicts.append(verdict)
         if report:
             report(verdict)
@@ -313,7 +328,7 @@ def _replay(
 
 
 COLUMNS = ("date", "games", "phase 1", "phase 2", "phase 3", "phase 4", "players predicted",
-           "breakers not closed", "wall s", "verdict")
+           "breakers not closed", "wall s", "most writes to one table", "verdict")
 
 
 def as_csv(verdicts: Sequence[DayVerdict]) -> str:
@@ -335,12 +350,16 @@ def summary_lines(verdicts: Sequence[DayVerdict]) -> list[str]:
     game_days = [v for v in verdicts if v.games]
     unexpected = [v for v in verdicts if v.unexpected]
     wall = sum(v.wall_seconds for v in verdicts)
+    busiest = max(verdicts, key=lambda v: v.busiest_table()[1])
+    table, most = busiest.busiest_table()
     return [
         f"{len(verdicts)} dates ({verdicts[0].game_date}..{verdicts[-1].game_date}), {len(game_days)} with games, "
         f"{sum(v.games for v in verdicts)} games, {sum(v.predictions for v in verdicts)} predictions",
         f"wall time {wall:.0f} s ({wall / max(1, len(verdicts)):.1f} s per date)",
         f"unexpected verdicts: {len(unexpected)}"
         + (" (" + ", ".join(v.game_date.isoformat() for v in unexpected[:20]) + ")" if unexpected else ""),
+        f"most writes to one table in one daily run: {most} ({table}, {busiest.game_date}); "
+        f"all tables, largest day: {max(sum(v.writes.values()) for v in verdicts)}",
     ]
 
 
@@ -353,8 +372,9 @@ def combined_digest(checksums: Mapping[str, TableChecksum]) -> str:
 def write_outputs(
     verdicts: Sequence[DayVerdict], directory: Path, checksums: Mapping[str, TableChecksum] | None = None
 ) -> tuple[Path, Path]:
-    """The verdict table as CSV and Markdown (with the summary), and with ``checksums`` a
-    ``…-checksums.txt`` of every table's checksum, to compare two replays of the same range."""
+    """The verdict table as CSV and Markdown (with the summary), the writes per table and date as
+    ``…-writes.csv`` (for BigQuery's per-table quotas), and with ``checksums`` a ``…-checksums.txt``
+    of every table's checksum, to compare two replays of the same range."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"replay-{verdicts[0].game_date}-{verdicts[-1].game_date}"
     csv_path, md_path = directory / f"{stem}.csv", directory / f"{stem}.md"
@@ -366,4 +386,6 @@ def write_outputs(
         summary.append(f"warehouse checksum {combined_digest(checksums)} ({len(checksums)} tables, "
                        f"load and run times left out; per table: {stem}-checksums.txt)")
     md_path.write_text("\n".join([as_markdown(verdicts), "", *summary, ""]))
+    writes = ["date,table,writes"] + [f"{v.game_date},{table},{n}" for v in verdicts for table, n in v.writes.items()]
+    (directory / f"{stem}-writes.csv").write_text("\n".join(writes) + "\n")
     return csv_path, md_path

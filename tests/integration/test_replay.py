@@ -103,6 +103,14 @@ def test_a_replay_across_the_all_star_break_predicts_the_first_day_after_it(own_
     assert "unexpected verdicts: 0" in summary and f"warehouse checksum {combined_digest(checksums)}" in summary
     per_table = (own_season / "replay" / "replay-2025-02-13-2025-02-20-checksums.txt").read_text().splitlines()
     assert [line.split("\t")[0] for line in per_table] == sorted(checksums)
+    # writes per table and run, for BigQuery's per-table limits: the breaker table at most once per phase
+    game_day, off_day = verdicts[dt.date(2025, 2, 20)], verdicts[dt.date(2025, 2, 16)]
+    assert all(v.writes.get("nba_orchestration.circuit_breaker_state", 0) <= 4 for v in verdicts.values())
+    assert game_day.writes["nba_predictions.player_prop_predictions"] >= 2  # one MERGE per prediction batch
+    assert 0 < sum(off_day.writes.values()) < sum(game_day.writes.values())
+    writes = (own_season / "replay" / "replay-2025-02-13-2025-02-20-writes.csv").read_text().splitlines()
+    assert len(writes) == 1 + sum(len(v.writes) for v in verdicts.values())
+    assert "most writes to one table in one daily run:" in summary
 
 
 class TestEndOfRegularSeason:
