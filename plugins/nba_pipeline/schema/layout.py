@@ -1,9 +1,10 @@
-"""Partitioning and clustering: each schema file against the table its migrations create.
+"""Partitioning, clustering, table options and column defaults: each schema file against the table
+its migrations create (static), and against the live table where the backend has them (BigQuery).
 
-Neither is visible through :meth:`Warehouse.table_schema` (DuckDB has neither, and a column check
-cannot see them), and BigQuery cannot change a table's partitioning, nor its clustering in DDL,
-after it is created, so a schema file whose ``PARTITION BY`` or ``CLUSTER BY`` drifted from the
-migrations describes a layout no warehouse has. The check is static: it reads the SQL files only.
+None is visible through :meth:`Warehouse.table_schema` (DuckDB has neither partitioning nor
+clustering, and a column check cannot see them), and BigQuery cannot change a table's partitioning,
+nor its clustering in DDL, after it is created, so a schema file whose ``PARTITION BY`` or ``CLUSTER
+BY`` drifted from the migrations describes a layout no warehouse has.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from nba_pipeline.schema.declared import TableSchema, declared_tables
 from nba_pipeline.schema.migrations import Migration, load_migrations
 from nba_pipeline.schema.verify import Drift, DriftKind
+from nba_pipeline.warehouse.base import TableDesign, option_text
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,58 @@ class TableLayout:
 
     partition_by: str | None
     cluster_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """A table's ``OPTIONS`` (name → normalised value text) and its columns' ``DEFAULT`` expressions."""
+
+    options: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
+
+
+def table_options(ddl: str) -> TableOptions:
+    """The options and column defaults a ``CREATE TABLE`` statement declares."""
+    import sqlglot
+    from sqlglot import exp
+
+    create = sqlglot.parse_one(ddl, read="bigquery")
+    options: dict[str, str] = {}
+    properties = create.args.get("properties")
+    for prop in properties.expressions if properties else ():
+        if type(prop) is not exp.Property:
+            continue
+        name, value = prop.name.lower(), prop.args.get("value")
+        if isinstance(value, exp.Array):  # labels: [('key', 'value'), ...]
+            pairs = [t.expressions for t in value.expressions if isinstance(t, exp.Tuple)]
+            options[name] = option_text({key.name: label.name for key, label in pairs})
+        elif isinstance(value, exp.Literal):
+            options[name] = option_text(float(value.this) if not value.is_string else value.this)
+    defaults = {}
+    schema = create.this if isinstance(create.this, exp.Schema) else None
+    for column in schema.expressions if schema else ():
+        for constraint in column.args.get("constraints") or ():
+            if isinstance(constraint.kind, exp.DefaultColumnConstraint):
+                defaults[column.name] = constraint.kind.this.sql("bigquery")
+    return TableOptions(tuple(sorted(options.items())), tuple(sorted(defaults.items())))
+
+
+def design_drifts(name: str, declared_ddl: str, layout: TableLayout, options: TableOptions,
+                  kinds: tuple[DriftKind, DriftKind, DriftKind, DriftKind]) -> list[Drift]:
+    """What differs between a declared ``CREATE TABLE`` and another table's layout and options
+    (``kinds``: the drift kinds for partitioning, clustering, options and defaults)."""
+    mine_layout, mine_options = table_layout(declared_ddl), table_options(declared_ddl)
+    pairs = [
+        (kinds[0], mine_layout.partition_by or "none", layout.partition_by or "none"),
+        (kinds[1], ", ".join(mine_layout.cluster_by) or "none", ", ".join(layout.cluster_by) or "none"),
+    ]
+    drifts = [Drift(name, kind, None, mine, theirs) for kind, mine, theirs in pairs if mine != theirs]
+    for kind, mine_map, their_map in ((kinds[2], dict(mine_options.options), dict(options.options)),
+                                      (kinds[3], dict(mine_options.defaults), dict(options.defaults))):
+        for key in sorted(mine_map.keys() | their_map.keys()):
+            if mine_map.get(key) != their_map.get(key):
+                drifts.append(Drift(name, kind, key, mine_map.get(key, "none"), their_map.get(key, "none")))
+    return drifts
 
 
 def table_layout(ddl: str) -> TableLayout:
@@ -66,7 +120,8 @@ def migrated_ddl(migrations: Iterable[Migration]) -> dict[str, str]:
 def layout_drifts(
     tables: dict[str, TableSchema] | None = None, migrations: Iterable[Migration] | None = None
 ) -> list[Drift]:
-    """Every declared table whose partitioning or clustering differs from its migrated ``CREATE``.
+    """Every declared table whose partitioning, clustering, options or defaults differ from its
+    migrated ``CREATE``.
 
     A table no migration creates (the migration ledger, which :func:`apply_migrations` creates from
     its schema file) has nothing to differ from.
@@ -75,10 +130,17 @@ def layout_drifts(
     created = migrated_ddl(migrations if migrations is not None else load_migrations())
     drifts = []
     for name in sorted(tables.keys() & created.keys()):
-        declared, migrated = table_layout(tables[name].ddl), table_layout(created[name])
-        pairs = (
-            (DriftKind.PARTITIONING, declared.partition_by or "none", migrated.partition_by or "none"),
-            (DriftKind.CLUSTERING, ", ".join(declared.cluster_by) or "none", ", ".join(migrated.cluster_by) or "none"),
-        )
-        drifts += [Drift(name, kind, None, mine, theirs) for kind, mine, theirs in pairs if mine != theirs]
+        drifts += design_drifts(name, tables[name].ddl, table_layout(created[name]), table_options(created[name]),
+                                STATIC_KINDS)
     return drifts
+
+
+STATIC_KINDS = (DriftKind.PARTITIONING, DriftKind.CLUSTERING, DriftKind.OPTIONS, DriftKind.DEFAULTS)
+LIVE_KINDS = (DriftKind.LIVE_PARTITIONING, DriftKind.LIVE_CLUSTERING, DriftKind.LIVE_OPTIONS, DriftKind.LIVE_DEFAULTS)
+
+
+def live_drifts(name: str, declared_ddl: str, live: TableDesign) -> list[Drift]:
+    """What differs between a schema file and the live table's partitioning, clustering, options and
+    defaults (BigQuery)."""
+    return design_drifts(name, declared_ddl, TableLayout(live.partition_by, live.cluster_by),
+                         TableOptions(live.options, live.defaults), LIVE_KINDS)

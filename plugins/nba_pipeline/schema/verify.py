@@ -24,6 +24,13 @@ class DriftKind(enum.StrEnum):
     # static: the schema file against the CREATE TABLE of its migrations (nba_pipeline.schema.layout)
     PARTITIONING = "PARTITION BY differs from the migrations' (live: as migrated)"
     CLUSTERING = "CLUSTER BY differs from the migrations' (live: as migrated)"
+    OPTIONS = "OPTIONS differ from the migrations' (live: as migrated)"
+    DEFAULTS = "DEFAULT differs from the migrations' (live: as migrated)"
+    # live, where the backend has them (BigQuery): the schema file against the table itself
+    LIVE_PARTITIONING = "PARTITION BY differs"
+    LIVE_CLUSTERING = "CLUSTER BY differs"
+    LIVE_OPTIONS = "OPTIONS differ"
+    LIVE_DEFAULTS = "DEFAULT differs"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,11 @@ def compare_table(warehouse: Warehouse, declared: TableSchema) -> TableReport:
     for column in live:
         if column.name not in declared_names:
             drifts.append(Drift(name, DriftKind.EXTRA_COLUMN, column.name, None, column.type))
+    design = warehouse.table_design(name)
+    if design is not None:  # BigQuery: partitioning, clustering, options and defaults too
+        from nba_pipeline.schema.layout import live_drifts  # it imports this module
+
+        drifts += live_drifts(name, declared.ddl, design)
     return TableReport(name, len(live), tuple(drifts), tuple(live_by_name))
 
 

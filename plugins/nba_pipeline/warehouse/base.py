@@ -73,6 +73,28 @@ class ColumnSchema:
 
 
 @dataclass(frozen=True)
+class TableDesign:
+    """What a live table says of itself beyond its columns: its ``PARTITION BY`` expression and
+    ``CLUSTER BY`` columns as GoogleSQL, its options and its columns' ``DEFAULT`` expressions (values
+    as :func:`option_text` writes them)."""
+
+    partition_by: str | None
+    cluster_by: tuple[str, ...]
+    options: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
+
+
+def option_text(value: object) -> str:
+    """A table option's value as drift reports compare and show it: numbers without a trailing
+    ``.0``, strings quoted, labels as sorted ``key=value`` pairs."""
+    if isinstance(value, dict):
+        return "[" + ", ".join(f"{k}={v}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return repr(str(value))
+
+
+@dataclass(frozen=True)
 class QueryParam:
     """A parameter with an explicit GoogleSQL type, for values whose type cannot be inferred
     (``None``, empty arrays, JSON)."""
@@ -247,6 +269,11 @@ class Warehouse(ABC):
     @abstractmethod
     def table_schema(self, table: str) -> list[ColumnSchema] | None:
         """The live columns of ``dataset.table`` in order, or None if it does not exist."""
+
+    def table_design(self, table: str) -> TableDesign | None:
+        """The live table's partitioning, clustering, options and defaults, where the backend has
+        them; None where it has none (DuckDB) or the table does not exist."""
+        return None
 
     @abstractmethod
     def location(self) -> str:

@@ -40,6 +40,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    TableDesign,
     TableRef,
     Warehouse,
     WarehouseError,
@@ -47,6 +48,7 @@ from nba_pipeline.warehouse.base import (
     mutated_table,
     record_job_cost,
 )
+from nba_pipeline.warehouse.bigquery_design import table_design
 from nba_pipeline.warehouse.bigquery_params import query_parameter, referenced_params
 from nba_pipeline.warehouse.bigquery_rows import column_schema, json_value, row_errors, row_id
 
@@ -311,6 +313,17 @@ class BigQueryWarehouse(Warehouse):
             except NotFound:
                 return None
         return [column_schema(field) for field in live.schema]
+
+    def table_design(self, table: str) -> TableDesign | None:
+        ref = TableRef.parse(table)
+        client = self._get_client()
+        STATS.record(None)
+        with self._translate_errors(f"reading the design of {ref}"):
+            try:
+                live = client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
+            except NotFound:
+                return None
+        return table_design(live)
 
     def _list_tables(self, dataset: str) -> list[str]:
         client = self._get_client()
