@@ -24,7 +24,8 @@ from tests.conftest import PROJECT_ROOT
 
 T0 = dt.datetime(2025, 1, 15, 18, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
-ROUTES = ("/", "/breakers", "/breakers.json", "/day", "/day.json", "/skips", "/skips.json", "/runs", "/runs.json")
+ROUTES = ("/", "/breakers", "/breakers.json", "/day", "/day.json", "/skips", "/skips.json", "/runs", "/runs.json",
+          "/static/airflow-links.js")
 DAG_RUN = "scheduled__2025-01-15T17:00:00+00:00"
 
 
@@ -212,7 +213,7 @@ def test_breakers_page_escapes_stored_error_messages(client):
     response = client.get("/breakers")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     body = response.text
-    assert "<script" not in body
+    assert XSS not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     for key in breaker_settings():
         assert f">{key}<" in body
@@ -311,6 +312,18 @@ def test_runs_filter_by_game_date_phase_processor_and_outcome_and_page(client):
     assert client.get("/runs.json", params={"phase": 1}).status_code == 422
 
 
+def test_a_submitted_form_with_empty_fields_filters_by_the_filled_ones(client):
+    """A browser sends every field of the form, the empty ones as ``name=``: no filter, not a 422."""
+    query = "day=&phase=&processor=odds_api_game_lines&outcome="
+    answer = client.get(f"/runs.json?{query}")
+    assert answer.status_code == 200, answer.text
+    assert {r["subject"] for p in answer.json()["phases"] for r in p["rows"]} == {"odds_api_game_lines"}
+    assert client.get(f"/runs?{query}").status_code == 200
+    assert client.get("/skips.json?day=").json()["day"] == ui.local_today().isoformat()
+    assert client.get("/day.json?day=").status_code == 200
+    assert client.get("/runs.json?phase=7").status_code == 422 and client.get("/runs.json?day=soon").status_code == 422
+
+
 def test_runs_page_links_its_pages_with_the_filters_kept(client):
     body = client.get("/runs", params={"day": "2025-01-15", "phase": 3}).text
     assert "57 rows, page 1 of 2" in body and '<option value="3" selected>' in body
@@ -320,7 +333,7 @@ def test_runs_page_links_its_pages_with_the_filters_kept(client):
 
 def test_runs_page_renders_and_escapes(client):
     body = client.get("/runs").text
-    assert "r2-skip-c" in body and "<script" not in body and "breaker is OPEN &lt;script&gt;" in body
+    assert "r2-skip-c" in body and XSS not in body and "breaker is OPEN &lt;script&gt;" in body
 
 
 def test_run_rows_link_to_their_dag_run_and_task_instance_in_airflow(client, monkeypatch):
@@ -343,7 +356,7 @@ def test_run_rows_link_to_their_dag_run_and_task_instance_in_airflow(client, mon
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://ops.example.com/airflow/")
     assert links(day="2025-01-15")["r2-failed"]["dag_run"] == f"/airflow{run}"
     body = client.get("/runs", params={"processor": "odds_api_game_lines"}).text
-    assert f'href="/airflow{run}/tasks/phase_2_raw.odds_api_game_lines.run?try_number=2" target="_top"' in body
+    assert f'href="/airflow{run}/tasks/phase_2_raw.odds_api_game_lines.run?try_number=2" data-airflow' in body
 
 
 def test_game_date_page_shows_the_calendar_and_each_processors_latest_outcome(client):
@@ -376,16 +389,27 @@ def test_game_date_page_shows_the_calendar_and_each_processors_latest_outcome(cl
         ("skipped", "no_features", 2), ("success", None, 1)]
     assert report["outcomes"]["failed"] == 2 and report["outcomes"]["no row"] > 0
     body = client.get("/day", params={"day": GAME_DAY.isoformat()}).text
-    assert "Game date 2025-01-15" in body and "<script" not in body
+    assert "Game date 2025-01-15" in body and XSS not in body
     assert 'href="/runs?day=2025-01-15&amp;processor=odds_api_game_lines"' in body
     assert "no run row for this game date" in body
 
 
 def test_breakers_page_points_to_the_admin_dag_with_the_configuration_to_trigger(client):
     body = client.get("/breakers").text
-    assert 'href="/dags/nba_breaker_admin" target="_top"' in body
+    assert 'href="/dags/nba_breaker_admin" data-airflow' in body
     assert '{"action": "reset", "breaker": "nbac_schedule"}' in body  # OPEN
     assert '{"action": "open", "breaker": "odds_api_game_lines"}' in body  # CLOSED
+
+
+def test_pages_load_the_link_script_and_only_scripts_of_their_own(client):
+    """Links into Airflow go through static/airflow-links.js (Airflow's frame may not navigate the
+    window); the pages allow no other script."""
+    response = client.get("/breakers")
+    assert '<script src="/static/airflow-links.js" defer></script>' in response.text
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    script = client.get("/static/airflow-links.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "a[data-airflow]" in script.text and "popstate" in script.text
 
 
 def test_root_redirects_to_the_breaker_page(client):

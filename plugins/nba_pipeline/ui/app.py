@@ -28,6 +28,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
 from airflow.api_fastapi.core_api.security import requires_access_view
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from pydantic import BeforeValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nba_pipeline import clock
@@ -44,15 +45,18 @@ from nba_pipeline.ui.reports import (
 from nba_pipeline.warehouse import Warehouse, WarehouseError, get_warehouse
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+LINKS_SCRIPT = Path(__file__).resolve().parent / "static" / "airflow-links.js"
 #: a page waits at most this long for another process's DuckDB lock (tasks wait longer)
 UI_LOCK_WAIT_SECONDS = 10.0
 #: reading a page needs the same permission as seeing the Airflow UI at all
 authorize = requires_access_view(AccessView.WEBSITE)
 
 _HTML_HEADERS = {
-    # no script at all; inline CSS only; may be framed by the Airflow UI (same origin) only
+    # one script of this app's own (static/airflow-links.js); inline CSS only; framed by the Airflow UI
+    # (same origin) only
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -126,7 +130,7 @@ def render(request: Request, page: str, template: str, **values: Any) -> HTMLRes
     nav = [{"label": label, "href": request.url_for(name).path, "active": name == page} for name, label in _PAGES]
     body = _TEMPLATES.get_template(template).render(
         nav=nav, generated_at=clock.now(), timezone=display_timezone(), game_timezone=LOCAL_TIMEZONE,
-        airflow=airflow_base_path(), **values
+        airflow=airflow_base_path(), links_script=request.url_for("links_script").path, **values
     )
     return HTMLResponse(body, headers=_HTML_HEADERS)
 
@@ -146,18 +150,20 @@ def open_warehouse() -> Iterator[Warehouse]:
 
 
 WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]
-DayQuery = Annotated[dt.date | None, Query(description="game date; default today in America/New_York")]
+#: an empty field of a submitted form (``?day=&phase=``) means "no filter", as a browser sends it
+EmptyIsNone = BeforeValidator(lambda value: None if value == "" else value)
+DayQuery = Annotated[dt.date | None, EmptyIsNone, Query(description="game date; default today in America/New_York")]
 
 
 def _run_filter(
-    day: Annotated[dt.date | None, Query(description="game date")] = None,
-    phase: Annotated[int | None, Query(ge=2, le=5, description="phase 2-5")] = None,
+    day: Annotated[dt.date | None, EmptyIsNone, Query(description="game date")] = None,
+    phase: Annotated[str | None, Query(pattern="^[2-5]?$", description="phase 2-5")] = None,
     processor: Annotated[str | None, Query(max_length=100, description="processor, or player in phase 5")] = None,
-    outcome: Annotated[str | None, Query(pattern="^(success|failed|skipped)$")] = None,
+    outcome: Annotated[str | None, Query(pattern="^(success|failed|skipped)?$")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = RECENT_RUNS_PER_PHASE,
 ) -> RunFilter:
-    return RunFilter(day, phase, processor or None, outcome, page, per_page)
+    return RunFilter(day, int(phase) if phase else None, processor or None, outcome or None, page, per_page)
 
 
 RunFilterQuery = Annotated[RunFilter, Depends(_run_filter)]
@@ -196,6 +202,11 @@ def create_app() -> FastAPI:
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> RedirectResponse:
         return RedirectResponse(request.url_for("breakers_page").path, status_code=307)
+
+    @app.get("/static/airflow-links.js", include_in_schema=False, name="links_script")
+    def links_script() -> Response:
+        return Response(LINKS_SCRIPT.read_text(), media_type="text/javascript",
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
 
     @app.get("/breakers", response_class=HTMLResponse, name="breakers_page")
     def breakers_page(request: Request, warehouse: WarehouseDep) -> HTMLResponse:

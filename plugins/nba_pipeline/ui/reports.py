@@ -91,7 +91,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         phase=3, label="analytics", table=PHASE_RUN_TABLES[3].name, written_at=PHASE_RUN_TABLES[3].written_at,
         subject="processor_name", run_id="run_id", status=_OUTCOME, skipped="success IS NULL",
         detail="errors_json", duration="duration_seconds", rows="records_processed", bytes_billed="bytes_billed",
-        target_date="date_range_start",
+        target_date="date_range_end",
     ),
     RunsView(
         phase=4, label="precompute", table=PHASE_RUN_TABLES[4].name, written_at=PHASE_RUN_TABLES[4].written_at,
