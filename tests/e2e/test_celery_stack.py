@@ -5,14 +5,18 @@ button does, and its results are read back from the warehouse and the project's 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
+from tests.e2e import browser
 from tests.e2e.conftest import GAME_DAY
 from tests.e2e.stack import (
     DAG_ID,
@@ -163,8 +167,8 @@ def test_the_warehouse_holds_the_days_results(running_stack, finished_run):
 
 # ----- the project's UI pages (the plugin mounted at /nba) -----------------------------------------
 # Skipped only while plugins/nba_pipeline_plugin.py does not exist.
-PLUGIN_PAGES = ("/nba/", "/nba/breakers", "/nba/breakers.json", "/nba/runs", "/nba/runs.json", "/nba/skips",
-                "/nba/skips.json")
+PLUGIN_PAGES = ("/nba/", "/nba/breakers", "/nba/breakers.json", "/nba/day", "/nba/day.json", "/nba/runs",
+                "/nba/runs.json", "/nba/skips", "/nba/skips.json")
 
 
 def test_the_plugin_pages_need_an_airflow_login(running_stack, finished_run):
@@ -198,6 +202,15 @@ def test_the_plugin_pages_need_an_airflow_login(running_stack, finished_run):
     runs = api.http.get("/nba/runs.json", headers=api.headers).json()
     precompute = {row["subject"]: row["status"] for p in runs["phases"] if p["phase"] == 4 for row in p["rows"]}
     assert precompute.get("ml_feature_store") == "success", precompute
+    feature_store = next(row for p in runs["phases"] if p["phase"] == 4 for row in p["rows"]
+                         if row["subject"] == "ml_feature_store")
+    run_path = f"/dags/{DAG_ID}/runs/{quote(finished_run.run_id, safe='')}"
+    task_id = "phase_4_precompute.ml_feature_store.run"
+    assert feature_store["links"] == {  # the exact task instance of the run that wrote the row
+        "dag_run": run_path, "task_instance": f"{run_path}/tasks/{task_id}?try_number=1"}
+    instance = api.request("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{quote(finished_run.run_id, safe='')}"
+                                  f"/taskInstances/{task_id}")
+    assert (instance["state"], instance["try_number"]) == ("success", 1), instance
 
 
 # ----- Airflow's own UI ------------------------------------------------------------------------------
@@ -272,6 +285,123 @@ def test_a_name_the_params_do_not_allow_is_refused_with_a_readable_message(
     assert first_line.startswith(f"Invalid input for param {key}: {wrong!r} is not one of ["), first_line
     assert all(repr(name) in first_line for name in _allowed(key)), first_line
     assert api.request("GET", f"/api/v2/dags/{dag_id}/dagRuns")["total_entries"] == runs_before
+
+
+# ----- in a real browser (the system's Chromium; skipped, with the reason, where it cannot run) --------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[browser.Browser]:
+    reason = browser.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with browser.launch() as launched:
+        yield launched
+
+
+def _run_processors(stack: Stack, run: FinishedRun) -> set[str]:
+    """The processors that wrote a run row (phases 2-4) during this run."""
+    tables = {"processor_runs": "processed_at", "analytics_processor_runs": "created_at",
+              "precompute_processor_runs": "created_at"}
+    return {row["processor_name"] for table, written in tables.items() for row in _query(
+        stack, f"SELECT processor_name FROM nba_processing.{table} WHERE {written} >= @since", {"since": run.since})}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_plugin_pages_in_airflows_frame(running_stack, finished_run, chromium, scheme):
+    """Browse → "NBA pipeline" shows the pages inside Airflow's frame: this run's breakers closed, its
+    processors on the runs page, the game day's skips; every page reachable from the pages' own
+    navigation, on a background as light or dark as the browser prefers. Screenshots nba-<page>-<scheme>."""
+    from playwright.sync_api import expect
+
+    processors = _run_processors(running_stack, finished_run)
+    with browser.logged_in(chromium, running_stack, scheme) as page:
+        failed = browser.failed_requests(page)
+        frame = browser.plugin_view(page, running_stack)
+        expect(frame.locator("nav.pages a[aria-current=page]")).to_have_text("Circuit breakers")
+        breakers = dict(zip(browser.table_cells(frame, 0), browser.table_cells(frame, 1), strict=True))
+        assert breakers.get("ml_feature_store") == "CLOSED", breakers
+        assert processors and {p: breakers.get(p) for p in processors} == dict.fromkeys(processors, "CLOSED")
+        luminance = browser.background_luminance(frame)
+        assert luminance is not None and (luminance > 0.5 if scheme == "light" else luminance < 0.1), luminance
+
+        links = frame.locator("nav.pages a").evaluate_all("links => links.map(a => [a.textContent, a.pathname])")
+        assert {"Circuit breakers", "Skips", "Runs"} <= {label for label, _ in links}, links
+        for label, path in links:
+            with frame.expect_navigation():
+                frame.get_by_role("link", name=label, exact=True).click()
+            expect(frame.locator("nav.pages a[aria-current=page]")).to_have_text(label)
+            if label == "Skips":
+                frame.get_by_label("Game date").fill(GAME_DAY.isoformat())
+                frame.get_by_role("button", name="Show").click()
+                expect(frame.get_by_role("heading", name=f"Skips of game date {GAME_DAY}")).to_be_visible()
+            if label == "Game date":
+                frame.get_by_label("Game date").fill(GAME_DAY.isoformat())
+                frame.get_by_role("button", name="Show").click()
+                expect(frame.get_by_role("heading", name=f"Game date {GAME_DAY}", exact=True)).to_be_visible()
+                outcomes = dict(zip(browser.table_cells(frame, 0), browser.table_cells(frame, 1), strict=True))
+                assert {p: outcomes.get(p) for p in processors} == dict.fromkeys(processors, "success"), outcomes
+            if label == "Runs":
+                assert processors <= set(browser.table_cells(frame, 1)), browser.table_cells(frame, 1)
+            browser.screenshot(page, f"nba-{path.rstrip('/').rsplit('/', 1)[-1]}-{scheme}")
+        assert not failed, failed
+
+
+def test_the_runs_page_filters_by_processor(running_stack, finished_run, chromium):
+    """The runs page's form, submitted as a browser does (its empty fields too), shows only the chosen
+    processor's rows, the game day's among them; a row's log link opens that task instance in Airflow.
+    Screenshots nba-runs-filtered-light, nba-runs-task-log-light."""
+    from playwright.sync_api import expect
+
+    with browser.logged_in(chromium, running_stack) as page:
+        frame = browser.plugin_view(page, running_stack)
+        with frame.expect_navigation():
+            frame.get_by_role("link", name="Runs", exact=True).click()
+        frame.get_by_label("Processor or player").fill("ml_feature_store")
+        with frame.expect_navigation() as submitted:
+            frame.get_by_role("button", name="Show").click()
+        browser.screenshot(page, "nba-runs-filtered-light")
+        answer = submitted.value
+        assert answer is not None and answer.status == 200, (frame.url, answer and answer.text()[:500])
+        subjects = browser.table_cells(frame, 1)
+        assert subjects and set(subjects) == {"ml_feature_store"}, subjects
+        assert GAME_DAY.isoformat() in browser.table_cells(frame, 0)
+        # a row's log link opens its task instance in Airflow's whole window (not in the frame), at its try
+        frame.get_by_role("link", name="task log").first.click()
+        page.wait_for_url(re.compile(r"/tasks/phase_4_precompute\.ml_feature_store\.run\?try_number=1$"))
+        expect(page.locator("iframe")).to_have_count(0)  # Airflow's own page now, not the plugin's frame
+        expect(page.get_by_text("ml_feature_store.run").first).to_be_visible()
+        expect(page.get_by_text("No Task Instance found")).to_have_count(0)  # the instance loads, not a miss
+        expect(page.get_by_text("ml_feature_store done in").first).to_be_visible()  # the try's log itself
+        browser.screenshot(page, "nba-runs-task-log-light")
+
+
+def test_every_dag_draws_in_the_grid_and_graph_views(running_stack, finished_run, chromium):
+    """Each DAG's Grid lists its top-level tasks and groups (the daily DAG with a cell of this run for
+    each) and its Graph draws them as nodes, then every task once the groups are expanded; no request
+    of the page fails. Screenshots <dag_id>-grid and <dag_id>-graph."""
+    from playwright.sync_api import expect
+
+    stack, api = running_stack, running_stack.api
+    with browser.logged_in(chromium, stack) as page:
+        failed = browser.failed_requests(page)
+        for dag_id in DAG_IDS:
+            top = {n["id"] for n in api.request("GET", f"/ui/structure/structure_data?dag_id={dag_id}")["nodes"]}
+            tasks = {t["task_id"] for t in api.request("GET", f"/api/v2/dags/{dag_id}/tasks")["tasks"]}
+            page.goto(f"{stack.api_url}/dags/{dag_id}")
+            page.get_by_role("button", name="Show Grid").click()
+            cells = [f"task-{n}" for n in top] + [f"grid-{finished_run.run_id}-{n}" for n in top if dag_id == DAG_ID]
+            for cell in cells:
+                expect(page.get_by_test_id(cell)).to_be_visible()
+            browser.screenshot(page, f"{dag_id}-grid")
+            page.get_by_role("button", name="Show Graph").click()
+            assert browser.wait_for_nodes(page, len(top), failed) == top, dag_id
+            browser.screenshot(page, f"{dag_id}-graph")
+            if tasks != top:
+                page.get_by_role("button", name="Expand all task groups").click()
+                missing = tasks - browser.wait_for_nodes(page, len(tasks), failed)
+                assert not missing, (dag_id, sorted(missing))
+        assert not failed, failed
 
 
 def test_the_stack_stops_without_leftovers(stack):
