@@ -139,9 +139,14 @@ def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
     with get_warehouse() as warehouse:
         eligible = {p.player_lookup for p in eligible_players(warehouse, GAME_DAY)}
     workers = _query(
-        "SELECT player_lookup, success, skip_reason FROM nba_predictions.prediction_worker_runs WHERE game_date = @d",
+        "SELECT player_lookup, success, skip_reason, dag_id, dag_run_id, task_id, map_index, try_number "
+        "FROM nba_predictions.prediction_worker_runs WHERE game_date = @d",
         {"d": GAME_DAY},
     )
+    batches = {ti.map_index for ti in dag_run.get_task_instances() if ti.task_id == "phase_5_predictions.predict"}
+    assert {(r["dag_id"], r["dag_run_id"], r["task_id"], r["try_number"]) for r in workers} == {
+        ("nba_daily_pipeline", dag_run.run_id, "phase_5_predictions.predict", 1)}, "each names its batch's task"
+    assert {r["map_index"] for r in workers} == batches and len(batches) > 1
     assert {r["player_lookup"] for r in workers} == eligible, "every eligible player has a worker row"
     predicted = _query(
         "SELECT DISTINCT player_lookup FROM nba_predictions.player_prop_predictions "
@@ -153,8 +158,8 @@ def test_game_day_runs_every_processor_and_fills_the_feature_store(pipeline):
     assert len(predicted) > 100
 
 
-def test_rerunning_the_same_day_changes_no_table(pipeline):
-    run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})
+def test_rerunning_the_same_day_changes_no_table(game_day_loaded):
+    pipeline = game_day_loaded  # the game day processed once already (the first test's run, or its own)
     before = _data_snapshot()
     loaded = _query("SELECT MAX(loaded_at) AS t FROM nba_predictions.ml_feature_store_v2")[0]["t"]
     again = run_dag(pipeline, GAME_DAY, {"game_date": GAME_DAY.isoformat()})

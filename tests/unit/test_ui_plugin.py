@@ -352,7 +352,7 @@ def test_run_rows_link_to_their_dag_run_and_task_instance_in_airflow(client, mon
     backfilled = found["r2-old-success"]["task_instance"]
     assert backfilled == "/dags/nba_backfill/runs/manual__1/tasks/backfill_date/mapped/3?try_number=1"
     assert found["r2-skip-a"] == {"dag_run": None, "task_instance": None}
-    assert found["req-jokic"] == {"dag_run": None, "task_instance": None}  # phase 5 rows name no task
+    assert found["req-jokic"] == {"dag_run": None, "task_instance": None}  # a phase 5 row written outside Airflow
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://ops.example.com/airflow/")
     assert links(day="2025-01-15")["r2-failed"]["dag_run"] == f"/airflow{run}"
     body = client.get("/runs", params={"processor": "odds_api_game_lines"}).text

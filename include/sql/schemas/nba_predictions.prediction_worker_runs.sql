@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS nba_predictions.prediction_worker_runs (
   circuits_opened ARRAY<STRING>,
   skip_reason STRING,
   worker_version STRING,
+  dag_id STRING,  -- migration 0017: the Airflow task instance (the batch's mapped predict task)
+  dag_run_id STRING,  -- migration 0017
+  task_id STRING,  -- migration 0017
+  map_index INT64,  -- migration 0017
+  try_number INT64,  -- migration 0017
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
 )
 PARTITION BY DATE(run_date)

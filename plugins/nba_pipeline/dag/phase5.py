@@ -32,6 +32,7 @@ from airflow.sdk import BaseOperator, TaskGroup, TriggerRule, get_current_contex
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, run_options
+from nba_pipeline.dag.tasks import task_instance_ref
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def predict(batch: dict[str, Any], game_date: str) -> dict[str, Any]:
         result = predict_batch(
             warehouse, batch, systems, breaker_store=breaker_store(warehouse), worker_id=worker_id,
             ignore_breakers=options.ignore_breakers, model_version=model.current, record_successes=False,
+            task_instance=task_instance_ref(context),
         )
     if result.opened_by_batch:
         from nba_pipeline.alerts import breaker_opened

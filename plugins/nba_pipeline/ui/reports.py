@@ -48,7 +48,6 @@ class RunsView:
     :param game_date: an expression giving the row's game date, where the table holds it; else
         ``target_date`` gives the processor's target date, and the game date is that date less the
         processor's ``date_offset_days`` (box scores of D are processed on D + 1).
-    :param task_instance: whether the table names the Airflow task instance that wrote each row.
     """
 
     phase: int
@@ -65,17 +64,10 @@ class RunsView:
     bytes_billed: str
     game_date: str | None = None
     target_date: str | None = None
-    task_instance: bool = True
-
-    def task_columns(self) -> str:
-        """The Airflow task instance columns of a row (NULL where the table has none)."""
-        if self.task_instance:
-            return "dag_id, dag_run_id, task_id, map_index, try_number"
-        return ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in _TASK_COLUMNS)
 
 
-_TASK_COLUMNS = (("dag_id", "STRING"), ("dag_run_id", "STRING"), ("task_id", "STRING"), ("map_index", "INT64"),
-                 ("try_number", "INT64"))
+#: the Airflow task instance that wrote a row (migration 0017), in every table the pages read
+TASK_COLUMNS = "dag_id, dag_run_id, task_id, map_index, try_number"
 
 
 _OUTCOME = "CASE WHEN success THEN 'success' WHEN NOT success THEN 'failed' ELSE 'skipped' END"
@@ -105,7 +97,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
         skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
-        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date", task_instance=False,
+        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date",
     ),
 )
 
@@ -262,7 +254,7 @@ def runs_report(warehouse: Warehouse, show: RunFilter | None = None, airflow_bas
                 f"SELECT {game_date} AS game_date, {spec.subject} AS subject, {spec.run_id} AS run_id, "
                 f"{spec.status} AS status, skip_reason, {spec.detail} AS detail, "
                 f"{spec.duration} AS duration_seconds, {spec.rows} AS rows, {spec.bytes_billed} AS bytes_billed, "
-                f"{spec.written_at} AS written_at, {spec.task_columns()} FROM {spec.table} WHERE {condition} "
+                f"{spec.written_at} AS written_at, {TASK_COLUMNS} FROM {spec.table} WHERE {condition} "
                 f"ORDER BY {spec.written_at} DESC, {spec.run_id} DESC LIMIT @limit OFFSET @offset",
                 {**params, "limit": show.per_page, "offset": (show.page - 1) * show.per_page},
             )
@@ -329,7 +321,7 @@ def day_report(warehouse: Warehouse, day: dt.date, airflow_base: str = "") -> di
             rows = warehouse.query(
                 f"SELECT {spec.subject} AS subject, {spec.run_id} AS run_id, {spec.status} AS status, skip_reason, "
                 f"{spec.detail} AS detail, {spec.duration} AS duration_seconds, {spec.rows} AS rows, "
-                f"{spec.written_at} AS written_at, {spec.task_columns()} FROM {spec.table} "
+                f"{spec.written_at} AS written_at, {TASK_COLUMNS} FROM {spec.table} "
                 f"WHERE {game_date} = @day ORDER BY {spec.written_at}, {spec.run_id}", {**params, "day": day})
             latest: dict[str, dict[str, Any]] = {}
             attempts: dict[str, int] = defaultdict(int)

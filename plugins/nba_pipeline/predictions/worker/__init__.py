@@ -28,6 +28,7 @@ from typing import Any
 
 from nba_pipeline.guards.breaker import BreakerSettings, Clock, utc_now
 from nba_pipeline.guards.breaker_store import BreakerStore
+from nba_pipeline.guards.run_log import TaskInstanceRef
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.coordinator import EligiblePlayer
 from nba_pipeline.predictions.worker.breakers import BreakerOutcomes, admit, record_outcomes
@@ -59,6 +60,7 @@ def predict_batch(
     breaker_settings: Mapping[str, BreakerSettings] | None = None,
     model_version: Callable[[], str | None] | None = None,
     record_successes: bool = True,
+    task_instance: TaskInstanceRef | None = None,
 ) -> BatchResult:
     """Predict one batch (a dict from :func:`~nba_pipeline.predictions.coordinator.make_batches`).
 
@@ -75,6 +77,7 @@ def predict_batch(
     :param record_successes: False: leave the successes of systems not on trial in ``pending_successes``
         for :func:`~nba_pipeline.predictions.worker.breakers.record_pending_successes` (failures and
         trial outcomes are recorded here whatever this says).
+    :param task_instance: the Airflow task instance predicting the batch, named by every run row.
     :raises WarehouseError: when the data cannot be read (no breaker is touched: no system was
         judged) or the rows cannot be written (the systems' outcomes are already recorded: they ran).
     """
@@ -99,6 +102,7 @@ def predict_batch(
         warehouse, inputs, game_date=game_date, run_date=run_date, worker_id=worker,
         model_versions=model_versions(by_id, gate.admitted, model_version),
         circuits_opened=outcomes.circuits_opened, timings=timings, clock=clock, started=started,
+        task_instance=task_instance,
     )
     return _result(game_date, batch_index, worker, inputs, outcomes, written, timings)
 

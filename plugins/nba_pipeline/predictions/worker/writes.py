@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from nba_pipeline.guards.breaker import Clock
+from nba_pipeline.guards.run_log import TaskInstanceRef
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.worker.inputs import BatchInputs, PlayerWork, optional_float
 from nba_pipeline.schema.declared import declared_tables
@@ -59,6 +60,7 @@ def write_batch(
     timings: dict[str, float],
     clock: Clock,
     started: float,
+    task_instance: TaskInstanceRef | None = None,
 ) -> Written:
     """MERGE the ready players' predictions, then every player's run row. Adds ``write_seconds`` (the
     predictions MERGE) and ``duration_seconds`` (since ``started``) to ``timings``, which the run
@@ -70,7 +72,7 @@ def write_batch(
         written = _merge_predictions(warehouse, prediction_rows, players, game_date, clock())
         timings["write_seconds"] = time.perf_counter() - t0
         timings["duration_seconds"] = time.perf_counter() - started
-        run_rows = _run_rows(inputs.work, game_date, run_date, worker_id, timings, circuits_opened)
+        run_rows = _run_rows(inputs.work, game_date, run_date, worker_id, timings, circuits_opened, task_instance)
         runs_written = _merge_runs(warehouse, run_rows, game_date, clock())
     return Written(written, runs_written)
 
@@ -117,7 +119,12 @@ def _run_rows(
     worker_id: str,
     timings: Mapping[str, float],
     circuits_opened: Sequence[str],
+    task_instance: TaskInstanceRef | None = None,
 ) -> list[dict[str, Any]]:
+    ref = task_instance
+    airflow = {"dag_id": ref.dag_id if ref else None, "dag_run_id": ref.dag_run_id if ref else None,
+               "task_id": ref.task_id if ref else None, "map_index": ref.map_index if ref else None,
+               "try_number": ref.try_number if ref else None}
     rows = []
     for w in work:
         player, feature_row = w.player, w.feature_row or {}
@@ -160,6 +167,7 @@ def _run_rows(
                 "circuits_opened": list(circuits_opened) if reached_systems else [],
                 "skip_reason": str(w.skip_reason) if w.skip_reason else None,
                 "worker_version": WORKER_VERSION,
+                **airflow,
             }
         )
     return rows
