@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -32,7 +34,7 @@ def backfilled_history(
     """
     shared = tmp_path_factory.getbasetemp().parent / "histories"
     shared.mkdir(exist_ok=True)
-    build = shared / f"{first.isoformat()}_{last.isoformat()}_{dag_run_id}"
+    build = shared / f"{first.isoformat()}_{last.isoformat()}_{dag_run_id}_{_code_digest()}"
     with open(shared / f"{build.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (build / _DONE).exists():
@@ -41,6 +43,17 @@ def backfilled_history(
             (build / _DONE).touch()
     shutil.copytree(build, into, dirs_exist_ok=True, ignore=shutil.ignore_patterns(_DONE))
     return into
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the package and its SQL: a run without workers puts its builds beside earlier runs'
+    (pytest's base folder), where a build made by older code (fewer migrations) must not be taken."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "plugins").rglob("*.py"), *(root / "include" / "sql").rglob("*.sql")]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _build(folder: Path, first: dt.date, last: dt.date, dag_run_id: str) -> None:
