@@ -85,6 +85,9 @@ def referenced(sql: str) -> tuple[dict[str, set[str] | None], bool]:
 
 @dataclasses.dataclass
 class StatementCost:
+    """One statement as priced: the processor it ran for, its first keyword, what BigQuery would
+    process and bill for it, and the tables it names."""
+
     processor: str
     kind: str
     bytes_processed: int
@@ -107,6 +110,7 @@ class PricedWarehouse(Warehouse):
         self.streamed_rows: dict[str, int] = defaultdict(int)
 
     def price(self, sql: str) -> StatementCost:
+        """What BigQuery would process and bill for ``sql`` on the data as it is now."""
         tables, reads = referenced(sql)
         processed = billed_total = 0
         for table, names in sorted(tables.items()):
