@@ -307,11 +307,14 @@ def test_bad_payload_is_named_quarantined_and_costs_no_row(corpus: Corpus, kind:
 
 
 class _TaskInstance:
-    """The part of a task instance the run task uses: its try number and XCom."""
+    """The part of a task instance the run task uses: its identity, its try number and XCom."""
 
+    dag_id = "nba_daily_pipeline"
+    map_index = -1
     try_number = 1
 
-    def __init__(self) -> None:
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
         self.pushed: dict[str, Any] = {}
 
     def xcom_push(self, key: str, value: Any) -> None:
@@ -344,7 +347,7 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
         "params": {"game_date": DAY_AFTER.isoformat()},
         "logical_date": _morning_after(GAME_DAY, 12),
         "run_id": "manual__bad_payload_corpus",
-        "ti": _TaskInstance(),
+        "ti": _TaskInstance(f"raw.{GAMEBOOK}.run"),
     }
 
     gamebook = RunProcessorOperator(
@@ -358,6 +361,8 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
     assert "does not match 2*(fieldGoalsMade-threePointersMade) + 3*threePointersMade" in row["error_message"]
     opts = json.loads(row["opts"])
     assert (opts["game_date"], opts["target_date"]) == ("2025-01-16", "2025-01-15")  # the run's, its box scores'
+    assert (row["dag_run_id"], row["task_id"], row["try_number"]) == (
+        "manual__bad_payload_corpus", f"raw.{GAMEBOOK}.run", 1)
     breaker = _breaker(warehouse, GAMEBOOK)
     assert (breaker["state"], breaker["failure_count"], breaker["last_error_type"]) == (
         "CLOSED",
@@ -373,7 +378,7 @@ def test_the_daily_run_task_fails_with_its_run_row_and_the_team_box_score_goes_o
         tables=GUARD_TABLES,
         game_date=DAY_AFTER.isoformat(),
     )
-    record = team.execute({**context, "ti": _TaskInstance()})
+    record = team.execute({**context, "ti": _TaskInstance("raw.nbac_team_boxscore.run")})
     want = expected("nbac_team_boxscore", (clean("nbac_team_boxscore"), GAME_DAY))
     assert record["status"] == "success" and record["rows_inserted"] == len(want) == 20
     assert content(table_rows(warehouse, "nbac_team_boxscore")) == want
