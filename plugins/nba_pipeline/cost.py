@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
 import shutil
 import tempfile
 from collections import defaultdict
@@ -153,16 +152,13 @@ class PricedWarehouse(Warehouse):
     def close(self) -> None:
         self.inner.close()
 
-    def list_tables(self, dataset: str) -> list[str]:
-        return self.inner.list_tables(dataset)
-
     def _list_tables(self, dataset: str) -> list[str]:
         return self.inner.list_tables(dataset)
 
     def ensure_datasets(self) -> None:
         self.inner.ensure_datasets()
 
-    def _ensure_dataset(self, dataset: str) -> None:
+    def _ensure_dataset(self, dataset: str) -> None:  # not reached: ensure_datasets delegates as a whole
         self.inner.ensure_datasets()
 
 
@@ -170,32 +166,22 @@ class PricedWarehouse(Warehouse):
 def throwaway_copy() -> Iterator[Path]:
     """The configured embedded warehouse and payload store copied to a temporary folder, and the
     process's settings pointed there (scrapers write payloads; nothing touches the originals)."""
-    from nba_pipeline.settings import get_settings
+    from nba_pipeline.settings import environment, get_settings
 
     settings = get_settings()
     if settings.warehouse_backend != "duckdb":
         raise ValueError("a throw-away copy needs the embedded warehouse (NBA_WAREHOUSE_BACKEND=duckdb)")
     if not settings.duckdb_path.exists():
         raise FileNotFoundError(f"no warehouse at {settings.duckdb_path}: run `make run` (or a backfill) first")
-    saved = {k: os.environ.get(k) for k in ("NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT", "NBA_RUN_LOG_OUTBOX")}
     with tempfile.TemporaryDirectory(prefix="nba-cost-") as folder:
         work = Path(folder)
         shutil.copyfile(settings.duckdb_path, work / "warehouse.duckdb")
         payloads = str(settings.payload_root)
         if "://" not in payloads and Path(payloads).is_dir():
             shutil.copytree(payloads, work / "payloads")
-        os.environ.update({"NBA_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-                           "NBA_PAYLOAD_ROOT": str(work / "payloads"), "NBA_RUN_LOG_OUTBOX": str(work / "outbox")})
-        get_settings.cache_clear()
-        try:
+        with environment({"NBA_DUCKDB_PATH": str(work / "warehouse.duckdb"), "NBA_PAYLOAD_ROOT": str(work / "payloads"),
+                          "NBA_RUN_LOG_OUTBOX": str(work / "outbox")}):
             yield work
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            get_settings.cache_clear()
 
 
 def _attributed(spec: Any, priced: PricedWarehouse) -> Any:

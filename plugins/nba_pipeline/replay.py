@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +39,7 @@ from nba_pipeline.registry.catalog import breaker_settings
 from nba_pipeline.registry.guard_tables import breaker_store
 from nba_pipeline.registry.processors import daily_processors
 from nba_pipeline.registry.skip_reasons import LeagueSkipReason
-from nba_pipeline.settings import LOCAL_TIMEZONE, get_settings
+from nba_pipeline.settings import LOCAL_TIMEZONE, environment
 from nba_pipeline.summary import run_rows
 from nba_pipeline.warehouse import STATS, Warehouse, get_warehouse
 from nba_pipeline.warehouse.checksums import TableChecksum
@@ -262,9 +261,6 @@ def replay(
     (with the dependency sensors' patience of :data:`REPLAY_ENVIRONMENT`, restored afterwards)."""
     if end < start:
         raise ValueError(f"the replay ends ({end}) before it starts ({start})")
-    saved = {key: os.environ.get(key) for key in REPLAY_ENVIRONMENT}
-    os.environ.update(REPLAY_ENVIRONMENT)
-    get_settings.cache_clear()
     # dag.test() warns "No tasks to run" at every sensor reschedule, listing every waiting task. A
     # filter, not a level: each dag.test() reconfigures logging, which resets the levels of
     # Airflow's loggers but keeps their filters.
@@ -272,15 +268,10 @@ def replay(
     quiet = _DropWaitingNotices()
     chatty.addFilter(quiet)
     try:
-        return _replay(start, end, history_days, report)
+        with environment(REPLAY_ENVIRONMENT):
+            return _replay(start, end, history_days, report)
     finally:
         chatty.removeFilter(quiet)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
 
 
 def _replay(

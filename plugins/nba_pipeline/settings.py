@@ -7,6 +7,8 @@ The backend is chosen here (``NBA_WAREHOUSE_BACKEND``), never by ``if`` in DAGs 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -195,3 +197,21 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         odds_daily_quota=_optional_int("NBA_ODDS_DAILY_QUOTA", env.get("NBA_ODDS_DAILY_QUOTA", "")),
     )
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set ``NBA_*`` variables for a while, the cached settings re-read on entry and on exit; the
+    variables are restored (or removed) afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()

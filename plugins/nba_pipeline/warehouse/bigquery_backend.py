@@ -304,26 +304,23 @@ class BigQueryWarehouse(Warehouse):
         return len(rows)
 
     def table_schema(self, table: str) -> list[ColumnSchema] | None:
-        ref = TableRef.parse(table)
-        client = self._get_client()
-        STATS.record(None)
-        with self._translate_errors(f"reading the schema of {ref}"):
-            try:
-                live = client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
-            except NotFound:
-                return None
-        return [column_schema(field) for field in live.schema]
+        live = self._live_table(table)
+        return None if live is None else [column_schema(field) for field in live.schema]
 
     def table_design(self, table: str) -> TableDesign | None:
+        live = self._live_table(table)
+        return None if live is None else table_design(live)
+
+    def _live_table(self, table: str) -> Any:
+        """``tables.get`` of ``dataset.table``; None when it does not exist."""
         ref = TableRef.parse(table)
         client = self._get_client()
         STATS.record(None)
-        with self._translate_errors(f"reading the design of {ref}"):
+        with self._translate_errors(f"reading the definition of {ref}"):
             try:
-                live = client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
+                return client.get_table(f"{self._project}.{ref.dataset}.{ref.table}")
             except NotFound:
                 return None
-        return table_design(live)
 
     def _list_tables(self, dataset: str) -> list[str]:
         client = self._get_client()
