@@ -56,6 +56,8 @@ EXCLUDED_COLUMNS: Mapping[str, str] = {
     "file_path": "payload location, under each installation's own storage root",
     "run_id": "derived from the DAG run id, which names the run",
     "dag_run_id": "names the DAG run",
+    "map_index": "which mapped task instance wrote a row: a backfill date that runs before an earlier one "
+    "also processes the earlier date, and the executor decides the order",
     "opts": "the run's options, which carry the DAG run id",
     "config_hash": "hash of the run's options, which carry the DAG run id",
     "worker_id": "names the host and task instance that ran a prediction batch",
