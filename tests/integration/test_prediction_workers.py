@@ -658,3 +658,54 @@ def test_a_failed_batch_still_fails_the_run(probe_dag, wh):
     assert record.xcom_pull(task_ids=record.task_id)["recorded"] == []
     assert tis["fail_run_if_a_task_failed"][0].state == "failed"
     assert breaker_store(wh).read_all() == before, "rejections are no failures; nothing else to write"
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def test_a_batchs_billed_figures_are_split_evenly_over_its_players_run_rows(wh):
+    """What each job reports (through the hook the BigQuery backend calls) reaches the run rows: the
+    batch's jobs up to its predictions MERGE, split evenly, the rows adding up to the jobs' figures.
+    On the embedded warehouse, which reports nothing, the columns stay NULL."""
+    from nba_pipeline.warehouse.base import record_job_cost
+    from nba_pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+    per_job = (1_001, 10 * 1024 * 1024, 7)  # bytes processed, bytes billed, slot ms
+
+    class Billed(DuckDBWarehouse):
+        """The embedded warehouse, each statement reporting ``per_job`` as a BigQuery job does."""
+
+        statements: list[str] = []
+
+        def query(self, sql, params=None):
+            self.statements.append(sql)
+            rows = super().query(sql, params)
+            record_job_cost(*per_job)
+            return rows
+
+        def execute(self, sql, params=None):
+            self.statements.append(sql)
+            changed = super().execute(sql, params)
+            record_job_cost(*per_job)
+            return changed
+
+    batches = make_batches(eligible_players(wh, GAME_DAY), 45)
+    systems, _, model = _systems()
+    unbilled = predict_batch(wh, batches[1], systems, breaker_store=breaker_store(wh), model_version=model.current)
+    assert unbilled.players_predicted > 0
+    assert {(r["bytes_processed"], r["bytes_billed"], r["slot_ms"]) for r in _run_rows(wh, batches[1])} == {
+        (None, None, None)}
+
+    billed = Billed(wh.path, lock_wait_seconds=5)
+    try:
+        predict_batch(billed, batches[0], systems, breaker_store=breaker_store(billed), model_version=model.current)
+    finally:
+        billed.close()
+    runs_merge = next(i for i, sql in enumerate(billed.statements) if sql.startswith(f"MERGE {RUNS} "))
+    assert billed.statements[runs_merge - 1].startswith(f"MERGE {PREDICTIONS} ")
+    rows = _run_rows(wh, batches[0])
+    assert len(rows) == len(batches[0]["players"]) > 1
+    for column, figure in zip(("bytes_processed", "bytes_billed", "slot_ms"), per_job, strict=True):
+        shares = [r[column] for r in rows]
+        assert sum(shares) == runs_merge * figure, column
+        assert max(shares) - min(shares) <= 1, column

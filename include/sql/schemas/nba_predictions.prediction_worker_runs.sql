@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS nba_predictions.prediction_worker_runs (
   task_id STRING,  -- migration 0017
   map_index INT64,  -- migration 0017
   try_number INT64,  -- migration 0017
+  bytes_processed INT64,  -- migration 0018: the batch's BigQuery jobs, split evenly over its players
+  bytes_billed INT64,  -- migration 0018
+  slot_ms INT64,  -- migration 0018
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP()
 )
 PARTITION BY DATE(run_date)

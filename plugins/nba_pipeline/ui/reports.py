@@ -97,7 +97,7 @@ RUN_TABLES: tuple[RunsView, ...] = (
         written_at="created_at", subject="player_lookup", run_id="request_id",
         status="CASE WHEN skip_reason IS NOT NULL THEN 'skipped' WHEN success THEN 'success' ELSE 'failed' END",
         skipped="skip_reason IS NOT NULL", detail="error_message", duration="duration_seconds",
-        rows="CAST(NULL AS INT64)", bytes_billed="CAST(NULL AS INT64)", game_date="game_date",
+        rows="CAST(NULL AS INT64)", bytes_billed="bytes_billed", game_date="game_date",
     ),
 )
 

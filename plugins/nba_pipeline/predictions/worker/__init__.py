@@ -4,7 +4,8 @@ every admitted system.
 Per batch, whatever its size: one query for the breakers of the five systems, one for the features
 (feature store row, the player's zone shares, the opponent's zone gaps), one for the players'
 history, one MERGE of the predictions and one MERGE of the run rows, plus the breaker outcomes.
-A player with at least one successful system is a success.
+A player with at least one successful system is a success. What BigQuery reports for the batch's
+jobs up to the predictions MERGE goes into its run rows, split evenly over its players.
 
 The steps, each with its rules:
 
@@ -37,7 +38,7 @@ from nba_pipeline.predictions.worker.results import BatchResult
 from nba_pipeline.predictions.worker.running import model_versions, run_systems, systems_by_id
 from nba_pipeline.predictions.worker.writes import Written, write_batch
 from nba_pipeline.registry.catalog import settings_for
-from nba_pipeline.warehouse.base import Warehouse
+from nba_pipeline.warehouse.base import Warehouse, job_costs
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +92,22 @@ def predict_batch(
     settings = {key: (breaker_settings or {}).get(key) or settings_for(key) for key in SYSTEM_IDS}
     timings: dict[str, float] = {}
 
-    inputs = read_inputs(warehouse, game_date, players, timings)
-    gate = admit(breaker_store, settings, set(ignore_breakers), bool(inputs.ready), timings)
-    timings["data_load_seconds"] = sum(timings[k] for k in _DATA_LOAD)
-    t0 = time.perf_counter()
-    ran = run_systems(by_id, gate.admitted, inputs.ready)
-    timings["prediction_compute_seconds"] = time.perf_counter() - t0
-    outcomes = record_outcomes(breaker_store, settings, gate, inputs.ready, ran, defer_successes=not record_successes)
-    written = write_batch(
-        warehouse, inputs, game_date=game_date, run_date=run_date, worker_id=worker,
-        model_versions=model_versions(by_id, gate.admitted, model_version),
-        circuits_opened=outcomes.circuits_opened, timings=timings, clock=clock, started=started,
-        task_instance=task_instance,
-    )
+    with job_costs() as cost:
+        inputs = read_inputs(warehouse, game_date, players, timings)
+        gate = admit(breaker_store, settings, set(ignore_breakers), bool(inputs.ready), timings)
+        timings["data_load_seconds"] = sum(timings[k] for k in _DATA_LOAD)
+        t0 = time.perf_counter()
+        ran = run_systems(by_id, gate.admitted, inputs.ready)
+        timings["prediction_compute_seconds"] = time.perf_counter() - t0
+        outcomes = record_outcomes(
+            breaker_store, settings, gate, inputs.ready, ran, defer_successes=not record_successes
+        )
+        written = write_batch(
+            warehouse, inputs, game_date=game_date, run_date=run_date, worker_id=worker,
+            model_versions=model_versions(by_id, gate.admitted, model_version),
+            circuits_opened=outcomes.circuits_opened, timings=timings, clock=clock, started=started,
+            task_instance=task_instance, cost=cost,
+        )
     return _result(game_date, batch_index, worker, inputs, outcomes, written, timings)
 
 

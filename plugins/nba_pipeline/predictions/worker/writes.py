@@ -8,7 +8,9 @@ A prediction's ``created_at`` moves only with its content; a run row's stays the
 Run rows: the timing columns are the batch's, shared by its rows (``write_bigquery_seconds`` is the
 predictions MERGE); ``historical_games_count`` is the player's. ``circuits_opened`` names the systems
 whose breaker is OPEN after the batch (open and not attempted, or opened by it); players skipped
-before the systems carry none.
+before the systems carry none. ``bytes_processed``, ``bytes_billed`` and ``slot_ms`` are the batch's
+jobs up to its predictions MERGE split evenly over its rows (:func:`split_evenly`), so a batch's rows
+add up to what BigQuery reported for it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from nba_pipeline.guards.run_log import TaskInstanceRef
 from nba_pipeline.predictions.contract import SYSTEM_IDS
 from nba_pipeline.predictions.worker.inputs import BatchInputs, PlayerWork, optional_float
 from nba_pipeline.schema.declared import declared_tables
-from nba_pipeline.warehouse.base import QueryParam, Warehouse, activity
+from nba_pipeline.warehouse.base import JobCost, QueryParam, Warehouse, activity
 
 PREDICTIONS_TABLE = "nba_predictions.player_prop_predictions"
 RUNS_TABLE = "nba_predictions.prediction_worker_runs"
@@ -61,10 +63,11 @@ def write_batch(
     clock: Clock,
     started: float,
     task_instance: TaskInstanceRef | None = None,
+    cost: JobCost | None = None,
 ) -> Written:
     """MERGE the ready players' predictions, then every player's run row. Adds ``write_seconds`` (the
     predictions MERGE) and ``duration_seconds`` (since ``started``) to ``timings``, which the run
-    rows carry."""
+    rows carry; ``cost`` sums the batch's jobs so far (read after the predictions MERGE)."""
     with activity("predictions"):
         t0 = time.perf_counter()
         prediction_rows = _prediction_rows(inputs.ready, game_date, model_versions)
@@ -73,6 +76,7 @@ def write_batch(
         timings["write_seconds"] = time.perf_counter() - t0
         timings["duration_seconds"] = time.perf_counter() - started
         run_rows = _run_rows(inputs.work, game_date, run_date, worker_id, timings, circuits_opened, task_instance)
+        _share_cost(run_rows, cost)
         runs_written = _merge_runs(warehouse, run_rows, game_date, clock())
     return Written(written, runs_written)
 
@@ -171,6 +175,28 @@ def _run_rows(
             }
         )
     return rows
+
+
+def split_evenly(total: int | None, parts: int) -> list[int | None]:
+    """``total`` in ``parts`` integer shares that differ by at most one and add up to it (the larger
+    shares first); None (not measured) stays None in every share."""
+    if total is None:
+        return [None] * parts
+    share, extra = divmod(total, parts)
+    return [share + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _share_cost(rows: list[dict[str, Any]], cost: JobCost | None) -> None:
+    if not rows:
+        return
+    figures = {
+        "bytes_processed": cost.bytes_processed if cost else None,
+        "bytes_billed": cost.bytes_billed if cost else None,
+        "slot_ms": cost.slot_ms if cost else None,
+    }
+    for column, total in figures.items():
+        for row, share in zip(rows, split_evenly(total, len(rows)), strict=True):
+            row[column] = share
 
 
 # --------------------------------------------------------------------------- MERGEs
