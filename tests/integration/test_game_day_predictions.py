@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -61,10 +62,21 @@ def season(airflow_db, tmp_path_factory) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+def _lineage_file() -> Path:
+    return Path(os.environ["NBA_DATA_DIR"]) / "lineage.jsonl"
+
+
 @pytest.fixture(scope="module")
 def game_day_log(season) -> str:
-    """``airflow dags test`` of the daily DAG for the game day: its whole log, at INFO."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins"), "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
+    """``airflow dags test`` of the daily DAG for the game day: its whole log, at INFO. The
+    OpenLineage provider writes its events to :func:`_lineage_file`, as a data team would configure
+    a file transport."""
+    env = {
+        **os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins"), "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(_lineage_file()), "append": True}),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "nba_test",
+    }
     run = subprocess.run(
         [sys.executable, "-m", "airflow", "dags", "test", "nba_daily_pipeline", GAME_DAY.isoformat(),
          "-c", json.dumps({"game_date": GAME_DAY.isoformat()})],
@@ -97,6 +109,51 @@ def test_a_game_day_reads_its_prediction_batches_without_xcom_errors(game_day_lo
     workers = _query("SELECT player_lookup FROM nba_predictions.prediction_worker_runs WHERE game_date = @d",
                      {"d": GAME_DAY})
     assert {r["player_lookup"] for r in workers} == eligible
+
+
+def test_the_five_phases_are_one_lineage_graph_ending_in_the_predictions(game_day_log):
+    """The events the OpenLineage provider wrote for the game day join up: from a source's payload
+    folder (phase 1) through raw, analytics and precompute tables and the feature store to the
+    predictions. Each batch reports the tables its SQL reads and the rows it wrote."""
+    from nba_pipeline.predictions.worker.inputs import TABLES_READ
+    from nba_pipeline.settings import get_settings
+
+    namespace = f"duckdb://{get_settings().duckdb_path.resolve()}"
+    completed = [e for e in map(json.loads, _lineage_file().read_text().splitlines()) if e["eventType"] == "COMPLETE"]
+    edges: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for event in completed:
+        for source in event.get("inputs", []):
+            for target in event.get("outputs", []):
+                edges.setdefault((source["namespace"], source["name"]), set()).add(
+                    (target["namespace"], target["name"]))
+
+    def reachable(start: tuple[str, str]) -> set[tuple[str, str]]:
+        seen, todo = set(), [start]
+        while todo:
+            for node in edges.get(todo.pop(), ()):
+                if node not in seen:
+                    seen.add(node)
+                    todo.append(node)
+        return seen
+
+    predictions = (namespace, "nba_predictions.player_prop_predictions")
+    payloads = Path(get_settings().payload_root).resolve()
+    assert predictions in reachable(("file", str(payloads / "nbac_gamebook")))
+    for phase_table in ("nba_raw.nbac_gamebook_player_stats", "nba_analytics.player_game_summary",
+                        "nba_precompute.player_daily_cache", "nba_predictions.ml_feature_store_v2"):
+        assert predictions in reachable((namespace, phase_table)), phase_table
+
+    batches = [e for e in completed if e["job"]["name"].endswith(".phase_5_predictions.predict")]
+    assert len(batches) > 1
+    written = {"nba_predictions.player_prop_predictions": 0, "nba_predictions.prediction_worker_runs": 0}
+    for event in batches:
+        assert [(d["namespace"], d["name"]) for d in event["inputs"]] == [(namespace, t) for t in TABLES_READ]
+        for output in event["outputs"]:
+            written[output["name"]] += output["outputFacets"]["outputStatistics"]["rowCount"]
+        facet = event["run"]["facets"]["nbaPredictionBatch"]
+        assert facet["gameDate"] == GAME_DAY.isoformat() and facet["workerId"].startswith("map-")
+    for table, rows in written.items():
+        assert rows == _query(f"SELECT COUNT(*) AS n FROM {table} WHERE game_date = @d", {"d": GAME_DAY})[0]["n"] > 0
 
 
 # --------------------------------------------------------------------------- the predictions deadline

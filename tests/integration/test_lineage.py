@@ -101,3 +101,16 @@ def test_a_scraper_writes_and_its_raw_processor_reads_the_same_payload_dataset(
     assert [(d.namespace, d.name) for d in loaded.inputs] == expected
     assert scraped.inputs == []
     assert [d.name for d in loaded.outputs] == ["nba_raw.nbac_schedule"]
+
+
+def test_phase_5_declares_exactly_the_tables_its_sql_reads():
+    """The lineage of a prediction batch and of grading names the tables their statements read."""
+    from nba_pipeline.cost import referenced
+    from nba_pipeline.predictions import grading
+    from nba_pipeline.predictions.worker import inputs
+
+    def tables(*statements: str) -> set[str]:
+        return {table for sql in statements for table in referenced(sql)[0]}
+
+    assert tables(inputs._FEATURES_SQL, inputs._HISTORY_SQL) == set(inputs.TABLES_READ)
+    assert tables(grading._GRADE_SQL) - {grading.GRADES_TABLE} == set(grading.GRADING_READS)

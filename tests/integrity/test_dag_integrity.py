@@ -224,15 +224,16 @@ def test_the_daily_tasks_take_the_game_date_as_a_templated_field(dagbag):
     dated.append(dagbag.dags["nba_predictions_deadline"].get_task("check_predictions"))
     kinds = {type(task).__name__ for task in dated}
     assert {"CalendarCheckOperator", "RunProcessorOperator", "DependencyCompletenessSensor",
-            "RecordPhaseRunsOperator", "PredictionsDeadlineOperator"} <= kinds
+            "RecordPhaseRunsOperator", "PredictionsDeadlineOperator", "GradePreviousDayOperator"} <= kinds
     for task in dated:
         assert "game_date" in task.template_fields and task.game_date == GAME_DATE_TEMPLATE, task.task_id
     sample = dated[0]
     assert sample.render_template(GAME_DATE_TEMPLATE, {"params": {"game_date": "2025-01-16"}}) == "2025-01-16"
     assert sample.render_template(GAME_DATE_TEMPLATE, {"params": {"game_date": None}}) == ""
-    for task_id in ("phase_5_predictions.coordinate", "phase_5_predictions.grade_previous_day"):
-        assert dag.get_task(task_id).op_kwargs == {"game_date": GAME_DATE_TEMPLATE}
-    assert dag.get_task("phase_5_predictions.predict").partial_kwargs["op_kwargs"] == {"game_date": GAME_DATE_TEMPLATE}
+    assert dag.get_task("phase_5_predictions.coordinate").op_kwargs == {"game_date": GAME_DATE_TEMPLATE}
+    predict = dag.get_task("phase_5_predictions.predict")  # mapped: its arguments are partial
+    assert predict.operator_class.__name__ == "PredictBatchOperator"
+    assert predict.partial_kwargs["game_date"] == GAME_DATE_TEMPLATE
 
 
 def test_the_run_options_take_the_rendered_game_date_or_the_logical_day_in_new_york():

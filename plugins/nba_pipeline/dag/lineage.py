@@ -1,4 +1,4 @@
-"""Table-level lineage of a processor's run, for Airflow's OpenLineage integration.
+"""Table-level lineage of the pipeline's tasks, for Airflow's OpenLineage integration.
 
 The run task hands the OpenLineage provider (when it is installed and a transport is configured;
 otherwise nothing asks) the tables its registry entry reads and writes, named as OpenLineage names
@@ -7,11 +7,13 @@ under ``duckdb://<file>``; a source's payloads (the registry's ``payload:<source
 scraper and read by its raw processor, so phases 1 and 2 join in one graph) as the folder of the
 payload store, ``file`` / ``<absolute path>`` or ``gs://<bucket>`` / ``<prefix>/<source>``. The
 outputs carry the attempt's row count where the processor writes a single table, and the run carries
-the processor's own run id, so a lineage tool joins the event to the run row.
+the processor's own run id, so a lineage tool joins the event to the run row. Phase 5's batches and
+grading report theirs the same way (the tables their SQL names), so the five phases are one graph.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -21,6 +23,19 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
 
     from nba_pipeline.guards.spec import ProcessorSpec
+
+@attr.define
+class PredictionBatchFacet(RunFacet):
+    """A phase 5 batch: its game date, index and worker id (``worker_id`` of its worker run rows)."""
+
+    gameDate: str  # noqa: N815 - OpenLineage facets are camelCase
+    batchIndex: int  # noqa: N815
+    workerId: str  # noqa: N815
+
+    @staticmethod
+    def _get_schema() -> str:
+        return "urn:nba-pipeline:facet:PredictionBatchFacet:1-0-0"
+
 
 @attr.define
 class ProcessorRunFacet(RunFacet):
@@ -71,32 +86,46 @@ def _datasets(names: tuple[str, ...], namespace: str, prefix: str) -> list[tuple
     ]
 
 
-def processor_lineage(processor: ProcessorSpec, run: dict[str, Any] | None) -> OperatorLineage[Any, Any]:
-    """The datasets one attempt of ``processor`` read and wrote; ``run`` is its run row as JSON
-    (absent for a processor without a run table)."""
+def tables_lineage(
+    reads: tuple[str, ...],
+    writes: tuple[str, ...],
+    *,
+    rows_written: Mapping[str, int] | None = None,
+    run_facets: Mapping[str, RunFacet] | None = None,
+) -> OperatorLineage[Any, Any]:
+    """The datasets a task read and wrote (``dataset.table`` names, or ``payload:<source>``), each
+    output with the rows written to it where ``rows_written`` knows them."""
     from airflow.providers.openlineage.extractors import OperatorLineage
     from openlineage.client.event_v2 import InputDataset, OutputDataset
     from openlineage.client.facet_v2 import output_statistics_output_dataset
 
     namespace, prefix = _namespace_and_prefix()
+    counts = rows_written or {}
+
+    def statistics(table: str) -> dict[str, Any]:
+        if counts.get(table) is None:
+            return {}
+        return {"outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+            rowCount=int(counts[table]))}
+
+    return OperatorLineage(
+        inputs=[InputDataset(namespace=space, name=name) for space, name in _datasets(reads, namespace, prefix)],
+        outputs=[
+            OutputDataset(namespace=space, name=name, outputFacets=statistics(table))
+            for table, (space, name) in zip(writes, _datasets(writes, namespace, prefix), strict=True)
+        ],
+        run_facets=dict(run_facets or {}),
+    )
+
+
+def processor_lineage(processor: ProcessorSpec, run: dict[str, Any] | None) -> OperatorLineage[Any, Any]:
+    """The datasets one attempt of ``processor`` read and wrote; ``run`` is its run row as JSON
+    (absent for a processor without a run table)."""
     rows = (run or {}).get("rows_processed")
-    statistics: dict[str, Any] = {}
-    if rows is not None and len(processor.writes) == 1:
-        statistics["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-            rowCount=int(rows)
-        )
-    run_facets: dict[str, Any] = {}
+    written = {processor.writes[0]: int(rows)} if rows is not None and len(processor.writes) == 1 else {}
+    facets: dict[str, RunFacet] = {}
     if run:
-        run_facets["nbaProcessorRun"] = ProcessorRunFacet(
+        facets["nbaProcessorRun"] = ProcessorRunFacet(
             processor=processor.name, runId=str(run["run_id"]), targetDate=str(run["target_date"])
         )
-    return OperatorLineage(
-        inputs=[
-            InputDataset(namespace=space, name=name) for space, name in _datasets(processor.reads, namespace, prefix)
-        ],
-        outputs=[
-            OutputDataset(namespace=space, name=name, outputFacets=dict(statistics))
-            for space, name in _datasets(processor.writes, namespace, prefix)
-        ],
-        run_facets=run_facets,
-    )
+    return tables_lineage(processor.reads, processor.writes, rows_written=written, run_facets=facets)

@@ -17,8 +17,9 @@
 * ``grade_previous_day`` — grades game date − 1; it waits only for the player summaries, so it runs
   whether or not today's predictions do; skips with ``no_data`` when that date has no predictions.
 
-Each task gets the run's game date as a templated argument (``GAME_DATE_TEMPLATE``). Nothing here
-touches the warehouse or imports heavy modules at parse time.
+Each task gets the run's game date as a templated argument (``GAME_DATE_TEMPLATE``). ``predict`` and
+``grade_previous_day`` report the tables they read and wrote to OpenLineage, as the processors'
+run tasks do. Nothing here touches the warehouse or imports heavy modules at parse time.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, TaskGroup, TriggerRule, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, run_options
+from nba_pipeline.dag.options import GAME_DATE_TEMPLATE, RunDated, run_options
 from nba_pipeline.dag.tasks import task_instance_ref
 
 log = logging.getLogger(__name__)
@@ -78,48 +79,76 @@ def coordinate(game_date: str) -> list[dict[str, Any]]:
     return batches
 
 
-@task(task_id="predict", map_index_template="{{ batch_label }}")
-def predict(batch: dict[str, Any], game_date: str) -> dict[str, Any]:
+class PredictBatchOperator(RunDated):
     """Predict one batch (its players and game date) with every admitted system and write its
     predictions and run rows; the successes to record are in the returned summary's
-    ``pending_successes``."""
-    from nba_pipeline.predictions.coordinator import batch_label
-    from nba_pipeline.predictions.systems import build_systems
-    from nba_pipeline.predictions.worker import predict_batch
-    from nba_pipeline.predictions.worker.running import ModelVersionRecorder
-    from nba_pipeline.registry.guard_tables import breaker_store
-    from nba_pipeline.warehouse import get_warehouse
+    ``pending_successes``. Reports the tables it read and wrote to OpenLineage."""
 
-    context = get_current_context()
-    context[LABEL_KEY] = batch_label(batch)  # type: ignore[literal-required]
-    options = run_options(context, game_date=game_date)
-    ti = context["ti"]
-    worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
-    model = ModelVersionRecorder()
-    systems = build_systems(model_loader=model)
-    with get_warehouse() as warehouse:
-        result = predict_batch(
-            warehouse, batch, systems, breaker_store=breaker_store(warehouse), worker_id=worker_id,
-            ignore_breakers=options.ignore_breakers, model_version=model.current, record_successes=False,
-            task_instance=task_instance_ref(context),
-        )
-    if result.opened_by_batch:
-        from nba_pipeline.alerts import breaker_opened
+    ui_color = "#d9ead3"
 
-        for key, breaker in sorted(result.opened_by_batch.items()):
-            breaker_opened(key, breaker, dag_id=ti.dag_id, run_id=context["run_id"])
-    summary = result.to_json()
-    log.info(
-        "%s: %d predicted, %d failed, skipped %s, circuits open %s", batch_label(batch), result.players_predicted,
-        result.players_failed, result.skipped, list(result.circuits_opened) or "none",
-    )
-    attempted = result.players - sum(result.skipped.values())
-    if attempted and not result.players_predicted:
-        raise AirflowFailException(
-            f"no prediction system worked for any of the {attempted} players of the batch: "
-            + "; ".join(f"{k}: {v.error or v.admission}" for k, v in result.systems.items())
+    def __init__(self, *, batch: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch = batch
+        self._summary: dict[str, Any] | None = None
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from nba_pipeline.predictions.coordinator import batch_label
+        from nba_pipeline.predictions.systems import build_systems
+        from nba_pipeline.predictions.worker import predict_batch
+        from nba_pipeline.predictions.worker.running import ModelVersionRecorder
+        from nba_pipeline.registry.guard_tables import breaker_store
+        from nba_pipeline.warehouse import get_warehouse
+
+        batch = self.batch
+        context[LABEL_KEY] = batch_label(batch)
+        options = self.options_for(context)
+        ti = context["ti"]
+        worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
+        model = ModelVersionRecorder()
+        systems = build_systems(model_loader=model)
+        with get_warehouse() as warehouse:
+            result = predict_batch(
+                warehouse, batch, systems, breaker_store=breaker_store(warehouse), worker_id=worker_id,
+                ignore_breakers=options.ignore_breakers, model_version=model.current, record_successes=False,
+                task_instance=task_instance_ref(context),
+            )
+        if result.opened_by_batch:
+            from nba_pipeline.alerts import breaker_opened
+
+            for key, breaker in sorted(result.opened_by_batch.items()):
+                breaker_opened(key, breaker, dag_id=ti.dag_id, run_id=context["run_id"])
+        self._summary = summary = result.to_json()
+        self.log.info(
+            "%s: %d predicted, %d failed, skipped %s, circuits open %s", batch_label(batch), result.players_predicted,
+            result.players_failed, result.skipped, list(result.circuits_opened) or "none",
         )
-    return summary
+        attempted = result.players - sum(result.skipped.values())
+        if attempted and not result.players_predicted:
+            raise AirflowFailException(
+                f"no prediction system worked for any of the {attempted} players of the batch: "
+                + "; ".join(f"{k}: {v.error or v.admission}" for k, v in result.systems.items())
+            )
+        return summary
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The batch read the features and history tables and wrote predictions and run rows (with
+        how many rows each, once it ran)."""
+        from nba_pipeline.dag.lineage import PredictionBatchFacet, tables_lineage
+        from nba_pipeline.predictions.worker.inputs import TABLES_READ
+        from nba_pipeline.predictions.worker.writes import PREDICTIONS_TABLE, RUNS_TABLE
+
+        summary = self._summary
+        written: dict[str, int] = {}
+        facets: dict[str, Any] = {}
+        if summary is not None:
+            written = {PREDICTIONS_TABLE: summary["predictions_written"], RUNS_TABLE: summary["run_rows_written"]}
+            facets = {"nbaPredictionBatch": PredictionBatchFacet(
+                gameDate=str(summary["game_date"]), batchIndex=int(summary["batch_index"]),
+                workerId=str(summary["worker_id"]))}
+        return tables_lineage(TABLES_READ, (PREDICTIONS_TABLE, RUNS_TABLE), rows_written=written, run_facets=facets)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        return self.get_openlineage_facets_on_complete(task_instance)
 
 
 @task(task_id="record_successes", trigger_rule=TriggerRule.ALL_DONE)
@@ -143,24 +172,38 @@ def record_successes(results: Any) -> dict[str, Any]:
     return summary
 
 
-@task(task_id="grade_previous_day")
-def grade_previous_day(game_date: str) -> dict[str, Any]:
-    """Grade the previous game date's predictions against the points scored."""
-    from nba_pipeline.guards.skip_reasons import SkipReason
-    from nba_pipeline.predictions.grading import grade_predictions
-    from nba_pipeline.warehouse import activity, get_warehouse
+class GradePreviousDayOperator(RunDated):
+    """Grade the previous game date's predictions against the points scored; reports the tables it
+    read and wrote to OpenLineage."""
 
-    context = get_current_context()
-    day = run_options(context, game_date=game_date).game_date - dt.timedelta(days=1)
-    with activity("predictions"), get_warehouse() as warehouse:
-        count = warehouse.query(
-            "SELECT COUNT(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = @d", {"d": day}
-        )[0]["n"]
-        if not count:
-            _skip(context, str(SkipReason.NO_DATA), f"no predictions for {day}")
-        changed = grade_predictions(warehouse, day)
-    log.info("graded %d predictions of %s; %d grade rows written", count, day, changed)
-    return {"game_date": day.isoformat(), "predictions": count, "rows_changed": changed}
+    ui_color = "#d9ead3"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows_changed: int | None = None
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from nba_pipeline.guards.skip_reasons import SkipReason
+        from nba_pipeline.predictions.grading import grade_predictions
+        from nba_pipeline.warehouse import activity, get_warehouse
+
+        day = self.options_for(context).game_date - dt.timedelta(days=1)
+        with activity("predictions"), get_warehouse() as warehouse:
+            count = warehouse.query(
+                "SELECT COUNT(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = @d", {"d": day}
+            )[0]["n"]
+            if not count:
+                _skip(context, str(SkipReason.NO_DATA), f"no predictions for {day}")
+            self._rows_changed = changed = grade_predictions(warehouse, day)
+        self.log.info("graded %d predictions of %s; %d grade rows written", count, day, changed)
+        return {"game_date": day.isoformat(), "predictions": count, "rows_changed": changed}
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        from nba_pipeline.dag.lineage import tables_lineage
+        from nba_pipeline.predictions.grading import GRADES_TABLE, GRADING_READS
+
+        written = {} if self._rows_changed is None else {GRADES_TABLE: self._rows_changed}
+        return tables_lineage(GRADING_READS, (GRADES_TABLE,), rows_written=written)
 
 
 def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: BaseOperator) -> TaskGroup:
@@ -173,13 +216,12 @@ def build_phase5(*, upstream_feature_task: BaseOperator, upstream_grading_task: 
 
     with TaskGroup(group_id=GROUP_ID, tooltip="Phase 5: predictions in batches, grading") as group:
         batches = coordinate(game_date=GAME_DATE_TEMPLATE)
-        predicted = (
-            predict.override(max_active_tis_per_dagrun=get_settings().prediction_parallel_batches)
-            .partial(game_date=GAME_DATE_TEMPLATE)
-            .expand(batch=batches)
-        )
-        record_successes.override(pool=get_settings().state_write_pool)(predicted)
-        grade = grade_previous_day(game_date=GAME_DATE_TEMPLATE)
+        predicted = PredictBatchOperator.partial(
+            task_id="predict", game_date=GAME_DATE_TEMPLATE, map_index_template="{{ batch_label }}",
+            max_active_tis_per_dagrun=get_settings().prediction_parallel_batches,
+        ).expand(batch=batches)
+        record_successes.override(pool=get_settings().state_write_pool)(predicted.output)
+        grade = GradePreviousDayOperator(task_id="grade_previous_day", game_date=GAME_DATE_TEMPLATE)
     upstream_feature_task >> batches
     upstream_grading_task >> grade
     return group

@@ -18,6 +18,8 @@ from nba_pipeline import clock
 from nba_pipeline.warehouse.base import Warehouse
 
 GRADES_TABLE = "nba_predictions.prediction_grades"
+#: the tables grading reads (its lineage; a test checks them against the SQL)
+GRADING_READS = ("nba_analytics.player_game_summary", "nba_predictions.player_prop_predictions")
 
 _GRADE_SQL = """
 MERGE nba_predictions.prediction_grades AS T

@@ -28,6 +28,15 @@ HISTORY_DAYS = 365
 HISTORY_MAX_GAMES = 82
 DEF_RATING_WINDOW = 15
 
+#: the tables the batch's queries read (its lineage; a test checks them against the SQL)
+TABLES_READ = (
+    "nba_predictions.ml_feature_store_v2",
+    "nba_precompute.player_shot_zone_analysis",
+    "nba_precompute.team_defense_zone_analysis",
+    "nba_analytics.team_defense_game_summary",
+    "nba_analytics.player_game_summary",
+)
+
 _FEATURES_SQL = """
 SELECT
   p.player_lookup, f.game_id, f.features, f.feature_names, f.feature_quality_score, f.missing_features,
