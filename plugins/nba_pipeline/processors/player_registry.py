@@ -119,30 +119,39 @@ def window_start(warehouse: Warehouse, day: dt.date) -> dt.date:
     return before if last is None else min(before, last)
 
 
+def _source_rows_sql() -> str:
+    """Every source's players in one query (one job, not one per source), each row with its
+    source's rank in :data:`PLAYER_SOURCES`, in resolution order."""
+    branches = [f"SELECT {rank} AS source_rank, s.* FROM ({source.sql()}) AS s"
+                for rank, source in enumerate(PLAYER_SOURCES)]
+    return " UNION ALL ".join(branches) + " ORDER BY game_date, source_rank, game_id, team_abbr, player_lookup"
+
+
 def source_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> list[SourceRow]:
     """Every source's players in the window, in resolution order (date, source, scope, player)."""
     found: list[tuple[dt.date, int, SourceRow]] = []
-    for rank, source in enumerate(PLAYER_SOURCES):
-        for row in warehouse.query(source.sql(), {"start": start, "end": end}):
-            game_id, team = row["game_id"], row["team_abbr"]
-            if team is not None:
-                teams = frozenset({team})
-            else:  # a book names the game, not the team: either team of the game
-                _, away, home = ids.parse_canonical(game_id)
-                teams = frozenset({away, home})
-            resolved_row = SourceRow(
-                source=source.source,
-                game_date=row["game_date"],
-                scope=game_id or team,
-                player_lookup=row["player_lookup"],
-                raw_name=row["raw_name"],
-                teams=teams,
-                game_id=game_id,
-                team_abbr=team,
-                id_kind=source.id_kind,
-                source_id=row["source_id"],
-            )
-            found.append((resolved_row.game_date, rank, resolved_row))
+    for row in warehouse.query(_source_rows_sql(), {"start": start, "end": end}):
+        rank = int(row["source_rank"])
+        source = PLAYER_SOURCES[rank]
+        game_id, team = row["game_id"], row["team_abbr"]
+        if team is not None:
+            teams = frozenset({team})
+        else:  # a book names the game, not the team: either team of the game
+            _, away, home = ids.parse_canonical(game_id)
+            teams = frozenset({away, home})
+        resolved_row = SourceRow(
+            source=source.source,
+            game_date=row["game_date"],
+            scope=game_id or team,
+            player_lookup=row["player_lookup"],
+            raw_name=row["raw_name"],
+            teams=teams,
+            game_id=game_id,
+            team_abbr=team,
+            id_kind=source.id_kind,
+            source_id=row["source_id"],
+        )
+        found.append((resolved_row.game_date, rank, resolved_row))
     found.sort(key=lambda item: (item[0], item[1], item[2].scope, item[2].player_lookup))
     return [row for _, _, row in found]
 
