@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from nba_pipeline.warehouse.base import ColumnSchema, Warehouse
+from nba_pipeline.warehouse.base import ColumnSchema, DmlCounts, Warehouse
 
 MIB = 1024**2
 TIB = 1024**4
@@ -134,6 +134,10 @@ class PricedWarehouse(Warehouse):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         self.statements.append(self.price(sql))
         return self.inner.execute(sql, params)
+
+    def execute_dml(self, sql: str, params: Mapping[str, Any] | None = None) -> DmlCounts:
+        self.statements.append(self.price(sql))
+        return self.inner.execute_dml(sql, params)
 
     def run_script(self, statements: Sequence[str]) -> None:
         self.statements.extend(self.price(s) for s in statements)

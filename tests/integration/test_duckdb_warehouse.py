@@ -57,6 +57,33 @@ def test_execute_returns_changed_rows_and_merge_is_a_compare_and_set(warehouse, 
     assert warehouse.query("SELECT n FROM nba_raw.sample")[0]["n"] == 2
 
 
+def test_dml_counts_come_from_the_statement_itself(warehouse, table):
+    """A MERGE reports what it inserted, updated and deleted (one statement, one round trip);
+    INSERT, UPDATE and DELETE report by their kind."""
+    from nba_pipeline.warehouse import DmlCounts
+
+    warehouse.insert_rows(table, [{"id": "keep", "n": 1}, {"id": "change", "n": 1}, {"id": "gone", "n": 1}])
+    merge = (
+        "MERGE nba_raw.sample T USING (SELECT r.id, r.n FROM UNNEST(@rows) AS r) S ON T.id = S.id "
+        "WHEN MATCHED AND S.n IS NULL THEN DELETE "
+        "WHEN MATCHED AND T.n != S.n THEN UPDATE SET n = S.n "
+        "WHEN NOT MATCHED THEN INSERT (id, n) VALUES (S.id, S.n)"
+    )
+    rows = QueryParam([{"id": "keep", "n": 1}, {"id": "change", "n": 2}, {"id": "gone", "n": None},
+                       {"id": "new", "n": 3}, {"id": "new2", "n": 4}], "ARRAY<STRUCT<id STRING, n INT64>>")
+    STATS.reset()
+    counts = warehouse.execute_dml(merge, {"rows": rows})
+    assert counts == DmlCounts(inserted=2, updated=1, deleted=1) and counts.changed == 4
+    assert sum(STATS.snapshot()["round_trips"].values()) == 1
+    assert {r["id"]: r["n"] for r in warehouse.query("SELECT id, n FROM nba_raw.sample")} == {
+        "keep": 1, "change": 2, "new": 3, "new2": 4}
+    assert warehouse.execute_dml("MERGE nba_raw.sample T USING (SELECT 'keep' AS id) S ON T.id = S.id "
+                                 "WHEN MATCHED AND T.n = 0 THEN DELETE;") == DmlCounts()
+    assert warehouse.execute_dml("INSERT INTO nba_raw.sample (id) VALUES ('x'), ('y')") == DmlCounts(inserted=2)
+    assert warehouse.execute_dml("UPDATE nba_raw.sample SET n = 0 WHERE id = 'x'") == DmlCounts(updated=1)
+    assert warehouse.execute_dml("DELETE FROM nba_raw.sample WHERE n = 0") == DmlCounts(deleted=1)
+
+
 def test_array_parameter_with_in_unnest(warehouse, table):
     warehouse.insert_rows(table, [{"id": i} for i in "abc"])
     rows = warehouse.query("SELECT id FROM nba_raw.sample WHERE id IN UNNEST(@ids) ORDER BY id", {"ids": ["a", "c"]})

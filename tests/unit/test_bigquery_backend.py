@@ -310,6 +310,26 @@ def test_execute_returns_dml_count_and_records_the_mutated_table(warehouse, hook
     }
 
 
+def test_execute_dml_reads_the_jobs_dml_statistics(warehouse, hook):
+    """One job; the counts are BigQuery's ``dmlStats``; a job without them (an emulator) counts every
+    changed row as updated."""
+    from google.cloud.bigquery.job.query import DmlStats
+
+    from nba_pipeline.warehouse import DmlCounts
+
+    sql = "MERGE nba_analytics.player_game_summary AS T USING (SELECT 1 AS k) AS S ON TRUE WHEN MATCHED THEN DELETE"
+    job = _job(dml=6)
+    job.dml_stats = DmlStats(inserted_row_count=3, deleted_row_count=1, updated_row_count=2)
+    hook.insert_job.return_value = job
+    assert warehouse.execute_dml(sql) == DmlCounts(inserted=3, updated=2, deleted=1)
+    assert hook.insert_job.call_count == 1
+
+    emulated = _job(dml=6)
+    emulated.dml_stats = None
+    hook.insert_job.return_value = emulated
+    assert warehouse.execute_dml(sql) == DmlCounts(updated=6)
+
+
 def test_execute_returns_zero_for_ddl(warehouse, hook):
     hook.insert_job.return_value = _job(dml=None)
 

@@ -12,6 +12,7 @@ from nba_pipeline.settings import Settings, get_settings
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    DmlCounts,
     JobCost,
     QueryParam,
     TableRef,
@@ -25,6 +26,7 @@ from nba_pipeline.warehouse.base import (
 __all__ = [
     "STATS",
     "ColumnSchema",
+    "DmlCounts",
     "JobCost",
     "QueryParam",
     "TableRef",

@@ -239,6 +239,19 @@ def mutated_table(sql: str) -> str | None:
 # --------------------------------------------------------------------------- interface
 
 
+@dataclass(frozen=True)
+class DmlCounts:
+    """The rows one DML statement inserted, updated and deleted."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
 class Warehouse(ABC):
     """Where data lives. One instance per task attempt; close it (or use ``with``) when done."""
 
@@ -257,6 +270,11 @@ class Warehouse(ABC):
     @abstractmethod
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         """Run one statement; return the number of rows it changed (0 for DDL)."""
+
+    @abstractmethod
+    def execute_dml(self, sql: str, params: Mapping[str, Any] | None = None) -> DmlCounts:
+        """Run one INSERT, UPDATE, DELETE or MERGE; return what it inserted, updated and deleted,
+        in the one job (no count before and after)."""
 
     @abstractmethod
     def run_script(self, statements: Sequence[str]) -> None:

@@ -40,6 +40,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    DmlCounts,
     TableDesign,
     TableRef,
     Warehouse,
@@ -266,6 +267,19 @@ class BigQueryWarehouse(Warehouse):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         job = self._run(sql, params)
         return int(job.num_dml_affected_rows or 0)
+
+    def execute_dml(self, sql: str, params: Mapping[str, Any] | None = None) -> DmlCounts:
+        """The job's DML statistics; where a job reports none (an emulator), every changed row
+        counts as updated."""
+        job = self._run(sql, params)
+        stats = job.dml_stats
+        if stats is None:
+            return DmlCounts(updated=int(job.num_dml_affected_rows or 0))
+        return DmlCounts(
+            inserted=int(stats.inserted_row_count or 0),
+            updated=int(stats.updated_row_count or 0),
+            deleted=int(stats.deleted_row_count or 0),
+        )
 
     def run_script(self, statements: Sequence[str]) -> None:
         """Run the statements one by one, in order, each as its own job.

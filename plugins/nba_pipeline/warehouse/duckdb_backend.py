@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import duckdb
 from nba_pipeline.warehouse.base import (
     STATS,
     ColumnSchema,
+    DmlCounts,
     QueryParam,
     TableRef,
     Warehouse,
@@ -102,9 +104,14 @@ class DuckDBWarehouse(Warehouse):
 
     # statements --------------------------------------------------------------
 
-    def _run(self, sql: str, params: Mapping[str, Any] | None) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
-        """Execute one statement; return its column names (None for statements without rows) and rows."""
+    def _run(
+        self, sql: str, params: Mapping[str, Any] | None, returning: str | None = None
+    ) -> tuple[list[str] | None, list[tuple[Any, ...]]]:
+        """Execute one statement; return its column names (None for statements without rows) and
+        rows. ``returning``: a DML statement's RETURNING list, added to its DuckDB text."""
         text, names = to_duckdb(sql)
+        if returning:
+            text = f"{text.rstrip().rstrip(';')} RETURNING {returning}"
         given = dict(params or {})
         missing = names - given.keys()
         if missing:
@@ -139,6 +146,21 @@ class DuckDBWarehouse(Warehouse):
         if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) and mutated_table(sql):
             return int(rows[0][0])
         return 0
+
+    def execute_dml(self, sql: str, params: Mapping[str, Any] | None = None) -> DmlCounts:
+        """A MERGE runs with ``RETURNING merge_action`` (DuckDB's DML statistics, in the same
+        statement); an INSERT, UPDATE or DELETE counts by its kind."""
+        kind = sql.lstrip()[:6].upper()
+        if kind.startswith("MERGE"):
+            _, rows = self._run(sql, params, returning="merge_action")
+            actions = Counter(str(row[0]).upper() for row in rows)
+            return DmlCounts(inserted=actions["INSERT"], updated=actions["UPDATE"], deleted=actions["DELETE"])
+        changed = self.execute(sql, params)
+        if kind == "INSERT":
+            return DmlCounts(inserted=changed)
+        if kind == "DELETE":
+            return DmlCounts(deleted=changed)
+        return DmlCounts(updated=changed)
 
     def run_script(self, statements: Sequence[str]) -> None:
         cursor = self._cursor()
