@@ -165,6 +165,7 @@ def run_slate(size: int, batch_size: int) -> dict:
         coordinate = time.perf_counter() - started
         store = breaker_store(warehouse)
         rates, seconds, predicted, trips, failures, results, breaker_writes = [], [], 0, [], 0, [], 0
+        steps: dict[str, list[float]] = {step: [] for step in STEPS}
         for batch in batches:
             STATS.reset()
             t0 = time.perf_counter()
@@ -179,6 +180,9 @@ def run_slate(size: int, batch_size: int) -> dict:
             trips.append(sum(snapshot["round_trips"].values()))
             breaker_writes += _breaker_mutations(snapshot, BREAKER_TABLE)
             results.append(result)
+            for step in STEPS[:-1]:
+                steps[step].append(result.timings.get(step, 0.0))
+            steps["run_rows_seconds"].append(elapsed - result.timings["duration_seconds"])
         STATS.reset()
         record_pending_successes(store, results)  # what the DAG's record_successes task does
         snapshot = STATS.snapshot()
@@ -197,7 +201,22 @@ def run_slate(size: int, batch_size: int) -> dict:
         "success_recording_round_trips": sum(snapshot["round_trips"].values()),
         "breaker_mutations_per_slate": breaker_writes,
         "breaker_failures": failures,
+        "steps": {step: _step_figures(values) for step, values in steps.items()},
     }
+
+
+#: a batch's steps as the worker times them; run_rows_seconds is the rest of the batch (its run rows' MERGE)
+STEPS = ("breaker_read_seconds", "feature_load_seconds", "history_load_seconds", "prediction_compute_seconds",
+         "write_seconds", "run_rows_seconds")
+
+
+def _step_figures(values: list[float]) -> dict[str, float]:
+    """Median ms of a step over the slate's batches, and its mean over the last tenth of the batches
+    against the first tenth (above 1: the step slows down as the slate's rows accumulate)."""
+    tenth = max(1, len(values) // 10)
+    first, last = statistics.mean(values[:tenth]), statistics.mean(values[-tenth:])
+    return {"median_ms": round(1000 * statistics.median(values), 2),
+            "last_over_first": round(last / first, 2) if first else float("nan")}
 
 
 def _breaker_mutations(snapshot: dict, table: str) -> int:
@@ -255,6 +274,12 @@ def main() -> None:
               f"{r['batch_seconds_median']:.3f} / {r['batch_seconds_max']:.3f} | {r['wall_seconds']:.1f} | "
               f"{', '.join(map(str, r['round_trips_per_batch']))} | {r['success_recording_round_trips']} | "
               f"{r['breaker_mutations_per_slate']} | {r['breaker_failures']} |")
+    headers = " | ".join(f"{step.removesuffix('_seconds')} ms (last/first tenth)" for step in STEPS)
+    print(f"\n| slate | {headers} |")
+    print("|---|" + "---|" * len(STEPS))
+    for r in results:
+        cells = [f"{r['steps'][step]['median_ms']} ({r['steps'][step]['last_over_first']}x)" for step in STEPS]
+        print(f"| {r['players']} | " + " | ".join(cells) + " |")
     print(f"\none batch of {args.batch_size}: peak Python heap {heap:.1f} MiB (tracemalloc; DuckDB's own memory "
           f"is not traced). Process max RSS {rss / 1024:.0f} MiB, mostly imports (Airflow, xgboost with "
           f"scikit-learn, pandas, scipy). Untimed warm-up batch (imports, first model load): {cold:.1f} s")

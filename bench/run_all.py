@@ -43,6 +43,7 @@ BENCHMARKS = (
     Benchmark("daily_guard_cost", "daily_guard_cost.py", (), (), needs_season=True),
     Benchmark("orchestration_floor", "orchestration_floor.py", ("--repeats", "3"), ("--repeats", "1"),
               needs_season=True),
+    Benchmark("warehouse_latency", "warehouse_latency.py", (), ("--delays", "0", "0.5"), needs_season=True),
     Benchmark("backfill", "backfill_scaling.py", ("7", "30", "90", "--airflow", "90"), ("7", "14")),
     Benchmark("phase5", "phase5.py", (), ("--slates", "90", "450", "--history-days", "14")),
     Benchmark("season_replay", "season_replay.py", (), ("--from", "2025-02-12", "--to", "2025-02-21")),
@@ -79,6 +80,13 @@ def _daily_guard_cost(r: dict) -> str:
 def _floor(r: dict) -> str:
     return (f"{r['task_instances']} task instances: real {r['real_wall_s']} s vs floor {r['floor_wall_s']} s "
             f"(median wall), {r['ratio']}x")
+
+
+def _latency(r: dict) -> str:
+    slots = r["parallelism"]
+    return "; ".join(f"{x['delay_s']:g} s per call: {x['wall_s']} s at parallelism 1, "
+                     f"{x[f'list_schedule_{slots}_s']} s scheduled on {slots} slots, "
+                     f"critical path {x['critical_path_s']} s" for x in r["runs"])
 
 
 def _backfill(r: dict) -> str:
@@ -126,7 +134,8 @@ def _evaluation(r: dict) -> str:
 
 HEADLINES: dict[str, Callable[[dict], str]] = {
     "parse": _parse, "guard_cost": _guard_cost, "daily_guard_cost": _daily_guard_cost,
-    "orchestration_floor": _floor, "backfill": _backfill, "phase5": _phase5, "season_replay": _season_replay,
+    "orchestration_floor": _floor, "warehouse_latency": _latency, "backfill": _backfill, "phase5": _phase5,
+    "season_replay": _season_replay,
     "evaluation": _evaluation,
 }
 
