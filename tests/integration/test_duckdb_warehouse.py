@@ -72,14 +72,15 @@ def test_dml_counts_come_from_the_statement_itself(warehouse, table):
     rows = QueryParam([{"id": "keep", "n": 1}, {"id": "change", "n": 2}, {"id": "gone", "n": None},
                        {"id": "new", "n": 3}, {"id": "new2", "n": 4}], "ARRAY<STRUCT<id STRING, n INT64>>")
     STATS.reset()
-    counts = warehouse.execute_dml(merge, {"rows": rows})
+    counts = warehouse.execute_dml(f"/* one job */\n{merge}", {"rows": rows})
     assert counts == DmlCounts(inserted=2, updated=1, deleted=1) and counts.changed == 4
     assert sum(STATS.snapshot()["round_trips"].values()) == 1
     assert {r["id"]: r["n"] for r in warehouse.query("SELECT id, n FROM nba_raw.sample")} == {
         "keep": 1, "change": 2, "new": 3, "new2": 4}
     assert warehouse.execute_dml("MERGE nba_raw.sample T USING (SELECT 'keep' AS id) S ON T.id = S.id "
                                  "WHEN MATCHED AND T.n = 0 THEN DELETE;") == DmlCounts()
-    assert warehouse.execute_dml("INSERT INTO nba_raw.sample (id) VALUES ('x'), ('y')") == DmlCounts(inserted=2)
+    assert warehouse.execute_dml("-- two rows\nINSERT INTO nba_raw.sample (id) VALUES ('x'), ('y')") == DmlCounts(
+        inserted=2)
     assert warehouse.execute_dml("UPDATE nba_raw.sample SET n = 0 WHERE id = 'x'") == DmlCounts(updated=1)
     assert warehouse.execute_dml("DELETE FROM nba_raw.sample WHERE n = 0") == DmlCounts(deleted=1)
 

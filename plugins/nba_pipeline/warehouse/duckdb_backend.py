@@ -8,6 +8,7 @@ for another process's lock instead of failing, and releases it when the task clo
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -31,6 +32,13 @@ from nba_pipeline.warehouse.base import (
 from nba_pipeline.warehouse.translate import bigquery_type, to_duckdb
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+_FIRST_KEYWORD = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w+)", re.DOTALL)
+
+
+def _first_keyword(sql: str) -> str:
+    """The statement's first keyword, upper case, after any whitespace and comments."""
+    match = _FIRST_KEYWORD.match(sql)
+    return match.group(1).upper() if match else ""
 
 
 class DuckDBWarehouse(Warehouse):
@@ -150,8 +158,8 @@ class DuckDBWarehouse(Warehouse):
     def execute_dml(self, sql: str, params: Mapping[str, Any] | None = None) -> DmlCounts:
         """A MERGE runs with ``RETURNING merge_action`` (DuckDB's DML statistics, in the same
         statement); an INSERT, UPDATE or DELETE counts by its kind."""
-        kind = sql.lstrip()[:6].upper()
-        if kind.startswith("MERGE"):
+        kind = _first_keyword(sql)
+        if kind == "MERGE":
             _, rows = self._run(sql, params, returning="merge_action")
             actions = Counter(str(row[0]).upper() for row in rows)
             return DmlCounts(inserted=actions["INSERT"], updated=actions["UPDATE"], deleted=actions["DELETE"])
