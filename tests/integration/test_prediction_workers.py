@@ -675,7 +675,9 @@ def test_a_batchs_billed_figures_are_split_evenly_over_its_players_run_rows(wh):
     class Billed(DuckDBWarehouse):
         """The embedded warehouse, each statement reporting ``per_job`` as a BigQuery job does."""
 
-        statements: list[str] = []
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.statements: list[str] = []
 
         def query(self, sql, params=None):
             self.statements.append(sql)
