@@ -28,8 +28,6 @@ pytestmark = pytest.mark.integration
 
 GAME_DAY = dt.date(2025, 1, 15)
 XCOM_ERROR = "XCom not found"
-SETTINGS = ("NBA_DATA_DIR", "NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT", "NBA_DEPENDENCY_POKE_SECONDS",
-            "NBA_DEPENDENCY_TIMEOUT_SECONDS")
 
 
 def _query(sql: str, params: dict | None = None) -> list[dict]:
@@ -42,24 +40,16 @@ def _query(sql: str, params: dict | None = None) -> list[dict]:
 @pytest.fixture(scope="module")
 def season(airflow_db, tmp_path_factory) -> Iterator[None]:
     """A warehouse with 20 backfilled dates before the game day (no model: xgboost_v1 skips)."""
-    from nba_pipeline.settings import get_settings
+    from nba_pipeline.settings import environment
 
-    saved = {k: os.environ.get(k) for k in SETTINGS}
     folder = backfilled_history(tmp_path_factory, GAME_DAY - dt.timedelta(days=20), GAME_DAY - dt.timedelta(days=1),
                                 "test_backfill", tmp_path_factory.mktemp("game_day"))
-    os.environ.update({
+    with environment({
         "NBA_DATA_DIR": str(folder), "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
         "NBA_PAYLOAD_ROOT": str(folder / "payloads"), "NBA_DEPENDENCY_POKE_SECONDS": "1",
         "NBA_DEPENDENCY_TIMEOUT_SECONDS": "2",
-    })
-    get_settings.cache_clear()
-    yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    get_settings.cache_clear()
+    }):
+        yield
 
 
 def _lineage_file() -> Path:

@@ -24,22 +24,11 @@ HISTORY_DAYS = 7  # enough recent games for players to be eligible; a shorter ba
 @contextmanager
 def _season_in(folder: Path) -> Iterator[Path]:
     """A fresh warehouse and payload folder under ``folder`` (settings are re-read at run time)."""
-    from nba_pipeline.settings import get_settings
+    from nba_pipeline.settings import environment
 
-    keys = ("NBA_DATA_DIR", "NBA_DUCKDB_PATH", "NBA_PAYLOAD_ROOT")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"NBA_DATA_DIR": str(folder), "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
-                       "NBA_PAYLOAD_ROOT": str(folder / "payloads")})
-    get_settings.cache_clear()
-    try:
+    with environment({"NBA_DATA_DIR": str(folder), "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+                      "NBA_PAYLOAD_ROOT": str(folder / "payloads")}):
         yield folder
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
 
 
 @pytest.fixture
