@@ -13,6 +13,11 @@ does. After each run the day gets a verdict from what the calendar says should h
 
 Anything else is *unexpected*. Nothing else writes to the warehouse during a replay, so waiting for
 data cannot help: dependency sensors poke every second and give up after a few.
+
+Predictions are walk-forward: ``nba_model_training`` runs as scheduled, Mondays at 06:00, on the
+game dates before that Monday (and, for a replay that builds its history, once before the first
+date, as the last Monday's run would have), and each date is predicted by the newest model trained
+on dates before it.
 """
 
 from __future__ import annotations
@@ -46,17 +51,21 @@ from nba_pipeline.warehouse.checksums import TableChecksum
 
 DAILY_DAG_ID = "nba_daily_pipeline"
 BACKFILL_DAG_ID = "nba_backfill"
+TRAINING_DAG_ID = "nba_model_training"
 SCHEDULED_AT = dt.time(10, 0)
+TRAINING_AT = dt.time(6, 0)  # Mondays
 HISTORY_DAYS = 30
 #: the only skip reasons a calendar can explain
 CALENDAR_REASONS = frozenset({str(LeagueSkipReason.NO_GAMES), str(SkipReason.OFFSEASON)})
 #: a replay has nobody else writing: a dependency that is not ready will not become ready
+log = logging.getLogger(__name__)
 REPLAY_ENVIRONMENT = {"NBA_DEPENDENCY_POKE_SECONDS": "1", "NBA_DEPENDENCY_TIMEOUT_SECONDS": "5"}
 
 
-def scheduled_time(day: dt.date) -> dt.datetime:
-    """When the scheduler starts the daily run for ``day``: 10:00 in New York, as a UTC moment."""
-    return pendulum.datetime(day.year, day.month, day.day, SCHEDULED_AT.hour, SCHEDULED_AT.minute,
+def scheduled_time(day: dt.date, at: dt.time = SCHEDULED_AT) -> dt.datetime:
+    """When the scheduler starts the daily run for ``day`` (10:00 in New York), or another run at
+    ``at`` that day, as a UTC moment."""
+    return pendulum.datetime(day.year, day.month, day.day, at.hour, at.minute,
                              tz=LOCAL_TIMEZONE).in_timezone("UTC")
 
 
@@ -101,6 +110,8 @@ class DayVerdict:
     unexpected: list[str] = field(default_factory=list)
     #: writes (mutating statements and streaming inserts) per table during the run; on BigQuery each is a job
     writes: dict[str, int] = field(default_factory=dict)
+    #: the xgboost_v1 model versions that predicted the date ("-": none served)
+    models: list[str] = field(default_factory=list)
 
     def busiest_table(self) -> tuple[str, int]:
         """The table written most often during the run, and how often."""
@@ -122,6 +133,7 @@ class DayVerdict:
             "breakers not closed": ", ".join(self.breakers_not_closed) or "-",
             "wall s": f"{self.wall_seconds:.1f}",
             "most writes to one table": "{1} ({0})".format(*self.busiest_table()),
+            "xgboost model": ", ".join(self.models) or "-",
             "verdict": self.verdict,
         }
 
@@ -209,7 +221,8 @@ def judge_day(
     if run_state != "success":
         unexpected.append(f"the DAG run ended {run_state}")
     predicted = warehouse.query(
-        "SELECT COUNT(DISTINCT player_lookup) AS players, COUNT(*) AS n "
+        "SELECT COUNT(DISTINCT player_lookup) AS players, COUNT(*) AS n, "
+        "ARRAY_AGG(DISTINCT model_version IGNORE NULLS) AS models "
         "FROM nba_predictions.player_prop_predictions WHERE game_date = @d",
         {"d": game_date},
     )[0]
@@ -223,6 +236,7 @@ def judge_day(
         games=games[game_date],
         phases=phases,
         players_predicted=int(predicted["players"]),
+        models=sorted(predicted["models"] or []),
         predictions=int(predicted["n"]),
         breakers_not_closed=sorted(k for k, b in breakers.items() if b.state is not State.CLOSED),
         wall_seconds=wall_seconds,
@@ -281,7 +295,7 @@ def _replay(
 
     with get_warehouse() as warehouse:
         apply_migrations(warehouse)
-    dags = _load_dags([DAILY_DAG_ID, BACKFILL_DAG_ID])
+    dags = _load_dags([DAILY_DAG_ID, BACKFILL_DAG_ID, TRAINING_DAG_ID])
     if history_days:
         first, last = start - dt.timedelta(days=history_days), start - dt.timedelta(days=1)
         moment = scheduled_time(start) - dt.timedelta(hours=1)
@@ -294,7 +308,11 @@ def _replay(
             raise RuntimeError(f"the history backfill {first}..{last} ended {backfill.state}")
     verdicts = []
     day = start
+    if history_days and start.weekday():  # a new replay: the model the last Monday's run stored
+        _train(dags[TRAINING_DAG_ID], start - dt.timedelta(days=start.weekday()))
     while day <= end:
+        if not day.weekday():
+            _train(dags[TRAINING_DAG_ID], day)
         moment = scheduled_time(day)
         with clock.shifted_to(moment):
             since = clock.now()
@@ -318,8 +336,20 @@ def _replay(
     return verdicts
 
 
+def _train(dag: Any, monday: dt.date) -> str:
+    """The weekly training run of ``monday`` at its scheduled time, on the game dates before it;
+    returns the run's state (a window too short to train on fails it, and the week goes on with
+    the model it had)."""
+    moment = scheduled_time(monday, TRAINING_AT)
+    with clock.shifted_to(moment):
+        run = dag.test(logical_date=pendulum.instance(moment),
+                       run_conf={"start_date": None, "end_date": (monday - dt.timedelta(days=1)).isoformat()})
+    log.info("training run of %s: %s", monday, run.state)
+    return str(run.state)
+
+
 COLUMNS = ("date", "games", "phase 1", "phase 2", "phase 3", "phase 4", "players predicted",
-           "breakers not closed", "wall s", "most writes to one table", "verdict")
+           "breakers not closed", "wall s", "most writes to one table", "xgboost model", "verdict")
 
 
 def as_csv(verdicts: Sequence[DayVerdict]) -> str:

@@ -171,6 +171,59 @@ def test_newer_versions_that_do_not_qualify_are_ignored(trained, tmp_path):
     assert load_best_model(root).version == "20250120T110001Z"
 
 
+def test_no_look_ahead_later_games_change_neither_the_model_nor_its_predictions(season, settings_env, tmp_path):
+    """Walk-forward: the model for a date learns from the dates before it, and a date is predicted
+    only by such a model. Every later game is then changed (points and features): the model trained
+    for the date is the same to the byte, and so is what it predicts for the date; a newer model
+    that learned from the changed games is passed over for that date."""
+    import shutil
+
+    from nba_pipeline.features import FEATURE_NAMES
+    from nba_pipeline.predictions.model import load_best_model, train
+    from nba_pipeline.warehouse import get_warehouse
+
+    day = LAST - dt.timedelta(days=7)
+    shutil.copy(season / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    settings_env.setenv("NBA_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    features_sql = ("SELECT features FROM nba_predictions.ml_feature_store_v2 WHERE game_date = @d "
+                    "ORDER BY player_lookup")
+
+    def model_for_day(root: Path):
+        with get_warehouse() as warehouse:
+            metrics = train(warehouse, str(root), end=day - dt.timedelta(days=1))
+        folder = root / "xgboost_v1" / metrics["version"]
+        if not metrics["beats_baseline"]:  # served or not, it is the model the date would have had
+            (folder / "metrics.json").write_text(json.dumps({**metrics, "beats_baseline": True}))
+        return metrics, (folder / "model.json").read_bytes()
+
+    with get_warehouse() as warehouse:
+        x = np.array([r["features"] for r in warehouse.query(features_sql, {"d": day})], dtype=float)
+    assert x.shape[0] > 50 and x.shape[1] == len(FEATURE_NAMES)
+    before_metrics, before_bytes = model_for_day(tmp_path / "before")
+    assert before_metrics["dates"]["last"] < day.isoformat()
+    predicted_before = load_best_model(str(tmp_path / "before"), before=day).predict(x)
+
+    with get_warehouse() as warehouse:
+        changed = warehouse.execute_dml(
+            "UPDATE nba_analytics.player_game_summary SET points = points + 20 WHERE game_date >= @d", {"d": day})
+        warehouse.execute_dml(
+            "UPDATE nba_predictions.ml_feature_store_v2 "
+            "SET features = ARRAY(SELECT v * 3 + 1 FROM UNNEST(features) AS v) WHERE game_date >= @d", {"d": day})
+    assert changed.updated > 500
+    after_metrics, after_bytes = model_for_day(tmp_path / "after")
+    assert after_bytes == before_bytes and after_metrics["dates"] == before_metrics["dates"]
+    assert np.array_equal(load_best_model(str(tmp_path / "after"), before=day).predict(x), predicted_before)
+
+    with get_warehouse() as warehouse:  # a later model, trained on the changed games, is newer
+        newest = train(warehouse, str(tmp_path / "after"), end=LAST)["version"]
+    folder = tmp_path / "after" / "xgboost_v1" / newest
+    (folder / "metrics.json").write_text(json.dumps({**json.loads((folder / "metrics.json").read_text()),
+                                                     "beats_baseline": True}))
+    assert load_best_model(str(tmp_path / "after")).version == newest
+    assert load_best_model(str(tmp_path / "after"), before=day).version == after_metrics["version"]
+    assert load_best_model(str(tmp_path / "after"), before=LAST + dt.timedelta(days=1)).version == newest
+
+
 def test_no_model_at_all_skips_the_system(season, settings_env, tmp_path, trained):
     """Nothing to serve is no fault: no version stored, only an unfinished one, or only versions that
     do not beat the baseline all raise SystemSkip(no_model), which the worker does not count."""

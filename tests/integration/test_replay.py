@@ -100,6 +100,18 @@ def test_a_replay_across_the_all_star_break_predicts_the_first_day_after_it(own_
     writes = (own_season / "replay" / "replay-2025-02-13-2025-02-20-writes.csv").read_text().splitlines()
     assert len(writes) == 1 + sum(len(v.writes) for v in verdicts.values())
     assert "most writes to one table in one daily run:" in summary
+    # walk-forward: the weekly training ran on the last Monday before the replay and on the Monday in
+    # it, each on the game dates before that Monday (a week of history is too little: both refused)
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        trainings = {run.conf.get("end_date"): run.state for run in session.scalars(
+            select(DagRun).where(DagRun.dag_id == "nba_model_training"))}
+    assert {day: trainings.get(day) for day in ("2025-02-09", "2025-02-16")} == {
+        "2025-02-09": "failed", "2025-02-16": "failed"}
+    assert all(v.models == [] for v in verdicts.values()), "no model could be trained, none served"
 
 
 class TestEndOfRegularSeason:

@@ -104,7 +104,7 @@ class PredictBatchOperator(RunDated):
         options = self.options_for(context)
         ti = context["ti"]
         worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
-        model = ModelVersionRecorder()
+        model = ModelVersionRecorder(before=dt.date.fromisoformat(str(batch["game_date"])))
         systems = build_systems(model_loader=model)
         with get_warehouse() as warehouse:
             result = predict_batch(

@@ -279,8 +279,18 @@ def _usable(metrics: dict[str, Any]) -> bool:
     return metrics.get("beats_baseline") is True and list(metrics.get("feature_names") or []) == list(FEATURE_NAMES)
 
 
-def load_best_model(root: str | None = None) -> LoadedModel:
-    """The newest stored version that beats its baseline on the current feature set.
+def _trained_before(metrics: dict[str, Any], day: dt.date | None) -> bool:
+    """True when the version learned from game dates strictly before ``day`` (always, without a day)."""
+    if day is None:
+        return True
+    last = (metrics.get("dates") or {}).get("last")
+    return last is not None and dt.date.fromisoformat(last) < day
+
+
+def load_best_model(root: str | None = None, *, before: dt.date | None = None) -> LoadedModel:
+    """The newest stored version that beats its baseline on the current feature set and, given
+    ``before`` (the game date predicted), learned only from game dates before it: a past date is
+    predicted by the model that could have existed then, whatever was trained since (walk-forward).
 
     A damaged version (unreadable ``metrics.json``, or a qualifying version whose ``model.json`` does
     not load) is passed over for an older one. When nothing loads:
@@ -297,7 +307,7 @@ def load_best_model(root: str | None = None) -> LoadedModel:
         metrics, problem = _read_metrics(version, root)
         if problem is not None:
             damaged.append(f"{version} {problem}")
-        if metrics is None or not _usable(metrics):
+        if metrics is None or not _usable(metrics) or not _trained_before(metrics, before):
             continue
         try:
             raw = (_root(root) / version / "model.json").read_bytes()
@@ -316,8 +326,9 @@ def load_best_model(root: str | None = None) -> LoadedModel:
         )
     raise SystemSkip(
         LeagueSkipReason.NO_MODEL,
-        f"no usable {SYSTEM_ID} model under {where}: {len(versions)} stored version(s), none beats the "
-        f"season-average baseline with feature set {FEATURE_VERSION}; run the nba_model_training DAG",
+        f"no usable {SYSTEM_ID} model under {where}: {len(versions)} stored version(s), none "
+        + (f"trained on dates before {before} " if before else "")
+        + f"beats the season-average baseline with feature set {FEATURE_VERSION}; run the nba_model_training DAG",
     )
 
 

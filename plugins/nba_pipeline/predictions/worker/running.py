@@ -13,6 +13,7 @@ Per player, the outcomes land on its :class:`~nba_pipeline.predictions.worker.in
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,18 +69,20 @@ class ModelVersionRecorder:
 
     Give it to ``build_systems(model_loader=...)`` and its :meth:`current` to
     :func:`~nba_pipeline.predictions.worker.predict_batch` as ``model_version``, so ``xgboost_v1``
-    rows carry the version that produced them.
+    rows carry the version that produced them. ``before``, the game date predicted, limits the
+    choice to models trained on earlier dates (``model.load_best_model``).
     """
 
-    def __init__(self, load: Callable[[], Any] | None = None) -> None:
+    def __init__(self, load: Callable[[], Any] | None = None, *, before: dt.date | None = None) -> None:
         self._load = load
+        self._before = before
         self.version: str | None = None
 
     def __call__(self) -> Any:
         if self._load is None:
             from nba_pipeline.predictions.model import load_best_model
 
-            model = load_best_model()
+            model = load_best_model(before=self._before)
         else:
             model = self._load()
         self.version = getattr(model, "version", None)
