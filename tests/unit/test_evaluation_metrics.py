@@ -19,6 +19,8 @@ from nba_pipeline.evaluation.metrics import (
     error_metrics,
     gain_share,
     mean_interval,
+    over_probability,
+    score_probabilities,
     summarise_bets,
     wilson_interval,
     win_profit,
@@ -112,9 +114,9 @@ DAY = dt.date(2025, 1, 15)
 
 
 def _row(system_id, player, predicted, actual, *, recommendation="PASS", line=20.5, real=True, baseline=18.0,
-         prices=(-110, -110)):
+         prices=(-110, -110), day=DAY):
     return GradedPrediction(
-        system_id=system_id, player_lookup=player, game_date=DAY, predicted_points=predicted,
+        system_id=system_id, player_lookup=player, game_date=day, predicted_points=predicted,
         recommendation=recommendation, line=line, line_source="draftkings" if real else "estimated", real_line=real,
         actual_points=actual, baseline=baseline, over_price=prices[0] if real else None,
         under_price=prices[1] if real else None,
@@ -163,3 +165,40 @@ def test_without_a_truth_there_is_no_gain_share():
     assert ev.truth is None and [e.name for e in ev.entries] == ["moving_average", BASELINE]
     assert all(e.gain_share is None and e.paired == 0 for e in ev.entries)
     assert "truth: none" in render_table(ev)
+
+
+def test_over_probability_and_its_scores_by_hand():
+    assert over_probability(20.5, 20.5, 6.0) == pytest.approx(0.5)
+    assert over_probability(26.5, 20.5, 6.0) == pytest.approx(0.841345, abs=1e-6), "one spread above the line"
+    assert over_probability(14.5, 20.5, 6.0) == pytest.approx(1 - 0.841345, abs=1e-6)
+    with pytest.raises(ValueError):
+        over_probability(20.0, 20.5, 0.0)
+    # (0.9 - 1)^2 + (0.8 - 0)^2 + (0.15 - 0)^2 + (0.5 - 1)^2 = 0.01 + 0.64 + 0.0225 + 0.25
+    score = score_probabilities([0.9, 0.8, 0.15, 0.5], [True, False, False, True], bins=2)
+    assert score is not None and score.n == 4 and score.brier == pytest.approx(0.9225 / 4)
+    assert score.skill == pytest.approx(1 - (0.9225 / 4) / 0.25)
+    low, high = score.reliability
+    assert (low.n, low.mean_probability, low.observed) == (1, 0.15, 0.0)
+    assert (high.n, high.mean_probability, high.observed) == (3, pytest.approx(2.2 / 3), pytest.approx(2 / 3))
+    assert score_probabilities([], []) is None
+
+
+def test_probabilities_use_the_spread_of_earlier_dates_only():
+    """History: 100 rows a day before, each missing by exactly 3 points (RMSE 3). On the day, a
+    prediction 3 above the line gets P(over) = Phi(1), whatever the day's own misses are; a day with
+    too few earlier rows gets no probability."""
+    before = DAY - dt.timedelta(days=1)
+    history = [_row("moving_average", f"p{i}", 20.0, 20.0 + (3 if i % 2 else -3), day=before) for i in range(100)]
+    today = [_row("moving_average", "a", 23.5, 30.0), _row("moving_average", "b", 23.5, 10.0)]
+    ev = evaluate_rows(today, DAY, DAY, None, None, history=history)
+    ma = next(e for e in ev.entries if e.name == "moving_average")
+    p = over_probability(23.5, 20.5, 3.0)
+    assert p == pytest.approx(0.841345, abs=1e-6)
+    assert ma.probability is not None and ma.probability.n == 2
+    assert ma.probability.brier == pytest.approx(((p - 1) ** 2 + p ** 2) / 2)
+    assert ma.errors is not None and ma.errors.n == 2, "history rows are not evaluated"
+    wild = [_row("moving_average", "a", 23.5, 60.0), _row("moving_average", "b", 23.5, 0.0)]
+    wild_ev = evaluate_rows(wild, DAY, DAY, None, None, history=history)
+    assert next(e for e in wild_ev.entries if e.name == "moving_average").probability.brier == ma.probability.brier
+    assert evaluate_rows(today, DAY, DAY, None, None, history=history[:99]).entries[0].probability is None
+    assert "P(points > line)" in render_table(ev)

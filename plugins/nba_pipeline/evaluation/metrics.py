@@ -171,3 +171,61 @@ def summarise_bets(bets: Sequence[Bet]) -> BetSummary:
         return_interval=mean_interval(returns),
         fallback_prices=sum(1 for b in bets if b.price is None),
     )
+
+
+# --------------------------------------------------------------------------- probabilities
+
+
+def over_probability(predicted: float, line: float, spread: float) -> float:
+    """P(points > line) when points are normal around ``predicted`` with standard deviation ``spread``."""
+    if spread <= 0:
+        raise ValueError(f"a predictive spread must be positive, got {spread}")
+    return 0.5 * math.erfc((line - predicted) / (spread * math.sqrt(2)))
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Forecasts with probability in [``low``, ``high``): how many, their mean, and how often it happened."""
+
+    low: float
+    high: float
+    n: int
+    mean_probability: float
+    observed: float
+
+
+@dataclass(frozen=True)
+class ProbabilityScore:
+    """Brier score of ``n`` probability forecasts (mean squared difference from what happened, 0 best;
+    always saying 0.5 scores 0.25), its skill against 0.5 (1 − Brier / 0.25) and the reliability table."""
+
+    n: int
+    brier: float
+    skill: float
+    reliability: tuple[ReliabilityBin, ...]
+
+
+def score_probabilities(
+    probabilities: Sequence[float], happened: Sequence[bool], bins: int = 10
+) -> ProbabilityScore | None:
+    """Brier score and reliability table (``bins`` equal-width bins, empty ones left out); None when empty."""
+    if len(probabilities) != len(happened):
+        raise ValueError(f"{len(probabilities)} forecasts for {len(happened)} outcomes")
+    if not probabilities:
+        return None
+    n = len(probabilities)
+    brier = math.fsum((p - float(h)) ** 2 for p, h in zip(probabilities, happened, strict=True)) / n
+    grouped: dict[int, list[tuple[float, bool]]] = {}
+    for p, h in zip(probabilities, happened, strict=True):
+        grouped.setdefault(min(bins - 1, int(p * bins)), []).append((p, h))
+    table = tuple(
+        ReliabilityBin(
+            low=k / bins,
+            high=(k + 1) / bins,
+            n=len(members),
+            mean_probability=math.fsum(p for p, _ in members) / len(members),
+            observed=sum(1 for _, h in members if h) / len(members),
+        )
+        for k, members in sorted(grouped.items())
+    )
+    return ProbabilityScore(n=n, brier=brier, skill=1 - brier / 0.25, reliability=table)

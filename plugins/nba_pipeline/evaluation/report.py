@@ -12,6 +12,12 @@ Every entry is measured twice:
 Against the books, only real lines count (an estimated line was never quoted): a system's own
 OVER / UNDER recommendations; for the baseline and the truth, the base systems' rule (OVER when
 the value is more than :data:`CALL_EDGE` above the line, UNDER when as much below).
+
+Each entry's prediction also becomes a probability, P(points > line), on the same real lines: points
+normal around the prediction with the spread (root mean square error) the entry had on the
+:data:`SPREAD_DAYS` graded dates before the date, never on the date itself (walk-forward; the rows
+before the range are read for it). Brier score and reliability table say how well calibrated
+those probabilities are; a date with fewer than :data:`MIN_SPREAD_ROWS` earlier rows has none.
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ from nba_pipeline.evaluation.metrics import (
     BetSummary,
     ErrorMetrics,
     Interval,
+    ProbabilityScore,
     error_metrics,
     gain_share,
+    over_probability,
+    score_probabilities,
     summarise_bets,
 )
 from nba_pipeline.predictions.contract import SYSTEM_IDS
@@ -42,6 +51,10 @@ BASELINE = "baseline_season_average"
 TRUTH = "truth_expected_points"
 #: the base systems' rule, applied to the baseline and the truth: a call when |value − line| > this
 CALL_EDGE = 2.0
+#: the graded dates before a date whose errors give an entry's predictive spread on it
+SPREAD_DAYS = 28
+#: the fewest earlier rows a spread is measured from
+MIN_SPREAD_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class Item:
     call: str | None  # OVER / UNDER on a real line, else None
     line: float | None
     price: int | None  # the quoted price of the side called
+    day: dt.date | None = None
+    real_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Entry:
     truth_mae: float | None
     gain_share: float | None
     bets: BetSummary
+    probability: ProbabilityScore | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,8 @@ def _item(row: GradedPrediction, predicted: float, truth: float | None, call: st
         call=called,
         line=row.line,
         price=row.price_of(called) if called else None,
+        day=row.game_date,
+        real_line=row.real_line,
     )
 
 
@@ -126,8 +144,33 @@ def _mae(pairs: Iterable[tuple[float, float]]) -> float | None:
     return errors.mae if errors else None
 
 
-def measure(name: str, kind: str, items: Sequence[Item]) -> Entry:
-    """An entry's figures from its items."""
+def _spreads(items: Sequence[Item]) -> dict[dt.date, float]:
+    """The entry's predictive spread on each of its dates: the root mean square error of its rows
+    on the :data:`SPREAD_DAYS` before it, when there are at least :data:`MIN_SPREAD_ROWS`."""
+    squared: dict[dt.date, list[float]] = {}
+    for item in items:
+        if item.day is not None:
+            squared.setdefault(item.day, []).append((item.predicted - item.actual) ** 2)
+    spreads = {}
+    for day in squared:
+        first = day - dt.timedelta(days=SPREAD_DAYS)
+        earlier = [e for d, errors in squared.items() if first <= d < day for e in errors]
+        if len(earlier) >= MIN_SPREAD_ROWS:
+            spreads[day] = math.sqrt(math.fsum(earlier) / len(earlier))
+    return spreads
+
+
+def _probability_score(items: Sequence[Item], history: Sequence[Item]) -> ProbabilityScore | None:
+    """Brier score and reliability of P(points > line) on the real lines of ``items`` (pushes left out)."""
+    spreads = _spreads([*history, *items])
+    scored = [(i, i.line, spreads[i.day]) for i in items
+              if i.real_line and i.line is not None and i.day in spreads and i.actual != i.line]
+    return score_probabilities([over_probability(i.predicted, line, spread) for i, line, spread in scored],
+                               [i.actual > line for i, line, _ in scored])
+
+
+def measure(name: str, kind: str, items: Sequence[Item], history: Sequence[Item] = ()) -> Entry:
+    """An entry's figures from its items (``history``: its items before the range, for spreads only)."""
     paired = [i for i in items if i.baseline is not None and i.truth is not None]
     system_mae = _mae((i.predicted, i.actual) for i in paired)
     baseline_mae = _mae((i.baseline, i.actual) for i in paired if i.baseline is not None)
@@ -146,6 +189,7 @@ def measure(name: str, kind: str, items: Sequence[Item]) -> Entry:
         truth_mae=truth_mae,
         gain_share=share,
         bets=summarise_bets(bets),
+        probability=_probability_score(items, history),
     )
 
 
@@ -154,37 +198,55 @@ def _system_order(system_id: str) -> tuple[int, str]:
 
 
 def evaluate_rows(
-    rows: Sequence[GradedPrediction], start: dt.date, end: dt.date, truth: TruthLookup | None, truth_label: str | None
+    rows: Sequence[GradedPrediction],
+    start: dt.date,
+    end: dt.date,
+    truth: TruthLookup | None,
+    truth_label: str | None,
+    history: Sequence[GradedPrediction] = (),
 ) -> Evaluation:
-    """The evaluation of already read graded rows (see :func:`evaluate`)."""
+    """The evaluation of already read graded rows (see :func:`evaluate`); ``history``, graded rows
+    of the dates before ``start``, only gives each entry its predictive spread."""
     player_games: dict[tuple[str, dt.date], GradedPrediction] = {}
     for row in rows:
         player_games.setdefault(row.player_game, row)
-    truths = {key: truth(*key) if truth else None for key in player_games}
+    earlier_games: dict[tuple[str, dt.date], GradedPrediction] = {}
+    for row in history:
+        earlier_games.setdefault(row.player_game, row)
+    truths = {key: truth(*key) if truth else None for key in [*player_games, *earlier_games]}
+
+    def system_items(source: Iterable[GradedPrediction], system_id: str) -> list[Item]:
+        return [_item(r, r.predicted_points, truths[r.player_game], r.recommendation)
+                for r in source if r.system_id == system_id]
+
+    def reference_items(
+        games: Iterable[GradedPrediction], value_of: Callable[[GradedPrediction], float | None]
+    ) -> list[Item]:
+        items = []
+        for row in games:
+            value = value_of(row)
+            if value is not None:
+                call = _rule_call(value, row.line) if row.line is not None else None
+                items.append(_item(row, value, truths[row.player_game], call))
+        return items
+
     entries = []
     for system_id in sorted({r.system_id for r in rows}, key=_system_order):
-        mine = [r for r in rows if r.system_id == system_id]
-        items = [_item(r, r.predicted_points, truths[r.player_game], r.recommendation) for r in mine]
-        entries.append(measure(system_id, "system", items))
+        entries.append(measure(system_id, "system", system_items(rows, system_id), system_items(history, system_id)))
     references: list[tuple[str, str, Callable[[GradedPrediction], float | None]]] = [
         (BASELINE, "baseline", lambda r: r.baseline),
         (TRUTH, "truth", lambda r: truths[r.player_game]),
     ]
     for name, kind, value_of in references:
-        items = []
-        for row in player_games.values():
-            value = value_of(row)
-            if value is not None:
-                call = _rule_call(value, row.line) if row.line is not None else None
-                items.append(_item(row, value, truths[row.player_game], call))
+        items = reference_items(player_games.values(), value_of)
         if items:
-            entries.append(measure(name, kind, items))
+            entries.append(measure(name, kind, items, reference_items(earlier_games.values(), value_of)))
     return Evaluation(
         start=start,
         end=end,
         graded_dates=tuple(sorted({r.game_date for r in rows})),
         player_games=len(player_games),
-        without_truth=sum(1 for value in truths.values() if value is None),
+        without_truth=sum(1 for key, value in truths.items() if value is None and key in player_games),
         truth=truth_label if truth else None,
         entries=tuple(entries),
     )
@@ -197,7 +259,9 @@ def evaluate(
     the season-average baseline and ``truth`` (None: no truth, so no gain share)."""
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    return evaluate_rows(read_graded(warehouse, start, end), start, end, truth, truth_label)
+    rows = read_graded(warehouse, start - dt.timedelta(days=SPREAD_DAYS), end)
+    return evaluate_rows([r for r in rows if r.game_date >= start], start, end, truth, truth_label,
+                         history=[r for r in rows if r.game_date < start])
 
 
 # --------------------------------------------------------------------------- rendering
@@ -249,6 +313,14 @@ def render_table(evaluation: Evaluation) -> str:
             f"{_num(b.return_per_unit, 11, 3, sign=True)}  {_interval(b.return_interval, 3, sign=True):<18}"
             f"{b.fallback_prices:>9}"
         )
+    lines += ["", f"{'P(points > line)':<26}{'n':>6}{'Brier':>8}{'skill':>8}  reliability: forecast -> observed"]
+    for e in ev.entries:
+        pr = e.probability
+        if pr is None:
+            lines.append(f"{e.name:<26}{0:>6}{'-':>8}{'-':>8}")
+            continue
+        bins = ", ".join(f"{b.mean_probability:.2f}->{b.observed:.2f} ({b.n})" for b in pr.reliability if b.n >= 20)
+        lines.append(f"{e.name:<26}{pr.n:>6}{_num(pr.brier, 8, 3)}{_num(pr.skill, 8, 3, sign=True)}  {bins}")
     lines += [
         "",
         "MAE/RMSE/bias over every graded row of the entry; paired: its rows whose player-game has a baseline and a "
@@ -257,6 +329,9 @@ def render_table(evaluation: Evaluation) -> str:
         f"Calls on real book lines only (estimated lines left out); baseline and truth call when |value - line| > "
         f"{CALL_EDGE:g}. Hit rate excludes pushes (Wilson 95% CI); return per unit staked at the quoted American "
         f"price (push = 0; normal 95% CI); '-110 used': calls whose quote was not found, priced at {FALLBACK_PRICE}.",
+        f"P(points > line) on real lines: normal around the prediction with the entry's RMSE on the {SPREAD_DAYS} days "
+        f"before each date (none with fewer than {MIN_SPREAD_ROWS} earlier rows); Brier 0 is best, 0.25 is always "
+        "saying 0.5; skill = 1 - Brier / 0.25; reliability bins with 20+ forecasts.",
     ]
     return "\n".join(lines)
 
