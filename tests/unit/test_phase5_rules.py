@@ -343,3 +343,30 @@ def test_grading_counts_hits_pushes_passes_and_players_who_did_not_play(migrated
     # a rerun with the same figures changes nothing, graded_at included
     assert grade_predictions(wh, DAY, now=NOW + dt.timedelta(hours=1)) == 0
     assert {r["graded_at"] for r in wh.query("SELECT graded_at FROM nba_predictions.prediction_grades")} == {NOW}
+
+
+def test_ensemble_weights_are_learned_on_the_grades_before_the_date(migrated_warehouse):
+    """Inverse squared MAE over the 28 days before the date, scaled to sum to 1; the date's own
+    grades and older ones do not count; a system with too few graded predictions gets none."""
+    from nba_pipeline.predictions.grading import MIN_WEIGHT_ROWS, ensemble_weights
+
+    day = dt.date(2025, 1, 20)
+    now = dt.datetime(2025, 1, 21, tzinfo=dt.UTC)
+
+    def grade(offset: int, system: str, graded: int, mae: float) -> dict:
+        return {"game_date": day - dt.timedelta(days=offset), "system_id": system, "predictions": graded,
+                "graded": graded, "calls": 0, "hits": 0, "hit_rate": None, "mean_absolute_error": mae,
+                "graded_at": now}
+
+    migrated_warehouse.insert_rows("nba_predictions.prediction_grades", [
+        grade(1, "moving_average", 150, 4.0), grade(2, "moving_average", 150, 4.0),  # MAE 4 over 300
+        grade(1, "xgboost_v1", 150, 1.0), grade(3, "xgboost_v1", 150, 3.0),  # MAE 2 over 300
+        grade(1, "zone_matchup", MIN_WEIGHT_ROWS - 1, 1.0),  # too few graded predictions
+        grade(0, "moving_average", 500, 40.0), grade(29, "xgboost_v1", 500, 40.0),  # the date, and too old
+        grade(1, "ensemble_v1", 300, 0.5),  # not a base system
+    ])
+    systems = ("moving_average", "zone_matchup", "similarity_balanced_v1", "xgboost_v1")
+    weights = ensemble_weights(migrated_warehouse, day, systems)
+    # 1/16 and 1/4 scaled: 0.2 and 0.8
+    assert weights == pytest.approx({"moving_average": 0.2, "xgboost_v1": 0.8})
+    assert ensemble_weights(migrated_warehouse, day - dt.timedelta(days=1), systems) == {}, "one system is not a blend"

@@ -287,6 +287,24 @@ def test_ensemble_is_confidence_weighted_and_pays_no_bonus_on_disagreement():
     assert result.system_id == "ensemble_v1"
 
 
+def test_ensemble_with_learned_weights_ignores_confidence():
+    """Weights learned on earlier grades replace the confidences; a member without a learned weight
+    counts as the least weighted; the confidence and the call are computed as before."""
+    members = [prediction("moving_average", 20.0, 80.0), prediction("xgboost_v1", 26.0, 40.0)]
+    learned = {"moving_average": 0.25, "xgboost_v1": 0.75}
+    # (20 * 0.25 + 26 * 0.75) / 1.0 = 24.5
+    result = ensemble(members, 22.0, learned)
+    assert result.predicted_points == approx(24.5) and result.confidence == approx(60.0)
+    partial = ensemble([*members, prediction("zone_matchup", 30.0, 90.0)], 22.0, learned)
+    assert partial.predicted_points == approx((20 * 0.25 + 26 * 0.75 + 30 * 0.25) / 1.25)
+    assert ensemble(members, 22.0, {}).predicted_points == approx(22.0), "no weights: by confidence"
+    system = EnsembleSystem(weights=learned)
+    player = make_player()
+    combined = system.combine(player, [prediction("moving_average", 20.0, 80.0, player.line),
+                                       prediction("xgboost_v1", 26.0, 40.0, player.line)])
+    assert isinstance(combined, SystemPrediction) and combined.predicted_points == approx(24.5)
+
+
 def test_ensemble_agreement_bonus():
     tight = [prediction(s, p, 60.0) for s, p in zip(SYSTEM_IDS, (25.0, 26.0, 27.0), strict=False)]
     result = ensemble(tight, 22.0)

@@ -51,6 +51,7 @@ def _skip(context: Any, reason: str, detail: str) -> None:
 def coordinate(game_date: str) -> list[dict[str, Any]]:
     """The run's game date's eligible players, in batches of ``NBA_PREDICTION_BATCH_SIZE``."""
     from nba_pipeline.guards.skip_reasons import SkipReason
+    from nba_pipeline.predictions.contract import BASE_SYSTEM_IDS
     from nba_pipeline.predictions.coordinator import (
         describe_groups,
         drop_ineligible,
@@ -58,6 +59,7 @@ def coordinate(game_date: str) -> list[dict[str, Any]]:
         make_batches,
         slate_groups,
     )
+    from nba_pipeline.predictions.grading import ensemble_weights
     from nba_pipeline.settings import get_settings
     from nba_pipeline.warehouse import activity, get_warehouse
 
@@ -67,15 +69,16 @@ def coordinate(game_date: str) -> list[dict[str, Any]]:
         players = eligible_players(warehouse, day)
         groups = describe_groups(slate_groups(warehouse, day))
         dropped = drop_ineligible(warehouse, day, players) if players else 0
+        weights = ensemble_weights(warehouse, day, BASE_SYSTEM_IDS) if players else {}
     log.info("%s: the expected players by group: %s", day, groups)
     if dropped:
         log.info("%s: %d predictions of an earlier run for players not eligible now were removed", day, dropped)
     if not players:
         _skip(context, str(SkipReason.NO_DATA), f"no eligible players on {day} ({groups})")
-    batches = make_batches(players, get_settings().prediction_batch_size)
+    batches = make_batches(players, get_settings().prediction_batch_size, weights)
     estimated = sum(1 for p in players if p.line_estimated)
-    log.info("%s: %d eligible players (%d with an estimated line) in %d batches", day, len(players), estimated,
-             len(batches))
+    log.info("%s: %d eligible players (%d with an estimated line) in %d batches; ensemble weights %s", day,
+             len(players), estimated, len(batches), weights or "by confidence (too few grades before the date)")
     return batches
 
 
@@ -105,7 +108,7 @@ class PredictBatchOperator(RunDated):
         ti = context["ti"]
         worker_id = f"map-{ti.map_index}@{socket.gethostname()}"
         model = ModelVersionRecorder(before=dt.date.fromisoformat(str(batch["game_date"])))
-        systems = build_systems(model_loader=model)
+        systems = build_systems(model_loader=model, ensemble_weights=batch.get("ensemble_weights"))
         with get_warehouse() as warehouse:
             result = predict_batch(
                 warehouse, batch, systems, breaker_store=breaker_store(warehouse), worker_id=worker_id,

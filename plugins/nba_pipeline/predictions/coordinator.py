@@ -174,11 +174,15 @@ def drop_ineligible(warehouse: Warehouse, game_date: dt.date, players: Sequence[
     return deleted
 
 
-def make_batches(players: Sequence[EligiblePlayer], batch_size: int = DEFAULT_BATCH_SIZE) -> list[dict[str, Any]]:
+def make_batches(
+    players: Sequence[EligiblePlayer],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    ensemble_weights: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
     """Cut the slate into ``ceil(n / batch_size)`` batches whose sizes differ by at most one.
 
     Each batch is a JSON-serialisable dict (``game_date``, ``batch_index``, ``batch_count``,
-    ``players``), ready for XCom and ``.expand()``.
+    ``players``, and the slate's learned ``ensemble_weights``), ready for XCom and ``.expand()``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -200,6 +204,7 @@ def make_batches(players: Sequence[EligiblePlayer], batch_size: int = DEFAULT_BA
                 "batch_index": index,
                 "batch_count": count,
                 "players": [p.to_json() for p in members],
+                "ensemble_weights": dict(ensemble_weights or {}),
             }
         )
     return batches

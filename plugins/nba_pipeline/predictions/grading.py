@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from nba_pipeline import clock
-from nba_pipeline.warehouse.base import Warehouse
+from nba_pipeline.warehouse.base import QueryParam, Warehouse
 
 GRADES_TABLE = "nba_predictions.prediction_grades"
 #: the tables grading reads (its lineage; a test checks them against the SQL)
@@ -84,3 +84,35 @@ def grade_predictions(warehouse: Warehouse, game_date: dt.date, *, now: dt.datet
     :param now: the ``graded_at`` written to new and changed rows; the current time when None.
     """
     return warehouse.execute(_GRADE_SQL, {"game_date": game_date, "now": now or clock.now()})
+
+
+#: the graded days before a date on which the ensemble's weights are learned
+WEIGHT_DAYS = 28
+#: the fewest graded predictions a system needs there to get a learned weight
+MIN_WEIGHT_ROWS = 200
+
+_WEIGHTS_SQL = """
+SELECT system_id, SUM(graded) AS graded, SUM(graded * mean_absolute_error) AS absolute_error
+FROM nba_predictions.prediction_grades
+WHERE game_date >= @first_date AND game_date < @game_date AND graded > 0 AND system_id IN UNNEST(@systems)
+GROUP BY system_id
+ORDER BY system_id
+"""
+
+
+def ensemble_weights(warehouse: Warehouse, game_date: dt.date, systems: tuple[str, ...]) -> dict[str, float]:
+    """Each of ``systems``' weight in the ensemble for ``game_date``, learned on its grades of the
+    :data:`WEIGHT_DAYS` before the date (never the date itself): inverse squared mean absolute error,
+    scaled to sum to 1, so a system that missed by half as much counts four times as much. Empty
+    (the ensemble then weights by confidence) unless at least two systems have
+    :data:`MIN_WEIGHT_ROWS` graded predictions there."""
+    rows = warehouse.query(_WEIGHTS_SQL, {
+        "first_date": game_date - dt.timedelta(days=WEIGHT_DAYS), "game_date": game_date,
+        "systems": QueryParam(list(systems), "ARRAY<STRING>"),
+    })
+    inverse = {str(r["system_id"]): float(r["graded"]) ** 2 / float(r["absolute_error"]) ** 2
+               for r in rows if r["graded"] >= MIN_WEIGHT_ROWS and r["absolute_error"]}
+    if len(inverse) < 2:
+        return {}
+    total = sum(inverse.values())
+    return {system: round(value / total, 6) for system, value in inverse.items()}

@@ -216,11 +216,15 @@ class XGBoostSystem:
 # --------------------------------------------------------------------------- ensemble_v1
 
 
-def ensemble(predictions: Sequence[SystemPrediction], line: float) -> SystemPrediction:
+def ensemble(
+    predictions: Sequence[SystemPrediction], line: float, weights: Mapping[str, float] | None = None
+) -> SystemPrediction:
     """Combine the systems that succeeded for one player.
 
-    ``predicted`` = the confidence-weighted mean of their predictions (equal weights if every
-    confidence is 0); ``confidence`` = the mean of their confidences, plus 10 when at least two
+    ``predicted`` = the mean of their predictions weighted by ``weights``, the weights learned on
+    the graded dates before (``grading.ensemble_weights``; a system without one counts as the least
+    weighted); without learned weights, the confidence-weighted mean (equal weights if every
+    confidence is 0). ``confidence`` = the mean of their confidences, plus 10 when at least two
     systems sit strictly on the same side of the line, plus 5 more when those also lie within 3 points
     of each other, capped at 100. OVER / UNDER by the edge's sign only when ``confidence >= 65`` and
     ``|edge| >= 1.5``; otherwise PASS. Raises :class:`SystemFailure` when nothing succeeded.
@@ -230,9 +234,10 @@ def ensemble(predictions: Sequence[SystemPrediction], line: float) -> SystemPred
         raise SystemFailure("ensemble_v1: no prediction system succeeded")
     values = [p.predicted_points for p in usable]
     confidences = [p.confidence for p in usable]
-    weight = sum(confidences)
+    shares = [weights.get(p.system_id, min(weights.values())) for p in usable] if weights else confidences
+    weight = sum(shares)
     if weight > 0:
-        predicted = sum(v * c for v, c in zip(values, confidences, strict=True)) / weight
+        predicted = sum(v * w for v, w in zip(values, shares, strict=True)) / weight
     else:
         predicted = sum(values) / len(values)
     predicted = round(max(predicted, 0.0), 2)
@@ -261,19 +266,22 @@ class EnsembleSystem:
 
     :param members: the systems :meth:`predict_batch` runs itself when used on its own; a member
         that raises counts as failed for every player of the batch.
+    :param weights: each member's learned weight (``grading.ensemble_weights``); empty or None:
+        confidence weights.
     """
 
     system_id = "ensemble_v1"
 
-    def __init__(self, members: Sequence[PredictionSystem] = ()) -> None:
+    def __init__(self, members: Sequence[PredictionSystem] = (), weights: Mapping[str, float] | None = None) -> None:
         self.members = tuple(members)
+        self.weights = dict(weights or {})
 
     def combine(self, player: PlayerInput, predictions: Mapping[str, Result] | Iterable[Result]) -> Result:
         """The ensemble for one player from the other systems' results (failures are ignored)."""
         results = predictions.values() if isinstance(predictions, Mapping) else predictions
         usable = [r for r in results if isinstance(r, SystemPrediction) and r.system_id in BASE_SYSTEM_IDS]
         try:
-            return ensemble(usable, player.line)
+            return ensemble(usable, player.line, self.weights)
         except SystemFailure as failure:
             return failure
 
@@ -300,10 +308,13 @@ class EnsembleSystem:
         return self.combine_batch(players, results)
 
 
-def build_systems(model_loader: Callable[[], PointsModel] | None = None) -> list[PredictionSystem]:
+def build_systems(
+    model_loader: Callable[[], PointsModel] | None = None, ensemble_weights: Mapping[str, float] | None = None
+) -> list[PredictionSystem]:
     """The five systems in ``SYSTEM_IDS`` order, the ensemble last (its members are the other four).
 
     :param model_loader: what ``xgboost_v1`` loads its model with; ``model.load_best_model`` by default.
+    :param ensemble_weights: the members' learned weights in the ensemble (None: confidence weights).
     """
     base: list[PredictionSystem] = [
         MovingAverageSystem(),
@@ -311,6 +322,6 @@ def build_systems(model_loader: Callable[[], PointsModel] | None = None) -> list
         SimilaritySystem(),
         XGBoostSystem(model_loader),
     ]
-    systems = [*base, EnsembleSystem(base)]
+    systems = [*base, EnsembleSystem(base, ensemble_weights)]
     assert tuple(s.system_id for s in systems) == SYSTEM_IDS
     return systems
