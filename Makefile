@@ -19,7 +19,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export NBA_DATA_DIR ?= $(LOCAL)
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: run test test-fast replay venv lint bench clean
+.PHONY: run test test-fast replay report venv lint bench clean
 
 # Installed compiled to bytecode: where PYTHONDONTWRITEBYTECODE is set (as on CI machines), every
 # Python process (each test worker, each Airflow task or component process) would otherwise compile
@@ -67,6 +67,11 @@ FROM ?= 2025-02-10
 TO ?= 2025-02-22
 replay: $(BIN)/.synced $(AIRFLOW_HOME)/airflow.db
 	@$(BIN)/nba-pipeline replay --from $(FROM) --to $(TO)
+
+# The evaluation of what a replay (or the daily runs) predicted and graded, week by week, as one
+# self-contained HTML file under .local/report/ (FROM / TO default to the graded dates).
+report: $(BIN)/.synced
+	@$(BIN)/nba-pipeline report $(if $(REPORT_FROM),--from $(REPORT_FROM)) $(if $(REPORT_TO),--to $(REPORT_TO))
 
 # Two pytest workers (pytest-xdist), one per core; each test module runs whole on one worker (its
 # module fixtures are built once), and each worker has its own Airflow home and metadata DB. Scopes

@@ -7,6 +7,7 @@
     nba-pipeline summary --date YYYY-MM-DD [--since ISO]   what a pipeline run did
     nba-pipeline replay --from YYYY-MM-DD --to YYYY-MM-DD    the daily DAG day by day, with verdicts
     nba-pipeline evaluate --from YYYY-MM-DD --to YYYY-MM-DD [--json]   prediction quality against the truth
+    nba-pipeline report [--from YYYY-MM-DD --to YYYY-MM-DD] [--out FILE]   the same week by week, as HTML
 """
 
 from __future__ import annotations
@@ -144,6 +145,35 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from nba_pipeline.evaluation import simulated_truth
+    from nba_pipeline.evaluation.season_report import build_report, render_html
+    from nba_pipeline.predictions.coordinator import eligible_players
+    from nba_pipeline.warehouse import get_warehouse
+
+    settings = get_settings()
+    label = f"expected points of the simulated league (seed {settings.simulation_seed})"
+    with get_warehouse(settings) as warehouse:
+        graded = warehouse.query("SELECT MIN(game_date) AS first, MAX(game_date) AS last "
+                                 "FROM nba_predictions.prediction_grades WHERE graded > 0")[0]
+        if graded["first"] is None and not (args.start and args.end):
+            print("nothing graded in the warehouse yet: run the daily pipeline or make replay first")
+            return 0
+        start = dt.date.fromisoformat(args.start) if args.start else graded["first"]
+        end = dt.date.fromisoformat(args.end) if args.end else graded["last"]
+        report = build_report(warehouse, start, end, simulated_truth(settings), label,
+                              lambda day: len(eligible_players(warehouse, day)))
+    out = Path(args.out or settings.data_dir / "report" / f"report-{start}-{end}.html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(report))
+    print(f"{start}..{end}: {len(report.whole.graded_dates)} graded dates, {report.whole.player_games} "
+          f"player-games, {len(report.weeks)} weeks; report: {out}")
+    return 0
+
+
 def _cost(args: argparse.Namespace) -> int:
     import datetime as dt
     import json
@@ -185,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--to", dest="end", required=True, help="last game date, YYYY-MM-DD")
     evaluation.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     evaluation.set_defaults(handler=_evaluate)
+    report = commands.add_parser("report", help="the evaluation week by week as a self-contained HTML report")
+    report.add_argument("--from", dest="start", help="first game date (default: the first graded one)")
+    report.add_argument("--to", dest="end", help="last game date (default: the last graded one)")
+    report.add_argument("--out", help="the HTML file (default: <data dir>/report/report-FROM-TO.html)")
+    report.set_defaults(handler=_report)
     return parser
 
 

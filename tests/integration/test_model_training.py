@@ -115,6 +115,16 @@ def test_training_is_deterministic(frame, trained):
     assert again.metrics["model_mae"] == trained.metrics["model_mae"]
 
 
+def test_feature_importance_is_reported_as_shares_of_the_gain(trained):
+    from nba_pipeline.features import FEATURE_NAMES
+
+    importance = trained.metrics["feature_importance"]
+    assert set(importance) <= set(FEATURE_NAMES) and len(importance) >= 10
+    assert sum(importance.values()) == pytest.approx(1.0, abs=1e-3)
+    assert list(importance.values()) == sorted(importance.values(), reverse=True)
+    assert next(iter(importance)) in {"points_avg_season", "points_avg_last_10", "points_avg_last_5"}, importance
+
+
 def test_a_saved_model_loads_back_and_serves_the_xgboost_system(season, frame, trained, tmp_path):
     from nba_pipeline.features import FEATURE_NAMES
     from nba_pipeline.predictions.contract import PlayerInput, SystemPrediction

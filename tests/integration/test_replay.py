@@ -190,6 +190,44 @@ class TestEndOfRegularSeason:
         assert "nothing graded from 2025-04-15 to 2025-04-18" in capsys.readouterr().out
 
 
+    def test_the_season_report_is_one_self_contained_html_file(self, end_of_season, tmp_path, capsys):
+        """``nba-pipeline report`` over the replay: read back with the standard library's HTML parser,
+        it has its charts and the four tables, loads nothing from elsewhere, and its coverage
+        row is the replay's own count of players predicted."""
+        from html.parser import HTMLParser
+
+        from nba_pipeline.cli import main
+
+        class Reader(HTMLParser):
+            def __init__(self) -> None:
+                super().__init__()
+                self.tags: list[str] = []
+                self.links: list[str] = []
+                self.cells: list[str] = []
+
+            def handle_starttag(self, tag, attrs):
+                self.tags.append(tag)
+                self.links += [v for k, v in attrs if k in ("src", "href") and v]
+
+            def handle_data(self, data):
+                if self.tags and self.tags[-1] == "td":
+                    self.cells.append(data)
+
+        out = tmp_path / "report.html"
+        assert main(["report", "--out", str(out)]) == 0
+        assert f"report: {out}" in capsys.readouterr().out
+        reader = Reader()
+        reader.feed(out.read_text())
+        # one graded date: no earlier errors to give a spread, so no probabilities to calibrate
+        assert reader.tags.count("svg") == 4 and reader.tags.count("table") == 4
+        assert "P(points &gt; line): observed share over, by forecast bin: nothing to draw." in out.read_text()
+        assert "script" not in reader.tags and reader.links == []
+        predicted = end_of_season[self.FIRST].players_predicted
+        text = out.read_text()
+        assert f"<td>{self.FIRST.isoformat()}</td><td>{predicted}</td>" in text
+        assert "ensemble_v1" in reader.cells and "truth_expected_points" in reader.cells
+
+
 class TestSameReplayTwice:
     """Its own xdist scope, so that make test's other worker can run it beside the module's other tests.
     Two replays of the same dates into two new warehouses, once for the class."""

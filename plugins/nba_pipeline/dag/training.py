@@ -80,6 +80,8 @@ class TrainModelOperator(BaseOperator):
             metrics["holdout_dates"]["last"],
             metrics["train_rows"],
         )
+        top = list(metrics["feature_importance"].items())[:8]
+        self.log.info("feature importance (share of total gain): %s", ", ".join(f"{k} {v:.3f}" for k, v in top))
         if not metrics["beats_baseline"]:
             self.log.warning(
                 "model %s does not beat the baseline: stored, but it will not be served", metrics["version"]

@@ -185,6 +185,16 @@ def _span(dates: np.ndarray) -> dict[str, Any]:
     return {"first": str(distinct[0]), "last": str(distinct[-1]), "count": int(distinct.size)}
 
 
+def feature_importance(model: Any) -> dict[str, float]:
+    """Each feature's share of the model's total gain (its splits' loss reduction), largest first;
+    a feature never split on has none."""
+    gains = model.get_booster().get_score(importance_type="total_gain")
+    total = sum(gains.values()) or 1.0
+    named = {FEATURE_NAMES[int(key[1:])] if key.startswith("f") and key[1:].isdigit() else key: value
+             for key, value in gains.items()}
+    return {name: round(value / total, 4) for name, value in sorted(named.items(), key=lambda kv: -kv[1])}
+
+
 def train_and_evaluate(frame: TrainingFrame, holdout_fraction: float = 0.2, seed: int = DEFAULT_SEED) -> TrainingResult:
     """Fit on the earlier dates, measure MAE of the model and of the season average on the held-out
     latest dates. ``beats_baseline`` is ``model_mae < baseline_mae``."""
@@ -214,6 +224,7 @@ def train_and_evaluate(frame: TrainingFrame, holdout_fraction: float = 0.2, seed
         "feature_version": FEATURE_VERSION,
         "feature_names": list(FEATURE_NAMES),
         "params": {**XGB_PARAMS, "random_state": seed},
+        "feature_importance": feature_importance(model),
         "xgboost_version": xgboost.__version__,
         "trained_at": clock.now().isoformat(),
     }
