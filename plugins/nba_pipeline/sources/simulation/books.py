@@ -17,14 +17,13 @@ from datetime import date, datetime
 
 from nba_pipeline.sources.simulation.calendar import at
 from nba_pipeline.sources.simulation.draws import seeded_rng
-from nba_pipeline.sources.simulation.effects import GameSetting, usage_factor
 from nba_pipeline.sources.simulation.injuries import NOT_EXPECTED_TO_PLAY, Injuries
 from nba_pipeline.sources.simulation.rosters import (
-    TEAM_CODES,
+    MAX_MINUTES,
+    MINUTES_ABSORPTION,
     Rosters,
     SimulatedPlayer,
-    expected_minutes,
-    scoring_volume,
+    redistribute,
 )
 from nba_pipeline.sources.simulation.schedule import SimulatedGame
 
@@ -106,51 +105,41 @@ class Lines:
     """
 
     def __init__(
-        self,
-        seed: int,
-        rosters: Rosters,
-        injuries: Injuries,
-        games_on: Callable[[date], list[SimulatedGame]],
-        setting: GameSetting,
+        self, seed: int, rosters: Rosters, injuries: Injuries, games_on: Callable[[date], list[SimulatedGame]]
     ) -> None:
         self.seed = seed
         self._rosters = rosters
         self._injuries = injuries
         self._games_on = games_on
-        self._setting = setting
-        self._full_volume = {team: scoring_volume(list(rosters.roster(team))) for team in TEAM_CODES}
-
-    def _available(self, team: str, day: date) -> list[SimulatedPlayer]:
-        """The team's players expected to play on ``day`` (not listed Out or Doubtful)."""
-        return [
-            p for p in self._rosters.roster(team)
-            if (state := self._injuries.state(p, day)) is None or state.status not in NOT_EXPECTED_TO_PLAY
-        ]
 
     def _expected_minutes(self, team: str, day: date) -> dict[str, float]:
         """Expected minutes of each player expected to play (not Out or Doubtful) on ``day``."""
-        return expected_minutes(self._available(team, day))
+        expected = []
+        for player in self._rosters.roster(team):
+            state = self._injuries.state(player, day)
+            if state is None or state.status not in NOT_EXPECTED_TO_PLAY:
+                expected.append(player)
+        minutes = redistribute(
+            [p.profile.mean_minutes * p.profile.appearance_rate for p in expected],
+            [MINUTES_ABSORPTION[p.profile.role] for p in expected],
+            240.0,
+            MAX_MINUTES,
+        )
+        return {
+            p.player_lookup: value / p.profile.appearance_rate
+            for p, value in zip(expected, minutes, strict=True)
+        }
 
     def expected_points(self, player_lookup: str, game_date: date) -> float | None:
         """The simulation's expectation of a player's points on ``game_date``; None if he is not
-        expected to play (no game, or Out / Doubtful).
-
-        His usual points per minute over his expected minutes and appearance rate, times the
-        game's setting for his side (pace, the opponent's defence by zone against his zone mix,
-        home court, a back-to-back) and the usage shift from teammates expected to miss it."""
+        expected to play (no game, or Out / Doubtful)."""
         player = self._rosters.player(player_lookup)
-        game = next((g for g in self._games_on(game_date) if player.team in (g.away, g.home)), None)
-        if game is None:
+        if not any(player.team in (g.away, g.home) for g in self._games_on(game_date)):
             return None
-        available = self._available(player.team, game_date)
-        minutes = expected_minutes(available).get(player_lookup)
+        minutes = self._expected_minutes(player.team, game_date).get(player_lookup)
         if minutes is None:
             return None
-        home = player.team == game.home
-        side = self._setting.side(player.team, game.away if home else game.home, game_date, home=home)
-        usage = usage_factor(scoring_volume(available), self._full_volume[player.team])
-        profile = player.profile
-        return minutes * profile.points_per_minute * profile.appearance_rate * side.expected_factor(profile) * usage
+        return minutes * player.profile.points_per_minute * player.profile.appearance_rate
 
     def prop_lines(self, game_date: date) -> list[PropLine]:
         """Points lines of every book for players expected to play with at least 12 expected
@@ -207,7 +196,7 @@ class Lines:
                     for lookup in self._expected_minutes(team, game_date)
                 )
             rng = seeded_rng(self.seed, "game-lines", game.game_id)
-            margin = team_points[game.home] - team_points[game.away] + rng.gauss(0, 1.0)
+            margin = team_points[game.home] - team_points[game.away] + 1.5 + rng.gauss(0, 1.0)
             spread = -_round_half(margin)
             total = _round_half(team_points[game.home] + team_points[game.away] + rng.gauss(0, 2.0))
             spread_move = rng.choice((-1.0, -0.5, 0.0, 0.0, 0.0, 0.5, 1.0))

@@ -4,10 +4,8 @@ A game's box score is drawn from its own seeded stream. Listed players who miss 
 (Out and Doubtful always, Questionable some of the time), the coach benches some healthy
 deep-bench players, minutes are shared out to 240 per team (the bench absorbing what the
 missing leave), and shots are drawn per zone around each player's scoring profile, with the
-team's possessions shared so team scores vary as real ones do. The game's setting
-(:mod:`.effects`: pace, the opponent's defence by zone, home court, a back-to-back, missing
-teammates' shots) scales each side's attempts and make rates. A tie is broken by a last basket;
-plus-minus follows the margin.
+team's possessions shared so team scores vary as real ones do. A tie is broken by a last
+basket; plus-minus follows the margin.
 """
 
 from __future__ import annotations
@@ -18,16 +16,13 @@ from datetime import date
 from typing import Any
 
 from nba_pipeline.sources.simulation.draws import binomial, poisson, seeded_rng, stochastic_round
-from nba_pipeline.sources.simulation.effects import GameSetting, SideSetting, usage_factor
 from nba_pipeline.sources.simulation.injuries import Injuries
 from nba_pipeline.sources.simulation.rosters import (
     MAX_MINUTES,
     MINUTES_ABSORPTION,
-    TEAM_CODES,
     Rosters,
     ScoringProfile,
     redistribute,
-    scoring_volume,
 )
 from nba_pipeline.sources.simulation.schedule import SimulatedGame
 
@@ -106,23 +101,19 @@ _COACHS_DECISION = "DNP - Coach's Decision"
 
 
 class BoxScoreSimulator:
-    """Plays the games of the league of ``seed`` with its ``rosters``, ``injuries`` and each game's
-    ``setting``."""
+    """Plays the games of the league of ``seed`` with its ``rosters`` and ``injuries``."""
 
-    def __init__(self, seed: int, rosters: Rosters, injuries: Injuries, setting: GameSetting) -> None:
+    def __init__(self, seed: int, rosters: Rosters, injuries: Injuries) -> None:
         self.seed = seed
         self._rosters = rosters
         self._injuries = injuries
-        self._setting = setting
-        self._full_volume = {team: scoring_volume(list(rosters.roster(team))) for team in TEAM_CODES}
 
     def simulate(self, game: SimulatedGame) -> SimulatedBoxScore:
         """The final box score of ``game``, drawn from its own stream: the same whenever it is asked for."""
         rng = seeded_rng(self.seed, "box", game.game_id)
-        day, setting = game.game_date, self._setting
         sides = {
-            game.away: self._simulate_side(rng, game.away, day, setting.side(game.away, game.home, day, home=False)),
-            game.home: self._simulate_side(rng, game.home, day, setting.side(game.home, game.away, day, home=True)),
+            game.away: self._simulate_side(rng, game.away, game.game_date, home_edge=1.0),
+            game.home: self._simulate_side(rng, game.home, game.game_date, home_edge=1.02),
         }
         points = {team: sum(row["points"] for row in rows) for team, rows in sides.items()}
         if points[game.away] == points[game.home]:
@@ -141,15 +132,12 @@ class BoxScoreSimulator:
         return SimulatedBoxScore(game.game_id, game.away, game.home, lines)
 
     def _simulate_side(
-        self, rng: random.Random, team: str, day: date, side: SideSetting
+        self, rng: random.Random, team: str, day: date, home_edge: float
     ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         healthy_benched: list[dict[str, Any]] = []
-        available = []
         for player in self._rosters.roster(team):
             state = self._injuries.state(player, day)
-            if state is None or state.plays:
-                available.append(player)
             row: dict[str, Any] = {
                 "player_lookup": player.player_lookup,
                 "team": team,
@@ -184,21 +172,17 @@ class BoxScoreSimulator:
         seconds = _whole_seconds(redistribute(raw_seconds, weights, 14_400.0, MAX_MINUTES * 60))
         for row, played_seconds in zip(playing, seconds, strict=True):
             row["seconds"] = played_seconds
-        usage = usage_factor(scoring_volume(available), self._full_volume[team])
-        self._draw_shots(rng, playing, side, usage)
+        self._draw_shots(rng, playing, home_edge)
         for row in playing:
             self._draw_other_stats(rng, row, self._rosters.player(row["player_lookup"]).profile)
         return rows
 
-    def _draw_shots(
-        self, rng: random.Random, playing: list[dict[str, Any]], side: SideSetting, usage: float
-    ) -> None:
+    def _draw_shots(self, rng: random.Random, playing: list[dict[str, Any]], home_edge: float) -> None:
         """Shots per player and zone, then makes.
 
         A team's possessions are shared, so its attempt total stays near expectation (a mild
         team form) while each player's share moves with his own form; independent draws per
-        player would make team scores swing twice as much as real ones. The side's volume and
-        ``usage`` scale the attempt totals, the opponent's zone defence the make rates.
+        player would make team scores swing twice as much as real ones.
         """
         profiles = [self._rosters.player(row["player_lookup"]).profile for row in playing]
         expected: list[tuple[float, float, float, float]] = []
@@ -214,11 +198,9 @@ class BoxScoreSimulator:
             form = min(1.7, max(0.4, rng.gauss(1.0, 0.18)))
             expected.append(zone_expectation)
             weights.append([value * form * max(0.3, rng.gauss(1.0, 0.12)) for value in zone_expectation])
-        team_form = min(1.1, max(0.9, rng.gauss(1.0, 0.02))) * side.volume * usage
+        team_form = min(1.15, max(0.85, rng.gauss(1.0, 0.04))) * home_edge
         field_goal_target = team_form * sum(sum(zone[:3]) for zone in expected)
-        free_throw_target = (min(1.25, max(0.75, rng.gauss(1.0, 0.08))) * side.volume * usage
-                             * sum(zone[3] for zone in expected))
-        paint_factor, mid_factor, three_factor = side.zone_makes
+        free_throw_target = min(1.5, max(0.5, rng.gauss(1.0, 0.15))) * sum(zone[3] for zone in expected)
         field_goal_weight = sum(sum(w[:3]) for w in weights) or 1.0
         free_throw_weight = sum(w[3] for w in weights) or 1.0
         for row, profile, w in zip(playing, profiles, weights, strict=True):
@@ -226,9 +208,9 @@ class BoxScoreSimulator:
                 stochastic_round(rng, value * field_goal_target / field_goal_weight) for value in w[:3]
             )
             free_throws = stochastic_round(rng, w[3] * free_throw_target / free_throw_weight)
-            paint_makes = binomial(rng, paint, min(0.95, profile.paint_pct * paint_factor))
-            mid_makes = binomial(rng, mid, min(0.95, profile.mid_range_pct * mid_factor))
-            three_makes = binomial(rng, three, min(0.95, profile.three_pct * three_factor))
+            paint_makes = binomial(rng, paint, profile.paint_pct)
+            mid_makes = binomial(rng, mid, profile.mid_range_pct)
+            three_makes = binomial(rng, three, profile.three_pct)
             free_throw_makes = binomial(rng, free_throws, profile.free_throw_pct)
             row.update(
                 paint_attempts=paint,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from nba_pipeline.sources.simulation.books import GameLine, Lines, PropLine
-from nba_pipeline.sources.simulation.effects import GameSetting
 from nba_pipeline.sources.simulation.games import BoxScoreSimulator, SimulatedBoxScore
 from nba_pipeline.sources.simulation.injuries import Injuries, InjuryReportEntry
 from nba_pipeline.sources.simulation.payloads import render
@@ -51,11 +50,9 @@ class SimulatedLeague:
         self.players_per_team = players_per_team
         self._rosters = Rosters(seed, players_per_team)
         self._injuries = Injuries(seed, self._rosters)
-        self._regular_season: list[SimulatedGame] | None = None
-        setting = GameSetting(seed, self._ensure_regular_season)
-        self._box_score_simulator = BoxScoreSimulator(seed, self._rosters, self._injuries, setting)
+        self._box_score_simulator = BoxScoreSimulator(seed, self._rosters, self._injuries)
         self._box_scores: dict[str, SimulatedBoxScore] = {}
-        self._lines = Lines(seed, self._rosters, self._injuries, self.games_on, setting)
+        self._lines = Lines(seed, self._rosters, self._injuries, self.games_on)
         self._schedule: Schedule | None = None
 
     # ----------------------------------------------------------------- players
@@ -87,15 +84,10 @@ class SimulatedLeague:
 
     # ----------------------------------------------------------------- schedule
 
-    def _ensure_regular_season(self) -> list[SimulatedGame]:
-        if self._regular_season is None:
-            self._regular_season = regular_season(self.seed)
-        return self._regular_season
-
     def _ensure_schedule(self) -> Schedule:
         if self._schedule is None:
             games = (
-                self._ensure_regular_season()
+                regular_season(self.seed)
                 + playoff_games(self.seed, self._rosters, self.box_score)
                 + next_opening_night(self.seed)
             )

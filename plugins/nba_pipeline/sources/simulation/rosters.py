@@ -26,10 +26,8 @@ __all__ = [
     "ScoringProfile",
     "SimulatedPlayer",
     "TeamInfo",
-    "expected_minutes",
     "player_lookup_from_name",
     "redistribute",
-    "scoring_volume",
 ]
 
 # --------------------------------------------------------------------------- teams
@@ -213,25 +211,6 @@ def redistribute(values: list[float], weights: list[float], total: float, cap: f
             capped[i] = True
             result[i] = cap
     return result
-
-
-def expected_minutes(players: list[SimulatedPlayer]) -> dict[str, float]:
-    """Each player's expected minutes on a night he plays, when ``players`` are the team's
-    available ones: usual minutes times appearance rate shared out to 240, per appearance."""
-    minutes = redistribute(
-        [p.profile.mean_minutes * p.profile.appearance_rate for p in players],
-        [MINUTES_ABSORPTION[p.profile.role] for p in players],
-        240.0,
-        MAX_MINUTES,
-    )
-    return {p.player_lookup: value / p.profile.appearance_rate for p, value in zip(players, minutes, strict=True)}
-
-
-def scoring_volume(players: list[SimulatedPlayer]) -> float:
-    """The points ``players`` would score between them on an average night as the available
-    ones (the measure of a team's shot volume that the usage shift compares)."""
-    minutes = expected_minutes(players)
-    return sum(p.profile.points_per_minute * minutes[p.player_lookup] * p.profile.appearance_rate for p in players)
 
 
 # --------------------------------------------------------------------------- rosters
