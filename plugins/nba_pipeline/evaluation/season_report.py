@@ -76,8 +76,10 @@ def _players_predicted(warehouse: Warehouse, start: dt.date, end: dt.date) -> di
 
 
 def _line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]],
-                y_label: str, *, diagonal: bool = False, y_range: tuple[float, float] | None = None) -> str:
-    """A line chart as inline SVG: one polyline per series (None values break the line), a legend."""
+                y_label: str, *, diagonal: tuple[float, float] | None = None,
+                y_range: tuple[float, float] | None = None) -> str:
+    """A line chart as inline SVG: one polyline per series (None values break the line), a legend;
+    ``diagonal``: a dashed reference line from (first label, its first value) to (last, its second)."""
     width, height, left, right, top, bottom = 760, 300, 56, 190, 28, 44
     values = [v for points in series.values() for v in points if v is not None]
     if not values or not x_labels:
@@ -109,7 +111,7 @@ def _line_chart(title: str, x_labels: Sequence[str], series: Mapping[str, Sequen
                      f'text-anchor="middle">{html.escape(x_labels[i])}</text>')
     parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">{html.escape(y_label)}</text>')
     if diagonal:
-        parts.append(f'<line x1="{x(0):.1f}" y1="{y(low):.1f}" x2="{x(n - 1):.1f}" y2="{y(high):.1f}" '
+        parts.append(f'<line x1="{x(0):.1f}" y1="{y(diagonal[0]):.1f}" x2="{x(n - 1):.1f}" y2="{y(diagonal[1]):.1f}" '
                      'stroke="#999" stroke-dasharray="4 3"/>')
     for index, (name, points) in enumerate(series.items()):
         colour = _COLOURS[index % len(_COLOURS)]
@@ -172,7 +174,7 @@ def render_html(report: SeasonReport) -> str:
     hit_rate = weekly(lambda e: e.bets.hit_rate)
     returns = weekly(lambda e: e.bets.return_per_unit)
     calibration_series: dict[str, list[float | None]] = {}
-    bins = [f"{k / 10:.1f}" for k in range(10)]
+    bins = [f"{(k + 0.5) / 10:.2f}" for k in range(10)]  # each bin by its centre
     for entry in whole.entries:
         if entry.probability:
             observed: list[float | None] = [None] * 10
@@ -207,7 +209,8 @@ def render_html(report: SeasonReport) -> str:
         _line_chart("MAE per week (points)", weeks, mae, "week starting"),
         "<h2>Calibration</h2>",
         _line_chart("P(points > line): observed share over, by forecast bin", bins, calibration_series,
-                    "forecast bin (dashed: perfect calibration)", diagonal=True, y_range=(0.0, 1.0)),
+                    "forecast bin, by its centre (dashed: perfect calibration)", diagonal=(0.05, 0.95),
+                    y_range=(0.0, 1.0)),
         "<h2>Against the books</h2>",
         _line_chart("Hit rate per week (real lines)", weeks, hit_rate, "week starting"),
         _line_chart("Return per unit staked per week", weeks, returns, "week starting"),
