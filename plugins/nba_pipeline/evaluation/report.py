@@ -14,8 +14,8 @@ OVER / UNDER recommendations; for the baseline and the truth, the base systems' 
 the value is more than :data:`CALL_EDGE` above the line, UNDER when as much below).
 
 Each entry's prediction also becomes a probability, P(points > line), on the same real lines: points
-normal around the prediction with the spread (root mean square error) the entry had on the
-:data:`SPREAD_DAYS` graded dates before the date, never on the date itself (walk-forward; the rows
+normal around the prediction with the spread (root mean square error) the entry had over the
+:data:`SPREAD_DAYS` days before the date, never on the date itself (walk-forward; the rows
 before the range are read for it). Brier score and reliability table say how well calibrated
 those probabilities are; a date with fewer than :data:`MIN_SPREAD_ROWS` earlier rows has none.
 """
@@ -51,7 +51,7 @@ BASELINE = "baseline_season_average"
 TRUTH = "truth_expected_points"
 #: the base systems' rule, applied to the baseline and the truth: a call when |value − line| > this
 CALL_EDGE = 2.0
-#: the graded dates before a date whose errors give an entry's predictive spread on it
+#: the days before a date whose graded errors give an entry's predictive spread on it
 SPREAD_DAYS = 28
 #: the fewest earlier rows a spread is measured from
 MIN_SPREAD_ROWS = 100

@@ -86,7 +86,7 @@ def grade_predictions(warehouse: Warehouse, game_date: dt.date, *, now: dt.datet
     return warehouse.execute(_GRADE_SQL, {"game_date": game_date, "now": now or clock.now()})
 
 
-#: the graded days before a date on which the ensemble's weights are learned
+#: the days before a date whose grades the ensemble's weights are learned on
 WEIGHT_DAYS = 28
 #: the fewest graded predictions a system needs there to get a learned weight
 MIN_WEIGHT_ROWS = 200
