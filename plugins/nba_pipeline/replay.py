@@ -336,16 +336,14 @@ def _replay(
     return verdicts
 
 
-def _train(dag: Any, monday: dt.date) -> str:
-    """The weekly training run of ``monday`` at its scheduled time, on the game dates before it;
-    returns the run's state (a window too short to train on fails it, and the week goes on with
-    the model it had)."""
+def _train(dag: Any, monday: dt.date) -> None:
+    """The weekly training run of ``monday`` at its scheduled time, on the game dates before it (a
+    window too short to train on fails it, and the week goes on with the model it had)."""
     moment = scheduled_time(monday, TRAINING_AT)
     with clock.shifted_to(moment):
         run = dag.test(logical_date=pendulum.instance(moment),
                        run_conf={"start_date": None, "end_date": (monday - dt.timedelta(days=1)).isoformat()})
     log.info("training run of %s: %s", monday, run.state)
-    return str(run.state)
 
 
 COLUMNS = ("date", "games", "phase 1", "phase 2", "phase 3", "phase 4", "players predicted",

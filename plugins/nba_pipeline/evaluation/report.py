@@ -68,8 +68,8 @@ class Item:
     call: str | None  # OVER / UNDER on a real line, else None
     line: float | None
     price: int | None  # the quoted price of the side called
-    day: dt.date | None = None
-    real_line: bool = False
+    day: dt.date
+    real_line: bool
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,7 @@ def _spreads(items: Sequence[Item]) -> dict[dt.date, float]:
     on the :data:`SPREAD_DAYS` before it, when there are at least :data:`MIN_SPREAD_ROWS`."""
     squared: dict[dt.date, list[float]] = {}
     for item in items:
-        if item.day is not None:
-            squared.setdefault(item.day, []).append((item.predicted - item.actual) ** 2)
+        squared.setdefault(item.day, []).append((item.predicted - item.actual) ** 2)
     spreads = {}
     for day in squared:
         first = day - dt.timedelta(days=SPREAD_DAYS)

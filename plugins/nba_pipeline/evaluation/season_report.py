@@ -12,6 +12,7 @@ Nothing is fetched when the file is opened: no script, no font, no stylesheet fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ def build_report(
     eligible: Callable[[dt.date], int],
 ) -> SeasonReport:
     """Read the range's graded predictions once and evaluate it whole and week by week;
-    ``eligible(day)`` counts the players eligible for predictions on a date."""
+    ``eligible(day)`` counts the players eligible for predictions on a date. Each player-game's
+    truth is looked up once, however many evaluations read it."""
+    if truth is not None:
+        truth = functools.cache(truth)
     rows = read_graded(warehouse, start - dt.timedelta(days=SPREAD_DAYS), end)
     history = [r for r in rows if r.game_date < start]
     in_range = [r for r in rows if r.game_date >= start]
@@ -54,7 +58,8 @@ def build_report(
         sunday = monday + dt.timedelta(days=6)
         week = [r for r in in_range if monday <= r.game_date <= sunday]
         if week:
-            earlier = [r for r in rows if r.game_date < monday]
+            spread_from = monday - dt.timedelta(days=SPREAD_DAYS)  # all a week's spreads need
+            earlier = [r for r in rows if spread_from <= r.game_date < monday]
             weeks.append((monday, evaluate_rows(week, max(monday, start), min(sunday, end), truth, truth_label,
                                                 history=earlier)))
         monday += dt.timedelta(days=7)
@@ -193,7 +198,7 @@ def render_html(report: SeasonReport) -> str:
          e.probability.brier if e.probability else None, e.probability.skill if e.probability else None)
         for e in whole.entries
     ]
-    week_rows = [(w, name, (mae[name][i]), hit_rate[name][i], returns[name][i])
+    week_rows = [(w, name, mae[name][i], hit_rate[name][i], returns[name][i])
                  for i, w in enumerate(weeks) for name in names if mae[name][i] is not None]
     reliability_rows = [(e.name, f"{b.low:.1f}-{b.high:.1f}", b.n, b.mean_probability, b.observed)
                         for e in whole.entries if e.probability for b in e.probability.reliability]
